@@ -1,0 +1,62 @@
+"""portside: a daemonless, Docker-compatible container engine.
+
+    import portside
+    client = portside.from_env()          # or portside.Client(root="/tmp/store")
+    for image in client.images.list():
+        print(image.short_id, image.tags)
+
+Names follow docker-py's high-level API. Imports are lazy, so ``portside --version``
+stays instant.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .version import __version__
+
+if TYPE_CHECKING:
+    from .client import Client, from_env
+    from .errors import (
+        Conflict,
+        ImageNotFound,
+        InvalidArchive,
+        InvalidArgument,
+        InvalidReference,
+        NotFound,
+        PortsideError,
+    )
+
+__all__ = [
+    "Client",
+    "Conflict",
+    "ImageNotFound",
+    "InvalidArchive",
+    "InvalidArgument",
+    "InvalidReference",
+    "NotFound",
+    "PortsideError",
+    "__version__",
+    "from_env",
+]
+
+_LAZY = {
+    "Client": "client",
+    "from_env": "client",
+    "Conflict": "errors",
+    "ImageNotFound": "errors",
+    "InvalidArchive": "errors",
+    "InvalidArgument": "errors",
+    "InvalidReference": "errors",
+    "NotFound": "errors",
+    "PortsideError": "errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'portside' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"portside.{module}"), name)

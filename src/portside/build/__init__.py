@@ -1,0 +1,1 @@
+"""Dockerfiles: parser (nodes keep line numbers) -> typed instructions -> dispatch."""

@@ -1,0 +1,58 @@
+"""Dockerfile lines -> nodes: the instruction word, its flags, and its arguments.
+
+A node keeps the line it started on, so every later error can say ``Dockerfile:LINE``.
+Arguments are kept both as text (shell form) and, when the text is a JSON array of
+strings, as that list (exec form).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from ..errors import InvalidArgument
+
+_FLAG = re.compile(r"^--([a-zA-Z0-9-]+)(?:=(\S*))?\s*")
+
+
+@dataclass(frozen=True)
+class Node:
+    instruction: str  # upper case: "CMD"
+    text: str  # arguments after the instruction and its flags, stripped
+    line: int = 1
+    flags: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def json(self) -> list[str] | None:
+        """The arguments as an exec-form list, or None when they are not a JSON array."""
+        if not self.text.startswith("["):
+            return None
+        try:
+            value = json.loads(self.text)
+        except json.JSONDecodeError:
+            return None
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return value
+        return None
+
+
+def parse_line(text: str, line: int = 1, where: str = "") -> Node:
+    """Parse one logical instruction line (continuations already joined)."""
+    stripped = text.strip()
+    word, _, rest = stripped.partition(" ")
+    if "\t" in word:
+        word, _, more = word.partition("\t")
+        rest = f"{more} {rest}"
+    if not word:
+        raise InvalidArgument(f"{where}empty instruction")
+    rest = rest.strip()
+    flags: dict[str, str] = {}
+    while rest.startswith("--"):
+        m = _FLAG.match(rest)
+        if not m:
+            break
+        flags[m.group(1)] = m.group(2) or ""
+        rest = rest[m.end() :]
+    return Node(word.upper(), rest.strip(), line, flags, stripped)

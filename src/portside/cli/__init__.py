@@ -1,0 +1,1 @@
+"""The ``portside`` command: argv -> engine call -> output in Docker's formats."""

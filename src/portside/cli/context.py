@@ -1,0 +1,104 @@
+"""What every verb module gets: settings, the engine (built on first use), and streams;
+and the one place that maps errors to messages and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from functools import cached_property
+from typing import TYPE_CHECKING, NoReturn, TextIO
+
+from ..config import Settings
+from ..errors import ArgumentCountError, PortsideError, UsageError
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+
+class Context:
+    def __init__(
+        self,
+        root: str | None = None,
+        runroot: str | None = None,
+        runtime: str | None = None,
+        debug: bool = False,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+    ) -> None:
+        settings = Settings.from_env(root, runroot)
+        if runtime:
+            settings = Settings(settings.root, settings.runroot, runtime)
+        self.settings = settings
+        self.debug = debug
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.verb = ""
+
+    @cached_property
+    def engine(self) -> Engine:
+        from ..engine import Engine
+
+        return Engine(self.settings)
+
+    def error(self, message: str) -> None:
+        self.stderr.write(f"Error: {message}\n")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports like Docker's CLI: 'unknown flag', exit 125, no usage dump."""
+
+    def __init__(self, verb: str, usage: str, description: str) -> None:
+        super().__init__(
+            prog=f"portside {verb}",
+            usage=f"portside {verb} {usage}".rstrip(),
+            description=description,
+            add_help=True,
+            allow_abbrev=False,
+        )
+        self.verb = verb
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments: "):
+            flag = message.split(": ", 1)[1].split()[0]
+            message = f"unknown flag: {flag}" if flag.startswith("-") else message
+        elif message.startswith("argument ") and "expected one argument" in message:
+            flag = message.split()[1].split("/")[-1].rstrip(":")
+            message = f"flag needs an argument: {flag}"
+        raise UsageError(f"{message}\nSee 'portside {self.verb} --help'.")
+
+    def need(self, items: list[str], minimum: int, maximum: int | None = None) -> None:
+        """Docker's "requires at least 1 argument" / "exactly 2 arguments" checks."""
+        n = len(items)
+        if maximum == minimum and n != minimum:
+            what = f"exactly {minimum} argument{'s' if minimum != 1 else ''}"
+        elif n < minimum:
+            what = f"at least {minimum} argument{'s' if minimum != 1 else ''}"
+        elif maximum is not None and n > maximum:
+            what = f"at most {maximum} argument{'s' if maximum != 1 else ''}"
+        else:
+            return
+        raise ArgumentCountError(
+            f"\"portside {self.verb}\" requires {what}.\nSee 'portside {self.verb} --help'.\n\n"
+            f"Usage:  {self.usage}\n\n{self.description}"
+        )
+
+
+def run_command(ctx: Context, verb: str, module_name: str, argv: list[str]) -> int:
+    ctx.verb = verb
+    module = importlib.import_module(f"portside.cli.{module_name}")
+    try:
+        return int(module.run(ctx, argv))
+    except UsageError as e:
+        ctx.stderr.write(f"{e}\n")
+        return e.exit_code
+    except PortsideError as e:
+        ctx.error(str(e))
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 141
+    finally:
+        if "engine" in ctx.__dict__:
+            ctx.engine.close()

@@ -1,0 +1,45 @@
+"""portside image prune"""
+
+from __future__ import annotations
+
+import sys
+
+from ..units import human_size
+from .context import Context, Parser
+from .filters import parse_filters
+
+
+def confirm(ctx: Context, warning: str) -> bool:
+    ctx.stdout.write(f"{warning}\nAre you sure you want to continue? [y/N] ")
+    ctx.stdout.flush()
+    answer = sys.stdin.readline().strip().lower() if not sys.stdin.closed else ""
+    return answer in ("y", "yes")
+
+
+def run(ctx: Context, argv: list[str]) -> int:
+    p = Parser(ctx.verb, "[OPTIONS]", "Remove unused images")
+    p.add_argument(
+        "-a", "--all", action="store_true", help="Remove all unused images, not just dangling ones"
+    )
+    p.add_argument("-f", "--force", action="store_true", help="Do not prompt for confirmation")
+    p.add_argument("--filter", action="append", default=[], help="Provide filter values")
+    args = p.parse_args(argv)
+    parse_filters(args.filter)
+    warning = (
+        "WARNING! This will remove all images without at least one container associated to them."
+        if args.all
+        else "WARNING! This will remove all dangling images."
+    )
+    if not args.force and not confirm(ctx, warning):
+        return 0
+    report = ctx.engine.images.prune(all=args.all)
+    if report.items:
+        ctx.stdout.write("Deleted Images:\n")
+        for item in report.items:
+            for name in item.untagged:
+                ctx.stdout.write(f"untagged: {name}\n")
+            for image_id in item.deleted:
+                ctx.stdout.write(f"deleted: {image_id}\n")
+        ctx.stdout.write("\n")
+    ctx.stdout.write(f"Total reclaimed space: {human_size(report.reclaimed)}\n")
+    return 0

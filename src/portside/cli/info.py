@@ -1,0 +1,45 @@
+"""portside info / system info"""
+
+from __future__ import annotations
+
+from ..units import human_size
+from .context import Context, Parser
+from .gotemplate import Template
+from .output import write_json
+
+
+def run(ctx: Context, argv: list[str]) -> int:
+    p = Parser(ctx.verb, "[OPTIONS]", "Display system-wide information")
+    p.add_argument("-f", "--format", default="", help="Format output using a custom template")
+    args = p.parse_args(argv)
+    info = ctx.engine.system.info()
+    if args.format == "json":
+        write_json(info, ctx.stdout)
+        return 0
+    if args.format:
+        ctx.stdout.write(Template(args.format).render(info) + "\n")
+        return 0
+    lines = [
+        f"Containers: {info['Containers']}",
+        f" Running: {info['ContainersRunning']}",
+        f" Paused: {info['ContainersPaused']}",
+        f" Stopped: {info['ContainersStopped']}",
+        f"Images: {info['Images']}",
+        f"Server Version: {info['ServerVersion']}",
+        f"Storage Driver: {info['Driver']}",
+        *[f" {k}: {v}" for k, v in info["DriverStatus"]],
+        f"Cgroup Version: {info['CgroupVersion']}",
+        f"Default Runtime: {info['DefaultRuntime']}",
+        f" Runtime Version: {info['RuntimeVersion'] or 'not found'}",
+        f"Kernel Version: {info['KernelVersion']}",
+        f"Operating System: {info['OperatingSystem']}",
+        f"OSType: {info['OSType']}",
+        f"Architecture: {info['Architecture']}",
+        f"CPUs: {info['NCPU']}",
+        f"Total Memory: {human_size(info['MemTotal'])}",
+        f"Root Dir: {info['DockerRootDir']}",
+        f"Run Root: {info['RunRoot']}",
+        f"Python Version: {info['PythonVersion']}",
+    ]
+    ctx.stdout.write("\n".join(lines) + "\n")
+    return 0

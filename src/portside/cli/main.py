@@ -1,0 +1,120 @@
+"""Entry point: global options, then one module per verb, imported only when used.
+
+``portside --version`` imports nothing but this module and ``version``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# verb -> module in portside.cli (each has ``run(ctx, argv) -> int``)
+COMMANDS: dict[str, str] = {
+    "history": "history",
+    "images": "images",
+    "import": "import_",
+    "info": "info",
+    "inspect": "inspect",
+    "load": "load",
+    "rmi": "rmi",
+    "save": "save",
+    "tag": "tag",
+    "version": "version",
+    "image": "image",
+    "system": "system",
+}
+
+USAGE = """\
+Usage:  portside [OPTIONS] COMMAND
+
+A daemonless, Docker-compatible container engine
+
+Options:
+      --root string      Store root (default "/var/lib/portside", env PORTSIDE_ROOT)
+      --runroot string   Runtime state root (default "/run/portside", env PORTSIDE_RUNROOT)
+  -v, --version          Print version information and quit
+  -h, --help             Print this help
+
+Management Commands:
+  image       Manage images
+  system      Manage portside
+
+Commands:
+  history     Show the history of an image
+  images      List images
+  import      Import the contents from a tarball to create a filesystem image
+  info        Display system-wide information
+  inspect     Return low-level information on portside objects
+  load        Load an image from a tar archive or STDIN
+  rmi         Remove one or more images
+  save        Save one or more images to a tar archive (streamed to STDOUT by default)
+  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
+  version     Show the portside version information
+
+Run 'portside COMMAND --help' for more information on a command.
+"""
+
+
+def _split_globals(argv: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Take the global options that come before the verb."""
+    opts: dict[str, str] = {}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if not arg.startswith("-") or arg == "-":
+            break
+        name, eq, value = arg.partition("=")
+        if name in ("--root", "--runroot", "--runtime", "--log-level"):
+            if not eq:
+                if i + 1 >= len(argv):
+                    _usage_error(f"flag needs an argument: {name}")
+                value = argv[i + 1]
+                i += 1
+            opts[name[2:]] = value
+        elif name in ("-v", "--version", "-h", "--help", "-D", "--debug"):
+            opts[name.lstrip("-")] = "1"
+        else:
+            _usage_error(f"unknown flag: {name}")
+        i += 1
+    return opts, argv[i:]
+
+
+def _usage_error(message: str) -> None:
+    sys.stderr.write(f"{message}\nSee 'portside --help'.\n")
+    raise SystemExit(125)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    opts, rest = _split_globals(args)
+    if "v" in opts or "version" in opts:
+        from ..version import __version__
+
+        sys.stdout.write(f"portside version {__version__}\n")
+        return 0
+    if not rest or "h" in opts or "help" in opts:
+        sys.stdout.write(USAGE)
+        return 0
+    verb, verb_args = rest[0], rest[1:]
+    module_name = COMMANDS.get(verb)
+    if module_name is None:
+        sys.stderr.write(f"portside: '{verb}' is not a portside command.\nSee 'portside --help'\n")
+        return 1
+    from .context import Context, run_command
+
+    ctx = Context(
+        root=opts.get("root"),
+        runroot=opts.get("runroot"),
+        runtime=opts.get("runtime"),
+        debug="D" in opts or "debug" in opts or opts.get("log-level") == "debug",
+    )
+    return run_command(ctx, verb, module_name, verb_args)
+
+
+def entry() -> None:  # pragma: no cover - console script
+    raise SystemExit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""Docker's output conventions: human sizes and durations, aligned columns, --format."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from ..units import human_duration, human_size
+from .gotemplate import Template, go_json
+
+__all__ = [
+    "human_duration",
+    "human_size",
+    "since",
+    "go_time",
+    "tabwrite",
+    "write_formatted",
+    "write_json",
+]
+
+
+def since(epoch: float, now: float | None = None) -> str:
+    if epoch <= 0:
+        return "N/A"
+    return human_duration((now if now is not None else time.time()) - epoch) + " ago"
+
+
+def go_time(epoch: float) -> str:
+    """Go's time.Time.String() in UTC: ``2023-05-19 20:18:47 +0000 UTC``."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
+
+
+def tabwrite(rows: Iterable[str], out: TextIO, minwidth: int = 10, padding: int = 3) -> None:
+    """Align tab-separated cells as Go's tabwriter(minwidth 10, padding 3) does for Docker."""
+    lines = [r.split("\t") for r in rows]
+    widths: dict[int, int] = {}
+    for cells in lines:
+        for i, cell in enumerate(cells[:-1]):
+            widths[i] = max(widths.get(i, 0), len(cell) + padding, minwidth)
+    for cells in lines:
+        parts = [cell.ljust(widths[i]) for i, cell in enumerate(cells[:-1])]
+        parts.append(cells[-1])
+        out.write("".join(parts).rstrip(" ") + "\n" if len(cells) > 1 else cells[-1] + "\n")
+
+
+def _prepare(fmt: str) -> str:
+    return fmt.strip(" ").replace("\\t", "\t").replace("\\n", "\n")
+
+
+def write_formatted(
+    fmt: str,
+    rows: Sequence[Mapping[str, Any]],
+    headers: Mapping[str, str],
+    out: TextIO,
+    quiet_field: str | None = None,
+) -> None:
+    """Render ``rows`` with a Docker ``--format`` value ("table ...", "json" or a template)."""
+    if fmt == "json":
+        for row in rows:
+            out.write(go_json(dict(row)) + "\n")
+        return
+    is_table = fmt.startswith("table")
+    body = _prepare(fmt[len("table") :] if is_table else fmt)
+    template = Template(body)
+    rendered = [template.render(row) for row in rows]
+    if is_table:
+        header = template.render({k: headers.get(k, k.upper()) for k in _all_keys(rows, headers)})
+        tabwrite([header, *rendered], out)
+    else:
+        for line in rendered:
+            out.write(line + "\n")
+
+
+def _all_keys(rows: Sequence[Mapping[str, Any]], headers: Mapping[str, str]) -> list[str]:
+    keys = list(headers)
+    for row in rows[:1]:
+        keys.extend(k for k in row if k not in headers)
+    return keys
+
+
+def write_json(value: Any, out: TextIO) -> None:
+    """Pretty JSON as ``docker inspect`` prints it (indent 4, no HTML escaping of text)."""
+    out.write(json.dumps(value, indent=4, ensure_ascii=False) + "\n")

@@ -1,0 +1,49 @@
+"""Use cases, one module per resource; the only door from the front ends into the layers."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from ..config import Settings
+
+if TYPE_CHECKING:
+    from ..store.store import Store
+    from .image_io import ImageIO
+    from .images import ImageService
+    from .system import SystemService
+
+
+class Engine:
+    """Everything portside can do, for one store. Parts are built when first used."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def store(self) -> Store:
+        from ..store.store import Store
+
+        return Store(self.settings.root)
+
+    @cached_property
+    def images(self) -> ImageService:
+        from .images import ImageService
+
+        return ImageService(self.store)
+
+    @cached_property
+    def image_io(self) -> ImageIO:
+        from .image_io import ImageIO
+
+        return ImageIO(self.images)
+
+    @cached_property
+    def system(self) -> SystemService:
+        from .system import SystemService
+
+        return SystemService(self)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()

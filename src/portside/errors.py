@@ -1,0 +1,70 @@
+"""The one exception tree of portside.
+
+Every error a user can see is one of these; each class carries the exit code the
+Docker CLI uses for it and the HTTP status the Engine API would answer with.
+The CLI maps them to exit codes in exactly one place (``cli/main.py``).
+
+    PortsideError                 exit 1, HTTP 500
+    ├── UsageError                exit 125, 400   bad flag or flag value
+    │   └── ArgumentCountError    exit 1          wrong number of arguments
+    ├── InvalidReference          exit 1, 400     an image name Docker would refuse
+    ├── InvalidArgument           exit 1, 400     a value that cannot be used (e.g. --change)
+    ├── NotFound                  exit 1, 404
+    │   └── ImageNotFound                         "No such image: X"
+    ├── Conflict                  exit 1, 409     image in use, ambiguous prefix
+    ├── InvalidArchive            exit 1, 400     corrupt, truncated or hostile input
+    │   └── DigestMismatch                        content does not hash to its digest
+    └── StoreError                exit 125, 500   the store itself cannot be used
+"""
+
+from __future__ import annotations
+
+
+class PortsideError(Exception):
+    """Base of every portside error."""
+
+    exit_code: int = 1
+    http_status: int = 500
+
+
+class UsageError(PortsideError):
+    exit_code = 125
+    http_status = 400
+
+
+class ArgumentCountError(UsageError):
+    exit_code = 1
+
+
+class InvalidReference(PortsideError):
+    http_status = 400
+
+
+class InvalidArgument(PortsideError):
+    http_status = 400
+
+
+class NotFound(PortsideError):
+    http_status = 404
+
+
+class ImageNotFound(NotFound):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"No such image: {ref}")
+        self.ref = ref
+
+
+class Conflict(PortsideError):
+    http_status = 409
+
+
+class InvalidArchive(PortsideError):
+    http_status = 400
+
+
+class DigestMismatch(InvalidArchive):
+    pass
+
+
+class StoreError(PortsideError):
+    exit_code = 125

@@ -1,0 +1,1 @@
+"""Image formats: references, manifests and configs, layer tars, archives. No network I/O."""

@@ -1,0 +1,176 @@
+"""Streams: detect gzip/zstd/bzip2/xz by magic bytes and decompress on the fly; hash as read.
+
+Everything here streams in bounded chunks: no layer is ever held whole in memory.
+"""
+
+from __future__ import annotations
+
+import bz2
+import hashlib
+import io
+import lzma
+import zlib
+from collections.abc import Callable
+from typing import Any, BinaryIO, Protocol, cast
+
+from ..errors import InvalidArchive
+
+CHUNK = 1 << 20
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+BZIP2_MAGIC = b"BZh"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+
+
+class _Decompressor(Protocol):
+    def decompress(self, data: bytes, /) -> bytes: ...
+
+
+def buffered(raw: Any) -> BinaryIO:
+    """A BufferedReader (with ``peek``) over any raw or file-like byte stream."""
+    return cast(BinaryIO, io.BufferedReader(raw, CHUNK))
+
+
+def detect(head: bytes) -> str:
+    """Return "gzip", "zstd", "bzip2", "xz" or "" (uncompressed) for the first bytes."""
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(ZSTD_MAGIC):
+        return "zstd"
+    if head.startswith(BZIP2_MAGIC):
+        return "bzip2"
+    if head.startswith(XZ_MAGIC):
+        return "xz"
+    return ""
+
+
+class _Reader(io.RawIOBase):
+    """A read-only raw stream built from a ``read(n) -> bytes`` function."""
+
+    def __init__(self, read: Any) -> None:
+        self._read = read
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if not self._pending:
+            self._pending = self._read(len(view))
+        n = min(len(view), len(self._pending))
+        view[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+class _StreamDecompressor:
+    """Feeds compressed chunks to a decompressor object; restarts for gzip members."""
+
+    def __init__(self, raw: BinaryIO, kind: str) -> None:
+        self._raw = raw
+        self._kind = kind
+        self._dec = self._new()
+        self._eof = False
+
+    def _new(self) -> _Decompressor:
+        if self._kind == "gzip":
+            return zlib.decompressobj(wbits=31)
+        if self._kind == "bzip2":
+            return bz2.BZ2Decompressor()
+        return lzma.LZMADecompressor()
+
+    def read(self, n: int) -> bytes:
+        try:
+            while not self._eof:
+                chunk = self._raw.read(CHUNK)
+                if not chunk:
+                    if not getattr(self._dec, "eof", True):
+                        raise InvalidArchive(f"unexpected end of {self._kind} stream (truncated?)")
+                    self._eof = True
+                    break
+                data = self._dec.decompress(chunk)
+                unused = getattr(self._dec, "unused_data", b"")
+                if getattr(self._dec, "eof", False) and unused:
+                    # another member follows (gzip allows several)
+                    self._dec = self._new()
+                    data += self._dec.decompress(unused)
+                if data:
+                    return data
+            return b""
+        except (zlib.error, OSError, EOFError, lzma.LZMAError) as e:
+            raise InvalidArchive(f"corrupt {self._kind} stream: {e}") from e
+
+
+def decompressed(raw: BinaryIO, head: bytes | None = None) -> tuple[BinaryIO, str]:
+    """Wrap ``raw`` so it reads decompressed bytes; returns (stream, compression name).
+
+    ``raw`` must support ``peek`` (a BufferedReader) unless ``head`` is given.
+    """
+    if head is None:
+        peek = getattr(raw, "peek", None)
+        if peek is None:
+            raw = buffered(raw)
+            peek = raw.peek  # type: ignore[attr-defined]
+        head = peek(8)[:8]
+    kind = detect(head)
+    if not kind:
+        return raw, ""
+    if kind == "zstd":
+        import zstandard
+
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+
+        def read_zstd(n: int) -> bytes:
+            try:
+                return reader.read(n)
+            except zstandard.ZstdError as e:
+                raise InvalidArchive(f"corrupt zstd stream: {e}") from e
+
+        return buffered(_Reader(read_zstd)), kind
+    dec = _StreamDecompressor(raw, kind)
+    return buffered(_Reader(dec.read)), kind
+
+
+class Hasher:
+    """sha256 and byte count of what passes through ``update``."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def update(self, data: bytes) -> None:
+        self._hash.update(data)
+        self.size += len(data)
+
+    @property
+    def digest(self) -> str:
+        return "sha256:" + self._hash.hexdigest()
+
+
+class TeeReader(io.RawIOBase):
+    """Reads through ``source`` and hands every chunk read to each of ``sinks``."""
+
+    def __init__(self, source: BinaryIO, *sinks: Callable[[bytes], object]) -> None:
+        self._source = source
+        self._sinks = sinks
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._source.read(len(view))
+        n = len(data)
+        view[:n] = data
+        if n:
+            for sink in self._sinks:
+                sink(data)
+        return n
+
+
+def drain(stream: BinaryIO) -> None:
+    """Read ``stream`` to its end (so hashes cover trailing tar padding too)."""
+    while stream.read(CHUNK):
+        pass

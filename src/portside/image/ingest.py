@@ -1,0 +1,82 @@
+"""Stage a layer: decompress, hash, keep the uncompressed tar as a blob, extract — one pass.
+
+The blob and the extracted directory stay in the store's work areas until the caller
+publishes them under the store lock (see ``store/store.py``). Every layer in the store
+therefore has an uncompressed tar blob whose digest is its diff ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import DigestMismatch
+from ..store.content import Ingest
+from ..store.store import Publisher, Store
+from .compression import Hasher, TeeReader, buffered, decompressed, drain
+from .layer import apply_tar
+
+
+@dataclass
+class StagedLayer:
+    diff_id: str
+    size: int
+    ingest: Ingest | None = None  # None: the layer was already in the store
+    work: Path | None = None
+
+    def publish(self, store: Store, publisher: Publisher) -> None:
+        if self.ingest is not None and self.work is not None:
+            publisher.blob(self.ingest)
+            publisher.layer(self.work, self.diff_id)
+            store.meta.add_layer(self.diff_id, self.size)
+        elif not store.meta.has_layer(self.diff_id):
+            # it vanished (rmi in another process) since we looked: cannot happen under
+            # the lock for layers we staged ourselves
+            raise DigestMismatch(f"layer {self.diff_id} disappeared from the store")
+
+    def discard(self, store: Store) -> None:
+        if self.ingest is not None:
+            self.ingest.abort()
+        if self.work is not None:
+            store.layers.discard(self.work)
+
+
+def existing_layer(store: Store, diff_id: str) -> StagedLayer | None:
+    """A staged stand-in for a layer the store already has, or None."""
+    if store.meta.has_layer(diff_id) and store.layers.exists(diff_id):
+        return StagedLayer(diff_id, store.meta.layer_sizes([diff_id])[diff_id])
+    return None
+
+
+def stage_layer(
+    store: Store,
+    raw: BinaryIO,
+    expected_diff_id: str | None = None,
+    on_read: Callable[[bytes], object] | None = None,
+    raw_hasher: Hasher | None = None,
+) -> StagedLayer:
+    """Read one layer (any compression) from ``raw`` into the store's work areas.
+
+    ``on_read`` sees every raw (compressed) chunk, for progress; ``raw_hasher`` hashes
+    them, so the caller can check the compressed digest of a descriptor.
+    """
+    sinks = [s for s in (on_read, raw_hasher.update if raw_hasher else None) if s is not None]
+    source: BinaryIO = raw
+    if sinks:
+        source = buffered(TeeReader(raw, *sinks))
+    plain, _ = decompressed(source)
+    ingest = store.content.writer()
+    work = store.layers.new_work_dir()
+    try:
+        tee = buffered(TeeReader(plain, ingest.write))
+        stats = apply_tar(tee, work / "diff")
+        drain(tee)
+        drain(source)
+        diff_id = ingest.seal(expected_diff_id)
+    except BaseException:
+        ingest.abort()
+        store.layers.discard(work)
+        raise
+    return StagedLayer(diff_id, stats.size, ingest, work)

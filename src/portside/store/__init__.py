@@ -1,0 +1,1 @@
+"""Bytes, filesystems and records: the only code that touches the store's files."""

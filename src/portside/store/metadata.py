@@ -1,0 +1,236 @@
+"""The one SQLite database: images, tags, layers (and, later, containers and cache).
+
+Schema changes are migrations keyed by ``PRAGMA user_version``. The database runs in
+WAL mode so readers never wait for a writer; writers hold the store lock as well, and
+every change is one transaction (``with db.transaction():``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import StoreError
+
+_MIGRATIONS: tuple[str, ...] = (
+    # 1: images, their layers, tags and repo digests
+    """
+    CREATE TABLE layers (
+        diff_id TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,          -- bytes of file content in the layer
+        created REAL NOT NULL
+    );
+    CREATE TABLE images (
+        id TEXT PRIMARY KEY,            -- sha256 of the config JSON
+        manifest TEXT NOT NULL,         -- digest of the OCI manifest blob
+        created TEXT NOT NULL,          -- the config's "created", RFC 3339
+        size INTEGER NOT NULL,
+        parent TEXT NOT NULL DEFAULT '',
+        last_tag_time TEXT NOT NULL DEFAULT '',
+        added REAL NOT NULL
+    );
+    CREATE TABLE image_layers (
+        image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        diff_id TEXT NOT NULL REFERENCES layers(diff_id),
+        PRIMARY KEY (image_id, idx)
+    );
+    CREATE INDEX image_layers_by_layer ON image_layers(diff_id);
+    CREATE TABLE tags (
+        name TEXT PRIMARY KEY,          -- fully qualified: docker.io/library/busybox:latest
+        image_id TEXT NOT NULL REFERENCES images(id)
+    );
+    CREATE INDEX tags_by_image ON tags(image_id);
+    CREATE TABLE repo_digests (
+        name TEXT PRIMARY KEY,          -- docker.io/library/busybox@sha256:...
+        image_id TEXT NOT NULL REFERENCES images(id)
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    id: str
+    manifest: str
+    created: str
+    size: int
+    parent: str
+    last_tag_time: str
+    added: float
+
+
+class Metadata:
+    def __init__(self, path: Path) -> None:
+        try:
+            self.conn = sqlite3.connect(path, timeout=60, isolation_level=None)
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot open the store database {path}: {e}") from e
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the store at {path.parent} was written by a newer portside "
+                f"(schema {version}, this one knows {SCHEMA_VERSION})"
+            )
+        if version < SCHEMA_VERSION:
+            self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        with self.transaction():
+            # re-read under the write lock: another process may have migrated meanwhile
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- layers -------------------------------------------------------------------
+    def has_layer(self, diff_id: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM layers WHERE diff_id = ?", (diff_id,)).fetchone()
+        return row is not None
+
+    def add_layer(self, diff_id: str, size: int) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO layers(diff_id, size, created) VALUES (?, ?, ?)",
+            (diff_id, size, time.time()),
+        )
+
+    def layer_sizes(self, diff_ids: Sequence[str]) -> dict[str, int]:
+        marks = ",".join("?" * len(diff_ids))
+        rows = self.conn.execute(
+            f"SELECT diff_id, size FROM layers WHERE diff_id IN ({marks})", tuple(diff_ids)
+        )
+        return dict(rows.fetchall())
+
+    def unused_layers(self) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT diff_id FROM layers WHERE diff_id NOT IN (SELECT diff_id FROM image_layers)"
+        )
+        return [r[0] for r in rows]
+
+    def remove_layer(self, diff_id: str) -> None:
+        self.conn.execute("DELETE FROM layers WHERE diff_id = ?", (diff_id,))
+
+    def all_layers(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT diff_id FROM layers")]
+
+    # -- images -------------------------------------------------------------------
+    def add_image(self, row: ImageRow, diff_ids: Sequence[str]) -> bool:
+        """Record an image; False when an image with this ID already exists."""
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO images(id, manifest, created, size, parent, last_tag_time,"
+            " added) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (row.id, row.manifest, row.created, row.size, row.parent, row.last_tag_time, row.added),
+        )
+        if cur.rowcount == 0:
+            return False
+        self.conn.executemany(
+            "INSERT INTO image_layers(image_id, idx, diff_id) VALUES (?, ?, ?)",
+            [(row.id, i, d) for i, d in enumerate(diff_ids)],
+        )
+        return True
+
+    def image(self, image_id: str) -> ImageRow | None:
+        row = self.conn.execute("SELECT * FROM images WHERE id = ?", (image_id,)).fetchone()
+        return ImageRow(*row) if row else None
+
+    def images(self) -> list[ImageRow]:
+        rows = self.conn.execute("SELECT * FROM images ORDER BY created DESC, added DESC")
+        return [ImageRow(*r) for r in rows]
+
+    def image_ids_with_prefix(self, hex_prefix: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT id FROM images WHERE substr(id, 8, ?) = ?", (len(hex_prefix), hex_prefix)
+        )
+        return [r[0] for r in rows]
+
+    def image_layers(self, image_id: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT diff_id FROM image_layers WHERE image_id = ? ORDER BY idx", (image_id,)
+        )
+        return [r[0] for r in rows]
+
+    def remove_image(self, image_id: str) -> None:
+        self.conn.execute("DELETE FROM repo_digests WHERE image_id = ?", (image_id,))
+        self.conn.execute("DELETE FROM tags WHERE image_id = ?", (image_id,))
+        self.conn.execute("DELETE FROM images WHERE id = ?", (image_id,))
+
+    def children(self, image_id: str) -> list[str]:
+        rows = self.conn.execute("SELECT id FROM images WHERE parent = ?", (image_id,))
+        return [r[0] for r in rows]
+
+    def image_manifests(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT manifest FROM images")]
+
+    # -- names --------------------------------------------------------------------
+    def tag_target(self, name: str) -> str | None:
+        row = self.conn.execute("SELECT image_id FROM tags WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_tag(self, name: str, image_id: str, when: str) -> None:
+        self.conn.execute(
+            "INSERT INTO tags(name, image_id) VALUES (?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id",
+            (name, image_id),
+        )
+        self.conn.execute("UPDATE images SET last_tag_time = ? WHERE id = ?", (when, image_id))
+
+    def remove_tag(self, name: str) -> None:
+        self.conn.execute("DELETE FROM tags WHERE name = ?", (name,))
+
+    def tags_of(self, image_id: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT name FROM tags WHERE image_id = ? ORDER BY name", (image_id,)
+        )
+        return [r[0] for r in rows]
+
+    def all_tags(self) -> list[tuple[str, str]]:
+        return list(self.conn.execute("SELECT name, image_id FROM tags ORDER BY name"))
+
+    def digest_target(self, name: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT image_id FROM repo_digests WHERE name = ?", (name,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_repo_digest(self, name: str, image_id: str) -> None:
+        self.conn.execute(
+            "INSERT INTO repo_digests(name, image_id) VALUES (?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id",
+            (name, image_id),
+        )
+
+    def remove_repo_digest(self, name: str) -> None:
+        self.conn.execute("DELETE FROM repo_digests WHERE name = ?", (name,))
+
+    def repo_digests_of(self, image_id: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT name FROM repo_digests WHERE image_id = ? ORDER BY name", (image_id,)
+        )
+        return [r[0] for r in rows]
+
+    def all_repo_digests(self) -> list[tuple[str, str]]:
+        return list(self.conn.execute("SELECT name, image_id FROM repo_digests ORDER BY name"))

@@ -1,0 +1,35 @@
+"""Timestamps as Docker writes them (RFC 3339, UTC, 'Z') and reads them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$"
+)
+
+
+def now_rfc3339() -> str:
+    return format_rfc3339(datetime.now(UTC).timestamp())
+
+
+def format_rfc3339(epoch: float) -> str:
+    dt = datetime.fromtimestamp(epoch, UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.%f").rstrip("0").rstrip(".") + "Z"
+
+
+def parse_rfc3339(text: str) -> float:
+    """Epoch seconds of an RFC 3339 time (nanosecond fractions allowed); 0.0 if unparsable."""
+    m = _RFC3339.match(text or "")
+    if not m:
+        return 0.0
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    frac = float("0." + m.group(7)) if m.group(7) else 0.0
+    zone = m.group(8)
+    dt = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    epoch = dt.timestamp() + frac
+    if zone not in ("Z", "z"):
+        sign = 1 if zone[0] == "+" else -1
+        epoch -= sign * (int(zone[1:3]) * 3600 + int(zone[4:6]) * 60)
+    return epoch
