@@ -12,14 +12,15 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engines import REPO, Dockerd, Engine, podman, portside  # noqa: E402
+from engines import REPO, Dockerd, Engine, docker, podman, portside  # noqa: E402
 from timing import Row, command, median_seconds, table  # noqa: E402
+
+from tests.engines import podman_cleanup, short_dir  # noqa: E402
 
 RANDOM_MB = 48
 SMALL_FILES = 300
@@ -73,12 +74,12 @@ def main() -> int:
         "--no-write", action="store_true", help="print only, keep docs/benchmarks.md"
     )
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="portside-bench-"))
+    work = short_dir()
     dockerd = Dockerd(work)
     rows: list[Row] = []
     try:
         engines = [portside(work)]
-        for candidate in (dockerd.start(), podman(work)):
+        for candidate in (docker(dockerd), podman(work)):
             if candidate is not None:
                 engines.append(candidate)
         names = [e.name for e in engines]
@@ -100,7 +101,7 @@ def main() -> int:
             rows.append(Row(bench, {name: r[bench] for name, r in per_engine.items()}))
     finally:
         dockerd.stop()
-        subprocess.run(["umount", "-R", str(work / "podman" / "overlay")], capture_output=True)
+        podman_cleanup(work)
         shutil.rmtree(work, ignore_errors=True)
 
     result = table(rows, names + ["(python3 -c pass)"])

@@ -8,49 +8,30 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
 import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ..conftest import Portside
+from ..engines import Dockerd, podman_argv, podman_cleanup, short_dir
 
 
 @pytest.fixture
-def short_dir() -> Iterator[Path]:
-    """A folder with a short path: podman's runroot must be under 50 characters and
-    containerd's socket path under 108, which pytest's tmp_path can exceed."""
-    path = Path(tempfile.mkdtemp(prefix="ps-", dir="/tmp"))
+def work() -> Iterator[Path]:
+    path = short_dir()
     yield path
     shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
-def podman(short_dir: Path) -> Iterator[list[str]]:
-    exe = shutil.which("podman")
-    if exe is None:
+def podman(work: Path) -> Iterator[list[str]]:
+    argv = podman_argv(work)
+    if argv is None:
         pytest.fail("podman is not installed (scripts/setup installs it)")
-    root = short_dir / "podman"
-    argv = [
-        exe,
-        "--root",
-        str(root),
-        "--runroot",
-        str(short_dir / "podman-run"),
-        "--storage-driver",
-        "overlay",
-        "--events-backend",
-        "file",
-        "--cgroup-manager",
-        "cgroupfs",
-    ]
     yield argv
-    subprocess.run([*argv, "rmi", "-a", "-f"], capture_output=True)
-    subprocess.run(["umount", "-R", str(root / "overlay")], capture_output=True)
+    podman_cleanup(work)
 
 
 @pytest.mark.parametrize("fmt", ["docker-archive", "oci-archive"])
@@ -90,51 +71,16 @@ def test_podman_loads_what_save_writes(
 
 
 @pytest.fixture
-def docker(short_dir: Path) -> Iterator[list[str]]:
-    if shutil.which("dockerd") is None or shutil.which("docker") is None:
+def docker(work: Path) -> Iterator[list[str]]:
+    if not Dockerd.installed():
         pytest.skip(
             "Docker is not installed here (not required: podman and skopeo cover the formats)"
         )
-    tmp_path = short_dir
-    sock = tmp_path / "docker.sock"
-    log = open(tmp_path / "dockerd.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            "dockerd",
-            "--host",
-            f"unix://{sock}",
-            "--data-root",
-            str(tmp_path / "docker"),
-            "--exec-root",
-            str(tmp_path / "docker-exec"),
-            "--pidfile",
-            str(tmp_path / "dockerd.pid"),
-            "--bridge",
-            "none",
-            "--iptables=false",
-        ],
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
-    argv = ["docker", "--host", f"unix://{sock}"]
+    daemon = Dockerd(work)
     try:
-        for _ in range(300):
-            if subprocess.run([*argv, "version"], capture_output=True).returncode == 0:
-                break
-            if proc.poll() is not None:
-                pytest.fail(f"dockerd exited: {(tmp_path / 'dockerd.log').read_text()[-500:]}")
-            time.sleep(0.1)
-        yield argv
+        yield daemon.start()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        subprocess.run(["umount", "-R", str(tmp_path / "docker")], capture_output=True)
+        daemon.stop()
 
 
 def test_load_what_docker_save_writes(
