@@ -12,7 +12,8 @@ import sqlite3
 import subprocess
 import sys
 import tarfile
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +33,21 @@ class Result:
 class Portside:
     """Runs the real ``portside`` CLI (``python -m portside``) against one store."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, runroot: Path | None = None) -> None:
         self.root = root
+        self.runroot = runroot or root.parent / "run"
+
+    def argv(self, *args: str) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "portside",
+            "--root",
+            str(self.root),
+            "--runroot",
+            str(self.runroot),
+            *args,
+        ]
 
     def __call__(
         self,
@@ -41,15 +55,17 @@ class Portside:
         input: bytes | None = None,
         check: bool = True,
         env: dict[str, str] | None = None,
+        timeout: float = 300,
     ) -> Result:
         full_env = {**os.environ, **(env or {})}
         full_env.pop("PORTSIDE_ROOT", None)
+        full_env.pop("PORTSIDE_RUNROOT", None)
         proc = subprocess.run(
-            [sys.executable, "-m", "portside", "--root", str(self.root), *args],
+            self.argv(*args),
             input=input if input is not None else b"",
             capture_output=True,
             env=full_env,
-            timeout=300,
+            timeout=timeout,
         )
         result = Result(
             proc.returncode,
@@ -80,34 +96,38 @@ def store_root(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def portside(store_root: Path) -> Portside:
-    return Portside(store_root)
+def portside(store_root: Path) -> Iterator[Portside]:
+    # a short run root: conmon's attach socket path must fit in 108 bytes
+    runroot = Path(tempfile.mkdtemp(prefix="psr-", dir="/tmp"))
+    ps = Portside(store_root, runroot)
+    yield ps
+    remove_everything(ps)
+    shutil.rmtree(runroot, ignore_errors=True)
 
 
-def make_busybox_rootfs(directory: Path) -> Path:
-    """A rootfs of Debian's busybox-static: /bin/busybox plus its applet links."""
-    if not BUSYBOX.exists():
-        pytest.fail("busybox-static is not installed (apt-get install busybox-static)")
-    rootfs = directory / "rootfs"
-    (rootfs / "bin").mkdir(parents=True)
-    (rootfs / "tmp").mkdir(mode=0o1777)
-    (rootfs / "etc").mkdir()
-    (rootfs / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
-    shutil.copy2(BUSYBOX, rootfs / "bin" / "busybox")
-    applets = subprocess.run([str(BUSYBOX), "--list"], capture_output=True, text=True, check=True)
-    for applet in applets.stdout.split():
-        if applet != "busybox":
-            (rootfs / "bin" / applet).symlink_to("busybox")
-    return rootfs
+def remove_everything(ps: Portside) -> None:
+    """Whatever a test left behind: containers (killed), mounts, runc state."""
+    if not (ps.root / "metadata.db").exists():
+        return
+    ids = ps("ps", "-aq", "--no-trunc", check=False).stdout.split()
+    if ids:
+        ps("rm", "-f", *ids, check=False)
+    for line in Path("/proc/self/mounts").read_text().splitlines():
+        target = line.split()[1]
+        if target.startswith(str(ps.root)):
+            subprocess.run(["umount", "-l", target], capture_output=True)
+
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
 def busybox_tar(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("busybox")
-    rootfs = make_busybox_rootfs(directory)
-    out = directory / "rootfs.tar"
-    with tarfile.open(out, "w") as tf:
-        tf.add(rootfs, arcname=".")
+    """The busybox rootfs tar that scripts/base-images imports (one recipe for both)."""
+    if not BUSYBOX.exists():
+        pytest.fail("busybox-static is not installed (apt-get install busybox-static)")
+    out = tmp_path_factory.mktemp("busybox") / "rootfs.tar"
+    subprocess.run(["bash", str(REPO / "scripts/busybox-rootfs"), str(out)], check=True)
     return out
 
 

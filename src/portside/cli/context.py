@@ -48,12 +48,12 @@ class Context:
 class Parser(argparse.ArgumentParser):
     """argparse that reports like Docker's CLI: 'unknown flag', exit 125, no usage dump."""
 
-    def __init__(self, verb: str, usage: str, description: str) -> None:
+    def __init__(self, verb: str, usage: str, description: str, add_help: bool = True) -> None:
         super().__init__(
             prog=f"portside {verb}",
             usage=f"portside {verb} {usage}".rstrip(),
             description=description,
-            add_help=True,
+            add_help=add_help,
             allow_abbrev=False,
         )
         self.verb = verb
@@ -102,3 +102,26 @@ def run_command(ctx: Context, verb: str, module_name: str, argv: list[str]) -> i
     finally:
         if "engine" in ctx.__dict__:
             ctx.engine.close()
+
+
+def dispatch(
+    ctx: Context,
+    group: str,
+    usage: str,
+    subcommands: dict[str, str],
+    argv: list[str],
+    aliases: dict[str, str] | None = None,
+) -> int:
+    """A management command (``image``, ``container``, ``system``): its help, or one verb."""
+    if not argv or argv[0] in ("-h", "--help"):
+        ctx.stdout.write(usage)
+        return 0
+    sub = argv[0]
+    module = subcommands.get(sub)
+    if module is None:
+        ctx.stderr.write(
+            f"portside: '{group} {sub}' is not a portside command.\nSee 'portside {group} --help'\n"
+        )
+        return 1
+    verb = (aliases or {}).get(sub, sub)
+    return run_command(ctx, f"{group} {verb}", module, argv[1:])

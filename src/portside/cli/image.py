@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .context import Context, run_command
+from .context import Context, dispatch
 
 SUBCOMMANDS = {
     "history": "history",
@@ -39,14 +39,4 @@ Run 'portside image COMMAND --help' for more information on a command.
 
 
 def run(ctx: Context, argv: list[str]) -> int:
-    if not argv or argv[0] in ("-h", "--help"):
-        ctx.stdout.write(USAGE)
-        return 0
-    sub = argv[0]
-    module = SUBCOMMANDS.get(sub)
-    if module is None:
-        ctx.stderr.write(
-            f"portside: 'image {sub}' is not a portside command.\nSee 'portside image --help'\n"
-        )
-        return 1
-    return run_command(ctx, f"image {sub}", module, argv[1:])
+    return dispatch(ctx, "image", USAGE, SUBCOMMANDS, argv)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import PortsideError
+from ..errors import NotFound, PortsideError
 from .context import Context, Parser
 from .gotemplate import Template
 from .output import write_json
 
 
 def run(ctx: Context, argv: list[str]) -> int:
-    kind = "image" if ctx.verb == "image inspect" else ""
+    kind = {"image inspect": "image", "container inspect": "container"}.get(ctx.verb, "")
     what = "image" if kind == "image" else "object"
     p = Parser(
         ctx.verb,
@@ -29,7 +29,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument("names", nargs="*")
     args = p.parse_args(argv)
     p.need(args.names, 1)
-    if args.type not in ("", "image"):
+    if args.type not in ("", "image", "container"):
         ctx.error(f'"{args.type}" is not a valid value for --type')
         return 1
     template = (
@@ -39,12 +39,12 @@ def run(ctx: Context, argv: list[str]) -> int:
     status = 0
     for name in args.names:
         try:
-            found.append(ctx.engine.images.inspect(name))
+            found.append(_inspect_one(ctx, name, args.type))
+        except NotFound as e:
+            ctx.error(f"No such object: {name}" if args.type == "" else str(e))
+            status = 1
         except PortsideError as e:
-            if args.type == "" and type(e).__name__ == "ImageNotFound":
-                ctx.error(f"No such object: {name}")
-            else:
-                ctx.error(str(e))
+            ctx.error(str(e))
             status = 1
     if template is not None:
         for item in found:
@@ -52,3 +52,14 @@ def run(ctx: Context, argv: list[str]) -> int:
     else:
         write_json(found, ctx.stdout)
     return status
+
+
+def _inspect_one(ctx: Context, name: str, kind: str) -> Any:
+    """Containers first, then images, as Docker looks objects up."""
+    if kind in ("", "container"):
+        try:
+            return ctx.engine.containers.inspect(name)
+        except NotFound:
+            if kind == "container":
+                raise
+    return ctx.engine.images.inspect(name)

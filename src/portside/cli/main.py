@@ -10,6 +10,20 @@ import sys
 
 # verb -> module in portside.cli (each has ``run(ctx, argv) -> int``)
 COMMANDS: dict[str, str] = {
+    "create": "create",
+    "kill": "stop",
+    "logs": "logs",
+    "pause": "stop",
+    "ps": "ps",
+    "rename": "rename",
+    "restart": "stop",
+    "rm": "stop",
+    "run": "run",
+    "start": "start",
+    "stop": "stop",
+    "unpause": "stop",
+    "wait": "stop",
+    "container": "container",
     "history": "history",
     "images": "images",
     "import": "import_",
@@ -36,20 +50,34 @@ Options:
   -h, --help             Print this help
 
 Management Commands:
+  container   Manage containers
   image       Manage images
   system      Manage portside
 
 Commands:
+  create      Create a new container
   history     Show the history of an image
   images      List images
   import      Import the contents from a tarball to create a filesystem image
   info        Display system-wide information
   inspect     Return low-level information on portside objects
+  kill        Kill one or more running containers
   load        Load an image from a tar archive or STDIN
+  logs        Fetch the logs of a container
+  pause       Pause all processes within one or more containers
+  ps          List containers
+  rename      Rename a container
+  restart     Restart one or more containers
+  rm          Remove one or more containers
   rmi         Remove one or more images
+  run         Create and run a new container from an image
   save        Save one or more images to a tar archive (streamed to STDOUT by default)
+  start       Start one or more stopped containers
+  stop        Stop one or more running containers
   tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
+  unpause     Unpause all processes within one or more containers
   version     Show the portside version information
+  wait        Block until one or more containers stop, then print their exit codes
 
 Run 'portside COMMAND --help' for more information on a command.
 """

@@ -9,8 +9,10 @@ from ..config import Settings
 
 if TYPE_CHECKING:
     from ..store.store import Store
+    from .containers import ContainerService
     from .image_io import ImageIO
     from .images import ImageService
+    from .lifecycle import Lifecycle
     from .system import SystemService
 
 
@@ -37,6 +39,18 @@ class Engine:
         from .image_io import ImageIO
 
         return ImageIO(self.images)
+
+    @cached_property
+    def containers(self) -> ContainerService:
+        from .containers import ContainerService
+
+        return ContainerService(self.settings, self.store, self.images)
+
+    @cached_property
+    def lifecycle(self) -> Lifecycle:
+        from .lifecycle import Lifecycle
+
+        return Lifecycle(self.containers)
 
     @cached_property
     def system(self) -> SystemService:

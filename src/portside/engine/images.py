@@ -230,12 +230,30 @@ class ImageService:
         report = RemoveReport()
         image_id, ref = self.resolve(text)
         names = self.meta.tags_of(image_id) + self.meta.repo_digests_of(image_id)
+        users = self._containers_using(image_id)
         if ref is not None:
             # by name: untag that name only; delete the image when it was the last name
+            last = not [n for n in names if n != str(ref)]
+            if last and users and not force:
+                raise Conflict(
+                    f'conflict: unable to remove repository reference "{text}" (must force) - '
+                    f"container {users[0][0][:12]} is using its referenced image {_short(image_id)}"
+                )
             self._untag(str(ref), report)
-            if not [n for n in names if n != str(ref)]:
+            if last and not users:
                 self._delete(image_id, report)
             return report
+        running = [cid for cid, status in users if status in ("running", "paused", "restarting")]
+        if running:
+            raise Conflict(
+                f"conflict: unable to delete {_short(image_id)} (cannot be forced) - image is "
+                f"being used by running container {running[0][:12]}"
+            )
+        if users and not force:
+            raise Conflict(
+                f"conflict: unable to delete {_short(image_id)} (must be forced) - image is "
+                f"being used by stopped container {users[0][0][:12]}"
+            )
         if len({parse(n).name for n in names}) > 1 and not force:
             raise Conflict(
                 f"conflict: unable to delete {_short(image_id)} (must be forced) - "
@@ -243,8 +261,15 @@ class ImageService:
             )
         for name in names:
             self._untag(name, report)
-        self._delete(image_id, report)
+        if not users:
+            self._delete(image_id, report)
         return report
+
+    def _containers_using(self, image_id: str) -> builtins.list[tuple[str, str]]:
+        rows = self.meta.conn.execute(
+            "SELECT id, status FROM containers WHERE image_id = ? ORDER BY created", (image_id,)
+        )
+        return [(r[0], r[1]) for r in rows]
 
     def _untag(self, name: str, report: RemoveReport) -> None:
         if "@" in name:
@@ -273,6 +298,8 @@ class ImageService:
                 for row in self.meta.images():
                     names = self.meta.tags_of(row.id)
                     if (names and not all) or self.meta.children(row.id):
+                        continue
+                    if self._containers_using(row.id):
                         continue
                     report = RemoveReport()
                     for name in names + self.meta.repo_digests_of(row.id):

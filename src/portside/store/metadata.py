@@ -50,6 +50,30 @@ _MIGRATIONS: tuple[str, ...] = (
         image_id TEXT NOT NULL REFERENCES images(id)
     );
     """,
+    # 2: containers. Immutable creation settings (Config, HostConfig as Docker's JSON) apart
+    # from the mutable state columns.
+    """
+    CREATE TABLE containers (
+        id TEXT PRIMARY KEY,            -- 64 hex
+        name TEXT NOT NULL UNIQUE,      -- without the leading '/'
+        image_id TEXT NOT NULL REFERENCES images(id),
+        image_ref TEXT NOT NULL,        -- what the user typed, as Docker shows it
+        created TEXT NOT NULL,
+        config TEXT NOT NULL,           -- Docker's Config JSON
+        host_config TEXT NOT NULL,      -- Docker's HostConfig JSON
+        status TEXT NOT NULL,           -- created|running|paused|restarting|exited|dead|removing
+        pid INTEGER NOT NULL DEFAULT 0,
+        monitor_pid INTEGER NOT NULL DEFAULT 0,
+        exit_code INTEGER NOT NULL DEFAULT 0,
+        error TEXT NOT NULL DEFAULT '',
+        started_at TEXT NOT NULL DEFAULT '',
+        finished_at TEXT NOT NULL DEFAULT '',
+        restart_count INTEGER NOT NULL DEFAULT 0,
+        oom_killed INTEGER NOT NULL DEFAULT 0,
+        stopped_by_user INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX containers_by_image ON containers(image_id);
+    """,
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)

@@ -11,19 +11,11 @@ import secrets
 import shutil
 from pathlib import Path
 
+from ..processes import alive
+
 
 def temp_name() -> str:
     return f"{os.getpid()}-{secrets.token_hex(8)}"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def sweep_stale(directory: Path) -> int:
@@ -35,7 +27,7 @@ def sweep_stale(directory: Path) -> int:
         return 0
     for name in names:
         pid_text = name.split("-", 1)[0]
-        if not pid_text.isdigit() or _alive(int(pid_text)):
+        if not pid_text.isdigit() or alive(int(pid_text)):
             continue
         path = directory / name
         if path.is_dir() and not path.is_symlink():

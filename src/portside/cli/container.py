@@ -1,0 +1,55 @@
+"""portside container COMMAND: the management command, dispatching to the verb modules."""
+
+from __future__ import annotations
+
+from .context import Context, dispatch
+
+SUBCOMMANDS = {
+    "create": "create",
+    "inspect": "inspect",
+    "kill": "stop",
+    "logs": "logs",
+    "ls": "ps",
+    "list": "ps",
+    "pause": "stop",
+    "prune": "container_prune",
+    "rename": "rename",
+    "restart": "stop",
+    "rm": "stop",
+    "remove": "stop",
+    "run": "run",
+    "start": "start",
+    "stop": "stop",
+    "unpause": "stop",
+    "wait": "stop",
+    "cleanup": "container_cleanup",
+}
+
+USAGE = """\
+Usage:  portside container COMMAND
+
+Manage containers
+
+Commands:
+  create      Create a new container
+  inspect     Display detailed information on one or more containers
+  kill        Kill one or more running containers
+  logs        Fetch the logs of a container
+  ls          List containers
+  pause       Pause all processes within one or more containers
+  prune       Remove all stopped containers
+  rename      Rename a container
+  restart     Restart one or more containers
+  rm          Remove one or more containers
+  run         Create and run a new container from an image
+  start       Start one or more stopped containers
+  stop        Stop one or more running containers
+  unpause     Unpause all processes within one or more containers
+  wait        Block until one or more containers stop, then print their exit codes
+
+Run 'portside container COMMAND --help' for more information on a command.
+"""
+
+
+def run(ctx: Context, argv: list[str]) -> int:
+    return dispatch(ctx, "container", USAGE, SUBCOMMANDS, argv, {"remove": "rm"})

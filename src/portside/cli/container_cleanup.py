@@ -1,0 +1,15 @@
+"""portside container cleanup ID: conmon's exit command (not for users): records the
+exit, unmounts, and applies --rm and the restart policy."""
+
+from __future__ import annotations
+
+from .context import Context, Parser
+
+
+def run(ctx: Context, argv: list[str]) -> int:
+    p = Parser(ctx.verb, "CONTAINER", "Clean up a container after it exited")
+    p.add_argument("container", nargs="*")
+    args = p.parse_args(argv)
+    p.need(args.container, 1, 1)
+    ctx.engine.lifecycle.cleanup(args.container[0])
+    return 0

@@ -1,0 +1,148 @@
+"""The flags ``create`` and ``run`` share, and their translation to CreateOptions.
+
+Options stop at the image name, as in Docker: everything after it is the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+
+from ..engine.container_options import CreateOptions, RestartPolicy
+from ..errors import InvalidArgument, UsageError
+from ..signals import parse_signal
+from .context import Parser
+
+
+def add_flags(p: Parser) -> None:
+    p.add_argument("--help", action="help", help="Print usage")
+    p.add_argument(
+        "-a", "--attach", action="append", default=[], help="Attach to STDIN, STDOUT or STDERR"
+    )
+    p.add_argument("--cap-add", action="append", default=[], help="Add Linux capabilities")
+    p.add_argument("--cap-drop", action="append", default=[], help="Drop Linux capabilities")
+    p.add_argument(
+        "--entrypoint", default=None, help="Overwrite the default ENTRYPOINT of the image"
+    )
+    p.add_argument("-e", "--env", action="append", default=[], help="Set environment variables")
+    p.add_argument(
+        "--env-file", action="append", default=[], help="Read in a file of environment variables"
+    )
+    p.add_argument("-h", "--hostname", default=None, help="Container host name")
+    p.add_argument("--init", action="store_true", help="Run an init inside the container")
+    p.add_argument(
+        "-i", "--interactive", action="store_true", help="Keep STDIN open even if not attached"
+    )
+    p.add_argument(
+        "-l", "--label", action="append", default=[], help="Set meta data on a container"
+    )
+    p.add_argument("--name", default=None, help="Assign a name to the container")
+    p.add_argument("--network", "--net", default="default", help="Connect a container to a network")
+    p.add_argument(
+        "--privileged", action="store_true", help="Give extended privileges to this container"
+    )
+    p.add_argument(
+        "--pull",
+        default="missing",
+        choices=["missing", "never", "always"],
+        help='Pull image before running ("always", "missing", "never")',
+    )
+    p.add_argument(
+        "--read-only",
+        action="store_true",
+        help="Mount the container's root filesystem as read only",
+    )
+    p.add_argument("--restart", default="no", help="Restart policy to apply when a container exits")
+    p.add_argument(
+        "--rm", action="store_true", help="Automatically remove the container when it exits"
+    )
+    p.add_argument("--security-opt", action="append", default=[], help="Security Options")
+    p.add_argument("--stop-signal", default=None, help="Signal to stop the container")
+    p.add_argument(
+        "--stop-timeout", type=int, default=None, help="Timeout (in seconds) to stop a container"
+    )
+    p.add_argument("-t", "--tty", action="store_true", help="Allocate a pseudo-TTY")
+    p.add_argument(
+        "-u", "--user", default=None, help="Username or UID (format: <name|uid>[:<group|gid>])"
+    )
+    p.add_argument("-w", "--workdir", default=None, help="Working directory inside the container")
+    p.add_argument("image", nargs="?")
+    p.add_argument("command", nargs=argparse.REMAINDER)
+
+
+def read_env_file(path: str) -> list[str]:
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except OSError as e:
+        raise UsageError(f"open {path}: {(e.strerror or str(e)).lower()}") from None
+    out = []
+    for number, line in enumerate(lines, 1):
+        text = line.lstrip()
+        if not text or text.startswith("#"):
+            continue
+        key, eq, _ = text.partition("=")
+        if not key or " " in key or "\t" in key:
+            raise UsageError(
+                f"invalid env file ({path}:{number}): variable '{key}' contains whitespaces"
+                if key
+                else f"invalid env file ({path}:{number}): no variable name"
+            )
+        out.append(text if eq else key)
+    return out
+
+
+def options_from(args: argparse.Namespace, detach: bool = False) -> CreateOptions:
+    if not args.image:
+        raise UsageError("requires at least 1 argument")
+    labels = {}
+    for label in args.label:
+        key, _, value = label.partition("=")
+        labels[key] = value
+    env = [e for path in args.env_file for e in read_env_file(path)] + list(args.env)
+    try:
+        restart = RestartPolicy.parse(args.restart)
+        if args.stop_signal:
+            parse_signal(args.stop_signal)
+    except InvalidArgument as e:
+        raise UsageError(str(e)) from None
+    for stream in args.attach:
+        if stream.lower() not in ("stdin", "stdout", "stderr"):
+            raise UsageError(
+                f'invalid argument "{stream}" for "-a, --attach" flag: '
+                "valid streams are STDIN, STDOUT and STDERR"
+            )
+    if detach:
+        attach: tuple[str, ...] = ()
+    elif args.attach:
+        attach = tuple(s.lower() for s in args.attach)
+    else:
+        attach = ("stdout", "stderr") + (("stdin",) if args.interactive else ())
+    entrypoint = None
+    if args.entrypoint is not None:
+        entrypoint = shlex.split(args.entrypoint) if args.entrypoint else []
+    return CreateOptions(
+        image=args.image,
+        command=list(args.command) or None,
+        entrypoint=entrypoint,
+        name=args.name,
+        env=tuple(env),
+        workdir=args.workdir,
+        user=args.user,
+        hostname=args.hostname,
+        tty=args.tty,
+        stdin_open=args.interactive,
+        labels=labels,
+        auto_remove=args.rm,
+        network=args.network,
+        restart=restart,
+        stop_signal=args.stop_signal,
+        stop_timeout=args.stop_timeout,
+        init=args.init,
+        privileged=args.privileged,
+        cap_add=tuple(args.cap_add),
+        cap_drop=tuple(args.cap_drop),
+        security_opt=tuple(args.security_opt),
+        read_only=args.read_only,
+        attach=attach,
+    )

@@ -1,0 +1,185 @@
+"""portside ps / container ls"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+from ..engine.containers import command_of, dir_size
+from ..errors import InvalidArgument
+from ..store.containers import ContainerRow
+from ..timefmt import parse_rfc3339
+from ..units import human_duration, human_size
+from .context import Context, Parser
+from .filters import parse_filters
+from .output import go_time, since, write_formatted
+
+HEADERS = {
+    "ID": "CONTAINER ID",
+    "Image": "IMAGE",
+    "Command": "COMMAND",
+    "CreatedAt": "CREATED AT",
+    "RunningFor": "CREATED",
+    "Status": "STATUS",
+    "Ports": "PORTS",
+    "Names": "NAMES",
+    "Size": "SIZE",
+    "Labels": "LABELS",
+    "State": "STATE",
+    "Mounts": "MOUNTS",
+    "Networks": "NETWORKS",
+    "LocalVolumes": "LOCAL VOLUMES",
+}
+_FILTERS = frozenset({"status", "name", "id", "label", "ancestor", "exited", "before", "since"})
+_STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
+
+
+def status_text(row: ContainerRow) -> str:
+    """Docker's STATUS column: "Up 3 seconds", "Exited (0) 5 seconds ago", "Created"."""
+    if row.status in ("running", "paused"):
+        text = "Up " + human_duration(_ago(row.started_at))
+        return text + " (Paused)" if row.status == "paused" else text
+    if row.status == "restarting":
+        return f"Restarting ({row.exit_code}) {human_duration(_ago(row.finished_at))} ago"
+    if row.status == "exited":
+        return f"Exited ({row.exit_code}) {human_duration(_ago(row.finished_at))} ago"
+    return row.status.title()
+
+
+def _ago(stamp: str) -> float:
+    import time
+
+    epoch = parse_rfc3339(stamp)
+    return time.time() - epoch if epoch else 0.0
+
+
+def row_of(
+    row: ContainerRow, image_names: dict[str, str], no_trunc: bool, size: str
+) -> dict[str, Any]:
+    path, args = command_of(row)
+    command = " ".join([path, *args])
+    if not no_trunc and len(command) > 20:
+        command = command[:19] + "…"
+    image = row.image_ref
+    return {
+        "ID": row.id if no_trunc else row.id[:12],
+        "Image": image if image else image_names.get(row.image_id, row.image_id[7:19]),
+        "Command": f'"{command}"',
+        "CreatedAt": go_time(parse_rfc3339(row.created)),
+        "RunningFor": since(parse_rfc3339(row.created)),
+        "Status": status_text(row),
+        "State": row.status,
+        "Ports": "",
+        "Names": row.name,
+        "Labels": ",".join(f"{k}={v}" for k, v in (row.config.get("Labels") or {}).items()),
+        "Size": size,
+        "Mounts": "",
+        "Networks": row.host_config.get("NetworkMode", ""),
+        "LocalVolumes": "0",
+    }
+
+
+def _matches(row: ContainerRow, filters: dict[str, list[str]], ctx: Context) -> bool:
+    for key, values in filters.items():
+        if key == "status":
+            for v in values:
+                if v not in _STATUSES:
+                    raise InvalidArgument(f"Invalid filter 'status={v}'")
+            if row.status not in values:
+                return False
+        elif key == "name":
+            if not any(
+                fnmatch.fnmatchcase(row.name, f"*{v}*") or v.lstrip("/") == row.name for v in values
+            ):
+                return False
+        elif key == "id":
+            if not any(row.id.startswith(v) for v in values):
+                return False
+        elif key == "label":
+            labels = row.config.get("Labels") or {}
+            for v in values:
+                k, eq, val = v.partition("=")
+                if k not in labels or (eq and labels[k] != val):
+                    return False
+        elif key == "ancestor":
+            ids = set()
+            for v in values:
+                try:
+                    ids.add(ctx.engine.images.resolve(v)[0])
+                except Exception:  # noqa: BLE001 - an unknown image matches nothing
+                    continue
+            if row.image_id not in ids:
+                return False
+        elif key == "exited":
+            if row.status != "exited" or str(row.exit_code) not in values:
+                return False
+        elif key in ("before", "since"):
+            for v in values:
+                pivot = ctx.engine.containers.get(v)
+                newer = parse_rfc3339(row.created) > parse_rfc3339(pivot.created)
+                if row.id == pivot.id or newer != (key == "since"):
+                    return False
+        else:
+            raise InvalidArgument(f"Invalid filter '{key}'")
+    return True
+
+
+def run(ctx: Context, argv: list[str]) -> int:
+    p = Parser(ctx.verb, "[OPTIONS]", "List containers")
+    p.add_argument(
+        "-a", "--all", action="store_true", help="Show all containers (default shows just running)"
+    )
+    p.add_argument(
+        "-f",
+        "--filter",
+        action="append",
+        default=[],
+        help="Filter output based on conditions provided",
+    )
+    p.add_argument("--format", default="", help="Format output using a custom template")
+    p.add_argument(
+        "-n",
+        "--last",
+        type=int,
+        default=-1,
+        help="Show n last created containers (includes all states)",
+    )
+    p.add_argument(
+        "-l",
+        "--latest",
+        action="store_true",
+        help="Show the latest created container (includes all states)",
+    )
+    p.add_argument("--no-trunc", action="store_true", help="Don't truncate output")
+    p.add_argument("-q", "--quiet", action="store_true", help="Only display container IDs")
+    p.add_argument("-s", "--size", action="store_true", help="Display total file sizes")
+    args = p.parse_args(argv)
+    filters = parse_filters(args.filter)
+    for key in filters:
+        if key not in _FILTERS:
+            raise InvalidArgument(f"Invalid filter '{key}'")
+    limit = 1 if args.latest else args.last
+    show_all = args.all or limit > 0 or "status" in filters or "exited" in filters
+    rows = ctx.engine.containers.list(all=show_all)
+    rows = [r for r in rows if _matches(r, filters, ctx)]
+    if limit > 0:
+        rows = rows[:limit]
+    if args.quiet:
+        for r in rows:
+            ctx.stdout.write((r.id if args.no_trunc else r.id[:12]) + "\n")
+        return 0
+    names: dict[str, str] = {}
+    data = []
+    for r in rows:
+        size = ""
+        if args.size:
+            rw = dir_size(ctx.engine.containers.paths(r.id).upper)
+            virtual = rw + ctx.engine.images.row(r.image_id).size
+            size = f"{human_size(rw)} (virtual {human_size(virtual)})"
+        data.append(row_of(r, names, args.no_trunc, size))
+    fmt = args.format
+    if not fmt:
+        fmt = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}"
+        fmt += "\t{{.Names}}" + ("\t{{.Size}}" if args.size else "")
+    write_formatted(fmt, data, HEADERS, ctx.stdout)
+    return 0

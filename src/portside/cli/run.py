@@ -1,0 +1,76 @@
+"""portside run: create, start, and (unless -d) attach and return the container's code."""
+
+from __future__ import annotations
+
+from ..engine.lifecycle import ContainerStartError
+from ..errors import ImageNotFound, PortsideError
+from .attaching import relay
+from .context import Context, Parser
+from .create_flags import add_flags, options_from
+
+
+def engine_error(e: PortsideError) -> PortsideError:
+    """run/create report every engine failure with exit 125, as Docker does."""
+    if not isinstance(e, ContainerStartError):
+        e.exit_code = 125
+    return e
+
+
+def create(ctx: Context, args: object, detach: bool) -> str:
+    opts = options_from(args, detach=detach)  # type: ignore[arg-type]
+    try:
+        return ctx.engine.containers.create(opts).id
+    except ImageNotFound:
+        ctx.stderr.write(f"Unable to find image '{_tagged(opts.image)}' locally\n")
+        raise engine_error(ImageNotFound(_tagged(opts.image))) from None
+    except PortsideError as e:
+        raise engine_error(e) from None
+
+
+def _tagged(image: str) -> str:
+    from ..image.reference import parse_tagged
+
+    try:
+        return parse_tagged(image).familiar()
+    except PortsideError:
+        return image
+
+
+def run(ctx: Context, argv: list[str]) -> int:
+    p = Parser(
+        ctx.verb,
+        "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+        "Create and run a new container from an image",
+        add_help=False,
+    )
+    add_flags(p)
+    p.add_argument(
+        "-d",
+        "--detach",
+        action="store_true",
+        help="Run container in background and print container ID",
+    )
+    p.add_argument("--sig-proxy", default="true", help="Proxy received signals to the process")
+    p.add_argument(
+        "--detach-keys",
+        default="ctrl-p,ctrl-q",
+        help="Override the key sequence for detaching a container",
+    )
+    args = p.parse_args(argv)
+    container_id = create(ctx, args, args.detach)
+    try:
+        if args.detach:
+            ctx.engine.lifecycle.start(container_id)
+            ctx.stdout.write(container_id + "\n")
+            return 0
+        started = ctx.engine.lifecycle.start(container_id, attach=True)
+    except PortsideError as e:
+        if args.rm:
+            ctx.engine.containers.purge(container_id)
+        raise engine_error(e) from None
+    assert started.attach is not None
+    ctx.stdout.flush()
+    outcome = relay(ctx, started.row, started.attach, sig_proxy=args.sig_proxy.lower() != "false")
+    if outcome == "detached":
+        return 0
+    return ctx.engine.lifecycle.wait(container_id)

@@ -1,0 +1,148 @@
+"""What ``create``/``run`` take: a typed options object, turned into Docker's Config and
+HostConfig JSON (what ``inspect`` shows and what the store keeps)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import InvalidArgument
+
+RESTART_POLICIES = ("no", "always", "on-failure", "unless-stopped")
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    name: str = "no"
+    maximum_retry_count: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> RestartPolicy:
+        name, _, count = (text or "no").partition(":")
+        if name not in RESTART_POLICIES:
+            raise InvalidArgument(f"invalid restart policy '{name}'")
+        if count:
+            if name != "on-failure":
+                raise InvalidArgument(
+                    f"maximum retry count cannot be used with restart policy '{name}'"
+                )
+            if not count.isdigit():
+                raise InvalidArgument(
+                    "invalid restart policy format: maximum retry count must be an integer"
+                )
+        return cls(name, int(count or 0))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "Name": "" if self.name == "no" else self.name,
+            "MaximumRetryCount": self.maximum_retry_count,
+        }
+
+
+@dataclass(frozen=True)
+class CreateOptions:
+    image: str
+    command: list[str] | None = None  # None: the image's Cmd
+    entrypoint: list[str] | None = None  # None: the image's; []: cleared (--entrypoint "")
+    name: str | None = None
+    env: tuple[str, ...] = ()
+    workdir: str | None = None
+    user: str | None = None
+    hostname: str | None = None
+    tty: bool = False
+    stdin_open: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
+    auto_remove: bool = False
+    network: str = "default"
+    restart: RestartPolicy = RestartPolicy()
+    stop_signal: str | None = None
+    stop_timeout: int | None = None
+    init: bool = False
+    privileged: bool = False
+    cap_add: tuple[str, ...] = ()
+    cap_drop: tuple[str, ...] = ()
+    security_opt: tuple[str, ...] = ()
+    read_only: bool = False
+    attach: tuple[str, ...] = ()  # streams attached at create: "stdin", "stdout", "stderr"
+
+    def __post_init__(self) -> None:
+        if self.auto_remove and self.restart.name != "no":
+            raise InvalidArgument("Conflicting options: --restart and --rm")
+        if self.network not in ("default", "bridge", "none", "host"):
+            raise InvalidArgument(f"network {self.network} not found")
+
+
+def merge_env(image_env: list[str] | None, extra: tuple[str, ...]) -> list[str]:
+    """Image Env, then -e values (a later key wins; ``-e KEY`` takes the caller's value)."""
+    import os
+
+    out: dict[str, str] = {}
+    for item in [*(image_env or []), *extra]:
+        key, eq, value = item.partition("=")
+        if not key:
+            raise InvalidArgument(f"invalid environment variable: {item}")
+        if not eq:
+            if key not in os.environ:
+                continue
+            value = os.environ[key]
+        out[key] = value
+    return [f"{k}={v}" for k, v in out.items()]
+
+
+def build_config(
+    opts: CreateOptions, image_cfg: dict[str, Any], container_id: str
+) -> dict[str, Any]:
+    entrypoint = (
+        image_cfg.get("Entrypoint") if opts.entrypoint is None else (opts.entrypoint or None)
+    )
+    if opts.command:
+        cmd: list[str] | None = list(opts.command)
+    elif opts.entrypoint is not None:
+        cmd = None  # a new entrypoint drops the image's Cmd, as Docker does
+    else:
+        cmd = image_cfg.get("Cmd")
+    labels = {**(image_cfg.get("Labels") or {}), **opts.labels}
+    config: dict[str, Any] = {
+        "Hostname": opts.hostname or container_id[:12],
+        "Domainname": "",
+        "User": opts.user if opts.user is not None else image_cfg.get("User", ""),
+        "AttachStdin": "stdin" in opts.attach,
+        "AttachStdout": "stdout" in opts.attach,
+        "AttachStderr": "stderr" in opts.attach,
+        "Tty": opts.tty,
+        "OpenStdin": opts.stdin_open,
+        "StdinOnce": opts.stdin_open and "stdin" in opts.attach,
+        "Env": merge_env(image_cfg.get("Env"), opts.env),
+        "Cmd": cmd,
+        "Image": opts.image,
+        "Volumes": image_cfg.get("Volumes"),
+        "WorkingDir": opts.workdir if opts.workdir is not None else image_cfg.get("WorkingDir", ""),
+        "Entrypoint": entrypoint,
+        "OnBuild": None,
+        "Labels": labels,
+    }
+    if image_cfg.get("ExposedPorts"):
+        config["ExposedPorts"] = image_cfg["ExposedPorts"]
+    stop_signal = opts.stop_signal or image_cfg.get("StopSignal")
+    if stop_signal:
+        config["StopSignal"] = stop_signal
+    if opts.stop_timeout is not None:
+        config["StopTimeout"] = opts.stop_timeout
+    return config
+
+
+def build_host_config(opts: CreateOptions) -> dict[str, Any]:
+    return {
+        "AutoRemove": opts.auto_remove,
+        "RestartPolicy": opts.restart.to_json(),
+        "NetworkMode": "bridge" if opts.network == "default" else opts.network,
+        "Privileged": opts.privileged,
+        "CapAdd": list(opts.cap_add) or None,
+        "CapDrop": list(opts.cap_drop) or None,
+        "SecurityOpt": list(opts.security_opt) or None,
+        "ReadonlyRootfs": opts.read_only,
+        "Init": opts.init or None,
+        "Binds": None,
+        "PortBindings": {},
+        "LogConfig": {"Type": "k8s-file", "Config": {}},
+    }

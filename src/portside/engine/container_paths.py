@@ -1,0 +1,81 @@
+"""Where a container's files live: persistent ones under the store root, runtime state
+(runc's, conmon's exit files and attach-socket links) under the run root."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Settings
+from ..runtime.monitor import MonitorPaths
+
+
+@dataclass(frozen=True)
+class ContainerPaths:
+    settings: Settings
+    id: str
+
+    @property
+    def dir(self) -> Path:
+        return self.settings.root / "containers" / self.id
+
+    @property
+    def upper(self) -> Path:
+        return self.dir / "upper"
+
+    @property
+    def work(self) -> Path:
+        return self.dir / "work"
+
+    @property
+    def rootfs(self) -> Path:
+        return self.dir / "merged"
+
+    @property
+    def bundle(self) -> Path:
+        return self.dir / "userdata"
+
+    @property
+    def log(self) -> Path:
+        return self.bundle / "ctr.log"
+
+    @property
+    def runc_root(self) -> Path:
+        return self.settings.runroot / "runc"
+
+    @property
+    def exit_dir(self) -> Path:
+        return self.settings.runroot / "exits"
+
+    def monitor(self) -> MonitorPaths:
+        return MonitorPaths(
+            bundle=self.bundle,
+            log=self.log,
+            exit_dir=self.exit_dir,
+            socket_dir=self.settings.runroot / "socket",
+            pidfile=self.bundle / "pidfile",
+            monitor_pidfile=self.bundle / "conmon.pid",
+        )
+
+    def exit_command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "portside",
+            "--root",
+            str(self.settings.root),
+            "--runroot",
+            str(self.settings.runroot),
+            "--runtime",
+            self.settings.runtime,
+            "container",
+            "cleanup",
+            self.id,
+        ]
+
+    def make(self) -> None:
+        for path in (self.upper, self.work, self.rootfs, self.bundle):
+            path.mkdir(parents=True, exist_ok=True)
+        for path in (self.runc_root, self.exit_dir, self.settings.runroot / "socket"):
+            path.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,256 @@
+"""Container use cases that do not run anything: create, find, list, inspect, rename,
+remove, prune. Starting, stopping and the rest of the running side are in lifecycle.py.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import Settings
+from ..errors import Conflict, InvalidArgument, NotFound
+from ..processes import alive
+from ..store.containers import ContainerRow, ContainerTable
+from ..store.snapshots import unmount
+from ..store.store import Store
+from ..timefmt import now_rfc3339
+from .container_options import CreateOptions, build_config, build_host_config
+from .container_paths import ContainerPaths
+from .images import ImageService
+from .names import random_name, validate
+
+ACTIVE = ("running", "paused", "restarting")
+
+
+class ContainerNotFound(NotFound):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"No such container: {ref}")
+
+
+@dataclass
+class RemoveResult:
+    id: str
+    name: str
+
+
+class ContainerService:
+    def __init__(self, settings: Settings, store: Store, images: ImageService) -> None:
+        self.settings = settings
+        self.store = store
+        self.images = images
+        self.table = ContainerTable(store.meta.conn)
+
+    def paths(self, container_id: str) -> ContainerPaths:
+        return ContainerPaths(self.settings, container_id)
+
+    # -- finding ------------------------------------------------------------------
+    def get(self, ref: str) -> ContainerRow:
+        """By full ID, name (with or without '/'), or unique ID prefix; reconciled."""
+        row = self.table.get(ref) or self.table.by_name(ref.lstrip("/"))
+        if row is None and ref and all(c in "0123456789abcdef" for c in ref):
+            matches = self.table.with_prefix(ref)
+            if len(matches) > 1:
+                raise Conflict(
+                    f"multiple IDs found with provided prefix: {ref} "
+                    f"({', '.join(m.id[:12] for m in matches[:5])})"
+                )
+            row = matches[0] if matches else None
+        if row is None:
+            raise ContainerNotFound(ref)
+        return self.reconcile(row)
+
+    def reconcile(self, row: ContainerRow) -> ContainerRow:
+        """A container whose monitor is gone is not running: record its exit now."""
+        if row.status not in ACTIVE or alive(row.monitor_pid):
+            return row
+        from .lifecycle import Lifecycle
+
+        Lifecycle(self).cleanup(row.id)
+        return self.table.get(row.id) or row
+
+    def list(self, all: bool = False) -> builtins.list[ContainerRow]:
+        rows = [self.reconcile(r) for r in self.table.all()]
+        return [r for r in rows if all or r.status in ACTIVE]
+
+    # -- creating -----------------------------------------------------------------
+    def create(self, opts: CreateOptions) -> ContainerRow:
+        image_id, _ = self.images.resolve(opts.image)
+        image_cfg = self.images.config(image_id).container_config
+        name = validate(opts.name) if opts.name else None
+        container_id = secrets.token_hex(32)
+        config = build_config(opts, image_cfg, container_id)
+        if not config["Cmd"] and not config["Entrypoint"]:
+            raise InvalidArgument("no command specified")
+        host_config = build_host_config(opts)
+        paths = self.paths(container_id)
+        with self.store.writing():
+            if self.images.meta.image(image_id) is None:
+                raise NotFound(f"No such image: {opts.image}")
+            if name is None:
+                name = next(
+                    n
+                    for attempt in range(100)
+                    if self.table.by_name(n := random_name(attempt=attempt)) is None
+                )
+            existing = self.table.by_name(name)
+            if existing is not None:
+                raise Conflict(name_in_use(name, existing.id))
+            row = ContainerRow(
+                id=container_id,
+                name=name,
+                image_id=image_id,
+                image_ref=opts.image,
+                created=now_rfc3339(),
+                config=config,
+                host_config=host_config,
+                status="created",
+            )
+            paths.make()
+            try:
+                self.table.add(row)
+            except BaseException:
+                shutil.rmtree(paths.dir, ignore_errors=True)
+                raise
+        return row
+
+    # -- removing -----------------------------------------------------------------
+    def remove(self, ref: str, force: bool = False) -> RemoveResult:
+        row = self.get(ref)
+        if row.status in ACTIVE:
+            if not force:
+                state = "paused" if row.status == "paused" else "running"
+                raise Conflict(
+                    f"You cannot remove a {state} container {row.id}. Stop the container "
+                    "before attempting removal or force remove"
+                )
+            from .lifecycle import Lifecycle
+
+            Lifecycle(self).kill_and_reap(row.id)
+        self.purge(row.id)
+        return RemoveResult(row.id, row.name)
+
+    def purge(self, container_id: str) -> None:
+        """Delete a stopped container's row and files (used by rm, --rm and prune)."""
+        paths = self.paths(container_id)
+        with self.store.writing():
+            if self.table.get(container_id) is None:
+                return
+            self.table.remove(container_id)
+        unmount(paths.rootfs)
+        shutil.rmtree(paths.dir, ignore_errors=True)
+
+    def rename(self, ref: str, new_name: str) -> None:
+        new = validate(new_name)
+        with self.store.writing():
+            row = self.get(ref)
+            if new == row.name:
+                raise InvalidArgument("Renaming a container with the same name as its current name")
+            other = self.table.by_name(new)
+            if other is not None:
+                raise Conflict(f"Error when allocating new name: {name_in_use(new, other.id)}")
+            self.table.update(row.id, name=new)
+
+    def prune(self) -> tuple[builtins.list[str], int]:
+        removed, freed = [], 0
+        for row in self.list(all=True):
+            if row.status in ACTIVE or row.status == "removing":
+                continue
+            freed += dir_size(self.paths(row.id).upper)
+            self.purge(row.id)
+            removed.append(row.id)
+        return removed, freed
+
+    # -- inspect ------------------------------------------------------------------
+    def inspect(self, ref: str) -> dict[str, Any]:
+        row = self.get(ref)
+        return inspect_json(row, self.paths(row.id))
+
+
+def name_in_use(name: str, container_id: str) -> str:
+    return (
+        f'Conflict. The container name "/{name}" is already in use by container '
+        f'"{container_id}". You have to remove (or rename) that container to be able to reuse '
+        "that name."
+    )
+
+
+def dir_size(path: os.PathLike[str] | str) -> int:
+    total = 0
+    for dirpath, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, f)).st_size
+            except OSError:
+                pass
+    return total
+
+
+ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def state_json(row: ContainerRow) -> dict[str, Any]:
+    return {
+        "Status": row.status,
+        "Running": row.status in ("running", "paused"),
+        "Paused": row.status == "paused",
+        "Restarting": row.status == "restarting",
+        "OOMKilled": row.oom_killed,
+        "Dead": row.status == "dead",
+        "Pid": row.pid if row.status in ("running", "paused") else 0,
+        "ExitCode": row.exit_code,
+        "Error": row.error,
+        "StartedAt": row.started_at or ZERO_TIME,
+        "FinishedAt": row.finished_at or ZERO_TIME,
+    }
+
+
+def command_of(row: ContainerRow) -> tuple[str, list[str]]:
+    argv = [*(row.config.get("Entrypoint") or []), *(row.config.get("Cmd") or [])]
+    return (argv[0], argv[1:]) if argv else ("", [])
+
+
+def inspect_json(row: ContainerRow, paths: ContainerPaths) -> dict[str, Any]:
+    path, args = command_of(row)
+    return {
+        "Id": row.id,
+        "Created": row.created,
+        "Path": path,
+        "Args": args,
+        "State": state_json(row),
+        "Image": row.image_id,
+        "ResolvConfPath": str(paths.bundle / "resolv.conf"),
+        "HostnamePath": str(paths.bundle / "hostname"),
+        "HostsPath": str(paths.bundle / "hosts"),
+        "LogPath": str(paths.log),
+        "Name": "/" + row.name,
+        "RestartCount": row.restart_count,
+        "Driver": "overlay",
+        "Platform": "linux",
+        "HostConfig": row.host_config,
+        "GraphDriver": {
+            "Data": {
+                "UpperDir": str(paths.upper),
+                "WorkDir": str(paths.work),
+                "MergedDir": str(paths.rootfs),
+            },
+            "Name": "overlay",
+        },
+        "Mounts": [],
+        "Config": row.config,
+        "NetworkSettings": {
+            "Bridge": "",
+            "SandboxID": "",
+            "HairpinMode": False,
+            "Ports": {},
+            "SandboxKey": "",
+            "Gateway": "",
+            "IPAddress": "",
+            "IPPrefixLen": 0,
+            "MacAddress": "",
+            "Networks": {},
+        },
+    }

@@ -1,0 +1,382 @@
+"""The running side of containers: start (through conmon), stop, kill, restart, pause,
+wait, and the cleanup that conmon's exit command (and any reconciling command) runs.
+
+Every state change happens under the store lock, so the exit command, a ``stop`` and a
+``ps`` that reconciles can race without harm: whoever comes first records the exit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import Conflict, InvalidArgument, PortsideError
+from ..processes import alive, pidfd
+from ..runtime import monitor, seccomp
+from ..runtime.monitor import CreateFailed
+from ..runtime.runc import Runtime
+from ..runtime.scope import makedirs_in_root
+from ..runtime.spec import (
+    DEFAULT_CAPABILITIES,
+    DEFAULT_PATH,
+    Bind,
+    ContainerSpec,
+    ProcessSpec,
+    config_json,
+)
+from ..runtime.users import resolve_user
+from ..signals import parse_signal
+from ..store.containers import ContainerRow
+from ..store.snapshots import is_mounted, mount_overlay, unmount
+from ..timefmt import now_rfc3339
+from .capabilities import effective_capabilities
+from .container_paths import ContainerPaths
+from .hostfiles import write_host_files
+
+if TYPE_CHECKING:
+    from .containers import ContainerService
+
+ACTIVE = ("running", "paused", "restarting")
+INIT_PATH = "/sbin/docker-init"
+INIT_BINARIES = ("/usr/bin/tini-static", "/usr/bin/docker-init", "/usr/bin/tini")
+
+
+class ContainerStartError(PortsideError):
+    """The container's command could not be started (exit 126/127 as Docker's)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def start_exit_code(message: str) -> int:
+    # runc reports why its init could not exec only as text; Docker classifies the same
+    # text the same way (no other channel exists).
+    lowered = message.lower()
+    if "executable file not found" in lowered or "no such file or directory" in lowered:
+        return 127
+    if "permission denied" in lowered or "is a directory" in lowered:
+        return 126
+    return 125
+
+
+@dataclass
+class Started:
+    row: ContainerRow
+    attach: socket.socket | None = None
+
+
+class Lifecycle:
+    def __init__(self, containers: ContainerService) -> None:
+        self.c = containers
+        self.store = containers.store
+        self.table = containers.table
+        settings = containers.settings
+        self.runtime = Runtime(settings.runtime, settings.runroot / "runc")
+
+    # -- start --------------------------------------------------------------------
+    def start(self, ref: str, attach: bool = False) -> Started:
+        with self.store.lock:
+            row = self.c.get(ref)
+            if row.status in ("running", "restarting"):
+                return Started(row)
+            if row.status == "paused":
+                raise Conflict("cannot start a paused container, try unpause instead")
+            return self._start_locked(row, attach)
+
+    def _start_locked(self, row: ContainerRow, attach: bool) -> Started:
+        paths = self.c.paths(row.id)
+        self._mount(row, paths)
+        try:
+            spec = self._spec(row, paths)
+            _write_json(paths.bundle / "config.json", config_json(spec))
+            self.runtime.delete(row.id)
+            (paths.exit_dir / row.id).unlink(missing_ok=True)
+            pid, monitor_pid = monitor.launch(
+                self.runtime,
+                row.id,
+                row.name,
+                paths.monitor(),
+                terminal=bool(row.config.get("Tty")),
+                stdin=bool(row.config.get("OpenStdin")),
+                exit_command=paths.exit_command(),
+            )
+        except CreateFailed as e:
+            unmount(paths.rootfs)
+            code = start_exit_code(e.message)
+            with self.store.meta.transaction():
+                self.table.update(row.id, status="created", exit_code=code, error=e.message)
+            raise ContainerStartError(e.message, code) from None
+        except BaseException:
+            unmount(paths.rootfs)
+            raise
+        sock = monitor_attach(paths) if attach else None
+        try:
+            self.runtime.start(row.id)
+        except BaseException:
+            if sock is not None:
+                sock.close()
+            self.runtime.kill(row.id, 9)
+            raise
+        with self.store.meta.transaction():
+            self.table.update(
+                row.id,
+                status="running",
+                pid=pid,
+                monitor_pid=monitor_pid,
+                started_at=now_rfc3339(),
+                finished_at="",
+                error="",
+                exit_code=0,
+                stopped_by_user=False,
+                oom_killed=False,
+            )
+        return Started(self.table.get(row.id) or row, sock)
+
+    def _mount(self, row: ContainerRow, paths: ContainerPaths) -> None:
+        if is_mounted(paths.rootfs):
+            return
+        layers = self.c.images.meta.image_layers(row.image_id)
+        lowers = [self.store.layers.diff_path(d) for d in reversed(layers)]
+        if not lowers:
+            empty = paths.dir / "empty"
+            empty.mkdir(exist_ok=True)
+            lowers = [empty]
+        mount_overlay(lowers, paths.upper, paths.work, paths.rootfs)
+
+    def _spec(self, row: ContainerRow, paths: ContainerPaths) -> ContainerSpec:
+        cfg, host = row.config, row.host_config
+        rootfs = paths.rootfs
+        user = resolve_user(rootfs, cfg.get("User") or "")
+        args = [*(cfg.get("Entrypoint") or []), *(cfg.get("Cmd") or [])]
+        binds = write_host_files(paths.bundle, cfg["Hostname"], host.get("NetworkMode") == "host")
+        if host.get("Init"):
+            init = next((p for p in INIT_BINARIES if os.path.exists(p)), None)
+            if init is None:
+                raise InvalidArgument("--init: no init binary found (apt-get install tini)")
+            binds.append(_bind(init, INIT_PATH, readonly=True))
+            args = [INIT_PATH, "--", *args]
+        env = list(cfg.get("Env") or [])
+        keys = {e.partition("=")[0] for e in env}
+        if "PATH" not in keys:
+            env.insert(0, f"PATH={DEFAULT_PATH}")
+        if "HOSTNAME" not in keys:
+            env.append(f"HOSTNAME={cfg['Hostname']}")
+        if cfg.get("Tty") and "TERM" not in keys:
+            env.append("TERM=xterm")
+        cwd = cfg.get("WorkingDir") or "/"
+        makedirs_in_root(rootfs, cwd, user.uid, user.gid)
+        privileged = bool(host.get("Privileged"))
+        caps = effective_capabilities(
+            host.get("CapAdd") or [], host.get("CapDrop") or [], privileged
+        )
+        security = _security_options(host.get("SecurityOpt") or [])
+        profile = None
+        if not privileged and security.get("seccomp") != "unconfined":
+            profile = seccomp.profile_for(caps, security.get("seccomp"))
+        return ContainerSpec(
+            rootfs=str(rootfs),
+            process=ProcessSpec(
+                args=args, env=env, cwd=cwd, user=user, terminal=bool(cfg.get("Tty"))
+            ),
+            hostname=cfg["Hostname"],
+            binds=tuple(binds),
+            host_network=host.get("NetworkMode") == "host",
+            cgroups_path=f"/portside/{row.id}",
+            capabilities=caps,
+            privileged=privileged,
+            no_new_privileges=security.get("no-new-privileges") == "true",
+            seccomp=profile,
+            readonly_rootfs=bool(host.get("ReadonlyRootfs")),
+        )
+
+    # -- signals and stopping -----------------------------------------------------
+    def kill(self, ref: str, signal_text: str = "KILL") -> ContainerRow:
+        sig = parse_signal(signal_text)
+        row = self.c.get(ref)
+        if row.status not in ("running", "paused"):
+            raise Conflict(f"Cannot kill container: {ref}: Container {row.id} is not running")
+        if sig in (9, 15, 2):
+            with self.store.meta.transaction():
+                self.table.update(row.id, stopped_by_user=True)
+        self.runtime.kill(row.id, sig)
+        return row
+
+    def stop(self, ref: str, timeout: int | None = None) -> ContainerRow:
+        row = self.c.get(ref)
+        if row.status not in ACTIVE:
+            return row
+        with self.store.meta.transaction():
+            self.table.update(row.id, stopped_by_user=True)
+        if timeout is None:
+            timeout = row.config.get("StopTimeout")
+        if timeout is None:
+            timeout = 10
+        sig = parse_signal(row.config.get("StopSignal") or "SIGTERM")
+        self.runtime.kill(row.id, sig)
+        if row.status == "paused":
+            self.runtime.resume(row.id)
+        if not self._wait_exit(row, float(timeout) if timeout >= 0 else None):
+            self.runtime.kill(row.id, 9, all_processes=True)
+            self._wait_exit(row, 10.0)
+        self.cleanup(row.id)
+        return self.table.get(row.id) or row
+
+    def kill_and_reap(self, container_id: str) -> None:
+        row = self.table.get(container_id)
+        if row is None:
+            return
+        with self.store.meta.transaction():
+            self.table.update(row.id, stopped_by_user=True)
+        if row.status == "paused":
+            self.runtime.resume(row.id)
+        self.runtime.kill(row.id, 9, all_processes=True)
+        self._wait_exit(row, 10.0)
+        self.cleanup(row.id, allow_restart=False)
+
+    def _wait_exit(self, row: ContainerRow, timeout: float | None) -> bool:
+        """Wait until conmon recorded the container's exit; False on timeout."""
+        paths = self.c.paths(row.id)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        fd = pidfd(row.pid)
+        try:
+            while True:
+                if monitor.read_exit_code(paths.exit_dir, row.id) is not None:
+                    return True
+                if not alive(row.monitor_pid):
+                    return True
+                remaining = 0.05 if deadline is None else min(0.05, deadline - time.monotonic())
+                if remaining <= 0:
+                    return False
+                if fd is not None:
+                    select.select([fd], [], [], remaining)
+                else:
+                    time.sleep(remaining)
+        finally:
+            if fd is not None:
+                os.close(fd)
+
+    def pause(self, ref: str) -> None:
+        row = self.c.get(ref)
+        if row.status != "running":
+            raise Conflict(f"Container {row.id} is not running")
+        self.runtime.pause(row.id)
+        with self.store.meta.transaction():
+            self.table.update(row.id, status="paused")
+
+    def unpause(self, ref: str) -> None:
+        row = self.c.get(ref)
+        if row.status != "paused":
+            raise Conflict(f"Container {row.id} is not paused")
+        self.runtime.resume(row.id)
+        with self.store.meta.transaction():
+            self.table.update(row.id, status="running")
+
+    def restart(self, ref: str, timeout: int | None = None) -> ContainerRow:
+        row = self.stop(ref, timeout)
+        return self.start(row.id).row
+
+    # -- waiting ------------------------------------------------------------------
+    def wait(self, ref: str) -> int:
+        row = self.c.get(ref)
+        container_id = row.id
+        exit_dir = self.c.paths(container_id).exit_dir
+        while True:
+            current = self.table.get(container_id)
+            if current is None:  # removed (--rm): conmon's exit file still has the code
+                code = monitor.read_exit_code(exit_dir, container_id)
+                return code if code is not None else row.exit_code
+            current = self.c.reconcile(current)
+            if current.status not in ACTIVE:
+                return current.exit_code
+            self._wait_exit(current, 0.5)
+            if monitor.read_exit_code(exit_dir, container_id) is not None:
+                self.cleanup(container_id)
+
+    # -- cleanup (conmon's exit command) ------------------------------------------
+    def cleanup(self, container_id: str, allow_restart: bool = True) -> None:
+        paths = self.c.paths(container_id)
+        restart = remove = False
+        with self.store.lock:
+            row = self.table.get(container_id)
+            if row is None:
+                return
+            if row.status not in ACTIVE:
+                unmount(paths.rootfs)
+                return
+            code = monitor.read_exit_code(paths.exit_dir, container_id)
+            if code is None:
+                # the monitor is gone without a word (killed): end what it left running
+                self.runtime.kill(container_id, 9, all_processes=True)
+                code = 255 if row.status != "restarting" else row.exit_code
+            self.runtime.delete(container_id)
+            unmount(paths.rootfs)
+            policy = row.host_config.get("RestartPolicy") or {}
+            name = policy.get("Name") or "no"
+            if allow_restart and not row.stopped_by_user:
+                if name in ("always", "unless-stopped"):
+                    restart = True
+                elif name == "on-failure" and code != 0:
+                    limit = int(policy.get("MaximumRetryCount") or 0)
+                    restart = limit == 0 or row.restart_count < limit
+            remove = bool(row.host_config.get("AutoRemove")) and not restart
+            with self.store.meta.transaction():
+                # while it waits to restart, this process stands in for the monitor, so a
+                # reconciling command does not take the container for dead
+                self.table.update(
+                    container_id,
+                    status="restarting" if restart else "exited",
+                    exit_code=code,
+                    finished_at=now_rfc3339(),
+                    pid=0,
+                    monitor_pid=os.getpid() if restart else 0,
+                )
+        if remove:
+            self.c.purge(container_id)
+        elif restart:
+            time.sleep(min(0.1 * (2**row.restart_count), 1.0))  # Docker's growing delay
+            with self.store.lock:
+                current = self.table.get(container_id)
+                if current is None or current.status != "restarting" or current.stopped_by_user:
+                    return
+                with self.store.meta.transaction():
+                    self.table.update(container_id, restart_count=current.restart_count + 1)
+                self._start_locked(current, attach=False)
+
+
+def monitor_attach(paths: ContainerPaths) -> socket.socket:
+    from ..runtime.attach import connect
+
+    return connect(paths.bundle)
+
+
+def _bind(source: str, destination: str, readonly: bool = False) -> Bind:
+    return Bind(source, destination, readonly)
+
+
+def _security_options(options: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for opt in options:
+        key, sep, value = opt.partition("=" if "=" in opt else ":")
+        if key == "no-new-privileges":
+            out[key] = "true" if not sep or value in ("true", "") else value
+        elif key == "seccomp" and sep:
+            out[key] = value
+        else:
+            raise InvalidArgument(f"Invalid --security-opt: {opt!r}")
+    return out
+
+
+def _write_json(path: Path, value: object) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(value))
+    os.replace(tmp, path)
+
+
+__all__ = ["DEFAULT_CAPABILITIES", "ContainerStartError", "Lifecycle", "Started"]

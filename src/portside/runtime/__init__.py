@@ -1,0 +1,1 @@
+"""The OCI runtime side: bundle spec, users, seccomp, runc and the per-container monitor."""

@@ -1,0 +1,53 @@
+"""A thin wrapper over the OCI runtime binary (runc), with portside's private state root."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from ..errors import StoreError
+
+
+class Runtime:
+    def __init__(self, binary: str, state_root: Path) -> None:
+        self.binary = binary
+        self.state_root = state_root
+
+    def argv(self, *args: str) -> list[str]:
+        return [self.binary, "--root", str(self.state_root), *args]
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        try:
+            proc = subprocess.run(self.argv(*args), capture_output=True, text=True, timeout=60)
+        except FileNotFoundError:
+            raise StoreError(f"OCI runtime {self.binary!r} not found: install runc") from None
+        if check and proc.returncode != 0:
+            raise StoreError(
+                f"{self.binary} {args[0]}: {proc.stderr.strip() or proc.stdout.strip()}"
+            )
+        return proc
+
+    def start(self, container_id: str) -> None:
+        self._run("start", container_id)
+
+    def kill(self, container_id: str, signal: int, all_processes: bool = False) -> bool:
+        """Send ``signal``; False when the container is not running any more."""
+        args = ["kill", *(["--all"] if all_processes else []), container_id, str(signal)]
+        return self._run(*args, check=False).returncode == 0
+
+    def delete(self, container_id: str) -> None:
+        self._run("delete", "--force", container_id, check=False)
+
+    def pause(self, container_id: str) -> None:
+        self._run("pause", container_id)
+
+    def resume(self, container_id: str) -> None:
+        self._run("resume", container_id)
+
+    def state(self, container_id: str) -> dict[str, object] | None:
+        proc = self._run("state", container_id, check=False)
+        if proc.returncode != 0:
+            return None
+        value = json.loads(proc.stdout)
+        return value if isinstance(value, dict) else None

@@ -1,0 +1,57 @@
+"""Paths inside a container's root, resolved the way the container would see them.
+
+Symlinks are followed *inside* the root: an absolute link target is taken relative to
+the root and ``..`` never climbs above it, so no link in an image can make portside
+touch a host path (Docker's FollowSymlinkInScope).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+from pathlib import Path
+
+_MAX_LINKS = 255
+
+
+def resolve_in_root(root: Path, path: str) -> Path:
+    """The host path for container path ``path``; the last component may not exist."""
+    root_s = os.path.realpath(root)
+    parts = [p for p in path.split("/") if p and p != "."]
+    resolved: list[str] = []
+    links = 0
+    while parts:
+        part = parts.pop(0)
+        if part == "..":
+            if resolved:
+                resolved.pop()
+            continue
+        candidate = posixpath.join(root_s, *resolved, part)
+        try:
+            st = os.lstat(candidate)
+        except FileNotFoundError:
+            resolved.append(part)
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            links += 1
+            if links > _MAX_LINKS:
+                raise OSError(40, "too many levels of symbolic links", path)
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                resolved = []
+            parts = [p for p in target.split("/") if p and p != "."] + parts
+            continue
+        resolved.append(part)
+    return Path(posixpath.join(root_s, *resolved))
+
+
+def makedirs_in_root(root: Path, path: str, uid: int = 0, gid: int = 0) -> None:
+    """``mkdir -p`` of a container path, every component resolved inside ``root``."""
+    current = ""
+    for part in [p for p in path.split("/") if p and p != "."]:
+        current = f"{current}/{part}"
+        host = resolve_in_root(root, current)
+        if not host.exists():
+            host.mkdir(mode=0o755)
+            os.chown(host, uid, gid)

@@ -1,0 +1,211 @@
+"""OCI runtime config (config.json) with Docker's defaults.
+
+Docker's defaults, kept here in one place: its 14 default capabilities, masked and
+read-only /proc and /sys paths, a fresh /dev (tmpfs) with the standard devices and
+devpts, /dev/shm 64 MiB, private pid/ipc/uts/mount/network namespaces, a device
+cgroup that allows only the standard devices, and a seccomp profile (seccomp.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+DEFAULT_CAPABILITIES = (
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+)
+
+MASKED_PATHS = (
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+)
+READONLY_PATHS = ("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")
+
+# (type, major, minor) the device cgroup allows besides mknod of anything
+_ALLOWED_DEVICES = (
+    ("c", 1, 3),
+    ("c", 1, 5),
+    ("c", 1, 7),
+    ("c", 1, 8),
+    ("c", 1, 9),  # null zero full random urandom
+    ("c", 5, 0),
+    ("c", 5, 1),
+    ("c", 5, 2),  # tty console ptmx
+    ("c", 136, None),  # pts
+    ("c", 10, 200),  # tun
+)
+
+
+@dataclass(frozen=True)
+class User:
+    uid: int = 0
+    gid: int = 0
+    additional_gids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Bind:
+    source: str
+    destination: str
+    readonly: bool = False
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    args: list[str]
+    env: list[str]
+    cwd: str = "/"
+    user: User = User()
+    terminal: bool = False
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    rootfs: str
+    process: ProcessSpec
+    hostname: str
+    binds: tuple[Bind, ...] = ()
+    host_network: bool = False
+    cgroups_path: str = ""
+    capabilities: tuple[str, ...] = DEFAULT_CAPABILITIES
+    privileged: bool = False
+    no_new_privileges: bool = False
+    seccomp: dict[str, Any] | None = None
+    readonly_rootfs: bool = False
+    annotations: dict[str, str] = field(default_factory=dict)
+
+
+def process_json(p: ProcessSpec, spec: ContainerSpec) -> dict[str, Any]:
+    caps = list(spec.capabilities)
+    out: dict[str, Any] = {
+        "terminal": p.terminal,
+        "user": {"uid": p.user.uid, "gid": p.user.gid},
+        "args": p.args,
+        "env": p.env,
+        "cwd": p.cwd,
+        "capabilities": {"bounding": caps, "effective": caps, "permitted": caps},
+        "noNewPrivileges": spec.no_new_privileges,
+        "oomScoreAdj": 0,
+    }
+    if p.user.additional_gids:
+        out["user"]["additionalGids"] = list(p.user.additional_gids)
+    return out
+
+
+def _mounts(spec: ContainerSpec) -> list[dict[str, Any]]:
+    sys_options = (
+        ["nosuid", "noexec", "nodev", "ro"]
+        if not spec.privileged
+        else ["nosuid", "noexec", "nodev"]
+    )
+    mounts: list[dict[str, Any]] = [
+        {
+            "destination": "/proc",
+            "type": "proc",
+            "source": "proc",
+            "options": ["nosuid", "noexec", "nodev"],
+        },
+        {
+            "destination": "/dev",
+            "type": "tmpfs",
+            "source": "tmpfs",
+            "options": ["nosuid", "strictatime", "mode=755", "size=65536k"],
+        },
+        {
+            "destination": "/dev/pts",
+            "type": "devpts",
+            "source": "devpts",
+            "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
+        },
+        {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": sys_options},
+        {
+            "destination": "/sys/fs/cgroup",
+            "type": "cgroup",
+            "source": "cgroup",
+            "options": ["ro", "nosuid", "noexec", "nodev"],
+        },
+        {
+            "destination": "/dev/mqueue",
+            "type": "mqueue",
+            "source": "mqueue",
+            "options": ["nosuid", "noexec", "nodev"],
+        },
+        {
+            "destination": "/dev/shm",
+            "type": "tmpfs",
+            "source": "shm",
+            "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=67108864"],
+        },
+    ]
+    for b in spec.binds:
+        options = ["rbind", "rprivate"] + (["ro"] if b.readonly else [])
+        mounts.append(
+            {"destination": b.destination, "type": "bind", "source": b.source, "options": options}
+        )
+    return mounts
+
+
+def _devices(privileged: bool) -> list[dict[str, Any]]:
+    if privileged:
+        return [{"allow": True, "access": "rwm"}]
+    rules: list[dict[str, Any]] = [
+        {"allow": False, "access": "rwm"},
+        {"allow": True, "type": "c", "access": "m"},
+        {"allow": True, "type": "b", "access": "m"},
+    ]
+    for kind, major, minor in _ALLOWED_DEVICES:
+        rule: dict[str, Any] = {"allow": True, "type": kind, "major": major, "access": "rwm"}
+        if minor is not None:
+            rule["minor"] = minor
+        rules.append(rule)
+    return rules
+
+
+def config_json(spec: ContainerSpec) -> dict[str, Any]:
+    namespaces = [{"type": t} for t in ("pid", "ipc", "uts", "mount")]
+    if not spec.host_network:
+        namespaces.append({"type": "network"})
+    linux: dict[str, Any] = {
+        "namespaces": namespaces,
+        "resources": {"devices": _devices(spec.privileged)},
+    }
+    if spec.cgroups_path:
+        linux["cgroupsPath"] = spec.cgroups_path
+    if not spec.privileged:
+        linux["maskedPaths"] = list(MASKED_PATHS)
+        linux["readonlyPaths"] = list(READONLY_PATHS)
+        if spec.seccomp is not None:
+            linux["seccomp"] = spec.seccomp
+    return {
+        "ociVersion": "1.0.2",
+        "process": process_json(spec.process, spec),
+        "root": {"path": spec.rootfs, "readonly": spec.readonly_rootfs},
+        "hostname": spec.hostname,
+        "mounts": _mounts(spec),
+        "annotations": dict(spec.annotations),
+        "linux": linux,
+    }

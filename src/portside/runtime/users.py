@@ -1,0 +1,59 @@
+"""``-u user[:group]`` resolved against the container's own /etc/passwd and /etc/group,
+as Docker does (names must exist there; numbers need not)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InvalidArgument
+from .spec import User
+
+
+def _read(rootfs: Path, name: str) -> list[list[str]]:
+    path = rootfs / "etc" / name
+    try:
+        if path.is_symlink():  # never follow a link out of the container
+            return []
+        text = path.read_text(errors="replace")
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [line.split(":") for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def resolve_user(rootfs: Path, spec: str) -> User:
+    user, _, group = (spec or "").partition(":")
+    passwd = [e for e in _read(rootfs, "passwd") if len(e) >= 4]
+    groups = [e for e in _read(rootfs, "group") if len(e) >= 3]
+    uid, gid, name = 0, 0, "root"
+    if user:
+        entry = next((e for e in passwd if e[0] == user), None)
+        if entry is None and user.isdigit():
+            entry = next((e for e in passwd if e[2] == user), None)
+            uid, gid, name = int(user), 0, ""
+        if entry is None and not user.isdigit():
+            raise InvalidArgument(f"unable to find user {user}: no matching entries in passwd file")
+        if entry is not None:
+            uid, gid, name = int(entry[2]), int(entry[3]), entry[0]
+    elif passwd:
+        root = next((e for e in passwd if e[2] == "0"), None)
+        name = root[0] if root else "root"
+    if group:
+        if group.isdigit():
+            gid = int(group)
+        else:
+            g = next((e for e in groups if e[0] == group), None)
+            if g is None:
+                raise InvalidArgument(
+                    f"unable to find group {group}: no matching entries in group file"
+                )
+            gid = int(g[2])
+    extra = tuple(
+        sorted(
+            {
+                int(g[2])
+                for g in groups
+                if len(g) > 3 and name and name in g[3].split(",") and int(g[2]) != gid
+            }
+        )
+    )
+    return User(uid, gid, extra)

@@ -1,0 +1,97 @@
+"""Container root filesystems: overlayfs of the image's layer directories plus a
+per-container upper directory, mounted with mount(2) (no `mount` process to fork).
+
+When the option string would pass the one page mount(2) copies (≈ 45 long layer paths),
+the new mount API (fsopen/fsconfig/fsmount/move_mount, kernel ≥ 5.2; one ``lowerdir+``
+per layer needs ≥ 6.8) takes over, which has no length limit.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from pathlib import Path
+
+from ..errors import StoreError
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
+_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+_libc.syscall.restype = ctypes.c_long
+
+MNT_DETACH = 2
+_PAGE = 4096
+# x86_64 syscall numbers
+_SYS_MOVE_MOUNT, _SYS_FSOPEN, _SYS_FSCONFIG, _SYS_FSMOUNT = 429, 430, 431, 432
+_FSCONFIG_SET_STRING, _FSCONFIG_CMD_CREATE = 1, 6
+_MOVE_MOUNT_F_EMPTY_PATH = 4
+_AT_FDCWD = -100
+
+
+def _check(result: int, what: str) -> int:
+    if result < 0:
+        err = ctypes.get_errno()
+        raise StoreError(f"{what}: {os.strerror(err)}")
+    return result
+
+
+def mount_overlay(lowers: list[Path], upper: Path, work: Path, target: Path) -> None:
+    """Mount ``lowers`` (top layer first) under ``upper`` at ``target``."""
+    options = (
+        f"lowerdir={':'.join(str(p) for p in lowers)},upperdir={upper},workdir={work},"
+        "index=off,redirect_dir=off"
+    )
+    if len(options) < _PAGE - 1:
+        _check(
+            _libc.mount(b"overlay", str(target).encode(), b"overlay", 0, options.encode()),
+            f"mount overlay at {target}",
+        )
+        return
+    _mount_overlay_fsopen(lowers, upper, work, target)
+
+
+def _mount_overlay_fsopen(lowers: list[Path], upper: Path, work: Path, target: Path) -> None:
+    sc = _libc.syscall
+    fs = _check(sc(_SYS_FSOPEN, b"overlay", 0), "fsopen overlay")
+    try:
+
+        def set_string(key: bytes, value: bytes) -> None:
+            _check(sc(_SYS_FSCONFIG, fs, _FSCONFIG_SET_STRING, key, value, 0), f"fsconfig {key!r}")
+
+        for lower in lowers:
+            set_string(b"lowerdir+", str(lower).encode())
+        set_string(b"upperdir", str(upper).encode())
+        set_string(b"workdir", str(work).encode())
+        _check(sc(_SYS_FSCONFIG, fs, _FSCONFIG_CMD_CREATE, None, None, 0), "fsconfig create")
+        mnt = _check(sc(_SYS_FSMOUNT, fs, 0, 0), "fsmount")
+        try:
+            _check(
+                sc(
+                    _SYS_MOVE_MOUNT,
+                    mnt,
+                    b"",
+                    _AT_FDCWD,
+                    str(target).encode(),
+                    _MOVE_MOUNT_F_EMPTY_PATH,
+                ),
+                f"move_mount to {target}",
+            )
+        finally:
+            os.close(mnt)
+    finally:
+        os.close(fs)
+
+
+def unmount(target: Path) -> None:
+    """Unmount ``target`` (lazily, so a process still inside cannot block removal)."""
+    if _libc.umount2(str(target).encode(), MNT_DETACH) < 0:
+        err = ctypes.get_errno()
+        if err not in (22, 2):  # EINVAL: not a mount point; ENOENT: gone
+            raise StoreError(f"unmount {target}: {os.strerror(err)}")
+
+
+def is_mounted(target: Path) -> bool:
+    try:
+        return os.path.ismount(target)
+    except OSError:
+        return False
