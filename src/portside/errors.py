@@ -10,10 +10,12 @@ The CLI maps them to exit codes in exactly one place (``cli/main.py``).
     ├── InvalidReference          exit 1, 400     an image name Docker would refuse
     ├── InvalidArgument           exit 1, 400     a value that cannot be used (e.g. --change)
     ├── NotFound                  exit 1, 404
-    │   └── ImageNotFound                         "No such image: X"
+    │   ├── ImageNotFound                         "No such image: X"
+    │   └── ContainerNotFound                     "No such container: X"
     ├── Conflict                  exit 1, 409     image in use, ambiguous prefix
     ├── InvalidArchive            exit 1, 400     corrupt, truncated or hostile input
     │   └── DigestMismatch                        content does not hash to its digest
+    ├── ContainerStartError       exit 126/127    the command could not be invoked / found
     └── StoreError                exit 125, 500   the store itself cannot be used
 """
 
@@ -52,6 +54,21 @@ class ImageNotFound(NotFound):
     def __init__(self, ref: str) -> None:
         super().__init__(f"No such image: {ref}")
         self.ref = ref
+
+
+class ContainerNotFound(NotFound):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"No such container: {ref}")
+        self.ref = ref
+
+
+class ContainerStartError(PortsideError):
+    """The container's (or an exec's) command could not be started; 126 when it cannot be
+    invoked, 127 when it is not found, as Docker's exit codes."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class Conflict(PortsideError):

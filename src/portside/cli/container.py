@@ -6,6 +6,7 @@ from .context import Context, dispatch
 
 SUBCOMMANDS = {
     "create": "create",
+    "exec": "exec_",
     "inspect": "inspect",
     "kill": "stop",
     "logs": "logs",
@@ -32,6 +33,7 @@ Manage containers
 
 Commands:
   create      Create a new container
+  exec        Execute a command in a running container
   inspect     Display detailed information on one or more containers
   kill        Kill one or more running containers
   logs        Fetch the logs of a container

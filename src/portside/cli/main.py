@@ -11,6 +11,7 @@ import sys
 # verb -> module in portside.cli (each has ``run(ctx, argv) -> int``)
 COMMANDS: dict[str, str] = {
     "create": "create",
+    "exec": "exec_",
     "kill": "stop",
     "logs": "logs",
     "pause": "stop",
@@ -56,6 +57,7 @@ Management Commands:
 
 Commands:
   create      Create a new container
+  exec        Execute a command in a running container
   history     Show the history of an image
   images      List images
   import      Import the contents from a tarball to create a filesystem image

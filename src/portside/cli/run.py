@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..engine.lifecycle import ContainerStartError
-from ..errors import ImageNotFound, PortsideError
+from ..errors import ContainerStartError, ImageNotFound, PortsideError
 from .attaching import relay
 from .context import Context, Parser
 from .create_flags import add_flags, options_from

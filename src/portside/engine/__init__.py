@@ -10,6 +10,7 @@ from ..config import Settings
 if TYPE_CHECKING:
     from ..store.store import Store
     from .containers import ContainerService
+    from .execs import ExecService
     from .image_io import ImageIO
     from .images import ImageService
     from .lifecycle import Lifecycle
@@ -51,6 +52,12 @@ class Engine:
         from .lifecycle import Lifecycle
 
         return Lifecycle(self.containers)
+
+    @cached_property
+    def execs(self) -> ExecService:
+        from .execs import ExecService
+
+        return ExecService(self.containers, self.lifecycle)
 
     @cached_property
     def system(self) -> SystemService:

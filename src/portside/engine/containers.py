@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Settings
-from ..errors import Conflict, InvalidArgument, NotFound
+from ..errors import Conflict, ContainerNotFound, InvalidArgument, NotFound
 from ..processes import alive
 from ..store.containers import ContainerRow, ContainerTable
 from ..store.snapshots import unmount
@@ -24,11 +24,6 @@ from .images import ImageService
 from .names import random_name, validate
 
 ACTIVE = ("running", "paused", "restarting")
-
-
-class ContainerNotFound(NotFound):
-    def __init__(self, ref: str) -> None:
-        super().__init__(f"No such container: {ref}")
 
 
 @dataclass

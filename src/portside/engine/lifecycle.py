@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import Conflict, InvalidArgument, PortsideError
+from ..errors import Conflict, ContainerStartError, InvalidArgument
 from ..processes import alive, pidfd
 from ..runtime import monitor, seccomp
 from ..runtime.monitor import CreateFailed
@@ -45,14 +45,6 @@ if TYPE_CHECKING:
 ACTIVE = ("running", "paused", "restarting")
 INIT_PATH = "/sbin/docker-init"
 INIT_BINARIES = ("/usr/bin/tini-static", "/usr/bin/docker-init", "/usr/bin/tini")
-
-
-class ContainerStartError(PortsideError):
-    """The container's command could not be started (exit 126/127 as Docker's)."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def start_exit_code(message: str) -> int:
@@ -379,4 +371,4 @@ def _write_json(path: Path, value: object) -> None:
     os.replace(tmp, path)
 
 
-__all__ = ["DEFAULT_CAPABILITIES", "ContainerStartError", "Lifecycle", "Started"]
+__all__ = ["DEFAULT_CAPABILITIES", "Lifecycle", "Started"]
