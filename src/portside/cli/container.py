@@ -5,6 +5,7 @@ from __future__ import annotations
 from .context import Context, dispatch
 
 SUBCOMMANDS = {
+    "cp": "cp",
     "create": "create",
     "exec": "exec_",
     "inspect": "inspect",
@@ -32,6 +33,7 @@ Usage:  portside container COMMAND
 Manage containers
 
 Commands:
+  cp          Copy files/folders between a container and the local filesystem
   create      Create a new container
   exec        Execute a command in a running container
   inspect     Display detailed information on one or more containers

@@ -10,6 +10,7 @@ import sys
 
 # verb -> module in portside.cli (each has ``run(ctx, argv) -> int``)
 COMMANDS: dict[str, str] = {
+    "cp": "cp",
     "create": "create",
     "exec": "exec_",
     "kill": "stop",
@@ -56,6 +57,7 @@ Management Commands:
   system      Manage portside
 
 Commands:
+  cp          Copy files/folders between a container and the local filesystem
   create      Create a new container
   exec        Execute a command in a running container
   history     Show the history of an image

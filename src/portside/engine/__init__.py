@@ -9,6 +9,7 @@ from ..config import Settings
 
 if TYPE_CHECKING:
     from ..store.store import Store
+    from .container_files import ContainerFiles
     from .containers import ContainerService
     from .execs import ExecService
     from .image_io import ImageIO
@@ -58,6 +59,12 @@ class Engine:
         from .execs import ExecService
 
         return ExecService(self.containers, self.lifecycle)
+
+    @cached_property
+    def files(self) -> ContainerFiles:
+        from .container_files import ContainerFiles
+
+        return ContainerFiles(self.containers)
 
     @cached_property
     def system(self) -> SystemService:

@@ -15,7 +15,7 @@ from ..config import Settings
 from ..errors import Conflict, ContainerNotFound, InvalidArgument, NotFound
 from ..processes import alive
 from ..store.containers import ContainerRow, ContainerTable
-from ..store.snapshots import unmount
+from ..store.snapshots import is_mounted, mount_overlay, unmount
 from ..store.store import Store
 from ..timefmt import now_rfc3339
 from .container_options import CreateOptions, build_config, build_host_config
@@ -41,6 +41,20 @@ class ContainerService:
 
     def paths(self, container_id: str) -> ContainerPaths:
         return ContainerPaths(self.settings, container_id)
+
+    def mount(self, row: ContainerRow, paths: ContainerPaths) -> bool:
+        """Mount the root filesystem (the image's layers under the container's upper
+        directory) unless it is; True when this call mounted it. Under the store lock."""
+        if is_mounted(paths.rootfs):
+            return False
+        layers = self.images.meta.image_layers(row.image_id)
+        lowers = [self.store.layers.diff_path(d) for d in reversed(layers)]
+        if not lowers:
+            empty = paths.dir / "empty"
+            empty.mkdir(exist_ok=True)
+            lowers = [empty]
+        mount_overlay(lowers, paths.upper, paths.work, paths.rootfs)
+        return True
 
     # -- finding ------------------------------------------------------------------
     def get(self, ref: str) -> ContainerRow:

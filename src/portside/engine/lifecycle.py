@@ -33,7 +33,7 @@ from ..runtime.spec import (
 from ..runtime.users import resolve_user
 from ..signals import parse_signal
 from ..store.containers import ContainerRow
-from ..store.snapshots import is_mounted, mount_overlay, unmount
+from ..store.snapshots import unmount
 from ..timefmt import now_rfc3339
 from .capabilities import effective_capabilities
 from .container_paths import ContainerPaths
@@ -84,7 +84,7 @@ class Lifecycle:
 
     def _start_locked(self, row: ContainerRow, attach: bool) -> Started:
         paths = self.c.paths(row.id)
-        self._mount(row, paths)
+        self.c.mount(row, paths)
         try:
             spec = self._spec(row, paths)
             _write_json(paths.bundle / "config.json", config_json(spec))
@@ -130,17 +130,6 @@ class Lifecycle:
                 oom_killed=False,
             )
         return Started(self.table.get(row.id) or row, sock)
-
-    def _mount(self, row: ContainerRow, paths: ContainerPaths) -> None:
-        if is_mounted(paths.rootfs):
-            return
-        layers = self.c.images.meta.image_layers(row.image_id)
-        lowers = [self.store.layers.diff_path(d) for d in reversed(layers)]
-        if not lowers:
-            empty = paths.dir / "empty"
-            empty.mkdir(exist_ok=True)
-            lowers = [empty]
-        mount_overlay(lowers, paths.upper, paths.work, paths.rootfs)
 
     def _spec(self, row: ContainerRow, paths: ContainerPaths) -> ContainerSpec:
         cfg, host = row.config, row.host_config

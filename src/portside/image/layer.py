@@ -47,8 +47,12 @@ def safe_member_path(name: str) -> str:
 
 
 class _Applier:
-    def __init__(self, root: Path) -> None:
+    def __init__(
+        self, root: Path, whiteouts: bool = True, owner: tuple[int, int] | None = None
+    ) -> None:
         self.root = str(root)
+        self.whiteouts = whiteouts  # False: ``.wh.`` names are plain files (``cp``)
+        self.owner = owner  # every entry's (uid, gid) instead of the archive's
         self.is_root = os.geteuid() == 0
         self.known_dirs: set[str] = {""}
         self.dir_times: list[tuple[str, float]] = []
@@ -108,10 +112,10 @@ class _Applier:
             return
         parent = self.parent_of(rel, member.name)
         base = posixpath.basename(rel)
-        if base == OPAQUE_MARKER:
+        if self.whiteouts and base == OPAQUE_MARKER:
             os.setxattr(parent, OPAQUE_XATTR, b"y")
             return
-        if base.startswith(WHITEOUT_PREFIX):
+        if self.whiteouts and base.startswith(WHITEOUT_PREFIX):
             target = posixpath.join(parent, base[len(WHITEOUT_PREFIX) :])
             self.clear(target, posixpath.join(posixpath.dirname(rel), base[4:]).lstrip("/"), False)
             os.mknod(target, stat.S_IFCHR | 0o000, os.makedev(0, 0))
@@ -172,7 +176,8 @@ class _Applier:
     def finish_metadata(self, path: str, member: tarfile.TarInfo, is_dir: bool) -> None:
         link = member.issym()
         if self.is_root:
-            os.chown(path, member.uid, member.gid, follow_symlinks=False)
+            uid, gid = self.owner or (member.uid, member.gid)
+            os.chown(path, uid, gid, follow_symlinks=False)
         for key, value in member.pax_headers.items():
             if key.startswith(_XATTR_PAX):
                 name = key[len(_XATTR_PAX) :]
@@ -195,9 +200,12 @@ class _Applier:
             os.utime(path, (mtime, mtime), follow_symlinks=False)
 
 
-def apply_tar(stream: BinaryIO, root: Path) -> LayerStats:
-    """Extract the uncompressed tar ``stream`` into ``root`` (an empty directory)."""
-    applier = _Applier(root)
+def apply_tar(
+    stream: BinaryIO, root: Path, whiteouts: bool = True, owner: tuple[int, int] | None = None
+) -> LayerStats:
+    """Extract the uncompressed tar ``stream`` into ``root`` (an empty directory);
+    ``whiteouts=False`` keeps ``.wh.`` names as they are, ``owner`` overrides ownership."""
+    applier = _Applier(root, whiteouts, owner)
     try:
         with tarfile.open(fileobj=stream, mode="r|", errorlevel=2) as tf:
             for member in tf:

@@ -1,0 +1,174 @@
+"""One path copied between two file trees through a tar stream, with ``docker cp``'s rules.
+
+The reading side names what is copied (``Source``: a file, a directory, or a directory's
+contents when SRC ends in ``/.``); the writing side decides where it lands (``Target``,
+from what DEST is: an existing directory, an existing file, or a new name whose parent
+exists). The stream is extracted into a staging directory next to its destination with
+the hardened layer extractor (no member may pass through a symlink, none may leave the
+root), checked against what is already there, and only then moved into place, so a bad
+archive or a file/directory clash changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shutil
+import stat
+import tarfile
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import InvalidArgument, NotFound
+from .layer import apply_tar
+
+STAGING_PREFIX = ".portside-cp-"
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path  # the host path read (a symlink itself unless followed)
+    name: str  # the name its top entry gets in the stream
+    is_dir: bool
+    contents_only: bool  # SRC ended in "/.": the directory's entries, not itself
+
+
+@dataclass(frozen=True)
+class Target:
+    dir: Path  # an existing directory the stream is extracted into
+    shown: str  # how the user named it, for messages
+    rename: str | None = None  # the new name of the stream's one top entry
+
+
+def follows_last(given: str, follow: bool) -> bool:
+    """SRC's last component is followed with -L, or when SRC says it is a directory."""
+    return follow or given.endswith("/") or given.endswith("/.")
+
+
+def source_at(path: Path, given: str, missing: str) -> Source:
+    """What ``given`` (resolved to ``path``) copies; ``missing`` is the error if absent."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        raise NotFound(missing) from None
+    is_dir = stat.S_ISDIR(st.st_mode)
+    if not is_dir and (given.endswith("/") or given.endswith("/.")):
+        raise InvalidArgument(f"not a directory: {given}")
+    name = posixpath.basename(posixpath.normpath("/" + given.lstrip("/"))) or "."
+    return Source(path, name, is_dir, is_dir and (given.endswith("/.") or name == "."))
+
+
+def plan(source: Source | None, dest: Path, given: str, missing_parent: str) -> Target:
+    """Where ``source`` lands at ``dest`` (resolved, symlinks followed); ``None`` for a
+    tar stream from stdin, which DEST must be an existing directory for."""
+    try:
+        st = os.stat(dest)
+    except FileNotFoundError:
+        st = None
+    if source is None:
+        if st is None or not stat.S_ISDIR(st.st_mode):
+            raise InvalidArgument(f"destination {given!r} must be a directory")
+        return Target(dest, given)
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        return Target(dest, given)
+    if st is not None:
+        if source.is_dir:
+            raise InvalidArgument(f"cannot copy directory {source.name!r} to file {given!r}")
+        return Target(dest.parent, given, rename=dest.name)
+    if given.endswith("/") and not source.is_dir:
+        raise InvalidArgument(f"no such directory: {given}")
+    if not dest.parent.is_dir():
+        raise NotFound(missing_parent)
+    return Target(dest.parent, given, rename=dest.name)
+
+
+def write_tar(source: Source, out: BinaryIO, contents_only: bool) -> None:
+    """The stream of ``source``: its top entry named ``source.name``, or, with
+    ``contents_only``, the directory's entries at the top."""
+    with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tf:
+        if contents_only:
+            for child in sorted(os.listdir(source.path)):
+                tf.add(source.path / child, arcname=child)
+        else:
+            tf.add(source.path, arcname=source.name)
+
+
+def extract(stream: BinaryIO, target: Target, owner: tuple[int, int] | None) -> int:
+    """Extract the tar ``stream`` at ``target``; the bytes of file content written."""
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=target.dir))
+    try:
+        size = apply_tar(stream, staging, whiteouts=False, owner=owner).size
+        if target.rename is not None:
+            entries = os.listdir(staging)
+            if len(entries) != 1:
+                raise InvalidArgument(f"cannot copy {len(entries)} entries to {target.shown!r}")
+            os.rename(staging / entries[0], staging / target.rename)
+        _check_merge(staging, target.dir, target.shown)
+        _merge(staging, target.dir)
+        return size
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def copy(source: Source, target: Target, owner: tuple[int, int] | None) -> int:
+    """``source`` to ``target`` through an in-process pipe; the bytes copied."""
+    read_fd, write_fd = os.pipe()
+    failure: list[BaseException] = []
+    contents_only = source.contents_only and target.rename is None
+
+    def produce() -> None:
+        try:
+            with open(write_fd, "wb") as out:
+                write_tar(source, out, contents_only)
+        except BrokenPipeError:
+            pass  # the reading side failed first and says why
+        except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
+            failure.append(e)
+
+    writer = threading.Thread(target=produce, daemon=True)
+    writer.start()
+    try:
+        with open(read_fd, "rb") as stream:
+            size = extract(stream, target, owner)
+    finally:
+        writer.join()
+    if failure:
+        raise failure[0]
+    return size
+
+
+def _check_merge(new: Path, existing: Path, shown: str) -> None:
+    """Refuse, before anything moves, to put a directory over a non-directory or the
+    reverse (as Docker does)."""
+    for name in os.listdir(new):
+        there = existing / name
+        try:
+            old = os.lstat(there)
+        except FileNotFoundError:
+            continue
+        new_is_dir = stat.S_ISDIR(os.lstat(new / name).st_mode)
+        shown_path = posixpath.join(shown, name)
+        if new_is_dir and not stat.S_ISDIR(old.st_mode):
+            raise InvalidArgument(f"cannot overwrite non-directory {shown_path!r} with directory")
+        if not new_is_dir and stat.S_ISDIR(old.st_mode):
+            raise InvalidArgument(f"cannot overwrite directory {shown_path!r} with non-directory")
+        if new_is_dir:
+            _check_merge(new / name, there, shown_path)
+
+
+def _merge(new: Path, existing: Path) -> None:
+    """Move ``new``'s entries into ``existing``: new names and files by rename (each one
+    atomic), directories that are already there entry by entry, then their metadata."""
+    for name in os.listdir(new):
+        src, dst = new / name, existing / name
+        st = os.lstat(src)
+        if stat.S_ISDIR(st.st_mode) and os.path.lexists(dst):
+            _merge(src, dst)
+            os.chown(dst, st.st_uid, st.st_gid)
+            os.chmod(dst, stat.S_IMODE(st.st_mode))
+            os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns))
+        else:
+            os.rename(src, dst)
