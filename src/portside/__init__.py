@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from .client import Client, from_env
     from .errors import (
         Conflict,
+        ContainerError,
+        ContainerNotFound,
         ImageNotFound,
         InvalidArchive,
         InvalidArgument,
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Client",
     "Conflict",
+    "ContainerError",
+    "ContainerNotFound",
     "ImageNotFound",
     "InvalidArchive",
     "InvalidArgument",
@@ -45,6 +49,8 @@ _LAZY = {
     "Client": "client",
     "from_env": "client",
     "Conflict": "errors",
+    "ContainerError": "errors",
+    "ContainerNotFound": "errors",
     "ImageNotFound": "errors",
     "InvalidArchive": "errors",
     "InvalidArgument": "errors",

@@ -4,6 +4,7 @@ client = portside.from_env()              # PORTSIDE_ROOT or /var/lib/portside
 client = portside.Client(root="/tmp/s")   # an explicit store
 image = client.images.get("busybox")
 image.tag("me/busybox", "1")
+out = client.containers.run("busybox", "echo hi", remove=True)   # b"hi\n" (client_containers.py)
 with open("bb.tar", "wb") as f:
     for chunk in image.save():
         f.write(chunk)
@@ -18,6 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
+from .client_containers import ContainerCollection
 from .config import Settings
 from .engine import Engine
 
@@ -164,6 +166,7 @@ class Client:
     ) -> None:
         self.engine = Engine(Settings.from_env(root, runroot))
         self.images = ImageCollection(self.engine)
+        self.containers = ContainerCollection(self.engine, self.images)
 
     def version(self) -> dict[str, Any]:
         return self.engine.system.version()

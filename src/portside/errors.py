@@ -16,6 +16,7 @@ The CLI maps them to exit codes in exactly one place (``cli/main.py``).
     ├── InvalidArchive            exit 1, 400     corrupt, truncated or hostile input
     │   └── DigestMismatch                        content does not hash to its digest
     ├── ContainerStartError       exit 126/127    the command could not be invoked / found
+    ├── ContainerError                            (library) run() of a container that failed
     └── StoreError                exit 125, 500   the store itself cannot be used
 """
 
@@ -69,6 +70,24 @@ class ContainerStartError(PortsideError):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class ContainerError(PortsideError):
+    """``containers.run()`` (not detached) of a container that exited non-zero, with
+    docker-py's attributes."""
+
+    def __init__(
+        self, container: object, exit_status: int, command: object, image: str, stderr: bytes
+    ) -> None:
+        super().__init__(
+            f"Command '{command}' in image '{image}' returned non-zero exit status "
+            f"{exit_status}: {stderr.decode(errors='replace')}"
+        )
+        self.container = container
+        self.exit_status = exit_status
+        self.command = command
+        self.image = image
+        self.stderr = stderr
 
 
 class Conflict(PortsideError):

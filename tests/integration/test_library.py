@@ -17,6 +17,8 @@ def test_public_names_are_exported() -> None:
         [
             "Client",
             "Conflict",
+            "ContainerError",
+            "ContainerNotFound",
             "ImageNotFound",
             "InvalidArchive",
             "InvalidArgument",

@@ -43,10 +43,19 @@ def _window_size() -> tuple[int, int] | None:
     return None
 
 
-def relay(ctx: Context, row: ContainerRow, sock: socket.socket, sig_proxy: bool = True) -> str:
-    """Relay until the container's output ends; "exited" or "detached"."""
+def relay(
+    ctx: Context,
+    row: ContainerRow,
+    sock: socket.socket,
+    sig_proxy: bool = True,
+    stdin: bool | None = None,
+) -> str:
+    """Relay until the container's output ends; "exited" or "detached". Stdin goes to
+    the container when it keeps stdin open and ``stdin`` (default: it was created
+    attached to it) says so."""
     tty = bool(row.config.get("Tty"))
-    interactive = bool(row.config.get("OpenStdin")) and bool(row.config.get("AttachStdin"))
+    wanted = bool(row.config.get("AttachStdin")) if stdin is None else stdin
+    interactive = bool(row.config.get("OpenStdin")) and wanted
     bundle = ctx.engine.containers.paths(row.id).bundle
     previous: dict[signal.Signals, object] = {}
 

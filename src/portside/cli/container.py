@@ -5,9 +5,13 @@ from __future__ import annotations
 from .context import Context, dispatch
 
 SUBCOMMANDS = {
+    "attach": "attach",
+    "commit": "commit",
     "cp": "cp",
     "create": "create",
+    "diff": "diff",
     "exec": "exec_",
+    "export": "export",
     "inspect": "inspect",
     "kill": "stop",
     "logs": "logs",
@@ -22,6 +26,7 @@ SUBCOMMANDS = {
     "run": "run",
     "start": "start",
     "stop": "stop",
+    "top": "top",
     "unpause": "stop",
     "wait": "stop",
     "cleanup": "container_cleanup",
@@ -33,9 +38,13 @@ Usage:  portside container COMMAND
 Manage containers
 
 Commands:
+  attach      Attach local standard input, output, and error streams to a running container
+  commit      Create a new image from a container's changes
   cp          Copy files/folders between a container and the local filesystem
   create      Create a new container
+  diff        Inspect changes to files or directories on a container's filesystem
   exec        Execute a command in a running container
+  export      Export a container's filesystem as a tar archive
   inspect     Display detailed information on one or more containers
   kill        Kill one or more running containers
   logs        Fetch the logs of a container
@@ -48,6 +57,7 @@ Commands:
   run         Create and run a new container from an image
   start       Start one or more stopped containers
   stop        Stop one or more running containers
+  top         Display the running processes of a container
   unpause     Unpause all processes within one or more containers
   wait        Block until one or more containers stop, then print their exit codes
 

@@ -67,6 +67,17 @@ class Parser(argparse.ArgumentParser):
             message = f"flag needs an argument: {flag}"
         raise UsageError(f"{message}\nSee 'portside {self.verb} --help'.")
 
+    def add_image_flags(self, message_help: str) -> None:
+        """``-c/--change`` and ``-m/--message`` of the commands that make an image."""
+        self.add_argument(
+            "-c",
+            "--change",
+            action="append",
+            default=[],
+            help="Apply Dockerfile instruction to the created image",
+        )
+        self.add_argument("-m", "--message", default="", help=message_help)
+
     def need(self, items: list[str], minimum: int, maximum: int | None = None) -> None:
         """Docker's "requires at least 1 argument" / "exactly 2 arguments" checks."""
         n = len(items)

@@ -16,14 +16,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         "[OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
         "Import the contents from a tarball to create a filesystem image",
     )
-    p.add_argument(
-        "-c",
-        "--change",
-        action="append",
-        default=[],
-        help="Apply Dockerfile instruction to the created image",
-    )
-    p.add_argument("-m", "--message", default="", help="Set commit message for imported image")
+    p.add_image_flags("Set commit message for imported image")
     p.add_argument(
         "--platform", default="", help="Set platform if server is multi-platform capable"
     )

@@ -34,17 +34,14 @@ def run(ctx: Context, argv: list[str]) -> int:
     containers = ctx.engine.containers
     row = containers.get(args.container[0])
 
-    def running() -> bool:
-        current = containers.table.get(row.id)
-        return current is not None and containers.reconcile(current).status in (
-            "running",
-            "paused",
-            "restarting",
-        )
-
     out, err = sys.stdout.buffer, sys.stderr.buffer
     for line in logfile.read(
-        containers.paths(row.id).log, tail, since, until, args.follow, running
+        containers.paths(row.id).log,
+        tail,
+        since,
+        until,
+        args.follow,
+        lambda: containers.active(row.id),
     ):
         stream = err if line.stream == "stderr" else out
         if args.timestamps:

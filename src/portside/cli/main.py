@@ -10,9 +10,13 @@ import sys
 
 # verb -> module in portside.cli (each has ``run(ctx, argv) -> int``)
 COMMANDS: dict[str, str] = {
+    "attach": "attach",
+    "commit": "commit",
     "cp": "cp",
     "create": "create",
+    "diff": "diff",
     "exec": "exec_",
+    "export": "export",
     "kill": "stop",
     "logs": "logs",
     "pause": "stop",
@@ -23,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "run": "run",
     "start": "start",
     "stop": "stop",
+    "top": "top",
     "unpause": "stop",
     "wait": "stop",
     "container": "container",
@@ -57,9 +62,13 @@ Management Commands:
   system      Manage portside
 
 Commands:
+  attach      Attach local standard input, output, and error streams to a running container
+  commit      Create a new image from a container's changes
   cp          Copy files/folders between a container and the local filesystem
   create      Create a new container
+  diff        Inspect changes to files or directories on a container's filesystem
   exec        Execute a command in a running container
+  export      Export a container's filesystem as a tar archive
   history     Show the history of an image
   images      List images
   import      Import the contents from a tarball to create a filesystem image
@@ -79,6 +88,7 @@ Commands:
   start       Start one or more stopped containers
   stop        Stop one or more running containers
   tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
+  top         Display the running processes of a container
   unpause     Unpause all processes within one or more containers
   version     Show the portside version information
   wait        Block until one or more containers stop, then print their exit codes

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from ..units import human_duration, human_size
 from .gotemplate import Template, go_json
@@ -19,6 +19,7 @@ __all__ = [
     "tabwrite",
     "write_formatted",
     "write_json",
+    "write_archive_output",
 ]
 
 
@@ -84,3 +85,36 @@ def _all_keys(rows: Sequence[Mapping[str, Any]], headers: Mapping[str, str]) -> 
 def write_json(value: Any, out: TextIO) -> None:
     """Pretty JSON as ``docker inspect`` prints it (indent 4, no HTML escaping of text)."""
     out.write(json.dumps(value, indent=4, ensure_ascii=False) + "\n")
+
+
+def write_archive_output(output: str, write: Callable[[BinaryIO], None]) -> None:
+    """A tar stream to the file ``output`` or, when it is "", to stdout (never to a
+    terminal). The file is written beside its target and renamed, so a failure leaves
+    no half-written file."""
+    import os
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from ..errors import InvalidArgument
+
+    if not output:
+        if sys.stdout.isatty():
+            raise InvalidArgument(
+                "cowardly refusing to save to a terminal. Use the -o flag or redirect"
+            )
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    target = Path(output)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent.absolute())
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)  # as a plain open() would, not mkstemp's 0600
+    try:
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import fnmatch
 from typing import Any
 
 from ..engine.containers import command_of, dir_size
-from ..errors import InvalidArgument
 from ..store.containers import ContainerRow
 from ..timefmt import parse_rfc3339
 from ..units import human_duration, human_size
@@ -30,8 +28,6 @@ HEADERS = {
     "Networks": "NETWORKS",
     "LocalVolumes": "LOCAL VOLUMES",
 }
-_FILTERS = frozenset({"status", "name", "id", "label", "ancestor", "exited", "before", "since"})
-_STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
 
 
 def status_text(row: ContainerRow) -> str:
@@ -79,51 +75,6 @@ def row_of(
     }
 
 
-def _matches(row: ContainerRow, filters: dict[str, list[str]], ctx: Context) -> bool:
-    for key, values in filters.items():
-        if key == "status":
-            for v in values:
-                if v not in _STATUSES:
-                    raise InvalidArgument(f"Invalid filter 'status={v}'")
-            if row.status not in values:
-                return False
-        elif key == "name":
-            if not any(
-                fnmatch.fnmatchcase(row.name, f"*{v}*") or v.lstrip("/") == row.name for v in values
-            ):
-                return False
-        elif key == "id":
-            if not any(row.id.startswith(v) for v in values):
-                return False
-        elif key == "label":
-            labels = row.config.get("Labels") or {}
-            for v in values:
-                k, eq, val = v.partition("=")
-                if k not in labels or (eq and labels[k] != val):
-                    return False
-        elif key == "ancestor":
-            ids = set()
-            for v in values:
-                try:
-                    ids.add(ctx.engine.images.resolve(v)[0])
-                except Exception:  # noqa: BLE001 - an unknown image matches nothing
-                    continue
-            if row.image_id not in ids:
-                return False
-        elif key == "exited":
-            if row.status != "exited" or str(row.exit_code) not in values:
-                return False
-        elif key in ("before", "since"):
-            for v in values:
-                pivot = ctx.engine.containers.get(v)
-                newer = parse_rfc3339(row.created) > parse_rfc3339(pivot.created)
-                if row.id == pivot.id or newer != (key == "since"):
-                    return False
-        else:
-            raise InvalidArgument(f"Invalid filter '{key}'")
-    return True
-
-
 def run(ctx: Context, argv: list[str]) -> int:
     p = Parser(ctx.verb, "[OPTIONS]", "List containers")
     p.add_argument(
@@ -155,13 +106,9 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument("-s", "--size", action="store_true", help="Display total file sizes")
     args = p.parse_args(argv)
     filters = parse_filters(args.filter)
-    for key in filters:
-        if key not in _FILTERS:
-            raise InvalidArgument(f"Invalid filter '{key}'")
     limit = 1 if args.latest else args.last
     show_all = args.all or limit > 0 or "status" in filters or "exited" in filters
-    rows = ctx.engine.containers.list(all=show_all)
-    rows = [r for r in rows if _matches(r, filters, ctx)]
+    rows = ctx.engine.containers.list(all=show_all, filters=filters)
     if limit > 0:
         rows = rows[:limit]
     if args.quiet:

@@ -64,7 +64,7 @@ class Engine:
     def files(self) -> ContainerFiles:
         from .container_files import ContainerFiles
 
-        return ContainerFiles(self.containers)
+        return ContainerFiles(self.containers, self.lifecycle)
 
     @cached_property
     def system(self) -> SystemService:

@@ -1,4 +1,5 @@
-"""A container's files seen from the host: ``cp`` both ways.
+"""A container's files seen from the host: ``cp`` both ways, ``diff``, ``export``,
+and ``commit`` (its changes as a new image layer).
 
 A running container's root is already mounted on the host; a stopped one's is mounted
 for the copy and unmounted after. Either way the copy holds the store lock, so the
@@ -14,19 +15,24 @@ import posixpath
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from ..image import path_archive
+from ..image import layer_write, path_archive
 from ..image.path_archive import Source
 from ..runtime.scope import resolve_in_root
 from ..store.containers import ContainerRow
 from ..store.snapshots import unmount
-from .containers import ContainerService
+from .containers import ContainerService, command_of
+
+if TYPE_CHECKING:
+    from .image_io import ImageIO
+    from .lifecycle import Lifecycle
 
 
 class ContainerFiles:
-    def __init__(self, containers: ContainerService) -> None:
+    def __init__(self, containers: ContainerService, lifecycle: Lifecycle) -> None:
         self.c = containers
+        self.lifecycle = lifecycle
 
     @contextmanager
     def root(self, ref: str) -> Iterator[tuple[ContainerRow, Path]]:
@@ -105,3 +111,50 @@ class ContainerFiles:
         with self.root(ref) as (_, root):
             target = self._target(root, ref, None, dest)
             return path_archive.extract(stream, target, None if archive else (0, 0))
+
+    # -- the whole tree -------------------------------------------------------------
+    def changes(self, ref: str) -> list[tuple[str, str]]:
+        """``diff``: (A|C|D, path) of what the container changed over its image."""
+        with self.c.store.lock:
+            row = self.c.get(ref)
+            paths = self.c.paths(row.id)
+            return layer_write.changes(paths.upper, self.c.lowers(row, paths))
+
+    def export(self, ref: str, out: BinaryIO) -> None:
+        """``export``: the container's root filesystem as a tar stream."""
+        with self.root(ref) as (_, root):
+            layer_write.write_tree(root, out)
+
+    def commit(
+        self,
+        image_io: ImageIO,
+        ref: str,
+        reference: str | None = None,
+        changes: list[str] | None = None,
+        message: str = "",
+        author: str = "",
+        pause: bool = True,
+    ) -> str:
+        """``commit``: a new image of the container's image plus its changes; its ID. A
+        running container is paused meanwhile (unless ``pause`` is False), as Docker does."""
+        with self.c.store.lock:
+            row = self.c.get(ref)
+            paths = self.c.paths(row.id)
+            paused_here = pause and row.status == "running"
+            if paused_here:
+                self.lifecycle.pause(row.id)
+            try:
+                path, args = command_of(row)
+                return image_io.commit(
+                    row.image_id,
+                    row.config,
+                    lambda out: layer_write.write_tree(paths.upper, out, whiteouts=True),
+                    " ".join([path, *args]),
+                    reference,
+                    changes,
+                    message,
+                    author,
+                )
+            finally:
+                if paused_here:
+                    self.lifecycle.unpause(row.id)

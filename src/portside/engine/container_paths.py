@@ -10,6 +10,8 @@ from pathlib import Path
 from ..config import Settings
 from ..runtime.monitor import MonitorPaths
 
+INIT_PATH = "/sbin/docker-init"  # where --init's binary is bound in the container
+
 
 @dataclass(frozen=True)
 class ContainerPaths:
@@ -23,6 +25,10 @@ class ContainerPaths:
     @property
     def upper(self) -> Path:
         return self.dir / "upper"
+
+    @property
+    def init(self) -> Path:
+        return self.dir / "init"
 
     @property
     def work(self) -> Path:

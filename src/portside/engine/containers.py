@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import builtins
 import os
+import posixpath
 import secrets
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..config import Settings
@@ -19,7 +21,7 @@ from ..store.snapshots import is_mounted, mount_overlay, unmount
 from ..store.store import Store
 from ..timefmt import now_rfc3339
 from .container_options import CreateOptions, build_config, build_host_config
-from .container_paths import ContainerPaths
+from .container_paths import INIT_PATH, ContainerPaths
 from .images import ImageService
 from .names import random_name, validate
 
@@ -43,18 +45,20 @@ class ContainerService:
         return ContainerPaths(self.settings, container_id)
 
     def mount(self, row: ContainerRow, paths: ContainerPaths) -> bool:
-        """Mount the root filesystem (the image's layers under the container's upper
-        directory) unless it is; True when this call mounted it. Under the store lock."""
+        """Mount the root filesystem (the image's layers, the init layer, the container's
+        upper directory) unless it is; True when this call mounted it. Under the store lock."""
         if is_mounted(paths.rootfs):
             return False
-        layers = self.images.meta.image_layers(row.image_id)
-        lowers = [self.store.layers.diff_path(d) for d in reversed(layers)]
-        if not lowers:
-            empty = paths.dir / "empty"
-            empty.mkdir(exist_ok=True)
-            lowers = [empty]
-        mount_overlay(lowers, paths.upper, paths.work, paths.rootfs)
+        mount_overlay(self.lowers(row, paths), paths.upper, paths.work, paths.rootfs)
         return True
+
+    def lowers(self, row: ContainerRow, paths: ContainerPaths) -> builtins.list[Path]:
+        """The read-only layers, topmost first: the init layer, then the image's."""
+        layers = self.images.meta.image_layers(row.image_id)
+        image = [self.store.layers.diff_path(d) for d in reversed(layers)]
+        if not paths.init.exists():
+            write_init_layer(paths.init, image, bool(row.host_config.get("Init")))
+        return [paths.init, *image]
 
     # -- finding ------------------------------------------------------------------
     def get(self, ref: str) -> ContainerRow:
@@ -81,9 +85,23 @@ class ContainerService:
         Lifecycle(self).cleanup(row.id)
         return self.table.get(row.id) or row
 
-    def list(self, all: bool = False) -> builtins.list[ContainerRow]:
+    def list(
+        self, all: bool = False, filters: dict[str, builtins.list[str]] | None = None
+    ) -> builtins.list[ContainerRow]:
+        """Newest first; only active ones unless ``all``; ``filters`` as ``ps --filter``."""
+        from . import container_filters
+
+        container_filters.check(filters or {})
         rows = [self.reconcile(r) for r in self.table.all()]
-        return [r for r in rows if all or r.status in ACTIVE]
+        rows = [r for r in rows if all or r.status in ACTIVE]
+        if filters:
+            rows = [r for r in rows if container_filters.matches(self, r, filters)]
+        return rows
+
+    def active(self, container_id: str) -> bool:
+        """Whether the container still runs (for following its log)."""
+        row = self.table.get(container_id)
+        return row is not None and self.reconcile(row).status in ACTIVE
 
     # -- creating -----------------------------------------------------------------
     def create(self, opts: CreateOptions) -> ContainerRow:
@@ -177,6 +195,35 @@ class ContainerService:
     def inspect(self, ref: str) -> dict[str, Any]:
         row = self.get(ref)
         return inspect_json(row, self.paths(row.id))
+
+
+def write_init_layer(init: Path, image: builtins.list[Path], with_init: bool) -> None:
+    """The mount points portside and runc need, as Docker's init layer holds them, so
+    they never land in the container's own changes (diff, commit). Nothing that the
+    image has as a symlink is shadowed by a directory."""
+    tmp = init.with_name(init.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    files = ["etc/hosts", "etc/hostname", "etc/resolv.conf"]
+    if with_init:
+        files.append(INIT_PATH.lstrip("/"))
+    for rel in ["proc", "sys", "dev", *files]:
+        parent = posixpath.dirname(rel)
+        if parent and not (tmp / parent).is_dir():
+            if _not_a_dir_in(image, parent):
+                continue
+            (tmp / parent).mkdir(parents=True, mode=0o755)
+        if rel in files:
+            (tmp / rel).touch(0o644)
+        elif not _not_a_dir_in(image, rel):
+            (tmp / rel).mkdir(mode=0o755)
+    os.rename(tmp, init)
+
+
+def _not_a_dir_in(image: builtins.list[Path], rel: str) -> bool:
+    """Whether the image's topmost layer with ``rel`` has something other than a folder."""
+    top = next((layer / rel for layer in image if os.path.lexists(layer / rel)), None)
+    return top is not None and (top.is_symlink() or not top.is_dir())
 
 
 def name_in_use(name: str, container_id: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -9,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, BinaryIO, cast
+from typing import IO, Any, BinaryIO, cast
 
 from ..build.config_ops import apply_changes
 from ..errors import DigestMismatch, InvalidArchive, InvalidArgument, InvalidReference
@@ -32,6 +33,7 @@ from ..image.manifest import (
     canonical_json,
     oci_manifest,
 )
+from ..image.pipe import piped
 from ..image.reference import Reference, familiar, parse, parse_tagged
 from ..store.metadata import ImageRow
 from ..store.store import Publisher, Store
@@ -74,6 +76,30 @@ def _publish_image(
     return image_id
 
 
+def _new_tag(reference: str | None) -> Reference | None:
+    """The tag an import or commit creates, checked before any work is done."""
+    if not reference:
+        return None
+    ref = parse(reference)
+    if ref.digest is not None:
+        raise InvalidReference("refusing to create a tag with a digest reference")
+    return ref.with_default_tag()
+
+
+# what a container's config gives the image committed from it (Docker's ImageConfig)
+COMMITTED_KEYS = (
+    "User",
+    "ExposedPorts",
+    "Env",
+    "Entrypoint",
+    "Cmd",
+    "Volumes",
+    "WorkingDir",
+    "Labels",
+    "StopSignal",
+)
+
+
 class ImageIO:
     def __init__(self, images: ImageService) -> None:
         self.images = images
@@ -90,12 +116,7 @@ class ImageIO:
         progress: ProgressFn | None = None,
     ) -> str:
         """``docker import``: one layer from a (compressed) rootfs tar; returns the image ID."""
-        ref = None
-        if reference:
-            ref = parse(reference)
-            if ref.digest is not None:
-                raise InvalidReference("refusing to create a tag with a digest reference")
-            ref = ref.with_default_tag()
+        ref = _new_tag(reference)
         config = apply_changes({}, changes or [])  # check --change before reading anything
         done = 0
 
@@ -128,6 +149,59 @@ class ImageIO:
             raise
         if progress:
             progress("done", staged.diff_id, done, done)
+        return image_id
+
+    # -- commit -------------------------------------------------------------------
+    def commit(
+        self,
+        parent_id: str,
+        container_config: dict[str, Any],
+        write_layer: Callable[[BinaryIO], None],
+        created_by: str,
+        reference: str | None = None,
+        changes: list[str] | None = None,
+        message: str = "",
+        author: str = "",
+    ) -> str:
+        """``docker commit``: the parent image plus one layer that ``write_layer`` writes
+        (a tar of the container's changes), with the container's config; the image ID."""
+        ref = _new_tag(reference)
+        base = {k: v for k, v in container_config.items() if k in COMMITTED_KEYS and v}
+        config = apply_changes(base, changes or [])
+        parent = json.loads(self.store.content.read(parent_id))
+        staged = piped(write_layer, lambda stream: stage_layer(self.store, stream))
+        try:
+            created = now_rfc3339()
+            entry = {"created": created, "created_by": created_by}
+            if author:
+                entry["author"] = author
+            if message:
+                entry["comment"] = message
+            diff_ids = [*parent.get("rootfs", {}).get("diff_ids", []), staged.diff_id]
+            image = {
+                **{k: v for k, v in parent.items() if k in ("architecture", "os", "variant")},
+                "config": config,
+                "created": created,
+                "history": [*parent.get("history", []), entry],
+                "rootfs": {"type": "layers", "diff_ids": diff_ids},
+            }
+            if author:
+                image["author"] = author
+            with self.store.writing() as publisher:
+                layers = []
+                for diff_id in diff_ids[:-1]:
+                    layer = existing_layer(self.store, diff_id)
+                    if layer is None:
+                        raise DigestMismatch(f"layer {diff_id} of {parent_id} is missing")
+                    layers.append(layer)
+                image_id = _publish_image(
+                    self.store, publisher, canonical_json(image), [*layers, staged], parent_id
+                )
+                if ref is not None:
+                    self.store.meta.set_tag(str(ref), image_id, created)
+        except BaseException:
+            staged.discard(self.store)
+            raise
         return image_id
 
     # -- load ---------------------------------------------------------------------

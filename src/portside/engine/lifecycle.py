@@ -36,14 +36,13 @@ from ..store.containers import ContainerRow
 from ..store.snapshots import unmount
 from ..timefmt import now_rfc3339
 from .capabilities import effective_capabilities
-from .container_paths import ContainerPaths
+from .container_paths import INIT_PATH, ContainerPaths
 from .hostfiles import write_host_files
 
 if TYPE_CHECKING:
     from .containers import ContainerService
 
 ACTIVE = ("running", "paused", "restarting")
-INIT_PATH = "/sbin/docker-init"
 INIT_BINARIES = ("/usr/bin/tini-static", "/usr/bin/docker-init", "/usr/bin/tini")
 
 
@@ -258,6 +257,18 @@ class Lifecycle:
         self.runtime.resume(row.id)
         with self.store.meta.transaction():
             self.table.update(row.id, status="running")
+
+    def top(self, ref: str, ps_args: list[str]) -> tuple[list[str], list[list[str]]]:
+        """``top``: ps's column titles and one row per process of the container."""
+        row = self.c.get(ref)
+        if row.status not in ("running", "paused"):
+            raise Conflict(f"container {row.id} is not running")
+        lines = self.runtime.ps(row.id, ps_args).splitlines()
+        if not lines:
+            return [], []
+        titles = lines[0].split()
+        # the last column (the command) may hold spaces; the others never do
+        return titles, [line.split(None, len(titles) - 1) for line in lines[1:] if line.strip()]
 
     def restart(self, ref: str, timeout: int | None = None) -> ContainerRow:
         row = self.stop(ref, timeout)

@@ -17,13 +17,13 @@ import shutil
 import stat
 import tarfile
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InvalidArgument, NotFound
 from .layer import apply_tar
+from .pipe import piped
 
 STAGING_PREFIX = ".portside-cp-"
 
@@ -115,29 +115,11 @@ def extract(stream: BinaryIO, target: Target, owner: tuple[int, int] | None) -> 
 
 def copy(source: Source, target: Target, owner: tuple[int, int] | None) -> int:
     """``source`` to ``target`` through an in-process pipe; the bytes copied."""
-    read_fd, write_fd = os.pipe()
-    failure: list[BaseException] = []
     contents_only = source.contents_only and target.rename is None
-
-    def produce() -> None:
-        try:
-            with open(write_fd, "wb") as out:
-                write_tar(source, out, contents_only)
-        except BrokenPipeError:
-            pass  # the reading side failed first and says why
-        except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
-            failure.append(e)
-
-    writer = threading.Thread(target=produce, daemon=True)
-    writer.start()
-    try:
-        with open(read_fd, "rb") as stream:
-            size = extract(stream, target, owner)
-    finally:
-        writer.join()
-    if failure:
-        raise failure[0]
-    return size
+    return piped(
+        lambda out: write_tar(source, out, contents_only),
+        lambda stream: extract(stream, target, owner),
+    )
 
 
 def _check_merge(new: Path, existing: Path, shown: str) -> None:

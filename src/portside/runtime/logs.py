@@ -47,7 +47,8 @@ def _utc(stamp: bytes) -> tuple[str, float]:
 
 
 def parse(chunk: bytes, pending: dict[str, list[bytes]]) -> Iterator[LogLine]:
-    """Records from complete lines of ``chunk``; partial records wait in ``pending``."""
+    """Records from complete lines of ``chunk``; partial records wait in ``pending``
+    (per stream: the first part's time stamp, then the parts)."""
     for raw in chunk.split(b"\n"):
         m = _RECORD.match(raw)
         if not m:
@@ -55,11 +56,19 @@ def parse(chunk: bytes, pending: dict[str, list[bytes]]) -> Iterator[LogLine]:
         stamp, stream_b, tag, data = m.groups()
         stream = stream_b.decode()
         if tag == b"P":
-            pending.setdefault(stream, []).append(data)
+            pending.setdefault(stream, [stamp]).append(data)
             continue
-        whole = b"".join(pending.pop(stream, [])) + data + b"\n"
-        when, epoch = _utc(stamp)
-        yield LogLine(when, epoch, stream, whole)
+        parts = pending.pop(stream, [stamp])
+        when, epoch = _utc(parts[0])
+        yield LogLine(when, epoch, stream, b"".join(parts[1:]) + data + b"\n")
+
+
+def unfinished(pending: dict[str, list[bytes]]) -> Iterator[LogLine]:
+    """What was written without a final newline (``printf x``), once nothing more comes."""
+    for stream, parts in sorted(pending.items()):
+        when, epoch = _utc(parts[0])
+        yield LogLine(when, epoch, stream, b"".join(parts[1:]))
+    pending.clear()
 
 
 def parse_time(value: str, now: float | None = None) -> float:
@@ -100,9 +109,12 @@ def read(
         data = f.read()
         cut = data.rfind(b"\n") + 1
         leftover = data[cut:]
+        lines = list(parse(data[:cut], pending))
+        if not follow:
+            lines += unfinished(pending)
         lines = [
             ln
-            for ln in parse(data[:cut], pending)
+            for ln in lines
             if (since is None or ln.epoch >= since) and (until is None or ln.epoch <= until)
         ]
         if tail is not None:
@@ -125,6 +137,7 @@ def read(
                 rest = f.read()
                 if rest:
                     yield from parse(leftover + rest + b"\n", pending)
+                yield from unfinished(pending)
                 return
             time.sleep(0.05)
 

@@ -51,3 +51,7 @@ class Runtime:
             return None
         value = json.loads(proc.stdout)
         return value if isinstance(value, dict) else None
+
+    def ps(self, container_id: str, ps_args: list[str]) -> str:
+        """``ps`` with ``ps_args`` (default ``-ef``), only the container's processes."""
+        return self._run("ps", container_id, *(ps_args or ["-ef"])).stdout

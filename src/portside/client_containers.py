@@ -1,0 +1,385 @@
+"""Containers in the Python library, named as docker-py's high-level API names them.
+
+container = client.containers.run("busybox", "sleep 60", detach=True, name="box")
+container.exec_run("echo hi")             # ExecResult(exit_code=0, output=b'hi\\n')
+container.stop(); container.wait()        # {'StatusCode': 143, 'Error': None}
+out = client.containers.run("busybox", ["echo", "hi"], remove=True)   # b'hi\\n'
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import shlex
+import subprocess
+import tarfile
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .errors import ContainerError, InvalidArgument
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .engine.container_options import CreateOptions
+
+_CREATE_KWARGS = {
+    "name",
+    "environment",
+    "working_dir",
+    "user",
+    "hostname",
+    "tty",
+    "stdin_open",
+    "labels",
+    "auto_remove",
+    "network_mode",
+    "restart_policy",
+    "stop_signal",
+    "stop_timeout",
+    "init",
+    "privileged",
+    "cap_add",
+    "cap_drop",
+    "security_opt",
+    "read_only",
+    "entrypoint",
+}
+
+
+class ExecResult(NamedTuple):
+    exit_code: int | None
+    output: bytes | tuple[bytes | None, bytes | None]
+
+
+def _argv(command: str | builtins.list[str] | None) -> builtins.list[str] | None:
+    if command is None:
+        return None
+    return shlex.split(command) if isinstance(command, str) else list(command)
+
+
+def _pairs(value: dict[str, Any] | builtins.list[str] | None) -> builtins.list[str]:
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [f"{k}={v}" for k, v in value.items()]
+    return list(value)
+
+
+def create_options(image: str, command: Any, kwargs: dict[str, Any]) -> CreateOptions:
+    """docker-py's keyword arguments as the engine's options; unknown ones are refused."""
+    from .engine.container_options import CreateOptions, RestartPolicy
+
+    unknown = set(kwargs) - _CREATE_KWARGS
+    if unknown:
+        raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(unknown))}")
+    labels = kwargs.get("labels") or {}
+    if isinstance(labels, list):
+        labels = {name: "" for name in labels}
+    policy = kwargs.get("restart_policy") or {}
+    restart = RestartPolicy.parse(
+        f"{policy.get('Name') or 'no'}"
+        + (f":{policy['MaximumRetryCount']}" if policy.get("MaximumRetryCount") else "")
+    )
+    network = kwargs.get("network_mode") or "default"
+    return CreateOptions(
+        image=image,
+        command=_argv(command),
+        entrypoint=_argv(kwargs.get("entrypoint")),
+        name=kwargs.get("name"),
+        env=tuple(_pairs(kwargs.get("environment"))),
+        workdir=kwargs.get("working_dir"),
+        user=kwargs.get("user"),
+        hostname=kwargs.get("hostname"),
+        tty=bool(kwargs.get("tty")),
+        stdin_open=bool(kwargs.get("stdin_open")),
+        labels=dict(labels),
+        auto_remove=bool(kwargs.get("auto_remove")),
+        network=network,
+        restart=restart,
+        stop_signal=kwargs.get("stop_signal"),
+        stop_timeout=kwargs.get("stop_timeout"),
+        init=bool(kwargs.get("init")),
+        privileged=bool(kwargs.get("privileged")),
+        cap_add=tuple(kwargs.get("cap_add") or ()),
+        cap_drop=tuple(kwargs.get("cap_drop") or ()),
+        security_opt=tuple(kwargs.get("security_opt") or ()),
+        read_only=bool(kwargs.get("read_only")),
+    )
+
+
+class Container:
+    """A container, as docker-py's ``Container``: ``id``, ``name``, ``status``, ``attrs``."""
+
+    def __init__(self, attrs: dict[str, Any], collection: ContainerCollection) -> None:
+        self.attrs = attrs
+        self.collection = collection
+
+    def __repr__(self) -> str:
+        return f"<Container: {self.short_id}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Container) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    @property
+    def _engine(self) -> Engine:
+        return self.collection.engine
+
+    @property
+    def id(self) -> str:
+        return str(self.attrs["Id"])
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12]
+
+    @property
+    def name(self) -> str:
+        return str(self.attrs["Name"]).lstrip("/")
+
+    @property
+    def status(self) -> str:
+        return str(self.attrs["State"]["Status"])
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict((self.attrs.get("Config") or {}).get("Labels") or {})
+
+    @property
+    def image(self) -> Any:
+        return self.collection.client_images.get(self.attrs["Image"])
+
+    def reload(self) -> None:
+        self.attrs = self._engine.containers.inspect(self.id)
+
+    # -- running ------------------------------------------------------------------
+    def start(self) -> None:
+        self._engine.lifecycle.start(self.id)
+        self.reload()
+
+    def stop(self, timeout: int | None = None) -> None:
+        self._engine.lifecycle.stop(self.id, timeout)
+        self.reload()
+
+    def restart(self, timeout: int | None = None) -> None:
+        self._engine.lifecycle.restart(self.id, timeout)
+        self.reload()
+
+    def kill(self, signal: str | int = "KILL") -> None:
+        self._engine.lifecycle.kill(self.id, str(signal))
+        self.reload()
+
+    def pause(self) -> None:
+        self._engine.lifecycle.pause(self.id)
+        self.reload()
+
+    def unpause(self) -> None:
+        self._engine.lifecycle.unpause(self.id)
+        self.reload()
+
+    def wait(self) -> dict[str, Any]:
+        code = self._engine.lifecycle.wait(self.id)
+        return {"StatusCode": code, "Error": None}
+
+    def rename(self, name: str) -> None:
+        self._engine.containers.rename(self.id, name)
+        self.reload()
+
+    def remove(self, force: bool = False, v: bool = False) -> None:
+        self._engine.containers.remove(self.id, force=force)
+
+    # -- output ---------------------------------------------------------------------
+    def logs(
+        self,
+        stdout: bool = True,
+        stderr: bool = True,
+        stream: bool = False,
+        timestamps: bool = False,
+        tail: str | int = "all",
+        since: float | None = None,
+        follow: bool | None = None,
+        until: float | None = None,
+    ) -> bytes | Iterator[bytes]:
+        """The log as bytes, or with ``stream`` its lines as they come (following until
+        the container stops, unless ``follow=False``)."""
+        from .runtime import logs as logfile
+
+        containers = self._engine.containers
+        follow = stream if follow is None else follow
+        streams = {name for name, wanted in (("stdout", stdout), ("stderr", stderr)) if wanted}
+        lines = logfile.read(
+            containers.paths(self.id).log,
+            None if tail == "all" else int(tail),
+            since,
+            until,
+            follow,
+            lambda: containers.active(self.id),
+        )
+        chunks = (
+            (line.time.encode() + b" " if timestamps else b"") + line.data
+            for line in lines
+            if line.stream in streams
+        )
+        return chunks if stream else b"".join(chunks)
+
+    def exec_run(
+        self,
+        cmd: str | builtins.list[str],
+        stdout: bool = True,
+        stderr: bool = True,
+        stdin: bool = False,
+        tty: bool = False,
+        privileged: bool = False,
+        user: str = "",
+        detach: bool = False,
+        environment: dict[str, str] | builtins.list[str] | None = None,
+        workdir: str | None = None,
+        demux: bool = False,
+    ) -> ExecResult:
+        """Run ``cmd`` in the running container; its exit code and output."""
+        from .engine.execs import ExecOptions
+
+        if tty:
+            raise InvalidArgument("exec_run(tty=True) is not supported yet: use the CLI's exec -t")
+        execs = self._engine.execs
+        opts = ExecOptions(
+            command=_argv(cmd) or [],
+            env=tuple(_pairs(environment)),
+            user=user or None,
+            workdir=workdir,
+            detach=detach,
+            privileged=privileged,
+        )
+        if detach:
+            execs.finish(execs.start(self.id, opts))
+            return ExecResult(None, b"")
+        pipe, drop = subprocess.PIPE, subprocess.DEVNULL
+        process = execs.start(
+            self.id,
+            opts,
+            stdin=drop,
+            stdout=pipe if stdout else drop,
+            stderr=(pipe if demux else subprocess.STDOUT) if stderr else drop,
+        )
+        out, err = process.proc.communicate()
+        code = execs.finish(process)
+        if demux:
+            return ExecResult(code, (out if stdout else None, err if stderr else None))
+        return ExecResult(code, out or b"")
+
+    def top(self, ps_args: str | None = None) -> dict[str, Any]:
+        titles, rows = self._engine.lifecycle.top(self.id, shlex.split(ps_args or ""))
+        return {"Titles": titles, "Processes": rows}
+
+    # -- files ----------------------------------------------------------------------
+    def diff(self) -> builtins.list[dict[str, Any]]:
+        kinds = {"C": 0, "A": 1, "D": 2}
+        return [{"Path": p, "Kind": kinds[k]} for k, p in self._engine.files.changes(self.id)]
+
+    def get_archive(self, path: str) -> tuple[Iterator[bytes], dict[str, Any]]:
+        """A tar of ``path`` in the container, in chunks, and its stat (name, size)."""
+        buf = io.BytesIO()
+        self._engine.files.archive(self.id, path, buf)
+        data = buf.getvalue()
+        with tarfile.open(fileobj=io.BytesIO(data)) as tf:
+            top = tf.next()
+        stat = {"name": top.name if top else "", "size": top.size if top else 0}
+        return iter([data]), stat
+
+    def put_archive(self, path: str, data: bytes) -> bool:
+        """Extract the tar ``data`` in the container folder ``path``."""
+        self._engine.files.extract_in(self.id, io.BytesIO(data), path)
+        return True
+
+    def export(self) -> Iterator[bytes]:
+        buf = io.BytesIO()
+        self._engine.files.export(self.id, buf)
+        return iter([buf.getvalue()])
+
+    def commit(
+        self,
+        repository: str | None = None,
+        tag: str | None = None,
+        message: str = "",
+        author: str = "",
+        pause: bool = True,
+        changes: str | builtins.list[str] | None = None,
+    ) -> Any:
+        reference = f"{repository}:{tag}" if repository and tag else repository
+        if isinstance(changes, str):
+            changes = [changes]
+        engine = self._engine
+        image_id = engine.files.commit(
+            engine.image_io, self.id, reference, changes, message, author, pause
+        )
+        return self.collection.client_images.get(image_id)
+
+
+class ContainerCollection:
+    def __init__(self, engine: Engine, client_images: Any) -> None:
+        self.engine = engine
+        self.client_images = client_images
+
+    def _container(self, container_id: str) -> Container:
+        return Container(self.engine.containers.inspect(container_id), self)
+
+    def create(
+        self, image: str, command: str | list[str] | None = None, **kwargs: Any
+    ) -> Container:
+        row = self.engine.containers.create(create_options(image, command, kwargs))
+        return self._container(row.id)
+
+    def run(
+        self,
+        image: str,
+        command: str | builtins.list[str] | None = None,
+        stdout: bool = True,
+        stderr: bool = False,
+        remove: bool = False,
+        detach: bool = False,
+        **kwargs: Any,
+    ) -> Container | bytes:
+        """Detached: the started container. Otherwise its output once it ends (raising
+        ``ContainerError`` for a non-zero exit), as docker-py does."""
+        if detach and remove:
+            kwargs["auto_remove"] = True
+        container = self.create(image, command, **kwargs)
+        try:
+            container.start()
+        except BaseException:
+            if remove or kwargs.get("auto_remove"):
+                container.remove(force=True)
+            raise
+        if detach:
+            return container
+        code = container.wait()["StatusCode"]
+        out = container.logs(stdout=stdout, stderr=stderr)
+        err = container.logs(stdout=False, stderr=True) if code else b""
+        assert isinstance(out, bytes) and isinstance(err, bytes)  # not streamed
+        if remove:
+            container.remove(force=True)
+        if code != 0:
+            raise ContainerError(container, code, command, image, err)
+        return out
+
+    def get(self, container_id: str) -> Container:
+        return self._container(self.engine.containers.get(container_id).id)
+
+    def list(
+        self, all: bool = False, limit: int = -1, filters: dict[str, Any] | None = None
+    ) -> builtins.list[Container]:
+        normalized = {
+            key: [str(v) for v in (value if isinstance(value, builtins.list) else [value])]
+            for key, value in (filters or {}).items()
+        }
+        show_all = all or "status" in normalized or "exited" in normalized
+        rows = self.engine.containers.list(all=show_all, filters=normalized)
+        if limit >= 0:
+            rows = rows[:limit]
+        return [self._container(r.id) for r in rows]
+
+    def prune(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
+        removed, reclaimed = self.engine.containers.prune()
+        return {"ContainersDeleted": removed or None, "SpaceReclaimed": reclaimed}

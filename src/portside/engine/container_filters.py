@@ -1,0 +1,69 @@
+"""``ps --filter`` (and the library's ``filters=``): which containers match, as Docker
+decides it."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import TYPE_CHECKING
+
+from ..errors import InvalidArgument
+from ..store.containers import ContainerRow
+from ..timefmt import parse_rfc3339
+
+if TYPE_CHECKING:
+    from .containers import ContainerService
+
+FILTERS = frozenset({"status", "name", "id", "label", "ancestor", "exited", "before", "since"})
+STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
+
+
+def check(filters: dict[str, list[str]]) -> None:
+    for key in filters:
+        if key not in FILTERS:
+            raise InvalidArgument(f"Invalid filter '{key}'")
+
+
+def matches(containers: ContainerService, row: ContainerRow, filters: dict[str, list[str]]) -> bool:
+    """Whether ``row`` passes every filter (each key: any of its values)."""
+    for key, values in filters.items():
+        if key == "status":
+            for v in values:
+                if v not in STATUSES:
+                    raise InvalidArgument(f"Invalid filter 'status={v}'")
+            if row.status not in values:
+                return False
+        elif key == "name":
+            if not any(
+                fnmatch.fnmatchcase(row.name, f"*{v}*") or v.lstrip("/") == row.name for v in values
+            ):
+                return False
+        elif key == "id":
+            if not any(row.id.startswith(v) for v in values):
+                return False
+        elif key == "label":
+            labels = row.config.get("Labels") or {}
+            for v in values:
+                k, eq, val = v.partition("=")
+                if k not in labels or (eq and labels[k] != val):
+                    return False
+        elif key == "ancestor":
+            ids = set()
+            for v in values:
+                try:
+                    ids.add(containers.images.resolve(v)[0])
+                except Exception:  # noqa: BLE001 - an unknown image matches nothing
+                    continue
+            if row.image_id not in ids:
+                return False
+        elif key == "exited":
+            if row.status != "exited" or str(row.exit_code) not in values:
+                return False
+        elif key in ("before", "since"):
+            for v in values:
+                pivot = containers.get(v)
+                newer = parse_rfc3339(row.created) > parse_rfc3339(pivot.created)
+                if row.id == pivot.id or newer != (key == "since"):
+                    return False
+        else:
+            raise InvalidArgument(f"Invalid filter '{key}'")
+    return True

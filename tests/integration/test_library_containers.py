@@ -1,0 +1,83 @@
+"""Containers through ``import portside``, named as docker-py names them."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from collections.abc import Iterator
+
+import pytest
+
+import portside as ps_lib
+
+from ..conftest import Portside
+
+pytestmark = pytest.mark.usefixtures("busybox")
+
+
+@pytest.fixture
+def client(portside: Portside) -> Iterator[ps_lib.Client]:
+    with ps_lib.Client(root=portside.root, runroot=portside.runroot) as c:
+        yield c
+
+
+def test_run_attached_returns_output_or_raises(client: ps_lib.Client, portside: Portside) -> None:
+    assert client.containers.run("busybox", "echo hello", remove=True) == b"hello\n"
+    out = client.containers.run(
+        "busybox", ["sh", "-c", "echo out; echo err >&2"], stderr=True, remove=True
+    )
+    assert out == b"out\nerr\n"
+    with pytest.raises(ps_lib.ContainerError) as caught:
+        client.containers.run("busybox", ["sh", "-c", "echo bad >&2; exit 3"], remove=True)
+    assert caught.value.exit_status == 3 and caught.value.stderr == b"bad\n"
+    assert client.containers.list(all=True) == []  # remove=True removed them all
+    with pytest.raises(ps_lib.ImageNotFound):
+        client.containers.run("nosuchimage", "true")
+    with pytest.raises(TypeError):
+        client.containers.run("busybox", "true", no_such_option=1)
+
+
+def test_detached_container_object(client: ps_lib.Client, portside: Portside) -> None:
+    c = client.containers.run(
+        "busybox", "sleep 300", detach=True, name="lib", environment={"K": "v"}, labels={"a": "b"}
+    )
+    assert c.status == "running" and c.name == "lib" and c.labels == {"a": "b"}
+    assert c in client.containers.list() and client.containers.get("lib") == c
+    assert client.containers.list(filters={"label": "a=b"}) == [c]
+    assert client.containers.list(filters={"name": "nomatch"}) == []
+    result = c.exec_run("sh -c 'echo $K; exit 2'")
+    assert result.exit_code == 2 and result.output == b"v\n"
+    assert c.exec_run(["sh", "-c", "echo o; echo e >&2"], demux=True).output == (b"o\n", b"e\n")
+    assert c.top()["Processes"][0][-1] == "sleep 300"
+    assert portside("ps", "-q").stdout.strip() == c.short_id  # the CLI sees the same store
+    c.stop(timeout=1)
+    assert c.status == "exited"
+    assert c.wait()["StatusCode"] == 137 or c.wait()["StatusCode"] == 143
+    c.remove()
+    with pytest.raises(ps_lib.ContainerNotFound):
+        client.containers.get("lib")
+
+
+def test_logs_files_and_commit(client: ps_lib.Client) -> None:
+    c = client.containers.create("busybox", ["sh", "-c", "echo one; echo two >&2; echo x > /f"])
+    assert c.status == "created"
+    c.start()
+    assert c.wait() == {"StatusCode": 0, "Error": None}
+    assert c.logs() == b"one\ntwo\n"
+    assert c.logs(stderr=False) == b"one\n"
+    assert b"".join(c.logs(stream=True)) == b"one\ntwo\n"
+    assert {"Path": "/f", "Kind": 1} in c.diff()
+    chunks, stat = c.get_archive("/f")
+    with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as tf:
+        member = tf.extractfile("f")
+        assert member is not None and member.read() == b"x\n"
+    assert stat["name"] == "f"
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        info = tarfile.TarInfo("put.txt")
+        info.size = 3
+        tf.addfile(info, io.BytesIO(b"put"))
+    assert c.put_archive("/", buf.getvalue()) is True
+    image = c.commit("committed", "lib", changes=['CMD ["cat", "/put.txt"]'])
+    assert "committed:lib" in image.tags
+    assert client.containers.run("committed:lib", remove=True) == b"put"
