@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO, TextIO
 
 from ..units import human_duration, human_size
-from .gotemplate import Template, go_json
 
 __all__ = [
     "human_duration",
@@ -59,6 +58,8 @@ def write_formatted(
     quiet_field: str | None = None,
 ) -> None:
     """Render ``rows`` with a Docker ``--format`` value ("table ...", "json" or a template)."""
+    from .gotemplate import Template, go_json  # only --format needs the template engine
+
     if fmt == "json":
         for row in rows:
             out.write(go_json(dict(row)) + "\n")

@@ -6,9 +6,12 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Settings
-from ..runtime.monitor import MonitorPaths
+
+if TYPE_CHECKING:
+    from ..runtime.monitor import MonitorPaths
 
 INIT_PATH = "/sbin/docker-init"  # where --init's binary is bound in the container
 
@@ -55,6 +58,8 @@ class ContainerPaths:
         return self.settings.runroot / "exits"
 
     def monitor(self) -> MonitorPaths:
+        from ..runtime.monitor import MonitorPaths
+
         return MonitorPaths(
             bundle=self.bundle,
             log=self.log,

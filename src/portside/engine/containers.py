@@ -7,11 +7,10 @@ from __future__ import annotations
 import builtins
 import os
 import posixpath
-import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..errors import Conflict, ContainerNotFound, InvalidArgument, NotFound
@@ -20,10 +19,12 @@ from ..store.containers import ContainerRow, ContainerTable
 from ..store.snapshots import is_mounted, mount_overlay, unmount
 from ..store.store import Store
 from ..timefmt import now_rfc3339
-from .container_options import CreateOptions, build_config, build_host_config
 from .container_paths import INIT_PATH, ContainerPaths
-from .images import ImageService
 from .names import random_name, validate
+
+if TYPE_CHECKING:  # only create() needs them: ps and the rest start faster without
+    from .container_options import CreateOptions
+    from .images import ImageService
 
 ACTIVE = ("running", "paused", "restarting")
 
@@ -105,6 +106,10 @@ class ContainerService:
 
     # -- creating -----------------------------------------------------------------
     def create(self, opts: CreateOptions) -> ContainerRow:
+        import secrets
+
+        from .container_options import build_config, build_host_config
+
         image_id, _ = self.images.resolve(opts.image)
         image_cfg = self.images.config(image_id).container_config
         name = validate(opts.name) if opts.name else None

@@ -14,7 +14,7 @@ and clone may create namespaces only with CAP_SYS_ADMIN.
 from __future__ import annotations
 
 import json
-import platform
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -101,7 +101,7 @@ def _applies(rule: dict[str, Any], arch: str, caps: frozenset[str]) -> bool:
 
 
 def convert(profile: dict[str, Any], capabilities: frozenset[str]) -> dict[str, Any]:
-    machine = platform.machine()
+    machine = os.uname().machine
     arch_name = {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
     scmp_arch = _ARCH.get(machine, "")
     arches: list[str] = []

@@ -7,7 +7,6 @@ fsynced. A reader therefore never sees a partial blob under its final name.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -28,6 +27,8 @@ def check_digest(digest: str) -> str:
 
 
 def sha256_digest(data: bytes) -> str:
+    import hashlib  # not at import: commands that hash nothing start faster
+
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
@@ -46,6 +47,8 @@ class Ingest:
         self._store = store
         self.path = store.ingest_dir / temp_name()
         self._file: BinaryIO | None = open(self.path, "xb")  # noqa: SIM115 - closed in commit/abort
+        import hashlib
+
         self._hash = hashlib.sha256()
         self.size = 0
         self.sealed: str | None = None

@@ -7,7 +7,6 @@ the leftovers of a crashed one (PID gone) from work still under way, and sweep t
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from ..processes import alive
 
 
 def temp_name() -> str:
-    return f"{os.getpid()}-{secrets.token_hex(8)}"
+    return f"{os.getpid()}-{os.urandom(8).hex()}"
 
 
 def sweep_stale(directory: Path) -> int:
