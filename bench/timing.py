@@ -40,7 +40,8 @@ def command(argv: list[str], env: dict[str, str] | None = None) -> Callable[[], 
 @dataclass
 class Row:
     benchmark: str
-    results: dict[str, float]  # engine -> seconds
+    results: dict[str, float]  # engine -> seconds (or ``unit``)
+    unit: str = "s"
 
 
 def table(rows: list[Row], engines: list[str]) -> str:
@@ -49,7 +50,8 @@ def table(rows: list[Row], engines: list[str]) -> str:
     sep = "|---" * (len(engines) + 2) + "|"
     lines = [head, sep]
     for row in rows:
-        cells = [f"{row.results[e]:.3f} s" if e in row.results else "—" for e in engines]
+        fmt = "{:.3f} s" if row.unit == "s" else "{:.1f} " + row.unit
+        cells = [fmt.format(row.results[e]) if e in row.results else "—" for e in engines]
         others = [v for k, v in row.results.items() if k != "portside" and not k.startswith("(")]
         ratio = (
             f"{row.results['portside'] / min(others):.2f}×"

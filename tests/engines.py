@@ -46,10 +46,13 @@ def podman_cleanup(work: Path) -> None:
 
 
 class Dockerd:
-    """A private dockerd (no bridge, no iptables rules); ``start`` returns the client argv."""
+    """A private dockerd, never with iptables rules; ``start`` returns the client argv.
+    With ``bridge`` it makes its default bridge (docker0), so ``run`` measures Docker's
+    default network; ``stop`` removes that bridge again."""
 
-    def __init__(self, work: Path) -> None:
+    def __init__(self, work: Path, bridge: bool = False) -> None:
         self.work = work
+        self.bridge = bridge and not Path("/sys/class/net/docker0").exists()
         self.proc: subprocess.Popen[bytes] | None = None
 
     @staticmethod
@@ -70,9 +73,9 @@ class Dockerd:
                     str(self.work / "docker-exec"),
                     "--pidfile",
                     str(self.work / "dockerd.pid"),
-                    "--bridge",
-                    "none",
+                    *([] if self.bridge else ["--bridge", "none"]),
                     "--iptables=false",
+                    "--ip-masq=false",
                 ],
                 stdout=log,
                 stderr=log,
@@ -99,3 +102,5 @@ class Dockerd:
                 self.proc.wait()
         self.proc = None
         subprocess.run(["umount", "-R", str(self.work / "docker")], capture_output=True)
+        if self.bridge:  # the one dockerd made: it did not exist before start
+            subprocess.run(["ip", "link", "del", "docker0"], capture_output=True)

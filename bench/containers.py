@@ -1,0 +1,82 @@
+"""Container benchmarks: ``run --rm busybox true`` (each engine's default network and
+``--network none``), ``ps -a`` over 50 containers, and the memory a running container
+leaves behind (the RSS of its monitor: conmon for portside and Podman, the shim for Docker).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from engines import REPO, Engine
+from timing import Row, command, median_seconds
+
+PS_CONTAINERS = 50
+MEMORY = "memory per running container (RSS)"
+
+
+def import_busybox(engine: Engine, rootfs: Path) -> None:
+    engine.run("import", "--change", 'CMD ["sh"]', str(rootfs), "busybox:latest")
+
+
+def busybox_rootfs(work: Path) -> Path:
+    out = work / "busybox-rootfs.tar"
+    subprocess.run(["bash", str(REPO / "scripts/busybox-rootfs"), str(out)], check=True)
+    return out
+
+
+def monitor_rss_mib(engine: Engine) -> float:
+    """RSS of the process that parents a running container's init, in MiB."""
+    cid = engine.run("run", "-d", "busybox", "sleep", "600").stdout.decode().strip()
+    try:
+        pid = engine.run("inspect", "-f", "{{.State.Pid}}", cid).stdout.decode().strip()
+        ppid = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+        for line in Path(f"/proc/{ppid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError(f"{engine.name}: no VmRSS for the monitor {ppid}")
+    finally:
+        engine.run("rm", "-f", cid, check=False)
+
+
+def bench_engine(engine: Engine, repeat: int) -> dict[str, float]:
+    results: dict[str, float] = {}
+    results["run --rm busybox true (default network)"] = median_seconds(
+        command(engine.cmd("run", "--rm", "busybox", "true"), engine.env), repeat=repeat
+    )
+    results["run --rm --network none busybox true"] = median_seconds(
+        command(engine.cmd("run", "--rm", "--network", "none", "busybox", "true"), engine.env),
+        repeat=repeat,
+    )
+    ids = [
+        engine.run("create", "busybox", "true").stdout.decode().strip()
+        for _ in range(PS_CONTAINERS)
+    ]
+    try:
+        results[f"ps -a ({PS_CONTAINERS} containers)"] = median_seconds(
+            command(engine.cmd("ps", "-a"), engine.env), repeat=repeat
+        )
+    finally:
+        engine.run("rm", "-f", *ids, check=False)
+    results[MEMORY] = monitor_rss_mib(engine)
+    return results
+
+
+def container_rows(engines: list[Engine], work: Path, repeat: int) -> list[Row]:
+    rootfs = busybox_rootfs(work)
+    for engine in engines:
+        import_busybox(engine, rootfs)
+    per_engine = {e.name: bench_engine(e, repeat) for e in engines}
+    names = list(next(iter(per_engine.values())))
+    return [
+        Row(n, {engine: r[n] for engine, r in per_engine.items()}, "MiB" if n == MEMORY else "s")
+        for n in names
+    ]
+
+
+CONTAINERS_NOTE = """`run` starts from the same one-layer busybox image in each engine (imported
+from Debian's busybox-static) and includes the CLI's own start. portside's default network
+is, until networking lands, a fresh network namespace with loopback only; Docker's is its
+docker0 bridge (the private dockerd runs without iptables rules); Podman's is netavark's
+bridge. Memory is the resident size of the one process each engine leaves running per
+container besides the container itself."""
