@@ -88,6 +88,8 @@ def test_out_of_the_container(portside: Portside, box: str, tmp_path: Path) -> N
     assert (dest / "etc-copy" / "passwd").is_file()
     portside("cp", f"{box}:/etc/.", str(dest))
     assert (dest / "group").is_file()
+    portside("cp", f"{box}:/", str(dest / "root-copy"))  # the root has no name of its own
+    assert (dest / "root-copy" / "bin" / "busybox").is_file()
     portside("cp", f"{box}:/bin/sh", str(dest))  # a symlink stays a symlink without -L
     assert (dest / "sh").is_symlink()
     portside("cp", "-L", f"{box}:/bin/sh", str(dest / "sh-followed"))
@@ -131,6 +133,8 @@ def test_bad_copies_change_nothing(
     assert "not a directory" in fails(f"{tree}/top.txt/", f"{box}:/tmp")
     assert "No such container: nobox" in fails(str(tree), "nobox:/tmp")
     assert "copying between containers" in fails(f"{box}:/etc", f"{box}:/tmp")
+    portside("create", "--name", "ro", "--read-only", "busybox")
+    assert "container rootfs is marked read-only" in fails(str(tree), "ro:/tmp")
     # a folder whose "sub" is a file, over a container folder where "sub" is a folder
     portside("cp", str(tree), f"{box}:/tmp/clash")
     other = tmp_path / "other"

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from ..errors import Conflict
 from ..image import layer_write, path_archive
 from ..image.path_archive import Source
 from ..runtime.scope import resolve_in_root
@@ -102,13 +103,15 @@ class ContainerFiles:
         else:
             path = Path(os.path.realpath(os.path.dirname(absolute))) / os.path.basename(absolute)
         source = path_archive.source_at(path, src, f"lstat {absolute}: no such file or directory")
-        with self.root(ref) as (_, root):
+        with self.root(ref) as (row, root):
+            _writable(row)
             target = self._target(root, ref, source, dest)
             return path_archive.copy(source, target, None if archive else (0, 0))
 
     def extract_in(self, ref: str, stream: BinaryIO, dest: str, archive: bool = False) -> int:
         """``cp - CONTAINER:DEST``: a tar stream extracted in the directory DEST."""
-        with self.root(ref) as (_, root):
+        with self.root(ref) as (row, root):
+            _writable(row)
             target = self._target(root, ref, None, dest)
             return path_archive.extract(stream, target, None if archive else (0, 0))
 
@@ -158,3 +161,8 @@ class ContainerFiles:
             finally:
                 if paused_here:
                     self.lifecycle.unpause(row.id)
+
+
+def _writable(row: ContainerRow) -> None:
+    if row.host_config.get("ReadonlyRootfs"):
+        raise Conflict("container rootfs is marked read-only")

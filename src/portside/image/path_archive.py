@@ -85,15 +85,15 @@ def plan(source: Source | None, dest: Path, given: str, missing_parent: str) -> 
     return Target(dest.parent, given, rename=dest.name)
 
 
-def write_tar(source: Source, out: BinaryIO, contents_only: bool) -> None:
-    """The stream of ``source``: its top entry named ``source.name``, or, with
-    ``contents_only``, the directory's entries at the top."""
+def write_tar(source: Source, out: BinaryIO, contents_only: bool, name: str = "") -> None:
+    """The stream of ``source``: its top entry named ``name`` (default ``source.name``),
+    or, with ``contents_only``, the directory's entries at the top."""
     with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tf:
         if contents_only:
             for child in sorted(os.listdir(source.path)):
                 tf.add(source.path / child, arcname=child)
         else:
-            tf.add(source.path, arcname=source.name)
+            tf.add(source.path, arcname=name or source.name)
 
 
 def extract(stream: BinaryIO, target: Target, owner: tuple[int, int] | None) -> int:
@@ -116,8 +116,9 @@ def extract(stream: BinaryIO, target: Target, owner: tuple[int, int] | None) -> 
 def copy(source: Source, target: Target, owner: tuple[int, int] | None) -> int:
     """``source`` to ``target`` through an in-process pipe; the bytes copied."""
     contents_only = source.contents_only and target.rename is None
+    name = target.rename or source.name  # "/" and "." have no name of their own
     return piped(
-        lambda out: write_tar(source, out, contents_only),
+        lambda out: write_tar(source, out, contents_only, name),
         lambda stream: extract(stream, target, owner),
     )
 
