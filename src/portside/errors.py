@@ -9,6 +9,7 @@ The CLI maps them to exit codes in exactly one place (``cli/main.py``).
     │   └── ArgumentCountError    exit 1          wrong number of arguments
     ├── InvalidReference          exit 1, 400     an image name Docker would refuse
     ├── InvalidArgument           exit 1, 400     a value that cannot be used (e.g. --change)
+    │   └── DockerfileError                       "Dockerfile:LINE: what is wrong"
     ├── NotFound                  exit 1, 404
     │   ├── ImageNotFound                         "No such image: X"
     │   └── ContainerNotFound                     "No such container: X"
@@ -45,6 +46,16 @@ class InvalidReference(PortsideError):
 
 class InvalidArgument(PortsideError):
     http_status = 400
+
+
+class DockerfileError(InvalidArgument):
+    """A Dockerfile that cannot be built, naming the file and line."""
+
+    def __init__(self, file: str, line: int, message: str) -> None:
+        super().__init__(f"{file}:{line}: {message}")
+        self.file = file
+        self.line = line
+        self.reason = message
 
 
 class NotFound(PortsideError):

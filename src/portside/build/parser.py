@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import InvalidArgument
 
@@ -23,6 +24,8 @@ class Node:
     line: int = 1
     flags: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    end_line: int = 0  # the last line of the instruction (continuations, heredocs)
+    heredocs: tuple[Any, ...] = ()  # dockerfile.Heredoc bodies, in order
 
     @property
     def json(self) -> list[str] | None:
