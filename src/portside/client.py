@@ -140,6 +140,38 @@ class ImageCollection:
             image_id = self.engine.image_io.import_image(stream, reference, changes, message)  # type: ignore[arg-type]
         return self._image(image_id)
 
+    def build(
+        self,
+        path: str | os.PathLike[str],
+        tag: str | None = None,
+        dockerfile: str | None = None,
+        buildargs: dict[str, str] | None = None,
+        nocache: bool = False,
+        target: str | None = None,
+        labels: dict[str, str] | None = None,
+        network_mode: str | None = None,
+    ) -> tuple[Image, builtins.list[dict[str, str]]]:
+        """``docker build`` of the folder ``path``: (image, log), the log as docker-py's
+        list of ``{"stream": line}``. A failed step raises DockerfileError."""
+        from pathlib import Path
+
+        from .engine.builds import BuildOptions
+
+        log: list[dict[str, str]] = []
+        context = Path(path)
+        opts = BuildOptions(
+            context=context,
+            dockerfile=(context / dockerfile) if dockerfile else None,
+            tags=(tag,) if tag else (),
+            build_args=dict(buildargs or {}),
+            target=target,
+            no_cache=nocache,
+            labels=dict(labels or {}),
+            network=network_mode or "default",
+        )
+        image_id = self.engine.builds.build(opts, lambda line: log.append({"stream": line + "\n"}))
+        return self._image(image_id), log
+
     def remove(
         self, image: str, force: bool = False, noprune: bool = False
     ) -> builtins.list[dict[str, str]]:

@@ -19,6 +19,7 @@ def test_public_names_are_exported() -> None:
             "Conflict",
             "ContainerError",
             "ContainerNotFound",
+            "DockerfileError",
             "ImageNotFound",
             "InvalidArchive",
             "InvalidArgument",

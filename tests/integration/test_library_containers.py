@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +82,15 @@ def test_logs_files_and_commit(client: ps_lib.Client) -> None:
     image = c.commit("committed", "lib", changes=['CMD ["cat", "/put.txt"]'])
     assert "committed:lib" in image.tags
     assert client.containers.run("committed:lib", remove=True) == b"put"
+
+
+def test_build_through_the_library(client: ps_lib.Client, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nARG V=1\nRUN echo $V > /v\n")
+    image, log = client.images.build(path=str(tmp_path), tag="libbuilt:1", buildargs={"V": "7"})
+    assert "libbuilt:1" in image.tags
+    assert any("Successfully built" in entry["stream"] for entry in log)
+    assert client.containers.run("libbuilt:1", "cat /v", remove=True) == b"7\n"
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN exit 4\n")
+    with pytest.raises(ps_lib.DockerfileError) as caught:
+        client.images.build(path=str(tmp_path))
+    assert "returned a non-zero code: 4" in str(caught.value)

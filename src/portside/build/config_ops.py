@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,10 +104,11 @@ def expand_ports(specs: list[str]) -> list[str]:
     return out
 
 
-def apply(state: ConfigState, node: Node) -> None:
-    """Apply one config instruction to ``state`` (Docker's semantics)."""
+def apply(state: ConfigState, node: Node, args: Mapping[str, str] | None = None) -> None:
+    """Apply one config instruction to ``state`` (Docker's semantics); ``args`` are the
+    build args in scope, for expansion (an ENV of the same name wins over them)."""
     cfg = state.config
-    env = state.env_map()
+    env = {**(args or {}), **state.env_map()}
     op = node.instruction
     if op == "CMD":
         cfg["Cmd"] = _command(node, state)

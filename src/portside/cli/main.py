@@ -11,6 +11,8 @@ import sys
 # verb -> module in portside.cli (each has ``run(ctx, argv) -> int``)
 COMMANDS: dict[str, str] = {
     "attach": "attach",
+    "build": "build",
+    "builder": "builder",
     "commit": "commit",
     "cp": "cp",
     "create": "create",
@@ -57,12 +59,14 @@ Options:
   -h, --help             Print this help
 
 Management Commands:
+  builder     Manage builds
   container   Manage containers
   image       Manage images
   system      Manage portside
 
 Commands:
   attach      Attach local standard input, output, and error streams to a running container
+  build       Build an image from a Dockerfile
   commit      Create a new image from a container's changes
   cp          Copy files/folders between a container and the local filesystem
   create      Create a new container

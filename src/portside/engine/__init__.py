@@ -9,6 +9,7 @@ from ..config import Settings
 
 if TYPE_CHECKING:
     from ..store.store import Store
+    from .builds import BuildService
     from .container_files import ContainerFiles
     from .containers import ContainerService
     from .execs import ExecService
@@ -59,6 +60,12 @@ class Engine:
         from .execs import ExecService
 
         return ExecService(self.containers, self.lifecycle)
+
+    @cached_property
+    def builds(self) -> BuildService:
+        from .builds import BuildService
+
+        return BuildService(self.image_io, self.lifecycle.runtime)
 
     @cached_property
     def files(self) -> ContainerFiles:

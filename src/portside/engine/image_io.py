@@ -51,7 +51,7 @@ class LoadedImage:
     replaced: list[tuple[str, str]]  # (familiar name, ID of the image that had it before)
 
 
-def _publish_image(
+def publish_image(
     store: Store, publisher: Publisher, config: bytes, layers: list[StagedLayer], parent: str = ""
 ) -> str:
     """Publish staged layers, the config and a manifest; record the image. Returns its ID."""
@@ -76,7 +76,7 @@ def _publish_image(
     return image_id
 
 
-def _new_tag(reference: str | None) -> Reference | None:
+def new_tag(reference: str | None) -> Reference | None:
     """The tag an import or commit creates, checked before any work is done."""
     if not reference:
         return None
@@ -116,7 +116,7 @@ class ImageIO:
         progress: ProgressFn | None = None,
     ) -> str:
         """``docker import``: one layer from a (compressed) rootfs tar; returns the image ID."""
-        ref = _new_tag(reference)
+        ref = new_tag(reference)
         config = apply_changes({}, changes or [])  # check --change before reading anything
         done = 0
 
@@ -141,7 +141,7 @@ class ImageIO:
                 "rootfs": {"type": "layers", "diff_ids": [staged.diff_id]},
             }
             with self.store.writing() as publisher:
-                image_id = _publish_image(self.store, publisher, canonical_json(image), [staged])
+                image_id = publish_image(self.store, publisher, canonical_json(image), [staged])
                 if ref is not None:
                     self.store.meta.set_tag(str(ref), image_id, created)
         except BaseException:
@@ -165,7 +165,7 @@ class ImageIO:
     ) -> str:
         """``docker commit``: the parent image plus one layer that ``write_layer`` writes
         (a tar of the container's changes), with the container's config; the image ID."""
-        ref = _new_tag(reference)
+        ref = new_tag(reference)
         base = {k: v for k, v in container_config.items() if k in COMMITTED_KEYS and v}
         config = apply_changes(base, changes or [])
         parent = json.loads(self.store.content.read(parent_id))
@@ -194,7 +194,7 @@ class ImageIO:
                     if layer is None:
                         raise DigestMismatch(f"layer {diff_id} of {parent_id} is missing")
                     layers.append(layer)
-                image_id = _publish_image(
+                image_id = publish_image(
                     self.store, publisher, canonical_json(image), [*layers, staged], parent_id
                 )
                 if ref is not None:
@@ -280,7 +280,7 @@ class ImageIO:
                 for layer in layers:
                     layer.ingest = None  # published once; later images reuse it
                     layer.work = None
-                image_id = _publish_image(self.store, publisher, image.config, layers)
+                image_id = publish_image(self.store, publisher, image.config, layers)
                 replaced = []
                 when = now_rfc3339()
                 for name in image.tags:

@@ -48,11 +48,16 @@ def safe_member_path(name: str) -> str:
 
 class _Applier:
     def __init__(
-        self, root: Path, whiteouts: bool = True, owner: tuple[int, int] | None = None
+        self,
+        root: Path,
+        whiteouts: bool = True,
+        owner: tuple[int, int] | None = None,
+        mode: int | None = None,
     ) -> None:
         self.root = str(root)
         self.whiteouts = whiteouts  # False: ``.wh.`` names are plain files (``cp``)
         self.owner = owner  # every entry's (uid, gid) instead of the archive's
+        self.mode = mode  # every file's and folder's permissions (COPY --chmod)
         self.is_root = os.geteuid() == 0
         self.known_dirs: set[str] = {""}
         self.dir_times: list[tuple[str, float]] = []
@@ -189,7 +194,8 @@ class _Applier:
                         f"cannot set xattr {name} on {member.name!r}: {e.strerror}"
                     ) from e
         if not link:
-            os.chmod(path, member.mode & 0o7777)  # after chown, which clears setuid bits
+            mode = self.mode if self.mode is not None else member.mode
+            os.chmod(path, mode & 0o7777)  # after chown, which clears setuid bits
         if is_dir:
             self.dir_times.append((path, member.mtime))
         else:
@@ -201,11 +207,16 @@ class _Applier:
 
 
 def apply_tar(
-    stream: BinaryIO, root: Path, whiteouts: bool = True, owner: tuple[int, int] | None = None
+    stream: BinaryIO,
+    root: Path,
+    whiteouts: bool = True,
+    owner: tuple[int, int] | None = None,
+    mode: int | None = None,
 ) -> LayerStats:
     """Extract the uncompressed tar ``stream`` into ``root`` (an empty directory);
-    ``whiteouts=False`` keeps ``.wh.`` names as they are, ``owner`` overrides ownership."""
-    applier = _Applier(root, whiteouts, owner)
+    ``whiteouts=False`` keeps ``.wh.`` names as they are, ``owner`` and ``mode``
+    override the archive's ownership and permissions."""
+    applier = _Applier(root, whiteouts, owner, mode)
     try:
         with tarfile.open(fileobj=stream, mode="r|", errorlevel=2) as tf:
             for member in tf:

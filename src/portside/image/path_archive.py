@@ -17,6 +17,7 @@ import shutil
 import stat
 import tarfile
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -85,22 +86,35 @@ def plan(source: Source | None, dest: Path, given: str, missing_parent: str) -> 
     return Target(dest.parent, given, rename=dest.name)
 
 
-def write_tar(source: Source, out: BinaryIO, contents_only: bool, name: str = "") -> None:
+def write_tar(
+    source: Source,
+    out: BinaryIO,
+    contents_only: bool,
+    name: str = "",
+    skip: Callable[[str], bool] | None = None,
+) -> None:
     """The stream of ``source``: its top entry named ``name`` (default ``source.name``),
-    or, with ``contents_only``, the directory's entries at the top."""
+    or, with ``contents_only``, the directory's entries at the top. ``skip`` leaves out
+    entries by their name in the stream (.dockerignore)."""
+
+    def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        return None if skip is not None and skip(info.name) else info
+
     with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tf:
         if contents_only:
             for child in sorted(os.listdir(source.path)):
-                tf.add(source.path / child, arcname=child)
+                tf.add(source.path / child, arcname=child, filter=keep)
         else:
-            tf.add(source.path, arcname=name or source.name)
+            tf.add(source.path, arcname=name or source.name, filter=keep)
 
 
-def extract(stream: BinaryIO, target: Target, owner: tuple[int, int] | None) -> int:
+def extract(
+    stream: BinaryIO, target: Target, owner: tuple[int, int] | None, mode: int | None = None
+) -> int:
     """Extract the tar ``stream`` at ``target``; the bytes of file content written."""
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=target.dir))
     try:
-        size = apply_tar(stream, staging, whiteouts=False, owner=owner).size
+        size = apply_tar(stream, staging, whiteouts=False, owner=owner, mode=mode).size
         if target.rename is not None:
             entries = os.listdir(staging)
             if len(entries) != 1:
@@ -113,13 +127,19 @@ def extract(stream: BinaryIO, target: Target, owner: tuple[int, int] | None) -> 
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def copy(source: Source, target: Target, owner: tuple[int, int] | None) -> int:
+def copy(
+    source: Source,
+    target: Target,
+    owner: tuple[int, int] | None,
+    mode: int | None = None,
+    skip: Callable[[str], bool] | None = None,
+) -> int:
     """``source`` to ``target`` through an in-process pipe; the bytes copied."""
     contents_only = source.contents_only and target.rename is None
     name = target.rename or source.name  # "/" and "." have no name of their own
     return piped(
-        lambda out: write_tar(source, out, contents_only, name),
-        lambda stream: extract(stream, target, owner),
+        lambda out: write_tar(source, out, contents_only, name, skip),
+        lambda stream: extract(stream, target, owner, mode),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import StoreError
@@ -58,3 +59,23 @@ class Runtime:
     def ps(self, container_id: str, ps_args: list[str]) -> str:
         """``ps`` with ``ps_args`` (default ``-ef``), only the container's processes."""
         return self._run("ps", container_id, *(ps_args or ["-ef"])).stdout
+
+    def run_attached(self, bundle: Path, container_id: str, output: Callable[[str], None]) -> int:
+        """``runc run`` in the foreground (a build step): each output line to ``output``,
+        stdout and stderr together; the process's exit code. Nothing is left behind."""
+        proc = subprocess.Popen(
+            self.argv("run", "--bundle", str(bundle), container_id),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            assert proc.stdout is not None
+            for raw in proc.stdout:
+                output(raw.decode(errors="replace").rstrip("\n"))
+            return proc.wait()
+        finally:
+            if proc.poll() is None:
+                self.kill(container_id, 9)
+                proc.wait()
+            self.delete(container_id)

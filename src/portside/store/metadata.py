@@ -74,9 +74,41 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX containers_by_image ON containers(image_id);
     """,
+    # 3: the build cache. A row is the state after one build step: its image config, the
+    # layers it stands on (which image removal spares until `builder prune`), and what
+    # its key hashed, so a later miss at the same step can say what changed.
+    """
+    CREATE TABLE build_cache (
+        key TEXT PRIMARY KEY,           -- sha256 of (parent key, step, inputs)
+        probe TEXT NOT NULL,            -- sha256 of (parent key, step): same step, any inputs
+        config TEXT NOT NULL,           -- the image config JSON after the step
+        history TEXT NOT NULL,          -- the image history JSON after the step
+        inputs TEXT NOT NULL,           -- JSON of what the key hashed
+        created REAL NOT NULL,
+        last_used REAL NOT NULL
+    );
+    CREATE INDEX build_cache_by_probe ON build_cache(probe);
+    CREATE TABLE build_cache_layers (
+        key TEXT NOT NULL REFERENCES build_cache(key) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        diff_id TEXT NOT NULL REFERENCES layers(diff_id),
+        PRIMARY KEY (key, idx)
+    );
+    CREATE INDEX build_cache_layers_by_layer ON build_cache_layers(diff_id);
+    """,
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class CacheRow:
+    key: str
+    probe: str
+    config: str  # JSON
+    history: str  # JSON
+    inputs: str  # JSON
+    layers: list[str]
 
 
 @dataclass(frozen=True)
@@ -150,10 +182,57 @@ class Metadata:
         return dict(rows.fetchall())
 
     def unused_layers(self) -> list[str]:
+        """Layers no image and no build cache entry stands on."""
         rows = self.conn.execute(
             "SELECT diff_id FROM layers WHERE diff_id NOT IN (SELECT diff_id FROM image_layers)"
+            " AND diff_id NOT IN (SELECT diff_id FROM build_cache_layers)"
         )
         return [r[0] for r in rows]
+
+    # -- build cache ----------------------------------------------------------------
+    def cache_entry(self, key: str) -> CacheRow | None:
+        row = self.conn.execute(
+            "SELECT key, probe, config, history, inputs FROM build_cache WHERE key = ?", (key,)
+        ).fetchone()
+        return self._cache_row(row) if row else None
+
+    def cache_by_probe(self, probe: str) -> CacheRow | None:
+        """The latest entry for the same step after the same parent, whatever its inputs."""
+        row = self.conn.execute(
+            "SELECT key, probe, config, history, inputs FROM build_cache WHERE probe = ?"
+            " ORDER BY last_used DESC LIMIT 1",
+            (probe,),
+        ).fetchone()
+        return self._cache_row(row) if row else None
+
+    def _cache_row(self, row: tuple[str, str, str, str, str]) -> CacheRow:
+        layers = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT diff_id FROM build_cache_layers WHERE key = ? ORDER BY idx", (row[0],)
+            )
+        ]
+        return CacheRow(row[0], row[1], row[2], row[3], row[4], layers)
+
+    def add_cache_entry(self, entry: CacheRow, now: float) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO build_cache VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (entry.key, entry.probe, entry.config, entry.history, entry.inputs, now, now),
+        )
+        self.conn.execute("DELETE FROM build_cache_layers WHERE key = ?", (entry.key,))
+        self.conn.executemany(
+            "INSERT INTO build_cache_layers VALUES (?, ?, ?)",
+            [(entry.key, i, d) for i, d in enumerate(entry.layers)],
+        )
+
+    def touch_cache_entry(self, key: str, now: float) -> None:
+        self.conn.execute("UPDATE build_cache SET last_used = ? WHERE key = ?", (now, key))
+
+    def cache_keys(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT key FROM build_cache")]
+
+    def remove_cache_entries(self, keys: Sequence[str]) -> None:
+        self.conn.executemany("DELETE FROM build_cache WHERE key = ?", [(k,) for k in keys])
 
     def remove_layer(self, diff_id: str) -> None:
         self.conn.execute("DELETE FROM layers WHERE diff_id = ?", (diff_id,))

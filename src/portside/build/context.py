@@ -1,0 +1,195 @@
+"""The build context: a folder, what ``.dockerignore`` leaves of it, and COPY's sources.
+
+``.dockerignore`` as Docker reads it: one pattern per line, ``#`` comments, a leading
+``/`` dropped, ``*`` and ``?`` within one path component, ``**`` across any number of
+them, ``!`` re-including what an earlier pattern excluded; the last matching pattern
+wins, and a pattern that matches a folder matches everything under it.
+
+Content digests (what COPY's cache key hashes) cover each file's relative path, mode,
+owner, link target and bytes, never its modification time, so a fresh checkout of the
+same tree hits the cache.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import posixpath
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InvalidArgument
+
+_GLOB = re.compile(r"[*?\[]")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    regex: re.Pattern[str]
+    exclusion: bool  # "!pattern": matching paths are included again
+
+
+def _regex(pattern: str) -> re.Pattern[str]:
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if pattern.startswith("**", i):
+            i += 2
+            if pattern.startswith("/", i):
+                i += 1
+                out.append("(?:.*/)?")
+            else:
+                out.append(".*")
+            continue
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1 : end]
+                if body.startswith("^") or body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end
+        elif ch == "\\" and i + 1 < len(pattern):
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return re.compile("".join(out) + r"(?:/.*)?\Z")
+
+
+def read_ignore(text: str) -> list[Pattern]:
+    patterns = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        exclusion = line.startswith("!")
+        if exclusion:
+            line = line[1:].strip()
+        line = posixpath.normpath(line).lstrip("/")
+        if line in ("", "."):
+            continue
+        patterns.append(Pattern(_regex(line), exclusion))
+    return patterns
+
+
+@dataclass
+class BuildContext:
+    root: Path
+    patterns: list[Pattern] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, root: Path) -> BuildContext:
+        if not root.is_dir():
+            raise InvalidArgument(f"unable to prepare context: path {str(root)!r} not found")
+        ignore = root / ".dockerignore"
+        patterns = read_ignore(ignore.read_text(errors="replace")) if ignore.is_file() else []
+        return cls(root.resolve(), patterns)
+
+    def ignored(self, rel: str) -> bool:
+        """Whether the context-relative path ``rel`` is left out by .dockerignore."""
+        result = False
+        for p in self.patterns:
+            if p.regex.match(rel):
+                result = not p.exclusion
+        return result
+
+    def sources(self, src: str) -> list[str]:
+        """The context-relative paths one COPY source names (globs expanded), sorted;
+        refusing any that leaves the context."""
+        clean = posixpath.normpath("/" + src.lstrip("/")).lstrip("/")
+        raw = posixpath.normpath(src)
+        if raw == ".." or raw.startswith("../"):
+            raise InvalidArgument(f"forbidden path outside the build context: {src}")
+        if not _GLOB.search(clean):
+            found = [clean] if clean in ("", ".") or os.path.lexists(self.root / clean) else []
+        else:
+            found = self._glob(clean)
+        found = [f if f not in ("", ".") else "" for f in found]
+        kept = [f for f in found if f == "" or not self.ignored(f)]
+        for rel in kept:
+            self.host_path(rel)  # refuses a symlink out of the context
+        return sorted(kept)
+
+    def _glob(self, pattern: str) -> list[str]:
+        parts = pattern.split("/")
+        matches = [""]
+        for part in parts:
+            nxt = []
+            for base in matches:
+                folder = self.root / base if base else self.root
+                if not _GLOB.search(part):
+                    candidate = f"{base}/{part}" if base else part
+                    if os.path.lexists(self.root / candidate):
+                        nxt.append(candidate)
+                    continue
+                try:
+                    names = sorted(os.listdir(folder))
+                except (NotADirectoryError, FileNotFoundError):
+                    continue
+                nxt += [f"{base}/{n}" if base else n for n in names if fnmatch.fnmatchcase(n, part)]
+            matches = nxt
+        return matches
+
+    def host_path(self, rel: str) -> Path:
+        """The host path of ``rel``, its symlinks followed, never leaving the context."""
+        path = (self.root / rel).resolve() if rel else self.root
+        if path != self.root and self.root not in path.parents:
+            raise InvalidArgument(f"forbidden path outside the build context: {rel}")
+        return path
+
+    def walk(self, rel: str) -> list[str]:
+        """``rel`` and everything under it that .dockerignore keeps, sorted."""
+        top = self.host_path(rel)
+        out = [rel]
+        if top.is_dir():
+            for dirpath, dirnames, filenames in os.walk(top):
+                dirnames.sort()
+                base = os.path.relpath(dirpath, self.root)
+                base = "" if base == "." else base
+                for name in sorted([*dirnames, *filenames]):
+                    child = f"{base}/{name}" if base else name
+                    if not self.ignored(child):
+                        out.append(child)
+                dirnames[:] = [d for d in dirnames if not self.ignored(f"{base}/{d}".lstrip("/"))]
+        return out
+
+    def digests(self, rels: list[str]) -> dict[str, str]:
+        """rel -> digest of (mode, owner, link target, content) for each path under each
+        of ``rels``: what COPY's cache key is made of."""
+        out: dict[str, str] = {}
+        for rel in rels:
+            for path in self.walk(rel):
+                host = self.root / path if path else self.root
+                if path == rel:
+                    host = self.host_path(rel)
+                out[path or "."] = _digest(host)
+        return out
+
+
+def _digest(path: Path) -> str:
+    st = os.lstat(path)
+    h = hashlib.sha256(f"{stat.S_IMODE(st.st_mode):o} {st.st_uid} {st.st_gid} ".encode())
+    if stat.S_ISLNK(st.st_mode):
+        h.update(b"link " + os.readlink(path).encode())
+    elif stat.S_ISREG(st.st_mode):
+        h.update(b"file ")
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+    elif stat.S_ISDIR(st.st_mode):
+        h.update(b"dir")
+    else:
+        h.update(f"other {st.st_mode:o}".encode())
+    return h.hexdigest()[:32]

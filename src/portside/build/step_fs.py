@@ -1,0 +1,156 @@
+"""The filesystem of one build step, and RUN's process in it.
+
+A step that changes files gets an overlay of the layers so far with a fresh upper
+directory that is already where the store keeps layers while they are being made
+(``layers.new_work_dir()/diff``): after the step the upper directory *is* the layer,
+written once as a tar for its blob and diff ID and never extracted again. An init layer
+(the mount points runc needs, see engine/containers.py) sits under it, so runc's mount
+points never become part of a layer.
+
+RUN runs with ``runc run`` in the foreground (runtime/runc.py), in a bundle of its own,
+with Docker's default capabilities and seccomp profile; its output is streamed line by
+line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ..image.ingest import StagedLayer, existing_layer
+from ..image.layer_write import write_tree
+from ..image.pipe import piped
+from ..runtime import seccomp
+from ..runtime.runc import Runtime
+from ..runtime.scope import makedirs_in_root
+from ..runtime.spec import (
+    DEFAULT_CAPABILITIES,
+    DEFAULT_PATH,
+    Bind,
+    ContainerSpec,
+    ProcessSpec,
+)
+from ..runtime.spec import config_json as spec_json
+from ..runtime.users import resolve_user
+from ..store.snapshots import mount_overlay, unmount
+from ..store.store import Store
+
+
+@dataclass
+class StepFS:
+    work: Path  # the layer being made (its "diff" is the upper directory)
+    root: Path  # the mounted root filesystem of the step
+
+    @property
+    def upper(self) -> Path:
+        return self.work / "diff"
+
+
+@contextmanager
+def mounted(store: Store, lowers: list[Path]) -> Iterator[StepFS]:
+    """An overlay of ``lowers`` (topmost first) with a new layer as its upper directory;
+    the caller seals it (``seal``) or lets it be discarded on failure."""
+    work = store.layers.new_work_dir()
+    overlay_work, root = work / "overlay-work", work / "root"
+    overlay_work.mkdir()
+    root.mkdir()
+    mounted_here = False
+    try:
+        if not lowers:
+            (work / "empty").mkdir()
+            lowers = [work / "empty"]
+        mount_overlay(lowers, work / "diff", overlay_work, root)
+        mounted_here = True
+        yield StepFS(work, root)
+    except BaseException:
+        if mounted_here:
+            unmount(root)
+            mounted_here = False
+        store.layers.discard(work)
+        raise
+    finally:
+        if mounted_here:
+            unmount(root)
+        for leftover in (overlay_work, root, work / "empty"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def seal(store: Store, work: Path) -> StagedLayer:
+    """The upper directory as a layer: its tar becomes the blob (and the diff ID)."""
+    ingest = store.content.writer()
+    try:
+        piped(
+            lambda out: write_tree(work / "diff", out, whiteouts=True),
+            lambda stream: _drain_into(stream, ingest.write),
+        )
+        diff_id = ingest.seal()
+        size = _content_size(work / "diff")
+    except BaseException:
+        ingest.abort()
+        store.layers.discard(work)
+        raise
+    if store.meta.has_layer(diff_id) and store.layers.exists(diff_id):
+        ingest.abort()
+        store.layers.discard(work)
+        found = existing_layer(store, diff_id)
+        assert found is not None
+        return found
+    return StagedLayer(diff_id, size, ingest, work)
+
+
+def _content_size(root: Path) -> int:
+    """Bytes of regular file content, as a layer's size counts them."""
+    total = 0
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            st = os.lstat(os.path.join(dirpath, name))
+            if stat.S_ISREG(st.st_mode):
+                total += st.st_size
+    return total
+
+
+def _drain_into(stream: BinaryIO, write: Callable[[bytes], object]) -> None:
+    while chunk := stream.read(1 << 20):
+        write(chunk)
+
+
+def run_process(
+    runtime: Runtime,
+    fs: StepFS,
+    bundle: Path,
+    process: ProcessSpec,
+    user: str,
+    hostname: str,
+    binds: list[Bind],
+    host_network: bool,
+    output: Callable[[str], None],
+) -> int:
+    """Run ``process`` in the step's root (``user`` resolved in it); its exit code.
+    Output goes to ``output`` line by line, stdout and stderr together as a terminal
+    shows them."""
+    resolved = resolve_user(fs.root, user)
+    makedirs_in_root(fs.root, process.cwd, resolved.uid, resolved.gid)
+    keys = {e.partition("=")[0] for e in process.env}
+    env = ([f"PATH={DEFAULT_PATH}"] if "PATH" not in keys else []) + list(process.env)
+    container_id = "build-" + os.urandom(12).hex()
+    spec = ContainerSpec(
+        rootfs=str(fs.root),
+        process=ProcessSpec(args=process.args, env=env, cwd=process.cwd, user=resolved),
+        hostname=hostname,
+        binds=tuple(binds),
+        host_network=host_network,
+        cgroups_path=f"/portside/{container_id}",
+        seccomp=seccomp.profile_for(DEFAULT_CAPABILITIES, None),
+    )
+    (bundle / "config.json").write_text(json.dumps(spec_json(spec)))
+    try:
+        return runtime.run_attached(bundle, container_id, output)
+    finally:
+        shutil.rmtree(bundle, ignore_errors=True)

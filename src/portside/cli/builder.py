@@ -1,0 +1,39 @@
+"""portside builder COMMAND: the build cache (``builder prune``)."""
+
+from __future__ import annotations
+
+from ..units import human_size
+from .context import Context, Parser
+from .image_prune import confirm
+
+
+def run(ctx: Context, argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        ctx.stdout.write(
+            "Usage:  portside builder COMMAND\n\nManage builds\n\nCommands:\n"
+            "  prune       Remove build cache\n"
+        )
+        return 0 if argv else 1
+    if argv[0] != "prune":
+        from ..errors import UsageError
+
+        raise UsageError(f"unknown command: portside builder {argv[0]}")
+    p = Parser("builder prune", "[OPTIONS]", "Remove build cache")
+    p.add_argument("-a", "--all", action="store_true", help="Remove all unused build cache")
+    p.add_argument("-f", "--force", action="store_true", help="Do not prompt for confirmation")
+    args = p.parse_args(argv[1:])
+    warning = (
+        "WARNING! This will remove all build cache."
+        if args.all
+        else "WARNING! This will remove all dangling build cache."
+    )
+    if not args.force and not confirm(ctx, warning):
+        return 0
+    keys, reclaimed = ctx.engine.builds.prune(all=args.all)
+    if keys:
+        ctx.stdout.write("Deleted build cache objects:\n")
+        for key in keys:
+            ctx.stdout.write(key.removeprefix("sha256:")[:25] + "\n")
+        ctx.stdout.write("\n")
+    ctx.stdout.write(f"Total reclaimed space: {human_size(reclaimed)}\n")
+    return 0

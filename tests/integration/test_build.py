@@ -1,0 +1,212 @@
+"""build on the busybox base: the notes' example with busybox commands, the cache seen
+through its effects (a marker a RUN writes stays when the step is cached), and why a
+miss missed."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from ..conftest import Portside
+
+pytestmark = pytest.mark.usefixtures("busybox")
+
+NOTES_DOCKERFILE = """\
+FROM busybox
+WORKDIR /app
+COPY package.json .
+RUN cat /proc/sys/kernel/random/uuid > /app/installed
+COPY . /app
+RUN cat /proc/sys/kernel/random/uuid > /app/built && ls /app/src > /app/listing
+CMD ["cat", "/app/listing"]
+"""
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    """A notes-style app: package.json, a few sources, a .dockerignore."""
+    root = tmp_path / "app"
+    (root / "src").mkdir(parents=True)
+    (root / "package.json").write_text('{"name": "app"}\n')
+    (root / "src" / "server.js").write_text("console.log(1)\n")
+    (root / "src" / "util.js").write_text("module.exports = 1\n")
+    (root / "src" / "secret.env").write_text("TOKEN=1\n")
+    (root / ".dockerignore").write_text("# local only\nsrc/*.env\n")
+    (root / "Dockerfile").write_text(NOTES_DOCKERFILE)
+    return root
+
+
+def cat(portside: Portside, image: str, path: str) -> str:
+    return portside("run", "--rm", image, "cat", path).stdout
+
+
+def test_cache_reuses_steps_and_says_why_it_missed(portside: Portside, app: Path) -> None:
+    first = portside("build", "-t", "app:1", str(app)).stdout
+    assert "Successfully tagged app:1" in first
+    assert portside("run", "--rm", "app:1").stdout == "server.js\nutil.js\n"  # .dockerignore
+    installed, built = (
+        cat(portside, "app:1", "/app/installed"),
+        cat(portside, "app:1", "/app/built"),
+    )
+
+    again = portside("build", "-t", "app:2", str(app)).stdout
+    assert "Cache miss" not in again and again.count("Using cache") == 4
+    assert cat(portside, "app:2", "/app/built") == built
+
+    for path in app.rglob("*"):  # a fresh checkout: same bytes, new times
+        os.utime(path, (time.time() + 100, time.time() + 100))
+    assert "Cache miss" not in portside("build", str(app)).stdout
+
+    (app / "src" / "server.js").write_text("console.log(2)\n")
+    (app / "src" / "new.js").write_text("x\n")
+    changed = portside("build", "-t", "app:3", str(app)).stdout
+    assert "Cache miss: changed src/server.js (+1 more)" in changed
+    assert "Cache miss: after step 5's miss" in changed
+    assert cat(portside, "app:3", "/app/installed") == installed  # npm install stayed cached
+    assert cat(portside, "app:3", "/app/built") != built
+    assert portside("run", "--rm", "app:3").stdout == "new.js\nserver.js\nutil.js\n"
+
+    nocache = portside("build", "--no-cache", str(app)).stdout
+    assert nocache.count("Cache miss: --no-cache") == 4  # every step that makes a layer
+    assert "Using cache" not in nocache
+
+
+def test_cache_survives_rmi_of_the_tagged_image(portside: Portside, app: Path) -> None:
+    portside("build", "-t", "app:1", str(app))
+    assert "Deleted:" in portside("rmi", "app:1").stdout  # the image and its own layers go
+    portside("image", "prune", "-f")
+    assert "Cache miss" not in portside("build", "-t", "app:1", str(app)).stdout
+    pruned = portside("builder", "prune", "-a", "-f").stdout
+    assert "Deleted build cache objects:" in pruned and "Total reclaimed space:" in pruned
+    assert "Cache miss: not built before" in portside("build", str(app)).stdout
+
+
+def test_build_args_reach_run_and_a_change_misses_there(portside: Portside, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox\nARG GREETING=hello\nRUN echo $GREETING > /greeting\n"
+        'RUN cat /proc/sys/kernel/random/uuid > /marker\nCMD ["cat", "/greeting"]\n'
+    )
+    portside("build", "-t", "args:1", str(tmp_path))
+    assert portside("run", "--rm", "args:1").stdout == "hello\n"
+    out = portside("build", "--build-arg", "GREETING=bye", "-t", "args:2", str(tmp_path)).stdout
+    assert "Cache miss: build arg GREETING changed ('hello' -> 'bye')" in out
+    assert portside("run", "--rm", "args:2").stdout == "bye\n"
+    env = json.loads(portside("image", "inspect", "args:2").stdout)[0]["Config"].get("Env") or []
+    assert not any(e.startswith("GREETING=") for e in env)  # build args are not kept
+
+
+def test_multistage_copy_from_and_target(portside: Portside, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox AS builder\nRUN mkdir /out && echo artifact > /out/bin.txt\n"
+        "FROM busybox AS unused\nRUN exit 9\n"
+        "FROM busybox\nCOPY --from=builder /out/bin.txt /bin.txt\n"
+        'CMD ["cat", "/bin.txt"]\n'
+    )
+    out = portside("build", "-t", "multi", str(tmp_path)).stdout
+    assert "exit 9" not in out  # a stage the target does not need is skipped
+    assert portside("run", "--rm", "multi").stdout == "artifact\n"
+    portside("build", "--target", "builder", "-t", "multi:builder", str(tmp_path))
+    assert cat(portside, "multi:builder", "/out/bin.txt") == "artifact\n"
+    r = portside("build", "--target", "nosuch", str(tmp_path), check=False)
+    assert r.returncode == 1 and "target stage 'nosuch' could not be found" in r.stderr
+
+
+def test_config_instructions_history_and_heredoc(portside: Portside, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox\nENV A=1 B=two\nLABEL maintainer=me\nEXPOSE 8080\nUSER nobody\n"
+        'WORKDIR /tmp\nRUN <<EOF\necho "from a heredoc as $(id -un) in $(pwd)" > /tmp/h\nEOF\n'
+        'ENTRYPOINT ["cat"]\nCMD ["/tmp/h"]\n'
+    )
+    portside("build", "-t", "cfg", str(tmp_path))
+    assert portside("run", "--rm", "cfg").stdout == "from a heredoc as nobody in /tmp\n"
+    cfg = json.loads(portside("image", "inspect", "cfg").stdout)[0]["Config"]
+    assert "A=1" in cfg["Env"] and "B=two" in cfg["Env"]
+    assert cfg["Labels"] == {"maintainer": "me"} and "8080/tcp" in cfg["ExposedPorts"]
+    assert cfg["User"] == "nobody" and cfg["WorkingDir"] == "/tmp"
+    assert cfg["Entrypoint"] == ["cat"] and cfg["Cmd"] == ["/tmp/h"]
+    rows = portside(
+        "history", "--no-trunc", "--format", "{{.CreatedBy}}", "cfg"
+    ).stdout.splitlines()
+    assert rows[0] == 'CMD ["/tmp/h"]' and rows[-2] == "ENV A=1 B=two"
+    assert len(rows) == 9  # eight steps after FROM, then its one imported layer
+
+
+def test_heredoc_forms(portside: Portside, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox\nARG WHO=world\n"
+        "COPY <<EOF /expanded\nhello $WHO\nEOF\n"
+        "COPY <<'EOF' /literal\nhello $WHO\nEOF\n"
+        "RUN <<'EOF'\necho script > /script-ran\nEOF\n"
+        "RUN <<EOF cat > /from-stdin\npiped in\nEOF\n"
+    )
+    portside("build", "-t", "heredocs", str(tmp_path))
+    assert cat(portside, "heredocs", "/expanded") == "hello world\n"
+    assert cat(portside, "heredocs", "/literal") == "hello $WHO\n"
+    assert cat(portside, "heredocs", "/script-ran") == "script\n"
+    assert cat(portside, "heredocs", "/from-stdin") == "piped in\n"
+
+
+def test_onbuild_triggers_run_in_the_child(portside: Portside, tmp_path: Path) -> None:
+    parent, child = tmp_path / "parent", tmp_path / "child"
+    parent.mkdir()
+    child.mkdir()
+    (parent / "Dockerfile").write_text("FROM busybox\nONBUILD RUN echo triggered > /t\n")
+    portside("build", "-t", "base-onbuild", str(parent))
+    (child / "Dockerfile").write_text("FROM base-onbuild\n")
+    portside("build", "-t", "child-onbuild", str(child))
+    assert cat(portside, "child-onbuild", "/t") == "triggered\n"
+    cfg = json.loads(portside("image", "inspect", "child-onbuild").stdout)[0]["Config"]
+    assert not cfg.get("OnBuild")
+
+
+def test_failures_tag_nothing_and_say_where(portside: Portside, tmp_path: Path) -> None:
+    before = portside("images", "-q").stdout
+
+    def fails(dockerfile: str) -> str:
+        (tmp_path / "Dockerfile").write_text(dockerfile)
+        r = portside("build", "-t", "broken", str(tmp_path), check=False)
+        assert r.returncode == 1, r
+        if "RUN echo" in dockerfile:
+            assert "\nabout to fail\n" in r.stdout  # the step's output, as it ran
+        return r.stderr
+
+    err = fails("FROM busybox\nRUN echo about to fail; exit 3\n")
+    assert (
+        "Dockerfile:2: The command '/bin/sh -c echo about to fail; exit 3' "
+        "returned a non-zero code: 3" in err
+    )
+    assert "Dockerfile:2: unknown instruction: RUNN" in fails("FROM busybox\nRUNN x\n")
+    assert "Dockerfile:2: COPY failed: file not found in build context" in fails(
+        "FROM busybox\nCOPY nosuchfile /\n"
+    )
+    (tmp_path.parent / "outside.txt").write_text("no\n")
+    assert "forbidden path outside the build context: ../outside.txt" in fails(
+        "FROM busybox\nCOPY ../outside.txt /\n"
+    )
+    os.symlink("../outside.txt", tmp_path / "escape")
+    assert "forbidden path outside the build context" in fails("FROM busybox\nCOPY escape /\n")
+    assert "Dockerfile:1: FROM nosuchimage: no such image" in fails("FROM nosuchimage\n")
+    assert "Dockerfile:3: COPY --from=nostage" in fails(
+        "FROM busybox\nRUN true\nCOPY --from=nostage /a /b\n"
+    )
+    assert portside("images", "-q").stdout == before  # nothing tagged, nothing half-made
+
+
+def test_dockerfile_on_stdin_and_quiet_iidfile(portside: Portside, tmp_path: Path) -> None:
+    iid = tmp_path / "iid"
+    r = portside(
+        "build",
+        "-q",
+        "--iidfile",
+        str(iid),
+        "-t",
+        "stdin-df",
+        "-",
+        input=b"FROM busybox\nRUN echo piped > /p\n",
+    )
+    assert r.stdout.strip() == iid.read_text() and r.stdout.startswith("sha256:")
+    assert cat(portside, "stdin-df", "/p") == "piped\n"
