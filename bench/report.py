@@ -15,6 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from builds import BUILDS_NOTE, build_rows  # noqa: E402
+from builds import names as builder_names  # noqa: E402
 from containers import CONTAINERS_NOTE, container_rows  # noqa: E402
 from engines import REPO, Dockerd, HostNetworkGuard, docker, podman, portside  # noqa: E402
 from images import IMAGES_NOTE, image_rows  # noqa: E402
@@ -26,7 +28,7 @@ from tests.engines import podman_cleanup, short_dir  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--only", choices=("images", "containers"), default=None)
+    parser.add_argument("--only", choices=("images", "containers", "builds"), default=None)
     parser.add_argument(
         "--no-write", action="store_true", help="print only, keep docs/benchmarks.md"
     )
@@ -49,6 +51,9 @@ def main() -> int:
         if args.only in (None, "containers"):
             rows = container_rows(engines, work, args.repeat)
             sections.append(("Containers", table(rows, names), CONTAINERS_NOTE))
+        if args.only in (None, "builds"):
+            rows = build_rows(engines, work, args.repeat)
+            sections.append(("Builds", table(rows, builder_names(engines)), BUILDS_NOTE))
     finally:
         for e in engines:
             if e.name == "podman":
@@ -74,7 +79,8 @@ def machine() -> str:
 
 def versions(names: list[str]) -> str:
     out = []
-    for name, argv in (("docker", ["docker", "--version"]), ("podman", ["podman", "--version"])):
+    docker_version = [Dockerd.client(), "--version"]
+    for name, argv in (("docker", docker_version), ("podman", ["podman", "--version"])):
         if name in names:
             out.append(subprocess.run(argv, capture_output=True, text=True).stdout.strip())
     return "; ".join(out) or "no other engine installed"

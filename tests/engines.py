@@ -56,6 +56,12 @@ class Dockerd:
         self.proc: subprocess.Popen[bytes] | None = None
 
     @staticmethod
+    def client() -> str:
+        """The client packaged with this dockerd when there is one: it speaks BuildKit
+        without the buildx plugin, which a newer client on PATH may lack."""
+        return "/usr/bin/docker" if Path("/usr/bin/docker").exists() else "docker"
+
+    @staticmethod
     def installed() -> bool:
         return shutil.which("dockerd") is not None and shutil.which("docker") is not None
 
@@ -81,7 +87,7 @@ class Dockerd:
                 stderr=log,
                 start_new_session=True,
             )
-        argv = ["docker", "--host", f"unix://{sock}"]
+        argv = [self.client(), "--host", f"unix://{sock}"]
         for _ in range(300):
             if subprocess.run([*argv, "version"], capture_output=True).returncode == 0:
                 return argv
