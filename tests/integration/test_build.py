@@ -75,6 +75,18 @@ def test_cache_reuses_steps_and_says_why_it_missed(portside: Portside, app: Path
     assert "Using cache" not in nocache
 
 
+def test_stat_cache_never_hides_a_change(portside: Portside, app: Path) -> None:
+    source = app / "src" / "server.js"
+    old = os.stat(source)
+    os.utime(source, ns=(old.st_atime_ns, old.st_mtime_ns - 10_000_000_000))  # not racy
+    portside("build", str(app))
+    portside("build", str(app))  # the second build takes digests from the stat cache
+    stamp = os.stat(source)
+    source.write_text("console.log(9)\n")  # same size, and the old time put back
+    os.utime(source, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert "Cache miss: changed src/server.js" in portside("build", str(app)).stdout
+
+
 def test_cache_survives_rmi_of_the_tagged_image(portside: Portside, app: Path) -> None:
     portside("build", "-t", "app:1", str(app))
     assert "Deleted:" in portside("rmi", "app:1").stdout  # the image and its own layers go

@@ -7,17 +7,20 @@ wins, and a pattern that matches a folder matches everything under it.
 
 Content digests (what COPY's cache key hashes) cover each file's relative path, mode,
 owner, link target and bytes, never its modification time, so a fresh checkout of the
-same tree hits the cache.
+same tree hits the cache. A stat cache (kept per context in the store) skips re-reading
+files whose stat did not change since they were last hashed.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import hashlib
+import json
 import os
 import posixpath
 import re
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +91,8 @@ def read_ignore(text: str) -> list[Pattern]:
 class BuildContext:
     root: Path
     patterns: list[Pattern] = field(default_factory=list)
+    # host path -> (stat key, digest): files whose stat did not change are not re-read
+    stat_cache: dict[str, tuple[list[int], str]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, root: Path) -> BuildContext:
@@ -174,12 +179,44 @@ class BuildContext:
                 host = self.root / path if path else self.root
                 if path == rel:
                     host = self.host_path(rel)
-                out[path or "."] = _digest(host)
+                out[path or "."] = self._cached_digest(host)
         return out
 
+    def _cached_digest(self, host: Path) -> str:
+        """``_digest``, skipped for a regular file whose size, times, inode, mode and
+        owner are what they were when it was last hashed. A file changed within the last
+        two seconds is always re-read: its time may not have ticked yet (as git does)."""
+        st = os.lstat(host)
+        if not stat.S_ISREG(st.st_mode):
+            return _digest(host, st)
+        key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode, st.st_uid]
+        key.append(st.st_gid)
+        known = self.stat_cache.get(str(host))
+        if known is not None and known[0] == key:
+            return known[1]
+        digest = _digest(host, st)
+        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > 2_000_000_000:
+            self.stat_cache[str(host)] = (key, digest)
+        return digest
 
-def _digest(path: Path) -> str:
-    st = os.lstat(path)
+    def load_stat_cache(self, path: Path) -> None:
+        try:
+            data = json.loads(path.read_text())
+        except (FileNotFoundError, ValueError):
+            return
+        if isinstance(data, dict):
+            self.stat_cache = {k: (v[0], v[1]) for k, v in data.items()}
+
+    def save_stat_cache(self, path: Path) -> None:
+        """Written beside its final name and renamed: a crash leaves the old one whole."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(self.stat_cache))
+        os.replace(tmp, path)
+
+
+def _digest(path: Path, st: os.stat_result | None = None) -> str:
+    st = st or os.lstat(path)
     h = hashlib.sha256(f"{stat.S_IMODE(st.st_mode):o} {st.st_uid} {st.st_gid} ".encode())
     if stat.S_ISLNK(st.st_mode):
         h.update(b"link " + os.readlink(path).encode())

@@ -63,9 +63,11 @@ class Engine:
 
     @cached_property
     def builds(self) -> BuildService:
+        from ..runtime.runc import Runtime
         from .builds import BuildService
 
-        return BuildService(self.image_io, self.lifecycle.runtime)
+        settings = self.settings
+        return BuildService(self.images, Runtime(settings.runtime, settings.runroot / "runc"))
 
     @cached_property
     def files(self) -> ContainerFiles:

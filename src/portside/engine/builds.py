@@ -30,31 +30,25 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..build import config_ops, step_fs
+from ..build import config_ops
 from ..build.context import BuildContext
 from ..build.dockerfile import decode, parse
 from ..build.instructions import BuildPlan, Stage, plan
 from ..build.parser import Node, parse_line
 from ..build.shell import process_word, process_words
 from ..errors import DockerfileError, ImageNotFound, InvalidArgument, NotFound
-from ..image.archive_read import host_platform
-from ..image.compression import decompressed
 from ..image.ingest import StagedLayer, existing_layer
 from ..image.manifest import canonical_json
-from ..image.path_archive import Source, Target
-from ..image.path_archive import copy as copy_tree
 from ..runtime.runc import Runtime
-from ..runtime.scope import makedirs_in_root, resolve_in_root
-from ..runtime.spec import ProcessSpec
-from ..runtime.users import resolve_user
 from ..store.metadata import CacheRow
 from ..store.tempnames import temp_name
 from ..timefmt import now_rfc3339
-from .containers import write_init_layer
-from .hostfiles import write_host_files
-from .image_io import ImageIO, new_tag, publish_image
+from .images import ImageService, new_tag, publish_image
+
+if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
+    from ..build import step_fs
 
 Output = Callable[[str], None]
 # flags the parser knows (BuildKit's) that this builder cannot honour yet: refused
@@ -125,10 +119,9 @@ def _key(*parts: Any) -> str:
 
 
 class BuildService:
-    def __init__(self, image_io: ImageIO, runtime: Runtime) -> None:
-        self.image_io = image_io
-        self.images = image_io.images
-        self.store = image_io.store
+    def __init__(self, images: ImageService, runtime: Runtime) -> None:
+        self.images = images
+        self.store = images.store
         self.runtime = runtime
 
     # -- the whole build ------------------------------------------------------------
@@ -137,6 +130,8 @@ class BuildService:
         # bad tags fail before anything runs
         refs = [r for r in (new_tag(t) for t in opts.tags) if r is not None]
         context = BuildContext.open(opts.context)
+        stat_file = self._stat_cache_file(context.root)
+        context.load_stat_cache(stat_file)
         dockerfile_path = opts.dockerfile or (opts.context / "Dockerfile")
         if opts.dockerfile_text is not None:
             data, name = opts.dockerfile_text, "Dockerfile"
@@ -165,6 +160,7 @@ class BuildService:
                         break
         finally:
             run.close()
+            context.save_stat_cache(stat_file)
         assert state is not None
         if opts.labels:
             labels = dict(state.config.get("Labels") or {})
@@ -179,6 +175,10 @@ class BuildService:
         for ref in refs:
             out(f"Successfully tagged {ref.familiar()}")
         return image_id
+
+    def _stat_cache_file(self, context_root: Path) -> Path:
+        name = hashlib.sha256(str(context_root).encode()).hexdigest()[:32]
+        return self.store.root / "build-stat" / f"{name}.json"
 
     def _target(self, build_plan: BuildPlan, target: str | None) -> Stage:
         if target is None:
@@ -338,6 +338,8 @@ class _Run:
             done = self.finished[earlier.index]
             return State(done.key, copy.deepcopy(done.image), list(done.layers), list(done.shell))
         if base == "scratch":
+            from ..image.archive_read import host_platform
+
             os_name, arch = host_platform()
             return State("scratch", {"architecture": arch, "os": os_name, "config": {}}, [])
         try:
@@ -444,6 +446,8 @@ class _Run:
         new.key = key
         if state.missed_at is None:
             new.missed_at = self.step_no
+        from ..build import step_fs
+
         lowers = self._lowers(state)
         with step_fs.mounted(self.s.store, lowers) as fs:
             if op == "RUN":
@@ -502,6 +506,8 @@ class _Run:
         return "its inputs changed"
 
     def _lowers(self, state: State) -> list[Path]:
+        from .containers import write_init_layer
+
         image = [self.s.store.layers.diff_path(d) for d in reversed(state.layers)]
         init = self.s.store.layers.tmp_dir / temp_name()
         write_init_layer(init, image, with_init=False)
@@ -510,6 +516,10 @@ class _Run:
 
     # -- RUN ----------------------------------------------------------------------------
     def _run(self, state: State, node: Node, fs: step_fs.StepFS) -> str:
+        from ..build import step_fs
+        from ..runtime.spec import ProcessSpec
+        from .hostfiles import write_host_files
+
         cfg = state.config
         if node.json is not None:
             argv = list(node.json)
@@ -612,6 +622,8 @@ class _Run:
     def _readonly_root(self, state: State) -> Path:
         """A stage's result, mounted for COPY --from to read (unmounted at the end)."""
         if state.key not in self.sources:
+            from ..build import step_fs
+
             lowers = [self.s.store.layers.diff_path(d) for d in reversed(state.layers)]
             mount = step_fs.mounted(self.s.store, lowers)
             self.sources[state.key] = (mount, mount.__enter__())
@@ -636,6 +648,11 @@ class _Run:
         fs: step_fs.StepFS,
         sources: list[tuple[BuildContext, str, Path]],
     ) -> str:
+        from ..image.path_archive import Source, Target
+        from ..image.path_archive import copy as copy_tree
+        from ..runtime.scope import makedirs_in_root, resolve_in_root
+        from ..runtime.users import resolve_user
+
         words = node.json if node.json is not None else process_words(node.text, state.env())
         dest_text = words[-1]
         workdir = state.config.get("WorkingDir") or "/"
@@ -673,9 +690,11 @@ class _Run:
         for context, rel, host in sources:
             if node.instruction == "ADD" and host.is_file() and _is_archive(host):
                 makedirs_in_root(fs.root, dest)
+                from ..image.compression import decompressed
+                from ..image.layer import apply_tar
+
                 with open(host, "rb") as raw:
                     plain, _ = decompressed(raw)
-                    from ..image.layer import apply_tar
 
                     staging = resolve_in_root(fs.root, dest)
                     apply_tar(
@@ -736,6 +755,8 @@ def _expand_vars(text: str, env: dict[str, str]) -> str:
 
 
 def _is_archive(path: Path) -> bool:
+    from ..image.compression import decompressed
+
     try:
         with open(path, "rb") as raw:
             plain, _ = decompressed(raw)

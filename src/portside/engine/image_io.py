@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,19 +25,12 @@ from ..image.archive_write import SaveItem, write_archive
 from ..image.compression import CHUNK, Hasher, decompressed, detect
 from ..image.ingest import StagedLayer, existing_layer, stage_layer
 from ..image.manifest import (
-    OCI_CONFIG,
-    OCI_LAYER,
-    Descriptor,
-    ImageConfig,
     canonical_json,
-    oci_manifest,
 )
 from ..image.pipe import piped
 from ..image.reference import Reference, familiar, parse, parse_tagged
-from ..store.metadata import ImageRow
-from ..store.store import Publisher, Store
 from ..timefmt import now_rfc3339
-from .images import ImageService
+from .images import ImageService, new_tag, publish_image
 
 # (event, layer diff ID or "", bytes done, bytes total or 0)
 ProgressFn = Callable[[str, str, int, int], None]
@@ -49,41 +41,6 @@ class LoadedImage:
     id: str
     tags: list[str]  # familiar names
     replaced: list[tuple[str, str]]  # (familiar name, ID of the image that had it before)
-
-
-def publish_image(
-    store: Store, publisher: Publisher, config: bytes, layers: list[StagedLayer], parent: str = ""
-) -> str:
-    """Publish staged layers, the config and a manifest; record the image. Returns its ID."""
-    for layer in layers:
-        layer.publish(store, publisher)
-    image_id = publisher.blob_bytes(config)
-    layer_descs = [
-        Descriptor(OCI_LAYER, layer.diff_id, store.content.size(layer.diff_id)) for layer in layers
-    ]
-    manifest = oci_manifest(Descriptor(OCI_CONFIG, image_id, len(config)), layer_descs)
-    manifest_digest = publisher.blob_bytes(manifest)
-    row = ImageRow(
-        id=image_id,
-        manifest=manifest_digest,
-        created=ImageConfig.parse(config).created,
-        size=sum(layer.size for layer in layers),
-        parent=parent,
-        last_tag_time="",
-        added=time.time(),
-    )
-    store.meta.add_image(row, [layer.diff_id for layer in layers])
-    return image_id
-
-
-def new_tag(reference: str | None) -> Reference | None:
-    """The tag an import or commit creates, checked before any work is done."""
-    if not reference:
-        return None
-    ref = parse(reference)
-    if ref.digest is not None:
-        raise InvalidReference("refusing to create a tag with a digest reference")
-    return ref.with_default_tag()
 
 
 # what a container's config gives the image committed from it (Docker's ImageConfig)
