@@ -222,3 +222,21 @@ def test_dockerfile_on_stdin_and_quiet_iidfile(portside: Portside, tmp_path: Pat
     )
     assert r.stdout.strip() == iid.read_text() and r.stdout.startswith("sha256:")
     assert cat(portside, "stdin-df", "/p") == "piped\n"
+
+
+def test_system_df_counts_images_containers_and_build_cache(portside: Portside, app: Path) -> None:
+    def df() -> dict[str, list[str]]:
+        lines = portside("system", "df").stdout.splitlines()
+        assert lines[0].split() == ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"]
+        return {ln[:16].strip(): ln[16:].split() for ln in lines[1:]}
+
+    portside("build", "-t", "app:1", str(app))
+    portside("run", "-d", "--name", "up", "app:1", "sleep", "300")
+    usage = df()
+    assert usage["Images"][:2] == ["2", "1"]  # busybox and app:1; app:1 in use
+    assert usage["Containers"][:2] == ["1", "1"]
+    assert int(usage["Build Cache"][0]) > 0
+    info = portside("info", "--format", "{{.Containers}} {{.ContainersRunning}}").stdout
+    assert info == "1 1\n"
+    portside("builder", "prune", "-a", "-f")
+    assert df()["Build Cache"][0] == "0"

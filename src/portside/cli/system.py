@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .context import Context, dispatch
 
-SUBCOMMANDS = {"info": "info"}
+SUBCOMMANDS = {"df": "df", "info": "info"}
 
 USAGE = """\
 Usage:  portside system COMMAND
@@ -12,6 +12,7 @@ Usage:  portside system COMMAND
 Manage portside
 
 Commands:
+  df          Show portside disk usage
   info        Display system-wide information
 """
 

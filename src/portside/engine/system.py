@@ -1,4 +1,4 @@
-"""``version`` and ``info``."""
+"""``version``, ``info`` and ``system df``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import platform
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..image.archive_read import host_platform
@@ -14,6 +15,15 @@ from ..version import API_VERSION, __version__
 
 if TYPE_CHECKING:
     from . import Engine
+
+
+@dataclass(frozen=True)
+class DiskUsage:
+    type: str
+    total: int
+    active: int
+    size: int
+    reclaimable: int
 
 
 class SystemService:
@@ -31,6 +41,47 @@ class SystemService:
             "KernelVersion": platform.release(),
         }
 
+    def disk_usage(self) -> list[DiskUsage]:
+        """``system df``: images, containers, volumes and build cache, as Docker sums
+        them (a layer shared by several images counts once)."""
+        from .containers import dir_size
+
+        meta = self.engine.store.meta
+        containers = self.engine.containers.list(all=True)
+        sizes = meta.layer_sizes(meta.all_layers())
+        image_layers = {img.id: meta.image_layers(img.id) for img in meta.images()}
+        used_images = {c.image_id for c in containers}
+        in_images = {d for layers in image_layers.values() for d in layers}
+        in_use = {d for i in used_images for d in image_layers.get(i, [])}
+        cached = {d for key in meta.cache_keys() if (e := meta.cache_entry(key)) for d in e.layers}
+        upper = {c.id: dir_size(self.engine.containers.paths(c.id).upper) for c in containers}
+        active = [c for c in containers if c.status in ("running", "paused", "restarting")]
+        only_cache = cached - in_images
+        return [
+            DiskUsage(
+                "Images",
+                len(image_layers),
+                len(used_images & set(image_layers)),
+                sum(sizes.get(d, 0) for d in in_images),
+                sum(sizes.get(d, 0) for d in in_images - in_use),
+            ),
+            DiskUsage(
+                "Containers",
+                len(containers),
+                len(active),
+                sum(upper.values()),
+                sum(v for k, v in upper.items() if k not in {c.id for c in active}),
+            ),
+            DiskUsage("Local Volumes", 0, 0, 0, 0),
+            DiskUsage(
+                "Build Cache",
+                len(meta.cache_keys()),
+                0,
+                sum(sizes.get(d, 0) for d in only_cache),
+                sum(sizes.get(d, 0) for d in only_cache),
+            ),
+        ]
+
     def runtime_version(self) -> str:
         path = shutil.which(self.engine.settings.runtime)
         if path is None:
@@ -47,12 +98,15 @@ class SystemService:
         images = len(meta.images())
         os_name, arch = host_platform()
         cgroup_v2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
+        statuses = [row.status for row in self.engine.containers.list(all=True)]
         return {
             "ID": "",
-            "Containers": 0,
-            "ContainersRunning": 0,
-            "ContainersPaused": 0,
-            "ContainersStopped": 0,
+            "Containers": len(statuses),
+            "ContainersRunning": statuses.count("running"),
+            "ContainersPaused": statuses.count("paused"),
+            "ContainersStopped": len(statuses)
+            - statuses.count("running")
+            - statuses.count("paused"),
             "Images": images,
             "Driver": "overlay",
             "DriverStatus": [
