@@ -240,3 +240,39 @@ def test_system_df_counts_images_containers_and_build_cache(portside: Portside, 
     assert info == "1 1\n"
     portside("builder", "prune", "-a", "-f")
     assert df()["Build Cache"][0] == "0"
+
+
+def test_context_as_a_tar_on_stdin_and_dockerfile_outside_it(
+    portside: Portside, app: Path, tmp_path: Path
+) -> None:
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        tf.add(app, arcname=".")
+    portside("build", "-t", "from-tar", "-", input=buf.getvalue())
+    assert portside("run", "--rm", "from-tar").stdout == "server.js\nutil.js\n"
+    outside = tmp_path / "elsewhere.Dockerfile"
+    outside.write_text('FROM busybox\nCOPY package.json /\nCMD ["cat", "/package.json"]\n')
+    portside("build", "-f", str(outside), "-t", "outside", str(app))
+    assert portside("run", "--rm", "outside").stdout == '{"name": "app"}\n'
+    outside.write_text("FROM busybox\nBOGUS x\n")
+    r = portside("build", "-f", str(outside), str(app), check=False)
+    assert r.returncode == 1 and "elsewhere.Dockerfile:2: unknown instruction: BOGUS" in r.stderr
+
+
+def test_healthcheck_shell_and_stopsignal_reach_the_config(
+    portside: Portside, tmp_path: Path
+) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        'FROM busybox\nSHELL ["/bin/sh", "-ec"]\nRUN echo $0 > /shell\n'
+        "HEALTHCHECK --interval=5s --retries=2 CMD wget -q localhost || exit 1\n"
+        "STOPSIGNAL SIGINT\n"
+    )
+    portside("build", "-t", "hc", str(tmp_path))
+    cfg = json.loads(portside("image", "inspect", "hc").stdout)[0]["Config"]
+    assert cfg["Healthcheck"]["Test"] == ["CMD-SHELL", "wget -q localhost || exit 1"]
+    assert cfg["Healthcheck"]["Interval"] == 5_000_000_000
+    assert cfg["Healthcheck"]["Retries"] == 2
+    assert cfg["StopSignal"] == "SIGINT" and cfg["Shell"] == ["/bin/sh", "-ec"]
