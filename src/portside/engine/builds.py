@@ -294,6 +294,7 @@ class _Run:
         self.global_args: dict[str, str] = {}
         self.global_args = self._declare({}, build_plan.global_args)
         self.inits: list[Path] = []  # init layers made for steps, removed at the end
+        self.downloaded: set[Path] = set()  # ADD's URL files: copied, never extracted
         self.sources: dict[str, Any] = {}  # stage key -> (mount, fs) for COPY --from
 
     # -- stages -------------------------------------------------------------------------
@@ -585,11 +586,12 @@ class _Run:
             if src.startswith("<<") and node.heredocs:
                 continue
             if src.startswith(("http://", "https://")):
-                raise DockerfileError(
-                    self.name,
-                    node.line,
-                    f"{node.instruction} of a URL is not supported yet: {src}",
-                )
+                if node.instruction == "COPY":
+                    raise DockerfileError(self.name, node.line, "source can't be a URL for COPY")
+                download = self._download(src, node)
+                found.append((BuildContext(download.parent), download.name, download))
+                digests[src] = BuildContext(download.parent).digests([download.name])[download.name]
+                continue
             try:
                 rels = context.sources(src)
             except InvalidArgument as e:
@@ -605,6 +607,37 @@ class _Run:
                 found.append((context, rel, context.host_path(rel)))
             digests.update(context.digests(rels))
         return found, digests
+
+    def _download(self, url: str, node: Node) -> Path:
+        """ADD's URL, fetched into a folder of its own: the file named as the URL's last
+        path component, mode 0600 and the server's Last-Modified time, as Docker does.
+        Its content digest is what the cache key hashes."""
+        import email.utils
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        folder = self.s.store.layers.tmp_dir / temp_name()
+        folder.mkdir()
+        self.inits.append(folder)  # removed with the init layers at the end
+        name = posixpath.basename(urllib.parse.urlparse(url).path) or "download"
+        path = folder / name
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response, open(path, "wb") as out:
+                shutil.copyfileobj(response, out)
+                modified = response.headers.get("Last-Modified")
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            reason = getattr(e, "reason", e)
+            raise DockerfileError(self.name, node.line, f"ADD {url}: {reason}") from None
+        os.chmod(path, 0o600)
+        self.downloaded.add(path)
+        if modified:
+            try:
+                when = email.utils.parsedate_to_datetime(modified).timestamp()
+                os.utime(path, (when, when))
+            except (TypeError, ValueError):
+                pass
+        return path
 
     def _source_context(self, node: Node) -> BuildContext:
         ref = node.flags.get("from")
@@ -688,7 +721,8 @@ class _Run:
             os.chown(target_file, *owner)
             os.chmod(target_file, mode if mode is not None else 0o644)
         for context, rel, host in sources:
-            if node.instruction == "ADD" and host.is_file() and _is_archive(host):
+            local = host not in self.downloaded
+            if node.instruction == "ADD" and local and host.is_file() and _is_archive(host):
                 makedirs_in_root(fs.root, dest)
                 from ..image.compression import decompressed
                 from ..image.layer import apply_tar
