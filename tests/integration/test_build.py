@@ -206,6 +206,8 @@ def test_failures_tag_nothing_and_say_where(portside: Portside, tmp_path: Path) 
         "FROM busybox\nRUN true\nCOPY --from=nostage /a /b\n"
     )
     assert portside("images", "-q").stdout == before  # nothing tagged, nothing half-made
+    assert list((portside.root / "tmp").iterdir()) == []  # no layer left half-made
+    assert str(portside.root) not in Path("/proc/self/mounts").read_text()
 
 
 def test_dockerfile_on_stdin_and_quiet_iidfile(portside: Portside, tmp_path: Path) -> None:
@@ -322,3 +324,19 @@ def test_add_downloads_a_url_and_extracts_local_archives(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_built_image_is_valid_for_skopeo(portside: Portside, app: Path, tmp_path: Path) -> None:
+    from .test_archives import run, tool
+
+    portside("build", "-t", "app:1", str(app))
+    archive = tmp_path / "app.tar"
+    portside("save", "-o", str(archive), "app:1")
+    config = json.loads(
+        run(tool("skopeo"), "inspect", "--config", f"docker-archive:{archive}").stdout
+    )
+    assert config["config"]["Cmd"] == ["cat", "/app/listing"]
+    steps = [h for h in config["history"] if not h.get("empty_layer")]
+    assert len(steps) == len(config["rootfs"]["diff_ids"])  # one history row per layer
+    info = json.loads(run(tool("skopeo"), "inspect", f"docker-archive:{archive}").stdout)
+    assert len(info["Layers"]) == 5  # busybox, COPY, RUN, COPY, RUN
