@@ -123,6 +123,14 @@ def test_multistage_copy_from_and_target(portside: Portside, tmp_path: Path) -> 
     assert portside("run", "--rm", "multi").stdout == "artifact\n"
     portside("build", "--target", "builder", "-t", "multi:builder", str(tmp_path))
     assert cat(portside, "multi:builder", "/out/bin.txt") == "artifact\n"
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox\nCOPY --from=busybox:latest /bin/busybox /copied-busybox\n"
+    )
+    portside("build", "-t", "from-image", str(tmp_path))
+    assert (
+        portside("run", "--rm", "from-image", "cmp", "/bin/busybox", "/copied-busybox").returncode
+        == 0
+    )
     r = portside("build", "--target", "nosuch", str(tmp_path), check=False)
     assert r.returncode == 1 and "target stage 'nosuch' could not be found" in r.stderr
 

@@ -38,7 +38,7 @@ from ..build.dockerfile import decode, parse
 from ..build.instructions import BuildPlan, Stage, plan
 from ..build.parser import Node, parse_line
 from ..build.shell import process_word, process_words
-from ..errors import DockerfileError, ImageNotFound, InvalidArgument, NotFound
+from ..errors import DockerfileError, ImageNotFound, InvalidArgument, NotFound, PortsideError
 from ..image.ingest import StagedLayer, existing_layer
 from ..image.manifest import canonical_json
 from ..runtime.runc import Runtime
@@ -644,13 +644,19 @@ class _Run:
         if ref is None:
             return self.context
         stage = self.plan.stage(ref)
-        if stage is None or stage.index not in self.finished:
-            raise DockerfileError(
-                self.name, node.line, f"COPY --from={ref}: no such stage before this one"
-            )
-        done = self.finished[stage.index]
-        root = self._readonly_root(done)
-        return BuildContext(root)
+        if stage is not None and stage.index in self.finished:
+            return BuildContext(self._readonly_root(self.finished[stage.index]))
+        if stage is None:  # not a stage: an image, as Docker allows (COPY --from=busybox)
+            try:
+                image_id, _ = self.s.images.resolve(ref)
+            except PortsideError:  # not a name of an image here either
+                image_id = None
+            if image_id is not None:
+                layers = self.s.store.meta.image_layers(image_id)
+                return BuildContext(self._readonly_root(State("image:" + image_id, {}, layers)))
+        raise DockerfileError(
+            self.name, node.line, f"COPY --from={ref}: no such stage before this one or image"
+        )
 
     def _readonly_root(self, state: State) -> Path:
         """A stage's result, mounted for COPY --from to read (unmounted at the end)."""
