@@ -172,6 +172,20 @@ class ImageCollection:
         image_id = self.engine.builds.build(opts, lambda line: log.append({"stream": line + "\n"}))
         return self._image(image_id), log
 
+    def pull(self, repository: str, tag: str | None = None) -> Image:
+        """``docker pull``; a tag in ``repository`` itself also works (docker-py's way)."""
+        reference = f"{repository}:{tag}" if tag else repository
+        return self._image(self.engine.registry.pull(reference, lambda line: None))
+
+    def push(self, repository: str, tag: str | None = None) -> str:
+        """``docker push``; the progress lines, one JSON object a line, as docker-py's."""
+        import json
+
+        lines: list[str] = []
+        reference = f"{repository}:{tag}" if tag else repository
+        self.engine.registry.push(reference, lambda line: lines.append(line))
+        return "".join(json.dumps({"status": line}) + "\n" for line in lines)
+
     def remove(
         self, image: str, force: bool = False, noprune: bool = False
     ) -> builtins.list[dict[str, str]]:

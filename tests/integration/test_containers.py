@@ -28,7 +28,7 @@ def test_attached_run_streams_output_and_returns_the_exit_code(portside: Portsid
 
 
 def test_exit_codes_of_the_engine_and_of_exec(portside: Portside) -> None:
-    r = portside("run", "--rm", "nosuchimage", check=False)
+    r = portside("run", "--rm", "--pull", "never", "nosuchimage", check=False)  # no Docker Hub
     assert r.returncode == 125
     assert "Unable to find image 'nosuchimage:latest' locally" in r.stderr
     r = portside("run", "--rm", "busybox", "nosuchcommand", check=False)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import InvalidArgument
 from .context import Context, Parser
+from .output import line_writer
 
 
 def _build_args(values: list[str]) -> dict[str, str | None]:
@@ -78,12 +79,7 @@ def run(ctx: Context, argv: list[str]) -> int:
             network=args.network,
         )
 
-        def out(line: str) -> None:
-            if not args.quiet:
-                ctx.stdout.write(line + "\n")
-                ctx.stdout.flush()
-
-        image_id = ctx.engine.builds.build(opts, out)
+        image_id = ctx.engine.builds.build(opts, line_writer(ctx.stdout, args.quiet))
     if args.quiet:
         ctx.stdout.write(image_id + "\n")
     if args.iidfile:

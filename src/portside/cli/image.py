@@ -12,6 +12,8 @@ SUBCOMMANDS = {
     "ls": "images",
     "list": "images",
     "prune": "image_prune",
+    "pull": "pull",
+    "push": "push",
     "rm": "rmi",
     "remove": "rmi",
     "save": "save",
@@ -30,6 +32,8 @@ Commands:
   load        Load an image from a tar archive or STDIN
   ls          List images
   prune       Remove unused images
+  pull        Download an image from a registry
+  push        Upload an image to a registry
   rm          Remove one or more images
   save        Save one or more images to a tar archive (streamed to STDOUT by default)
   tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE

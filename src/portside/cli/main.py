@@ -23,6 +23,8 @@ COMMANDS: dict[str, str] = {
     "logs": "logs",
     "pause": "stop",
     "ps": "ps",
+    "pull": "pull",
+    "push": "push",
     "rename": "rename",
     "restart": "stop",
     "rm": "stop",
@@ -83,6 +85,8 @@ Commands:
   logs        Fetch the logs of a container
   pause       Pause all processes within one or more containers
   ps          List containers
+  pull        Download an image from a registry
+  push        Upload an image to a registry
   rename      Rename a container
   restart     Restart one or more containers
   rm          Remove one or more containers

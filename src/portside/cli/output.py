@@ -19,6 +19,7 @@ __all__ = [
     "write_formatted",
     "write_json",
     "write_archive_output",
+    "line_writer",
 ]
 
 
@@ -119,3 +120,15 @@ def write_archive_output(output: str, write: Callable[[BinaryIO], None]) -> None
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def line_writer(out: TextIO, quiet: bool = False) -> Callable[[str], None]:
+    """Progress lines (build steps, pull and push layers) to ``out``, each flushed at
+    once; nothing with ``quiet``."""
+
+    def write(line: str) -> None:
+        if not quiet:
+            out.write(line + "\n")
+            out.flush()
+
+    return write

@@ -17,13 +17,30 @@ def engine_error(e: PortsideError) -> PortsideError:
 
 def create(ctx: Context, args: object, detach: bool) -> str:
     opts = options_from(args, detach=detach)  # type: ignore[arg-type]
+    policy = getattr(args, "pull", "missing")
     try:
+        if policy == "always":
+            _pull(ctx, opts.image)
         return ctx.engine.containers.create(opts).id
     except ImageNotFound:
         ctx.stderr.write(f"Unable to find image '{_tagged(opts.image)}' locally\n")
-        raise engine_error(ImageNotFound(_tagged(opts.image))) from None
+        if policy == "never":
+            raise engine_error(ImageNotFound(_tagged(opts.image))) from None
     except PortsideError as e:
         raise engine_error(e) from None
+    try:  # missing: pull it, as Docker does, then create
+        _pull(ctx, opts.image)
+        return ctx.engine.containers.create(opts).id
+    except PortsideError as e:
+        raise engine_error(e) from None
+
+
+def _pull(ctx: Context, image: str) -> None:
+    """Pull with its progress on stderr (stdout is the container's)."""
+
+    from .output import line_writer
+
+    ctx.engine.registry.pull(image, line_writer(ctx.stderr))
 
 
 def _tagged(image: str) -> str:

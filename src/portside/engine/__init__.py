@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .image_io import ImageIO
     from .images import ImageService
     from .lifecycle import Lifecycle
+    from .registry import RegistryService
     from .system import SystemService
 
 
@@ -68,6 +69,12 @@ class Engine:
 
         settings = self.settings
         return BuildService(self.images, Runtime(settings.runtime, settings.runroot / "runc"))
+
+    @cached_property
+    def registry(self) -> RegistryService:
+        from .registry import RegistryService
+
+        return RegistryService(self.images)
 
     @cached_property
     def files(self) -> ContainerFiles:

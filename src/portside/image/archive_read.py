@@ -160,7 +160,8 @@ def _oci_name(annotations: dict[str, str]) -> list[str]:
     return [str(parse_tagged(name))] if name else []
 
 
-def _select_platform(descriptors: list[Descriptor]) -> Descriptor | None:
+def select_platform(descriptors: list[Descriptor]) -> Descriptor | None:
+    """The entry of an index for this machine's os and architecture."""
     os_name, arch = host_platform()
     for d in descriptors:
         p = d.platform or {}
@@ -180,7 +181,7 @@ def _oci_layout(archive: Archive) -> list[ArchiveImage]:
         desc = top
         manifest = _blob_json(archive, top)
         if top.media_type in INDEX_TYPES or "manifests" in manifest:
-            chosen = _select_platform(
+            chosen = select_platform(
                 [Descriptor.from_json(m) for m in manifest.get("manifests") or []]
             )
             if chosen is None:

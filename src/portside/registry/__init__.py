@@ -1,0 +1,1 @@
+"""The OCI distribution protocol client: talking to registries (pull, push, auth)."""

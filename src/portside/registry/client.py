@@ -1,0 +1,239 @@
+"""HTTP to one registry, as Docker talks to it.
+
+- Host: ``docker.io`` is served by ``registry-1.docker.io``; any other domain is itself.
+- Scheme: HTTPS, except for loopback hosts (``localhost``, 127.0.0.0/8, ``::1``), which
+  Docker treats as insecure registries: plain HTTP.
+- Auth: a 401 names its scheme in ``WWW-Authenticate``. Basic: the credentials Docker's
+  ``config.json`` holds for the host (``auths``, base64 ``user:pass``). Bearer: a token
+  from the challenge's realm for its service and scope, with those credentials or
+  anonymous, reused for that scope while it lives.
+- Errors: the registry's own error codes (``MANIFEST_UNKNOWN`` …) become one line; a
+  registry that cannot be reached fails within the timeout.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import json
+import os
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.client import HTTPResponse
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import PortsideError
+
+TIMEOUT = 30
+MAX_MANIFEST = 4 << 20  # Docker's limit for a manifest or index
+_CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
+
+
+class RegistryError(PortsideError):
+    """The registry refused or could not be reached; ``code`` is its error code."""
+
+    def __init__(self, message: str, code: str = "", status: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+def registry_host(domain: str) -> str:
+    return "registry-1.docker.io" if domain == "docker.io" else domain
+
+
+def is_loopback(host: str) -> bool:
+    name = (
+        host.rsplit(":", 1)[0].strip("[]") if not host.startswith("[") else host[1:].split("]")[0]
+    )
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def docker_credentials(host: str) -> tuple[str, str] | None:
+    """(user, password) for ``host`` from Docker's config.json ``auths``, if any."""
+    config_dir = os.environ.get("DOCKER_CONFIG") or str(Path.home() / ".docker")
+    try:
+        config = json.loads((Path(config_dir) / "config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    auths = config.get("auths") or {}
+    keys = [host, f"https://{host}", f"http://{host}"]
+    if host == "registry-1.docker.io":
+        keys.append("https://index.docker.io/v1/")
+    for key in keys:
+        entry = auths.get(key)
+        if isinstance(entry, dict) and entry.get("auth"):
+            user, _, password = base64.b64decode(entry["auth"]).decode().partition(":")
+            return user, password
+    return None
+
+
+class Registry:
+    def __init__(self, domain: str) -> None:
+        self.host = registry_host(domain)
+        self.scheme = "http" if is_loopback(self.host) else "https"
+        self.base = f"{self.scheme}://{self.host}"
+        self._tokens: dict[str, tuple[str, float]] = {}  # scope -> (token, expiry)
+        self._basic: str | None = None
+
+    # -- requests ---------------------------------------------------------------------
+    @contextmanager
+    def request(
+        self,
+        method: str,
+        path: str,
+        scope: str,
+        headers: dict[str, str] | None = None,
+        body: bytes | IO[bytes] | None = None,
+        ok: tuple[int, ...] = (200,),
+        size: int | None = None,
+    ) -> Iterator[HTTPResponse]:
+        """One request (``path`` may be a full URL, as upload locations are), with auth
+        and one retry after a 401 challenge; the response while the block runs."""
+        url = path if path.startswith(("http://", "https://")) else self.base + path
+        for attempt in (1, 2):
+            all_headers = {**(headers or {}), **self._auth_header(scope)}
+            if size is not None:
+                all_headers["Content-Length"] = str(size)
+            req = urllib.request.Request(url, data=body, method=method, headers=all_headers)
+            try:
+                response = urllib.request.urlopen(req, timeout=TIMEOUT)  # noqa: S310
+            except urllib.error.HTTPError as e:
+                if e.code == 401 and attempt == 1 and self._authenticate(e, scope):
+                    if hasattr(body, "seek"):
+                        body.seek(0)  # type: ignore[union-attr]
+                    continue
+                if e.code in ok:
+                    response = e
+                else:
+                    raise _error(e) from None
+            except (urllib.error.URLError, OSError) as e:
+                reason = getattr(e, "reason", e)
+                raise RegistryError(f"cannot reach the registry {self.host}: {reason}") from None
+            try:
+                if response.status not in ok:
+                    raise RegistryError(
+                        f"{method} {url}: unexpected status {response.status}",
+                        status=response.status,
+                    )
+                yield response
+            finally:
+                response.close()
+            return
+
+    def _auth_header(self, scope: str) -> dict[str, str]:
+        token = self._tokens.get(scope)
+        if token is not None and token[1] > time.time():
+            return {"Authorization": f"Bearer {token[0]}"}
+        if self._basic is not None:
+            return {"Authorization": f"Basic {self._basic}"}
+        return {}
+
+    def _authenticate(self, challenge: urllib.error.HTTPError, scope: str) -> bool:
+        """Act on a 401's WWW-Authenticate; False when there is nothing to try."""
+        header = challenge.headers.get("WWW-Authenticate", "")
+        kind, _, params_text = header.partition(" ")
+        params = dict(_CHALLENGE.findall(params_text))
+        creds = docker_credentials(self.host)
+        if kind.lower() == "basic":
+            if creds is None or self._basic is not None:
+                return False
+            self._basic = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
+            return True
+        if kind.lower() != "bearer" or "realm" not in params:
+            return False
+        query = {"service": params.get("service", ""), "scope": params.get("scope", scope)}
+        url = params["realm"] + "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v})
+        headers = {}
+        if creds is not None:
+            pair = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
+            headers["Authorization"] = f"Basic {pair}"
+        try:
+            with urllib.request.urlopen(
+                urllib.request.Request(url, headers=headers), timeout=TIMEOUT
+            ) as response:
+                data = json.loads(response.read())
+        except urllib.error.HTTPError as e:
+            raise _error(e) from None
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            raise RegistryError(f"cannot get a token from {params['realm']}: {e}") from None
+        token = data.get("token") or data.get("access_token")
+        if not token:
+            return False
+        lifetime = float(data.get("expires_in") or 60)
+        self._tokens[scope] = (str(token), time.time() + max(lifetime - 10, 10))
+        return True
+
+    # -- the protocol's calls ---------------------------------------------------------
+    def manifest(self, repo: str, reference: str, accept: list[str]) -> tuple[bytes, str, str]:
+        """(body, media type, digest header) of a manifest or index."""
+        scope = f"repository:{repo}:pull"
+        with self.request(
+            "GET", f"/v2/{repo}/manifests/{reference}", scope, {"Accept": ", ".join(accept)}
+        ) as r:
+            body = r.read(MAX_MANIFEST + 1)
+            if len(body) > MAX_MANIFEST:
+                raise RegistryError(f"manifest {repo}:{reference} is larger than 4 MiB")
+            media = (r.headers.get("Content-Type") or "").split(";")[0].strip()
+            return body, media, r.headers.get("Docker-Content-Digest") or ""
+
+    @contextmanager
+    def blob(self, repo: str, digest: str) -> Iterator[HTTPResponse]:
+        with self.request("GET", f"/v2/{repo}/blobs/{digest}", f"repository:{repo}:pull") as r:
+            yield r
+
+    def has_blob(self, repo: str, digest: str) -> bool:
+        scope = f"repository:{repo}:push,pull"
+        with self.request("HEAD", f"/v2/{repo}/blobs/{digest}", scope, ok=(200, 404)) as r:
+            return r.status == 200
+
+    def upload(self, repo: str, digest: str, data: IO[bytes], size: int) -> None:
+        """A monolithic upload: POST for a location, then PUT the bytes there."""
+        scope = f"repository:{repo}:push,pull"
+        with self.request("POST", f"/v2/{repo}/blobs/uploads/", scope, body=b"", ok=(202,)) as r:
+            location = r.headers.get("Location") or ""
+        if not location:
+            raise RegistryError(f"{self.host} gave no upload location for {repo}")
+        if location.startswith("/"):
+            location = self.base + location
+        sep = "&" if "?" in location else "?"
+        headers = {"Content-Type": "application/octet-stream"}
+        url = f"{location}{sep}digest={urllib.parse.quote(digest)}"
+        with self.request("PUT", url, scope, headers, body=data, ok=(201,), size=size):
+            pass
+
+    def put_manifest(self, repo: str, reference: str, body: bytes, media_type: str) -> str:
+        scope = f"repository:{repo}:push,pull"
+        headers = {"Content-Type": media_type}
+        with self.request(
+            "PUT", f"/v2/{repo}/manifests/{reference}", scope, headers, body=body, ok=(201,)
+        ) as r:
+            return r.headers.get("Docker-Content-Digest") or ""
+
+
+def _error(e: urllib.error.HTTPError) -> RegistryError:
+    """The registry's error body as one line: ``manifest unknown: manifest unknown``."""
+    try:
+        data: Any = json.loads(e.read() or b"{}")
+    except ValueError:
+        data = {}
+    errors = data.get("errors") if isinstance(data, dict) else None
+    if errors and isinstance(errors, list) and isinstance(errors[0], dict):
+        first = errors[0]
+        code = str(first.get("code", ""))
+        message = str(first.get("message", "")) or code.lower().replace("_", " ")
+        return RegistryError(f"{code.lower().replace('_', ' ')}: {message}", code, e.code)
+    if e.code == 401:
+        return RegistryError("unauthorized: authentication required", "UNAUTHORIZED", 401)
+    return RegistryError(f"{e.code} {e.reason}", status=e.code)

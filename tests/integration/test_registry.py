@@ -1,0 +1,154 @@
+"""pull and push against the real CNCF distribution registry (Debian's docker-registry),
+started on 127.0.0.1 for each test module and stopped by its PID."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ..conftest import Portside
+from .test_archives import run, tool
+
+pytestmark = pytest.mark.usefixtures("busybox")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """host:port of a running registry with its own storage."""
+    exe = shutil.which("docker-registry")
+    if exe is None:
+        pytest.fail("docker-registry is not installed (apt-get install docker-registry)")
+    work = tmp_path_factory.mktemp("registry")
+    port = _free_port()
+    config = work / "config.yml"
+    config.write_text(
+        "version: 0.1\n"
+        f"storage: {{filesystem: {{rootdirectory: {work / 'data'}}}, delete: {{enabled: true}}}}\n"
+        f"http: {{addr: 127.0.0.1:{port}}}\n"
+    )
+    log = open(work / "log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([exe, "serve", str(config)], stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail(f"the registry did not start: {(work / 'log').read_text()}")
+                time.sleep(0.05)
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        log.close()
+
+
+def test_push_then_pull_into_an_empty_store(
+    portside: Portside, registry: str, tmp_path: Path
+) -> None:
+    name = f"{registry}/team/busybox:1"
+    portside("tag", "busybox", name)
+    pushed = portside("push", name).stdout
+    assert f"The push refers to repository [{registry}/team/busybox]" in pushed
+    assert pushed.count(": Pushed") == 2  # one layer and the config
+    digest = pushed.strip().splitlines()[-1].split("digest: ")[1].split()[0]
+    again = portside("push", name).stdout
+    assert again.count("Layer already exists") == 2 and ": Pushed" not in again
+
+    other = Portside(tmp_path / "other-store", tmp_path / "other-run")
+    pulled = other("pull", name).stdout
+    assert "Pull complete" in pulled and f"Digest: {digest}" in pulled
+    assert f"Status: Downloaded newer image for {name}" in pulled
+    assert pulled.strip().splitlines()[-1] == name
+    assert other("run", "--rm", name, "echo", "from the registry").stdout == "from the registry\n"
+    assert "Image is up to date" in other("pull", name).stdout
+    by_digest = other("pull", f"{registry}/team/busybox@{digest}").stdout
+    assert f"Digest: {digest}" in by_digest
+    repo_digests = json.loads(other("image", "inspect", name).stdout)[0]["RepoDigests"]
+    assert f"{registry}/team/busybox@{digest}" in repo_digests
+
+
+def test_skopeo_and_portside_read_each_others_pushes(
+    portside: Portside, registry: str, tmp_path: Path
+) -> None:
+    name = f"{registry}/team/mine:1"
+    portside("tag", "busybox", name)
+    portside("push", name)
+    info = json.loads(
+        run(tool("skopeo"), "inspect", "--tls-verify=false", f"docker://{name}").stdout
+    )
+    assert info["Os"] == "linux" and len(info["Layers"]) == 1
+    # skopeo pushes gzip-compressed Docker schema 2 layers: portside pulls those too
+    archive = tmp_path / "bb.tar"
+    portside("save", "-o", str(archive), "busybox")
+    gz = f"{registry}/team/gzipped:1"
+    run(
+        tool("skopeo"),
+        "copy",
+        "-q",
+        "--dest-compress",
+        "--format",
+        "v2s2",
+        "--dest-tls-verify=false",
+        f"docker-archive:{archive}",
+        f"docker://{gz}",
+    )
+    fresh = Portside(tmp_path / "fresh-store", tmp_path / "fresh-run")
+    assert "Pull complete" in fresh("pull", gz).stdout
+    assert fresh("run", "--rm", gz, "true").returncode == 0
+
+
+def test_run_pulls_a_missing_image_and_errors_are_one_line(
+    portside: Portside, registry: str, tmp_path: Path
+) -> None:
+    name = f"{registry}/team/runme:1"
+    portside("tag", "busybox", name)
+    portside("push", name)
+    fresh = Portside(tmp_path / "run-store", tmp_path / "run-run")
+    r = fresh("run", "--rm", name, "echo", "ran")
+    assert r.stdout == "ran\n"
+    assert f"Unable to find image '{name}' locally" in r.stderr and "Pull complete" in r.stderr
+
+    r = fresh("pull", f"{registry}/team/absent:1", check=False)
+    assert r.returncode == 1
+    assert f"manifest for {registry}/team/absent:1 not found: manifest unknown" in r.stderr
+    r = fresh("run", "--rm", f"{registry}/team/absent:1", check=False)
+    assert r.returncode == 125 and "manifest unknown" in r.stderr
+    port = _free_port()  # nothing listens there
+    started = time.monotonic()
+    r = fresh("pull", f"127.0.0.1:{port}/x:1", check=False)
+    assert r.returncode == 1 and "cannot reach the registry" in r.stderr
+    assert time.monotonic() - started < 30
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert fresh("images", "-q").stdout.count("\n") == 1  # only what was pulled
+
+
+def test_pull_and_push_through_the_library(
+    portside: Portside, registry: str, tmp_path: Path
+) -> None:
+    import portside as ps_lib
+
+    name = f"{registry}/lib/busybox"
+    with ps_lib.Client(root=portside.root, runroot=portside.runroot) as client:
+        client.images.get("busybox").tag(name, "2")
+        log = client.images.push(name, "2")
+        assert '"status": "2: digest: sha256:' in log
+    with ps_lib.Client(root=tmp_path / "lib-store", runroot=tmp_path / "lib-run") as other:
+        image = other.images.pull(name, tag="2")
+        assert f"{name}:2" in image.tags
