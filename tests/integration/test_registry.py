@@ -8,8 +8,10 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,19 +28,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """host:port of a running registry with its own storage."""
+@contextmanager
+def _serve(work: Path, extra_config: str = "") -> Iterator[str]:
+    """A registry with its own storage on a free loopback port; host:port."""
     exe = shutil.which("docker-registry")
     if exe is None:
         pytest.fail("docker-registry is not installed (apt-get install docker-registry)")
-    work = tmp_path_factory.mktemp("registry")
     port = _free_port()
     config = work / "config.yml"
     config.write_text(
         "version: 0.1\n"
         f"storage: {{filesystem: {{rootdirectory: {work / 'data'}}}, delete: {{enabled: true}}}}\n"
-        f"http: {{addr: 127.0.0.1:{port}}}\n"
+        f"http: {{addr: 127.0.0.1:{port}}}\n" + extra_config
     )
     log = open(work / "log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([exe, "serve", str(config)], stdout=log, stderr=log)
@@ -48,6 +49,8 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1):
                     break
+            except urllib.error.HTTPError:
+                break  # 401 with auth on: it answers
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     pytest.fail(f"the registry did not start: {(work / 'log').read_text()}")
@@ -57,6 +60,12 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=15)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _serve(tmp_path_factory.mktemp("registry")) as address:
+        yield address
 
 
 def test_push_then_pull_into_an_empty_store(
@@ -152,3 +161,44 @@ def test_pull_and_push_through_the_library(
     with ps_lib.Client(root=tmp_path / "lib-store", runroot=tmp_path / "lib-run") as other:
         image = other.images.pull(name, tag="2")
         assert f"{name}:2" in image.tags
+
+
+def test_login_push_pull_logout_with_basic_auth(portside: Portside, tmp_path: Path) -> None:
+    work = tmp_path / "auth-registry"
+    work.mkdir()
+    htpasswd = subprocess.run(
+        ["htpasswd", "-Bbn", "alice", "s3cret"], capture_output=True, text=True, check=True
+    ).stdout
+    (work / "htpasswd").write_text(htpasswd)
+    auth = f"auth: {{htpasswd: {{realm: basic-realm, path: {work / 'htpasswd'}}}}}\n"
+    env = {"DOCKER_CONFIG": str(tmp_path / "docker-config")}
+    with _serve(work, auth) as address:
+        name = f"{address}/private/busybox:1"
+        portside("tag", "busybox", name)
+        r = portside("push", name, env=env, check=False)
+        assert r.returncode == 1 and "unauthorized" in r.stderr
+        r = portside(
+            "login",
+            "-u",
+            "alice",
+            "--password-stdin",
+            address,
+            input=b"wrong\n",
+            env=env,
+            check=False,
+        )
+        assert r.returncode == 1 and "401" in r.stderr
+        assert not (tmp_path / "docker-config" / "config.json").exists()
+        r = portside(
+            "login", "-u", "alice", "--password-stdin", address, input=b"s3cret\n", env=env
+        )
+        assert r.stdout == "Login Succeeded\n"
+        config = tmp_path / "docker-config" / "config.json"
+        assert address in json.loads(config.read_text())["auths"]
+        assert config.stat().st_mode & 0o777 == 0o600
+        assert ": Pushed" in portside("push", name, env=env).stdout
+        other = Portside(tmp_path / "auth-store", tmp_path / "auth-run")
+        assert "Pull complete" in other("pull", name, env=env).stdout
+        r = portside("logout", address, env=env)
+        assert r.stdout == f"Removing login credentials for {address}\n"
+        assert address not in json.loads(config.read_text()).get("auths", {})

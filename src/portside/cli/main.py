@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "exec": "exec_",
     "export": "export",
     "kill": "stop",
+    "login": "login",
+    "logout": "login",
     "logs": "logs",
     "pause": "stop",
     "ps": "ps",
@@ -82,6 +84,8 @@ Commands:
   inspect     Return low-level information on portside objects
   kill        Kill one or more running containers
   load        Load an image from a tar archive or STDIN
+  login       Log in to a registry
+  logout      Log out from a registry
   logs        Fetch the logs of a container
   pause       Pause all processes within one or more containers
   ps          List containers

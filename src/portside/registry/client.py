@@ -60,17 +60,44 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+DOCKER_HUB_KEY = "https://index.docker.io/v1/"  # where Docker keeps Docker Hub's login
+
+
+def config_path() -> Path:
+    """Docker's config.json: ``$DOCKER_CONFIG/config.json`` or ``~/.docker/config.json``."""
+    return Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker") / "config.json"
+
+
+def read_config() -> dict[str, Any]:
+    try:
+        config = json.loads(config_path().read_text())
+    except (OSError, ValueError):
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def write_config(config: dict[str, Any]) -> None:
+    """Written beside itself and renamed, mode 0600 (it holds credentials)."""
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(config, f, indent="\t")
+    os.replace(tmp, path)
+
+
+def auth_key(domain: str) -> str:
+    """The ``auths`` key Docker uses for a registry domain."""
+    return DOCKER_HUB_KEY if domain == "docker.io" else domain
+
+
 def docker_credentials(host: str) -> tuple[str, str] | None:
     """(user, password) for ``host`` from Docker's config.json ``auths``, if any."""
-    config_dir = os.environ.get("DOCKER_CONFIG") or str(Path.home() / ".docker")
-    try:
-        config = json.loads((Path(config_dir) / "config.json").read_text())
-    except (OSError, ValueError):
-        return None
-    auths = config.get("auths") or {}
+    auths = read_config().get("auths") or {}
     keys = [host, f"https://{host}", f"http://{host}"]
     if host == "registry-1.docker.io":
-        keys.append("https://index.docker.io/v1/")
+        keys.append(DOCKER_HUB_KEY)
     for key in keys:
         entry = auths.get(key)
         if isinstance(entry, dict) and entry.get("auth"):
@@ -86,6 +113,7 @@ class Registry:
         self.base = f"{self.scheme}://{self.host}"
         self._tokens: dict[str, tuple[str, float]] = {}  # scope -> (token, expiry)
         self._basic: str | None = None
+        self._login: tuple[str, str] | None = None  # credentials being tried by login
 
     # -- requests ---------------------------------------------------------------------
     @contextmanager
@@ -145,7 +173,7 @@ class Registry:
         header = challenge.headers.get("WWW-Authenticate", "")
         kind, _, params_text = header.partition(" ")
         params = dict(_CHALLENGE.findall(params_text))
-        creds = docker_credentials(self.host)
+        creds = self._login or docker_credentials(self.host)
         if kind.lower() == "basic":
             if creds is None or self._basic is not None:
                 return False
@@ -174,6 +202,27 @@ class Registry:
         lifetime = float(data.get("expires_in") or 60)
         self._tokens[scope] = (str(token), time.time() + max(lifetime - 10, 10))
         return True
+
+    def check_login(self, user: str, password: str) -> None:
+        """``login``: the registry accepts these credentials (GET /v2/ with them)."""
+        pair = base64.b64encode(f"{user}:{password}".encode()).decode()
+        self._basic = None
+        self._login = (user, password)
+        req = urllib.request.Request(self.base + "/v2/", headers={"Authorization": f"Basic {pair}"})
+        try:
+            with urllib.request.urlopen(req, timeout=TIMEOUT):
+                return
+        except urllib.error.HTTPError as e:
+            header = e.headers.get("WWW-Authenticate", "")
+            if e.code == 401 and header.lower().startswith("bearer") and self._authenticate(e, ""):
+                return
+            raise RegistryError(
+                f"login attempt to {self.base}/v2/ failed with status: {e.code} {e.reason}",
+                status=e.code,
+            ) from None
+        except (urllib.error.URLError, OSError) as e:
+            reason = getattr(e, "reason", e)
+            raise RegistryError(f"cannot reach the registry {self.host}: {reason}") from None
 
     # -- the protocol's calls ---------------------------------------------------------
     def manifest(self, repo: str, reference: str, accept: list[str]) -> tuple[bytes, str, str]:

@@ -1,0 +1,75 @@
+"""portside login / logout: registry credentials in Docker's config.json, so portside and
+Docker share one login."""
+
+from __future__ import annotations
+
+import base64
+import getpass
+import sys
+
+from ..errors import InvalidArgument
+from .context import Context, Parser
+
+
+def _domain(server: str | None) -> str:
+    if not server:
+        return "docker.io"
+    server = server.removeprefix("https://").removeprefix("http://").rstrip("/")
+    if server in ("index.docker.io/v1", "index.docker.io", "registry-1.docker.io"):
+        return "docker.io"
+    return server.split("/", 1)[0]
+
+
+def run(ctx: Context, argv: list[str]) -> int:
+    from ..registry.client import Registry, auth_key, read_config, write_config
+
+    if ctx.verb == "logout":
+        p = Parser(ctx.verb, "[SERVER]", "Log out from a registry")
+        p.add_argument("server", nargs="?")
+        args = p.parse_args(argv)
+        key = auth_key(_domain(args.server))
+        config = read_config()
+        auths = config.get("auths") or {}
+        if key not in auths:
+            ctx.stdout.write(f"Not logged in to {key}\n")
+            return 0
+        del auths[key]
+        config["auths"] = auths
+        write_config(config)
+        ctx.stdout.write(f"Removing login credentials for {key}\n")
+        return 0
+    p = Parser(ctx.verb, "[OPTIONS] [SERVER]", "Log in to a registry")
+    p.add_argument("-u", "--username", default=None, help="Username")
+    p.add_argument("-p", "--password", default=None, help="Password")
+    p.add_argument("--password-stdin", action="store_true", help="Take the password from stdin")
+    p.add_argument("server", nargs="?")
+    args = p.parse_args(argv)
+    if args.password is not None and args.password_stdin:
+        raise InvalidArgument("--password and --password-stdin are mutually exclusive")
+    password = args.password
+    if args.password_stdin:
+        if not args.username:
+            raise InvalidArgument("Must provide --username with --password-stdin")
+        password = sys.stdin.read().rstrip("\r\n")
+    user = args.username
+    if user is None:
+        if not sys.stdin.isatty():
+            raise InvalidArgument("Cannot perform an interactive login from a non TTY device")
+        user = input("Username: ").strip()
+    if password is None:
+        if not sys.stdin.isatty():
+            raise InvalidArgument("Cannot perform an interactive login from a non TTY device")
+        password = getpass.getpass("Password: ")
+    if args.password is not None:
+        ctx.stderr.write(
+            "WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n"
+        )
+    domain = _domain(args.server)
+    Registry(domain).check_login(user, password)
+    config = read_config()
+    auths = config.get("auths") or {}
+    auths[auth_key(domain)] = {"auth": base64.b64encode(f"{user}:{password}".encode()).decode()}
+    config["auths"] = auths
+    write_config(config)
+    ctx.stdout.write("Login Succeeded\n")
+    return 0
