@@ -30,6 +30,19 @@ class Result:
     stdout_bytes: bytes
 
 
+# A safety net: a registry that is not on loopback (Docker Hub for a missing image) is
+# reached through a proxy on a loopback port nothing listens on, so no test traffic can
+# leave the machine; loopback registries (the tests' own) are reached directly.
+OFFLINE = {
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "https_proxy": "http://127.0.0.1:9",
+    "http_proxy": "http://127.0.0.1:9",
+    "NO_PROXY": "127.0.0.1,localhost,::1",
+    "no_proxy": "127.0.0.1,localhost,::1",
+}
+
+
 class Portside:
     """Runs the real ``portside`` CLI (``python -m portside``) against one store."""
 
@@ -57,7 +70,7 @@ class Portside:
         env: dict[str, str] | None = None,
         timeout: float = 300,
     ) -> Result:
-        full_env = {**os.environ, **(env or {})}
+        full_env = {**os.environ, **OFFLINE, **(env or {})}
         full_env.pop("PORTSIDE_ROOT", None)
         full_env.pop("PORTSIDE_RUNROOT", None)
         proc = subprocess.run(

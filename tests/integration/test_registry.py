@@ -202,3 +202,14 @@ def test_login_push_pull_logout_with_basic_auth(portside: Portside, tmp_path: Pa
         r = portside("logout", address, env=env)
         assert r.stdout == f"Removing login credentials for {address}\n"
         assert address not in json.loads(config.read_text()).get("auths", {})
+
+
+def test_build_pulls_its_base_image(portside: Portside, registry: str, tmp_path: Path) -> None:
+    base = f"{registry}/team/base:1"
+    portside("tag", "busybox", base)
+    portside("push", base)
+    fresh = Portside(tmp_path / "build-store", tmp_path / "build-run")
+    (tmp_path / "Dockerfile").write_text(f"FROM {base}\nRUN echo built > /b\n")
+    out = fresh("build", "-t", "on-pulled", str(tmp_path)).stdout
+    assert "Pull complete" in out and "Successfully tagged on-pulled:latest" in out
+    assert fresh("run", "--rm", "on-pulled", "cat", "/b").stdout == "built\n"

@@ -77,6 +77,7 @@ def run(ctx: Context, argv: list[str]) -> int:
             no_cache=args.no_cache,
             labels=_labels(args.label),
             network=args.network,
+            pull=args.pull,
         )
 
         image_id = ctx.engine.builds.build(opts, line_writer(ctx.stdout, args.quiet))

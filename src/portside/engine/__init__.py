@@ -68,7 +68,8 @@ class Engine:
         from .builds import BuildService
 
         settings = self.settings
-        return BuildService(self.images, Runtime(settings.runtime, settings.runroot / "runc"))
+        runtime = Runtime(settings.runtime, settings.runroot / "runc")
+        return BuildService(self.images, runtime, lambda name, out: self.registry.pull(name, out))
 
     @cached_property
     def registry(self) -> RegistryService:

@@ -87,6 +87,7 @@ class BuildOptions:
     no_cache: bool = False
     labels: dict[str, str] = field(default_factory=dict)
     network: str = "default"
+    pull: bool = False  # --pull: pull FROM images even when the store has them
 
 
 @dataclass
@@ -119,10 +120,13 @@ def _key(*parts: Any) -> str:
 
 
 class BuildService:
-    def __init__(self, images: ImageService, runtime: Runtime) -> None:
+    def __init__(
+        self, images: ImageService, runtime: Runtime, pull: Callable[[str, Output], str]
+    ) -> None:
         self.images = images
         self.store = images.store
         self.runtime = runtime
+        self.pull = pull  # the registry's pull, imported only when an image is missing
 
     # -- the whole build ------------------------------------------------------------
     def build(self, opts: BuildOptions, out: Output) -> str:
@@ -333,6 +337,20 @@ class _Run:
             state = self.step(state, node, stage)
         return state
 
+    def _image(self, name: str, line: int) -> str:
+        """An image by name: the store's, else pulled (``--pull``: pulled first)."""
+        from ..registry.client import RegistryError
+
+        if not self.opts.pull:
+            try:
+                return self.s.images.resolve(name)[0]
+            except ImageNotFound:
+                pass
+        try:
+            return self.s.pull(name, self.out)
+        except (RegistryError, ImageNotFound) as e:
+            raise DockerfileError(self.name, line, f"{name}: {e}") from None
+
     def _from(self, base: str, stage: Stage) -> State:
         earlier = self.plan.stage(base)
         if earlier is not None and earlier.index < stage.index:
@@ -343,12 +361,7 @@ class _Run:
 
             os_name, arch = host_platform()
             return State("scratch", {"architecture": arch, "os": os_name, "config": {}}, [])
-        try:
-            image_id, _ = self.s.images.resolve(base)
-        except ImageNotFound:
-            raise DockerfileError(
-                self.name, stage.line, f"FROM {base}: no such image (pulling is not built yet)"
-            ) from None
+        image_id = self._image(base, stage.line)
         image = json.loads(self.s.store.content.read(image_id))
         layers = list(image.get("rootfs", {}).get("diff_ids", []))
         image.pop("rootfs", None)
@@ -648,7 +661,7 @@ class _Run:
             return BuildContext(self._readonly_root(self.finished[stage.index]))
         if stage is None:  # not a stage: an image, as Docker allows (COPY --from=busybox)
             try:
-                image_id, _ = self.s.images.resolve(ref)
+                image_id: str | None = self._image(ref, node.line)
             except PortsideError:  # not a name of an image here either
                 image_id = None
             if image_id is not None:
