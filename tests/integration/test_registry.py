@@ -213,3 +213,18 @@ def test_build_pulls_its_base_image(portside: Portside, registry: str, tmp_path:
     out = fresh("build", "-t", "on-pulled", str(tmp_path)).stdout
     assert "Pull complete" in out and "Successfully tagged on-pulled:latest" in out
     assert fresh("run", "--rm", "on-pulled", "cat", "/b").stdout == "built\n"
+
+
+def test_pull_all_tags_and_platform(portside: Portside, registry: str, tmp_path: Path) -> None:
+    for tag in ("a", "b"):
+        portside("tag", "busybox", f"{registry}/multi/bb:{tag}")
+        portside("push", f"{registry}/multi/bb:{tag}")
+    fresh = Portside(tmp_path / "tags-store", tmp_path / "tags-run")
+    out = fresh("pull", "-a", f"{registry}/multi/bb").stdout
+    assert out.count("Pulling from multi/bb") == 2
+    tags = fresh("images", "--format", "{{.Tag}}", f"{registry}/multi/bb").stdout.split()
+    assert sorted(tags) == ["a", "b"]
+    r = fresh("pull", "--platform", "linux/s390x", f"{registry}/multi/bb:a", check=False)
+    assert r.returncode == 1 and "does not match the specified platform" in r.stderr
+    r = fresh("pull", "--platform", "nonsense", f"{registry}/multi/bb:a", check=False)
+    assert r.returncode == 1 and 'invalid platform "nonsense"' in r.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import InvalidArgument
 from .context import Context, Parser
 from .output import line_writer
 
@@ -12,11 +13,24 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument(
         "--platform", default="", help="Set platform if server is multi-platform capable"
     )
+    p.add_argument(
+        "-a", "--all-tags", action="store_true", help="Download all tagged images in the repository"
+    )
     p.add_argument("name", nargs="*")
     args = p.parse_args(argv)
     p.need(args.name, 1, 1)
     from ..image.reference import parse_tagged
 
-    ctx.engine.registry.pull(args.name[0], line_writer(ctx.stdout, args.quiet))
-    ctx.stdout.write(str(parse_tagged(args.name[0])) + "\n")
+    registry = ctx.engine.registry
+    out = line_writer(ctx.stdout, args.quiet)
+    if not args.all_tags:
+        registry.pull(args.name[0], out, args.platform)
+        ctx.stdout.write(str(parse_tagged(args.name[0])) + "\n")
+        return 0
+    ref = parse_tagged(args.name[0])
+    if ref.digest is not None or ":" in args.name[0].rsplit("/", 1)[-1]:
+        raise InvalidArgument("tag can't be used with --all-tags/-a")
+    for tag in registry.tags(args.name[0]):
+        registry.pull(str(ref.with_tag(tag)), out, args.platform)
+    ctx.stdout.write(ref.name + "\n")
     return 0

@@ -46,14 +46,18 @@ class RegistryService:
         self.store = images.store
 
     # -- pull -------------------------------------------------------------------------
-    def pull(self, text: str, out: Output) -> str:
-        """Pull ``text`` (a name, name:tag or name@digest); the image ID."""
+    def pull(self, text: str, out: Output, platform: str = "") -> str:
+        """Pull ``text`` (a name, name:tag or name@digest); the image ID. ``platform``
+        (os/arch[/variant]) picks another entry of an index than this machine's."""
+        from ..image.archive_read import parse_platform
+
         ref = parse_tagged(text)
+        wanted = parse_platform(platform) if platform else None
         registry = Registry(ref.domain)
-        wanted = ref.digest or ref.tag or "latest"
-        out(f"{wanted}: Pulling from {ref.path}")
+        reference = ref.digest or ref.tag or "latest"
+        out(f"{reference}: Pulling from {ref.path}")
         try:
-            body, media, _ = registry.manifest(ref.path, wanted, ACCEPT)
+            body, media, _ = registry.manifest(ref.path, reference, ACCEPT)
         except RegistryError as e:
             if e.code == "MANIFEST_UNKNOWN" or e.status == 404:
                 raise RegistryError(
@@ -66,12 +70,26 @@ class RegistryService:
         doc = _json(body, "manifest")
         media = str(doc.get("mediaType") or media)
         if media in INDEX_TYPES:
-            body = self._platform_manifest(registry, ref, doc)
+            body = self._platform_manifest(registry, ref, doc, wanted)
             doc = _json(body, "manifest")
         config_desc = Descriptor.from_json(doc.get("config"))
         layers = [Descriptor.from_json(d) for d in doc.get("layers") or []]
         config = self._config(registry, ref.path, config_desc)
-        diff_ids = list((_json(config, "config").get("rootfs") or {}).get("diff_ids") or [])
+        config_doc = _json(config, "config")
+        if (
+            wanted is not None
+            and (
+                config_doc.get("os"),
+                config_doc.get("architecture"),
+            )
+            != wanted[:2]
+        ):
+            raise RegistryError(
+                f"image with reference {ref.familiar()} was found but does not match the "
+                f"specified platform: wanted {'/'.join(p for p in wanted if p)}, actual: "
+                f"{config_doc.get('os')}/{config_doc.get('architecture')}"
+            )
+        diff_ids = list((config_doc.get("rootfs") or {}).get("diff_ids") or [])
         if len(diff_ids) != len(layers):
             raise InvalidArgument(
                 f"{ref.familiar()}: the manifest has {len(layers)} layers, "
@@ -102,17 +120,19 @@ class RegistryService:
         return image_id
 
     def _platform_manifest(
-        self, registry: Registry, ref: Reference, index: dict[str, Any]
+        self,
+        registry: Registry,
+        ref: Reference,
+        index: dict[str, Any],
+        wanted: tuple[str, str, str] | None,
     ) -> bytes:
         from ..image.archive_read import host_platform, select_platform
 
         entries = [Descriptor.from_json(d) for d in index.get("manifests") or []]
-        chosen = select_platform(entries)
+        chosen = select_platform(entries, wanted)
         if chosen is None:
-            os_name, arch = host_platform()
-            raise RegistryError(
-                f"no matching manifest for {os_name}/{arch} in the manifest list entries"
-            )
+            shown = "/".join(p for p in wanted if p) if wanted else "/".join(host_platform())
+            raise RegistryError(f"no matching manifest for {shown} in the manifest list entries")
         body, _, _ = registry.manifest(ref.path, chosen.digest, ACCEPT)
         if sha256_digest(body) != chosen.digest:
             raise DigestMismatch(f"manifest {chosen.digest} of {ref.familiar()} does not match")
@@ -150,6 +170,11 @@ class RegistryService:
             )
         out(f"{short}: Pull complete")
         return layer
+
+    def tags(self, text: str) -> list[str]:
+        """The repository's tags (``pull -a``), sorted."""
+        ref = parse_tagged(text)
+        return sorted(Registry(ref.domain).tags(ref.path))
 
     # -- push -------------------------------------------------------------------------
     def push(self, text: str, out: Output) -> str:

@@ -160,14 +160,31 @@ def _oci_name(annotations: dict[str, str]) -> list[str]:
     return [str(parse_tagged(name))] if name else []
 
 
-def select_platform(descriptors: list[Descriptor]) -> Descriptor | None:
-    """The entry of an index for this machine's os and architecture."""
+def select_platform(
+    descriptors: list[Descriptor], wanted: tuple[str, str, str] | None = None
+) -> Descriptor | None:
+    """The entry of an index for (os, architecture, variant): this machine's unless
+    ``wanted`` (``--platform``) says otherwise; an empty variant matches any."""
     os_name, arch = host_platform()
+    variant = ""
+    if wanted is not None:
+        os_name, arch, variant = wanted
     for d in descriptors:
         p = d.platform or {}
         if p.get("os", os_name) == os_name and p.get("architecture", arch) == arch:
-            return d
+            if not variant or p.get("variant", variant) == variant:
+                return d
     return None
+
+
+def parse_platform(text: str) -> tuple[str, str, str]:
+    """``linux/arm64/v8`` -> ("linux", "arm64", "v8"); ``linux/amd64`` -> variant ""."""
+    from ..errors import InvalidArgument
+
+    parts = text.lower().split("/")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise InvalidArgument(f'invalid platform "{text}": os/arch[/variant], e.g. linux/arm64')
+    return parts[0], parts[1], parts[2] if len(parts) == 3 else ""
 
 
 def _oci_layout(archive: Archive) -> list[ArchiveImage]:

@@ -237,6 +237,11 @@ class Registry:
             media = (r.headers.get("Content-Type") or "").split(";")[0].strip()
             return body, media, r.headers.get("Docker-Content-Digest") or ""
 
+    def tags(self, repo: str) -> list[str]:
+        with self.request("GET", f"/v2/{repo}/tags/list", f"repository:{repo}:pull") as r:
+            data = json.loads(r.read(MAX_MANIFEST) or b"{}")
+        return [str(t) for t in (data.get("tags") or [])]
+
     @contextmanager
     def blob(self, repo: str, digest: str) -> Iterator[HTTPResponse]:
         with self.request("GET", f"/v2/{repo}/blobs/{digest}", f"repository:{repo}:pull") as r:
