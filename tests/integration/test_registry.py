@@ -218,7 +218,10 @@ def test_build_pulls_its_base_image(portside: Portside, registry: str, tmp_path:
 def test_pull_all_tags_and_platform(portside: Portside, registry: str, tmp_path: Path) -> None:
     for tag in ("a", "b"):
         portside("tag", "busybox", f"{registry}/multi/bb:{tag}")
-        portside("push", f"{registry}/multi/bb:{tag}")
+    pushed = portside("push", "-a", f"{registry}/multi/bb").stdout
+    assert "a: digest: sha256:" in pushed and "b: digest: sha256:" in pushed
+    r = portside("push", "-a", f"{registry}/multi/bb:a", check=False)
+    assert r.returncode == 1 and "tag can't be used with --all-tags" in r.stderr
     fresh = Portside(tmp_path / "tags-store", tmp_path / "tags-run")
     out = fresh("pull", "-a", f"{registry}/multi/bb").stdout
     assert out.count("Pulling from multi/bb") == 2

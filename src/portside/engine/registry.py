@@ -177,6 +177,16 @@ class RegistryService:
         return sorted(Registry(ref.domain).tags(ref.path))
 
     # -- push -------------------------------------------------------------------------
+    def local_tags(self, text: str) -> list[str]:
+        """``push -a``: every local tag of the repository ``text`` names (no tag in it)."""
+        ref = parse_tagged(text)
+        if ref.digest is not None or ":" in text.rsplit("/", 1)[-1]:
+            raise InvalidArgument("tag can't be used with --all-tags/-a")
+        found = [n for n, _ in self.store.meta.all_tags() if n.rsplit(":", 1)[0] == ref.name]
+        if not found:
+            raise InvalidArgument(f"An image does not exist locally with the tag: {ref.name}")
+        return found
+
     def push(self, text: str, out: Output) -> str:
         """Push a local image by name; the manifest digest."""
         ref = parse_tagged(text)
