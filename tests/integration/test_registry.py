@@ -231,3 +231,87 @@ def test_pull_all_tags_and_platform(portside: Portside, registry: str, tmp_path:
     assert r.returncode == 1 and "does not match the specified platform" in r.stderr
     r = fresh("pull", "--platform", "nonsense", f"{registry}/multi/bb:a", check=False)
     assert r.returncode == 1 and 'invalid platform "nonsense"' in r.stderr
+
+
+class _FaultyProxy:
+    """Forwards to the real registry, but answers the first GET of each blob with 503
+    (Retry-After: 0) and cuts the second one off halfway through its body. A fake only
+    for faults a healthy registry cannot be made to produce; everything else is real."""
+
+    def __init__(self, upstream: str) -> None:
+        import http.server
+        import threading
+
+        seen: dict[str, int] = {}
+        self.log: list[str] = []
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _forward(self, method: str) -> None:
+                is_blob = "/blobs/sha256:" in self.path and method == "GET"
+                count = seen[self.path] = seen.get(self.path, 0) + 1
+                if is_blob and count == 1:
+                    proxy.log.append("503")
+                    self.send_response(503)
+                    self.send_header("Retry-After", "0")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                req = urllib.request.Request(
+                    f"http://{upstream}{self.path}",
+                    method=method,
+                    headers={k: v for k, v in self.headers.items() if k.lower() == "accept"},
+                )
+                try:
+                    with urllib.request.urlopen(req, timeout=10) as r:
+                        status, headers, body = r.status, dict(r.headers.items()), r.read()
+                except urllib.error.HTTPError as e:
+                    status, headers, body = e.code, dict(e.headers.items()), e.read()
+                self.send_response(status)
+                for key, value in headers.items():
+                    if key.lower() not in ("connection", "transfer-encoding"):
+                        self.send_header(key, value)
+                self.end_headers()
+                if method == "HEAD":
+                    return
+                if is_blob and count == 2 and len(body) > 1:
+                    proxy.log.append("cut")
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                self._forward("GET")
+
+            def do_HEAD(self) -> None:  # noqa: N802 - http.server's name
+                self._forward("HEAD")
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_503_and_a_cut_connection_are_retried(
+    portside: Portside, registry: str, tmp_path: Path
+) -> None:
+    portside("tag", "busybox", f"{registry}/flaky/bb:1")
+    portside("push", f"{registry}/flaky/bb:1")
+    proxy = _FaultyProxy(registry)
+    try:
+        fresh = Portside(tmp_path / "flaky-store", tmp_path / "flaky-run")
+        out = fresh("pull", f"{proxy.address}/flaky/bb:1").stdout
+        assert "Retrying (1/2)" in out and "Pull complete" in out
+        assert "503" in proxy.log and "cut" in proxy.log  # both faults really happened
+        assert fresh("run", "--rm", f"{proxy.address}/flaky/bb:1", "true").returncode == 0
+        assert list((fresh.root / "tmp").iterdir()) == []  # the cut layer left nothing
+    finally:
+        proxy.close()

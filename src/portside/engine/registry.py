@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from http.client import HTTPException
 from typing import Any
 
-from ..errors import DigestMismatch, InvalidArgument
+from ..errors import DigestMismatch, InvalidArchive, InvalidArgument
 from ..image.compression import Hasher
 from ..image.ingest import StagedLayer, existing_layer, stage_layer
 from ..image.manifest import (
@@ -38,6 +39,7 @@ from .images import ImageService, publish_image
 Output = Callable[[str], None]
 ACCEPT = [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST]
 MAX_CONFIG = 8 << 20
+LAYER_ATTEMPTS = 3
 
 
 class RegistryService:
@@ -141,8 +143,14 @@ class RegistryService:
     def _config(self, registry: Registry, repo: str, desc: Descriptor) -> bytes:
         if desc.size > MAX_CONFIG:
             raise InvalidArgument(f"image config {desc.digest} is larger than 8 MiB")
-        with registry.blob(repo, desc.digest) as r:
-            data = r.read(MAX_CONFIG + 1)
+        for attempt in range(1, LAYER_ATTEMPTS + 1):
+            try:
+                with registry.blob(repo, desc.digest) as r:
+                    data = r.read(MAX_CONFIG + 1)
+            except (OSError, HTTPException):
+                data = b""
+            if len(data) == desc.size or attempt == LAYER_ATTEMPTS:
+                break  # a short read is a cut connection: fetch it again
         if sha256_digest(data) != desc.digest:
             raise DigestMismatch(f"config blob does not hash to {desc.digest}")
         return data
@@ -156,10 +164,17 @@ class RegistryService:
             out(f"{short}: Already exists")
             return have
         out(f"{short}: Pulling fs layer")
-        hasher = Hasher()
-        with registry.blob(repo, desc.digest) as response:
+        for attempt in range(1, LAYER_ATTEMPTS + 1):
+            hasher = Hasher()
             try:
-                layer = stage_layer(self.store, response, diff_id, raw_hasher=hasher)
+                with registry.blob(repo, desc.digest) as response:
+                    layer = stage_layer(self.store, response, diff_id, raw_hasher=hasher)
+                break
+            except (OSError, HTTPException, InvalidArchive) as e:
+                # a cut connection: the half-made layer was discarded; fetch it again
+                if attempt == LAYER_ATTEMPTS:
+                    raise RegistryError(f"layer {short}: download failed: {e}") from None
+                out(f"{short}: Retrying ({attempt}/{LAYER_ATTEMPTS - 1}): {e}")
             except DigestMismatch as e:
                 raise DigestMismatch(f"layer {short}: {e}") from None
         if hasher.digest != desc.digest or hasher.size != desc.size:

@@ -8,7 +8,8 @@
   from the challenge's realm for its service and scope, with those credentials or
   anonymous, reused for that scope while it lives.
 - Errors: the registry's own error codes (``MANIFEST_UNKNOWN`` …) become one line; a
-  registry that cannot be reached fails within the timeout.
+  registry that cannot be reached fails within the timeout. 5xx answers, 429 (after
+  its Retry-After) and dropped connections are retried with backoff, a few times.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from typing import IO, Any
 from ..errors import PortsideError
 
 TIMEOUT = 30
+ATTEMPTS = 4  # a request is tried at most this often (5xx, 429, a dropped connection)
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_MANIFEST = 4 << 20  # Docker's limit for a manifest or index
 _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
 
@@ -128,27 +131,46 @@ class Registry:
         size: int | None = None,
     ) -> Iterator[HTTPResponse]:
         """One request (``path`` may be a full URL, as upload locations are), with auth
-        and one retry after a 401 challenge; the response while the block runs."""
+        (one more try after a 401 challenge) and retries with backoff after a 5xx, a 429
+        (its Retry-After honoured) or a dropped connection; the response while the block
+        runs. A refused connection fails at once: the registry is down."""
         url = path if path.startswith(("http://", "https://")) else self.base + path
-        for attempt in (1, 2):
+        rewindable = body is None or isinstance(body, bytes) or hasattr(body, "seek")
+        authed = False
+        attempt = 0
+        while True:
+            attempt += 1
             all_headers = {**(headers or {}), **self._auth_header(scope)}
             if size is not None:
                 all_headers["Content-Length"] = str(size)
             req = urllib.request.Request(url, data=body, method=method, headers=all_headers)
+            wait = None
             try:
                 response = urllib.request.urlopen(req, timeout=TIMEOUT)  # noqa: S310
             except urllib.error.HTTPError as e:
-                if e.code == 401 and attempt == 1 and self._authenticate(e, scope):
-                    if hasattr(body, "seek"):
-                        body.seek(0)  # type: ignore[union-attr]
+                if e.code == 401 and not authed and self._authenticate(e, scope):
+                    authed = True
+                    _rewind(body)
                     continue
                 if e.code in ok:
                     response = e
+                elif e.code in RETRY_STATUS and attempt < ATTEMPTS and rewindable:
+                    wait = _retry_after(e.headers.get("Retry-After"), attempt)
                 else:
                     raise _error(e) from None
             except (urllib.error.URLError, OSError) as e:
                 reason = getattr(e, "reason", e)
-                raise RegistryError(f"cannot reach the registry {self.host}: {reason}") from None
+                if isinstance(reason, ConnectionRefusedError) or attempt >= ATTEMPTS:
+                    raise RegistryError(
+                        f"cannot reach the registry {self.host}: {reason}"
+                    ) from None
+                if not rewindable:
+                    raise RegistryError(f"connection to {self.host} lost: {reason}") from None
+                wait = _retry_after(None, attempt)
+            if wait is not None:
+                time.sleep(wait)
+                _rewind(body)
+                continue
             try:
                 if response.status not in ok:
                     raise RegistryError(
@@ -274,6 +296,21 @@ class Registry:
             "PUT", f"/v2/{repo}/manifests/{reference}", scope, headers, body=body, ok=(201,)
         ) as r:
             return r.headers.get("Docker-Content-Digest") or ""
+
+
+def _rewind(body: bytes | IO[bytes] | None) -> None:
+    if body is not None and not isinstance(body, bytes) and hasattr(body, "seek"):
+        body.seek(0)
+
+
+def _retry_after(header: str | None, attempt: int) -> float:
+    """Seconds to wait: the server's Retry-After (at most 10 s), else 0.2 s doubling."""
+    if header is not None:
+        try:
+            return min(max(float(header), 0.0), 10.0)
+        except ValueError:
+            pass
+    return min(0.2 * float(2 ** (attempt - 1)), 5.0)
 
 
 def _error(e: urllib.error.HTTPError) -> RegistryError:
