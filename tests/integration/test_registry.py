@@ -238,7 +238,7 @@ class _FaultyProxy:
     (Retry-After: 0) and cuts the second one off halfway through its body. A fake only
     for faults a healthy registry cannot be made to produce; everything else is real."""
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, corrupt: bool = False) -> None:
         import http.server
         import threading
 
@@ -253,6 +253,8 @@ class _FaultyProxy:
             def _forward(self, method: str) -> None:
                 is_blob = "/blobs/sha256:" in self.path and method == "GET"
                 count = seen[self.path] = seen.get(self.path, 0) + 1
+                if corrupt:
+                    count = 3  # no 503 and no cut: only flipped bytes, below
                 if is_blob and count == 1:
                     proxy.log.append("503")
                     self.send_response(503)
@@ -283,6 +285,9 @@ class _FaultyProxy:
                     self.wfile.flush()
                     self.close_connection = True
                     return
+                if corrupt and is_blob and len(body) > 2000:  # a layer, not the config
+                    proxy.log.append("corrupt")
+                    body = body[:1000] + bytes([body[1000] ^ 0xFF]) + body[1001:]
                 self.wfile.write(body)
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
@@ -313,5 +318,23 @@ def test_a_503_and_a_cut_connection_are_retried(
         assert "503" in proxy.log and "cut" in proxy.log  # both faults really happened
         assert fresh("run", "--rm", f"{proxy.address}/flaky/bb:1", "true").returncode == 0
         assert list((fresh.root / "tmp").iterdir()) == []  # the cut layer left nothing
+    finally:
+        proxy.close()
+
+
+def test_a_layer_whose_bytes_do_not_match_is_refused(
+    portside: Portside, registry: str, tmp_path: Path
+) -> None:
+    portside("tag", "busybox", f"{registry}/bad/bb:1")
+    portside("push", f"{registry}/bad/bb:1")
+    proxy = _FaultyProxy(registry, corrupt=True)
+    try:
+        fresh = Portside(tmp_path / "bad-store", tmp_path / "bad-run")
+        r = fresh("pull", f"{proxy.address}/bad/bb:1", check=False)
+        assert "corrupt" in proxy.log
+        assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
+        assert "sha256" in r.stderr  # which digest did not match
+        assert fresh("images", "-q").stdout == ""  # nothing stored
+        assert list((fresh.root / "tmp").iterdir()) == []
     finally:
         proxy.close()

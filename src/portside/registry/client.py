@@ -160,7 +160,12 @@ class Registry:
                     raise _error(e) from None
             except (urllib.error.URLError, OSError) as e:
                 reason = getattr(e, "reason", e)
-                if isinstance(reason, ConnectionRefusedError) or attempt >= ATTEMPTS:
+                # refused: the registry is down; timed out: it hangs. Neither gets retried,
+                # so either fails within one TIMEOUT
+                if (
+                    isinstance(reason, (ConnectionRefusedError, TimeoutError))
+                    or attempt >= ATTEMPTS
+                ):
                     raise RegistryError(
                         f"cannot reach the registry {self.host}: {reason}"
                     ) from None
