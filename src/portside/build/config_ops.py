@@ -33,6 +33,15 @@ CHANGE_INSTRUCTIONS = frozenset(
 _PORT = re.compile(r"^(\d+)(?:-(\d+))?(?:/(tcp|udp|sctp))?$")
 
 
+def env_map(env: list[str] | None) -> dict[str, str]:
+    """A config's ``Env`` list as a mapping (a later entry of a name wins)."""
+    out: dict[str, str] = {}
+    for item in env or []:
+        key, _, value = item.partition("=")
+        out[key] = value
+    return out
+
+
 @dataclass
 class ConfigState:
     """A config being changed, plus the builder's memory of whether CMD was set."""
@@ -42,11 +51,7 @@ class ConfigState:
     shell: list[str] = field(default_factory=lambda: ["/bin/sh", "-c"])
 
     def env_map(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for item in self.config.get("Env") or []:
-            key, _, value = item.partition("=")
-            out[key] = value
-        return out
+        return env_map(self.config.get("Env"))
 
     def set_env(self, key: str, value: str) -> None:
         env = [e for e in self.config.get("Env") or [] if e.partition("=")[0] != key]

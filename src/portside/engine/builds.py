@@ -28,6 +28,7 @@ import shutil
 import tarfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,11 +109,7 @@ class State:
 
     def env(self) -> dict[str, str]:
         """What ``$VAR`` expands to: build args, then ENV (which wins)."""
-        out = dict(self.args)
-        for item in self.config.get("Env") or []:
-            key, _, value = item.partition("=")
-            out[key] = value
-        return out
+        return {**self.args, **config_ops.env_map(self.config.get("Env"))}
 
 
 def _key(*parts: Any) -> str:
@@ -297,9 +294,9 @@ class _Run:
         self.finished: dict[int, State] = {}
         self.global_args: dict[str, str] = {}
         self.global_args = self._declare({}, build_plan.global_args)
-        self.inits: list[Path] = []  # init layers made for steps, removed at the end
+        self.cleanup = ExitStack()  # init layers, downloads, COPY --from mounts: at close
         self.downloaded: set[Path] = set()  # ADD's URL files: copied, never extracted
-        self.sources: dict[str, Any] = {}  # stage key -> (mount, fs) for COPY --from
+        self.sources: dict[str, Path] = {}  # stage key -> its root, mounted for COPY --from
 
     # -- stages -------------------------------------------------------------------------
     def _declare(self, known: dict[str, str], nodes: list[Node]) -> dict[str, str]:
@@ -378,7 +375,7 @@ class _Run:
         if op == "ARG":
             new = _copy_state(state)
             new.args = self._declare(state.args, [node])
-            return self._metadata(state, new, node, stage, f"ARG {node.text}", empty=True)
+            return self._metadata(state, new, node, stage, f"ARG {node.text}")
         if op in ("RUN", "COPY", "ADD"):
             return self._layer_step(state, node, stage)
         new = _copy_state(state)
@@ -390,7 +387,7 @@ class _Run:
             elif op == "MAINTAINER":
                 new.image["author"] = process_word(node.text, state.env())
             elif op == "HEALTHCHECK":
-                new.config["Healthcheck"] = _healthcheck(node, new.shell)
+                new.config["Healthcheck"] = _healthcheck(node)
             elif op == "ONBUILD":
                 new.config["OnBuild"] = [*(new.config.get("OnBuild") or []), node.text]
             else:
@@ -399,13 +396,13 @@ class _Run:
                 new.image["config"] = cstate.config
         except InvalidArgument as e:
             raise DockerfileError(self.name, node.line, str(e)) from None
-        return self._metadata(state, new, node, stage, created_by, empty=True)
+        return self._metadata(state, new, node, stage, created_by)
 
     def _probe(self, node: Node, stage: Stage) -> str:
         return _key("probe", self.identity, stage.index, node.source)
 
     def _metadata(
-        self, state: State, new: State, node: Node, stage: Stage, created_by: str, empty: bool
+        self, state: State, new: State, node: Node, stage: Stage, created_by: str
     ) -> State:
         # arg values are not part of a state's key: as in Docker, a changed build arg
         # misses at the first RUN that sees it (or the first step that expands it)
@@ -434,9 +431,9 @@ class _Run:
             inputs["shell"] = state.shell
             inputs["network"] = self.opts.network
         else:
-            sources, inputs["files"] = self._copy_inputs(state, node, stage)
             words = node.json if node.json is not None else process_words(node.text, state.env())
             inputs["words"] = words  # after expansion: an arg used here counts
+            sources, inputs["files"] = self._copy_inputs(words[:-1], node)
             inputs["flags"] = node.flags
         key = _key(state.key, node.source, inputs)
         entry = None if self.opts.no_cache else self.s.cached(key)
@@ -467,7 +464,7 @@ class _Run:
             if op == "RUN":
                 created_by = self._run(state, node, fs)
             else:
-                created_by = self._copy(state, node, fs, sources)
+                created_by = self._copy(state, node, words, fs, sources)
         staged = step_fs.seal(self.s.store, fs.work)
         new.layers = [*state.layers, staged.diff_id]
         new.image["history"] = [
@@ -525,7 +522,7 @@ class _Run:
         image = [self.s.store.layers.diff_path(d) for d in reversed(state.layers)]
         init = self.s.store.layers.tmp_dir / temp_name()
         write_init_layer(init, image, with_init=False)
-        self.inits.append(init)
+        self.cleanup.callback(shutil.rmtree, init, True)
         return [init, *image]
 
     # -- RUN ----------------------------------------------------------------------------
@@ -585,11 +582,9 @@ class _Run:
 
     # -- COPY / ADD ----------------------------------------------------------------------
     def _copy_inputs(
-        self, state: State, node: Node, stage: Stage
+        self, srcs: list[str], node: Node
     ) -> tuple[list[tuple[BuildContext, str, Path]], dict[str, str]]:
         """The sources (their context, relative path, host path) and their digests."""
-        words = node.json if node.json is not None else process_words(node.text, state.env())
-        srcs = words[:-1]
         context = self._source_context(node)
         found: list[tuple[BuildContext, str, Path]] = []
         digests: dict[str, str] = {}
@@ -632,7 +627,7 @@ class _Run:
 
         folder = self.s.store.layers.tmp_dir / temp_name()
         folder.mkdir()
-        self.inits.append(folder)  # removed with the init layers at the end
+        self.cleanup.callback(shutil.rmtree, folder, True)
         name = posixpath.basename(urllib.parse.urlparse(url).path) or "download"
         path = folder / name
         try:
@@ -677,26 +672,21 @@ class _Run:
             from ..build import step_fs
 
             lowers = [self.s.store.layers.diff_path(d) for d in reversed(state.layers)]
-            mount = step_fs.mounted(self.s.store, lowers)
-            self.sources[state.key] = (mount, mount.__enter__())
-        return Path(self.sources[state.key][1].root)
+            fs = self.cleanup.enter_context(step_fs.mounted(self.s.store, lowers))
+            # after the unmount (callbacks run last-in first-out): its empty layer goes
+            self.cleanup.callback(self.s.store.layers.discard, fs.work)
+            self.sources[state.key] = fs.root
+        return self.sources[state.key]
 
     def close(self) -> None:
-        """Unmount what COPY --from read and remove the init layers."""
-        for mount, _ in self.sources.values():
-            try:  # leave as on failure: the read-only mount's own layer is discarded
-                mount.__exit__(_Discard, _Discard(), None)
-            except _Discard:
-                pass
-        self.sources.clear()
-        for init in self.inits:
-            shutil.rmtree(init, ignore_errors=True)
-        self.inits.clear()
+        """Unmount what COPY --from read; remove the init layers and downloads."""
+        self.cleanup.close()
 
     def _copy(
         self,
         state: State,
         node: Node,
+        words: list[str],
         fs: step_fs.StepFS,
         sources: list[tuple[BuildContext, str, Path]],
     ) -> str:
@@ -705,7 +695,6 @@ class _Run:
         from ..runtime.scope import makedirs_in_root, resolve_in_root
         from ..runtime.users import resolve_user
 
-        words = node.json if node.json is not None else process_words(node.text, state.env())
         dest_text = words[-1]
         workdir = state.config.get("WorkingDir") or "/"
         dest = posixpath.normpath(posixpath.join(workdir, dest_text))
@@ -760,10 +749,7 @@ class _Run:
             is_dir = host.is_dir()
             name = posixpath.basename(rel) or "."
             source = Source(host, name, is_dir, contents_only=is_dir)
-            if is_dir:
-                makedirs_in_root(fs.root, dest)
-                target = Target(resolve_in_root(fs.root, dest), dest)
-            elif to_dir:
+            if is_dir or to_dir:  # a folder's contents, or files into the folder dest
                 makedirs_in_root(fs.root, dest)
                 target = Target(resolve_in_root(fs.root, dest), dest)
             else:
@@ -774,10 +760,6 @@ class _Run:
                 )
             copy_tree(source, target, owner, mode=mode, skip=_ignoring(context, rel))
         return f"{node.instruction} {node.text}"
-
-
-class _Discard(Exception):
-    """Ends a mount made only for reading, so its empty layer is thrown away."""
 
 
 def _ignoring(context: BuildContext, rel: str) -> Callable[[str], bool] | None:
@@ -821,7 +803,7 @@ def _is_archive(path: Path) -> bool:
         return False
 
 
-def _healthcheck(node: Node, shell: list[str]) -> dict[str, Any]:
+def _healthcheck(node: Node) -> dict[str, Any]:
     kind, _, rest = node.text.partition(" ")
     if kind.upper() == "NONE":
         return {"Test": ["NONE"]}
