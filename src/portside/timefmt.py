@@ -10,6 +10,27 @@ _RFC3339 = re.compile(
 )
 
 
+_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "ms": 10**6,
+    "s": 10**9,
+    "m": 60 * 10**9,
+    "h": 3600 * 10**9,
+}
+
+
+def duration_ns(text: str) -> int | None:
+    """A Go duration (``30s``, ``1m30s``, ``1.5h``, ``250ms``) in nanoseconds, as
+    Docker's HEALTHCHECK fields hold it; None when it is not one."""
+    if not _DURATION.match(text):
+        return None
+    return int(sum(float(n) * _NS[u] for n, u in _DURATION_PART.findall(text)))
+
+
 def now_rfc3339() -> str:
     return format_rfc3339(datetime.now(UTC).timestamp())
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import DockerfileError
+from ..timefmt import duration_ns
 from .dockerfile import Dockerfile
 from .parser import Node, parse_line
 from .shell import process_words
@@ -27,7 +28,6 @@ FLAGS: dict[str, frozenset[str]] = {
 EXACTLY_ONE = frozenset({"USER", "WORKDIR", "STOPSIGNAL", "MAINTAINER"})
 AT_LEAST_ONE = frozenset({"RUN", "ENV", "LABEL", "ARG", "EXPOSE", "VOLUME", "ONBUILD"})
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9-_.]*$")
-_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
 
 
 @dataclass
@@ -169,7 +169,7 @@ def _check_healthcheck(node: Node, file: str) -> None:
         raise error("Missing command after HEALTHCHECK CMD")
     for flag in ("interval", "timeout", "start-period", "start-interval"):
         value = node.flags.get(flag)
-        if value is not None and not _DURATION.match(value):
+        if value is not None and duration_ns(value) is None:
             raise error(f'invalid --{flag} "{value}": a duration such as 30s or 1m30s')
     retries = node.flags.get("retries")
     if retries is not None and not retries.isdigit():

@@ -45,7 +45,7 @@ from ..image.manifest import canonical_json
 from ..runtime.runc import Runtime
 from ..store.metadata import CacheRow
 from ..store.tempnames import temp_name
-from ..timefmt import now_rfc3339
+from ..timefmt import duration_ns, now_rfc3339
 from .images import ImageService, new_tag, publish_image
 
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
@@ -818,22 +818,7 @@ def _healthcheck(node: Node) -> dict[str, Any]:
         ("start-interval", "StartInterval"),
     ):
         if flag in node.flags:
-            out[field_name] = _duration_ns(node.flags[flag])
+            out[field_name] = duration_ns(node.flags[flag])  # checked by instructions.py
     if "retries" in node.flags:
         out["Retries"] = int(node.flags["retries"])
     return out
-
-
-def _duration_ns(text: str) -> int:
-    units = {
-        "ns": 1,
-        "us": 1_000,
-        "µs": 1_000,
-        "ms": 1_000_000,
-        "s": 10**9,
-        "m": 60 * 10**9,
-        "h": 3600 * 10**9,
-    }
-    return int(
-        sum(float(n) * units[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text))
-    )
