@@ -22,11 +22,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from ..image.ingest import StagedLayer, existing_layer
 from ..image.layer_write import write_tree
-from ..image.pipe import piped
 from ..runtime import seccomp
 from ..runtime.runc import Runtime
 from ..runtime.scope import makedirs_in_root
@@ -86,10 +85,8 @@ def seal(store: Store, work: Path) -> StagedLayer:
     """The upper directory as a layer: its tar becomes the blob (and the diff ID)."""
     ingest = store.content.writer()
     try:
-        piped(
-            lambda out: write_tree(work / "diff", out, whiteouts=True),
-            lambda stream: _drain_into(stream, ingest.write),
-        )
+        # tar writes nothing but write() calls: straight into the blob, no pipe or thread
+        write_tree(work / "diff", cast(BinaryIO, ingest), whiteouts=True)
         diff_id = ingest.seal()
         size = _content_size(work / "diff")
     except BaseException:
@@ -114,11 +111,6 @@ def _content_size(root: Path) -> int:
             if stat.S_ISREG(st.st_mode):
                 total += st.st_size
     return total
-
-
-def _drain_into(stream: BinaryIO, write: Callable[[bytes], object]) -> None:
-    while chunk := stream.read(1 << 20):
-        write(chunk)
 
 
 def run_process(
