@@ -3,7 +3,6 @@ Docker share one login."""
 
 from __future__ import annotations
 
-import base64
 import getpass
 import sys
 
@@ -21,22 +20,17 @@ def _domain(server: str | None) -> str:
 
 
 def run(ctx: Context, argv: list[str]) -> int:
-    from ..registry.client import Registry, auth_key, read_config, write_config
+    from ..registry.client import Registry, auth_key, forget_login, save_login
 
     if ctx.verb == "logout":
         p = Parser(ctx.verb, "[SERVER]", "Log out from a registry")
         p.add_argument("server", nargs="?")
         args = p.parse_args(argv)
-        key = auth_key(_domain(args.server))
-        config = read_config()
-        auths = config.get("auths") or {}
-        if key not in auths:
-            ctx.stdout.write(f"Not logged in to {key}\n")
+        domain = _domain(args.server)
+        if not forget_login(domain):
+            ctx.stdout.write(f"Not logged in to {auth_key(domain)}\n")
             return 0
-        del auths[key]
-        config["auths"] = auths
-        write_config(config)
-        ctx.stdout.write(f"Removing login credentials for {key}\n")
+        ctx.stdout.write(f"Removing login credentials for {auth_key(domain)}\n")
         return 0
     p = Parser(ctx.verb, "[OPTIONS] [SERVER]", "Log in to a registry")
     p.add_argument("-u", "--username", default=None, help="Username")
@@ -66,10 +60,6 @@ def run(ctx: Context, argv: list[str]) -> int:
         )
     domain = _domain(args.server)
     Registry(domain).check_login(user, password)
-    config = read_config()
-    auths = config.get("auths") or {}
-    auths[auth_key(domain)] = {"auth": base64.b64encode(f"{user}:{password}".encode()).decode()}
-    config["auths"] = auths
-    write_config(config)
+    save_login(domain, user, password)
     ctx.stdout.write("Login Succeeded\n")
     return 0

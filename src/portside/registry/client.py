@@ -52,9 +52,8 @@ def registry_host(domain: str) -> str:
 
 
 def is_loopback(host: str) -> bool:
-    name = (
-        host.rsplit(":", 1)[0].strip("[]") if not host.startswith("[") else host[1:].split("]")[0]
-    )
+    """``localhost``, 127.0.0.0/8 or ::1, with or without a port (``[::1]:5000``)."""
+    name = urllib.parse.urlsplit(f"//{host}").hostname or ""
     if name == "localhost":
         return True
     try:
@@ -93,6 +92,32 @@ def write_config(config: dict[str, Any]) -> None:
 def auth_key(domain: str) -> str:
     """The ``auths`` key Docker uses for a registry domain."""
     return DOCKER_HUB_KEY if domain == "docker.io" else domain
+
+
+def basic_auth(user: str, password: str) -> str:
+    """``user:password`` in base64: a Basic header's value and config.json's ``auth``."""
+    return base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def save_login(domain: str, user: str, password: str) -> None:
+    """``login``: the credentials into config.json's ``auths``, where Docker keeps them."""
+    config = read_config()
+    auths = config.get("auths") or {}
+    auths[auth_key(domain)] = {"auth": basic_auth(user, password)}
+    config["auths"] = auths
+    write_config(config)
+
+
+def forget_login(domain: str) -> bool:
+    """``logout``: drop the domain's credentials; False when there were none."""
+    config = read_config()
+    auths = config.get("auths") or {}
+    if auth_key(domain) not in auths:
+        return False
+    del auths[auth_key(domain)]
+    config["auths"] = auths
+    write_config(config)
+    return True
 
 
 def docker_credentials(host: str) -> tuple[str, str] | None:
@@ -204,7 +229,7 @@ class Registry:
         if kind.lower() == "basic":
             if creds is None or self._basic is not None:
                 return False
-            self._basic = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
+            self._basic = basic_auth(*creds)
             return True
         if kind.lower() != "bearer" or "realm" not in params:
             return False
@@ -212,8 +237,7 @@ class Registry:
         url = params["realm"] + "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v})
         headers = {}
         if creds is not None:
-            pair = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
-            headers["Authorization"] = f"Basic {pair}"
+            headers["Authorization"] = f"Basic {basic_auth(*creds)}"
         try:
             with urllib.request.urlopen(
                 urllib.request.Request(url, headers=headers), timeout=TIMEOUT
@@ -232,10 +256,10 @@ class Registry:
 
     def check_login(self, user: str, password: str) -> None:
         """``login``: the registry accepts these credentials (GET /v2/ with them)."""
-        pair = base64.b64encode(f"{user}:{password}".encode()).decode()
         self._basic = None
         self._login = (user, password)
-        req = urllib.request.Request(self.base + "/v2/", headers={"Authorization": f"Basic {pair}"})
+        auth = {"Authorization": f"Basic {basic_auth(user, password)}"}
+        req = urllib.request.Request(self.base + "/v2/", headers=auth)
         try:
             with urllib.request.urlopen(req, timeout=TIMEOUT):
                 return
