@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidArgument
+from ..runtime.scope import container_path
 
 _GLOB = re.compile(r"[*?\[]")
 
@@ -113,7 +114,7 @@ class BuildContext:
     def sources(self, src: str) -> list[str]:
         """The context-relative paths one COPY source names (globs expanded), sorted;
         refusing any that leaves the context."""
-        clean = posixpath.normpath("/" + src.lstrip("/")).lstrip("/")
+        clean = container_path(src).lstrip("/")
         raw = posixpath.normpath(src)
         if raw == ".." or raw.startswith("../"):
             raise InvalidArgument(f"forbidden path outside the build context: {src}")

@@ -92,6 +92,11 @@ def read_env_file(path: str) -> list[str]:
     return out
 
 
+def env_flags(args: argparse.Namespace) -> list[str]:
+    """``--env-file`` entries, then ``-e`` ones (so -e wins), for create/run and exec."""
+    return [e for path in args.env_file for e in read_env_file(path)] + list(args.env)
+
+
 def options_from(args: argparse.Namespace, detach: bool = False) -> CreateOptions:
     if not args.image:
         raise UsageError("requires at least 1 argument")
@@ -99,7 +104,7 @@ def options_from(args: argparse.Namespace, detach: bool = False) -> CreateOption
     for label in args.label:
         key, _, value = label.partition("=")
         labels[key] = value
-    env = [e for path in args.env_file for e in read_env_file(path)] + list(args.env)
+    env = env_flags(args)
     try:
         restart = RestartPolicy.parse(args.restart)
         if args.stop_signal:

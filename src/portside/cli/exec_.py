@@ -9,7 +9,7 @@ import tty as ttymod
 from ..engine.execs import ExecOptions
 from ..errors import ContainerStartError, InvalidArgument
 from .context import Context, Parser
-from .create_flags import read_env_file
+from .create_flags import env_flags
 
 
 def run(ctx: Context, argv: list[str]) -> int:
@@ -41,7 +41,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument("command", nargs="...")
     args = p.parse_args(argv)
     p.need([a for a in (args.container, *args.command) if a], 2)
-    env = [e for path in args.env_file for e in read_env_file(path)] + list(args.env)
+    env = env_flags(args)
     opts = ExecOptions(
         command=list(args.command),
         env=tuple(env),

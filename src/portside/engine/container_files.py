@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from ..errors import Conflict
 from ..image import layer_write, path_archive
 from ..image.path_archive import Source
-from ..runtime.scope import resolve_in_root
+from ..runtime.scope import container_path, resolve_in_root
 from ..store.containers import ContainerRow
 from ..store.snapshots import unmount
 from .containers import ContainerService, command_of
@@ -50,7 +50,7 @@ class ContainerFiles:
 
     # -- out of the container -----------------------------------------------------
     def _source(self, root: Path, ref: str, given: str, follow: bool) -> Source:
-        clean = posixpath.normpath("/" + given.lstrip("/"))
+        clean = container_path(given)
         if path_archive.follows_last(given, follow) or clean == "/":
             path = resolve_in_root(root, clean)
         else:
@@ -83,7 +83,7 @@ class ContainerFiles:
     def _target(
         self, root: Path, ref: str, source: Source | None, given: str
     ) -> path_archive.Target:
-        clean = posixpath.normpath("/" + given.lstrip("/"))
+        clean = container_path(given)
         parent = posixpath.dirname(clean)
         return path_archive.plan(
             source,

@@ -15,6 +15,12 @@ from pathlib import Path
 _MAX_LINKS = 255
 
 
+def container_path(given: str) -> str:
+    """A container path as the user typed it, absolute and normalised: ``etc//x/`` ->
+    ``/etc/x``. (Symlinks are not looked at: that is ``resolve_in_root``.)"""
+    return posixpath.normpath("/" + given.lstrip("/"))
+
+
 def resolve_in_root(root: Path, path: str) -> Path:
     """The host path for container path ``path``; the last component may not exist."""
     root_s = os.path.realpath(root)
