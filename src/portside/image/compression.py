@@ -92,10 +92,12 @@ class _StreamDecompressor:
                     break
                 data = self._dec.decompress(chunk)
                 unused = getattr(self._dec, "unused_data", b"")
-                if getattr(self._dec, "eof", False) and unused:
-                    # another member follows (gzip allows several)
+                while getattr(self._dec, "eof", False) and unused:
+                    # another member follows (gzip allows several; a chunk may hold more
+                    # than one)
                     self._dec = self._new()
                     data += self._dec.decompress(unused)
+                    unused = getattr(self._dec, "unused_data", b"")
                 if data:
                     return data
             return b""
