@@ -172,10 +172,11 @@ class ImageCollection:
         image_id = self.engine.builds.build(opts, lambda line: log.append({"stream": line + "\n"}))
         return self._image(image_id), log
 
-    def pull(self, repository: str, tag: str | None = None) -> Image:
+    def pull(self, repository: str, tag: str | None = None, platform: str | None = None) -> Image:
         """``docker pull``; a tag in ``repository`` itself also works (docker-py's way)."""
         reference = f"{repository}:{tag}" if tag else repository
-        return self._image(self.engine.registry.pull(reference, lambda line: None))
+        image_id = self.engine.registry.pull(reference, lambda line: None, platform or "")
+        return self._image(image_id)
 
     def push(self, repository: str, tag: str | None = None) -> str:
         """``docker push``; the progress lines, one JSON object a line, as docker-py's."""
@@ -216,6 +217,16 @@ class Client:
 
     def version(self) -> dict[str, Any]:
         return self.engine.system.version()
+
+    def login(
+        self, username: str, password: str, registry: str | None = None, save: bool = False
+    ) -> dict[str, str]:
+        """docker-py's ``login``: checked against the registry and used by this client's
+        pulls and pushes; kept where ``docker login`` keeps it only with ``save``."""
+        from .registry.credentials import server_domain
+
+        self.engine.registry.login(server_domain(registry), username, password, save=save)
+        return {"IdentityToken": "", "Status": "Login Succeeded"}
 
     def info(self) -> dict[str, Any]:
         return self.engine.system.info()

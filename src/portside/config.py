@@ -16,6 +16,8 @@ class Settings:
     root: Path
     runroot: Path
     runtime: str = "runc"
+    max_concurrent_downloads: int = 3  # layers pulled at once (dockerd's flag of that name)
+    max_concurrent_uploads: int = 3  # blobs pushed at once
 
     @classmethod
     def from_env(
@@ -29,4 +31,18 @@ class Settings:
             root=Path(root or environ.get("PORTSIDE_ROOT") or DEFAULT_ROOT).absolute(),
             runroot=Path(runroot or environ.get("PORTSIDE_RUNROOT") or DEFAULT_RUNROOT).absolute(),
             runtime=environ.get("PORTSIDE_RUNTIME", "runc"),
+            max_concurrent_downloads=_count(environ, "PORTSIDE_MAX_CONCURRENT_DOWNLOADS", 3),
+            max_concurrent_uploads=_count(environ, "PORTSIDE_MAX_CONCURRENT_UPLOADS", 3),
         )
+
+
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    """A positive whole number from the environment; an unusable value is an error."""
+    text = environ.get(name)
+    if text is None or text == "":
+        return default
+    if not text.isdigit() or int(text) < 1:
+        from .errors import InvalidArgument
+
+        raise InvalidArgument(f"{name}={text}: must be a whole number of at least 1")
+    return int(text)

@@ -4,67 +4,32 @@ started on 127.0.0.1 for each test module and stopped by its PID."""
 from __future__ import annotations
 
 import json
-import shutil
-import socket
+import os
 import subprocess
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from ..conftest import Portside
+from .registries import LoopbackServer, blob_count, free_port, serve
 from .test_archives import run, tool
 
 pytestmark = pytest.mark.usefixtures("busybox")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def _serve(work: Path, extra_config: str = "") -> Iterator[str]:
-    """A registry with its own storage on a free loopback port; host:port."""
-    exe = shutil.which("docker-registry")
-    if exe is None:
-        pytest.fail("docker-registry is not installed (apt-get install docker-registry)")
-    port = _free_port()
-    config = work / "config.yml"
-    config.write_text(
-        "version: 0.1\n"
-        f"storage: {{filesystem: {{rootdirectory: {work / 'data'}}}, delete: {{enabled: true}}}}\n"
-        f"http: {{addr: 127.0.0.1:{port}}}\n" + extra_config
-    )
-    log = open(work / "log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([exe, "serve", str(config)], stdout=log, stderr=log)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1):
-                    break
-            except urllib.error.HTTPError:
-                break  # 401 with auth on: it answers
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail(f"the registry did not start: {(work / 'log').read_text()}")
-                time.sleep(0.05)
-        yield f"127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        log.close()
+@pytest.fixture(scope="module")
+def registry_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The module registry's folder: its config, log and storage."""
+    return tmp_path_factory.mktemp("registry")
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with _serve(tmp_path_factory.mktemp("registry")) as address:
+def registry(registry_dir: Path) -> Iterator[str]:
+    with serve(registry_dir) as address:
         yield address
 
 
@@ -75,10 +40,10 @@ def test_push_then_pull_into_an_empty_store(
     portside("tag", "busybox", name)
     pushed = portside("push", name).stdout
     assert f"The push refers to repository [{registry}/team/busybox]" in pushed
-    assert pushed.count(": Pushed") == 2  # one layer and the config
+    assert pushed.count(": Pushed") == 1  # the one layer; the config goes up unlisted
     digest = pushed.strip().splitlines()[-1].split("digest: ")[1].split()[0]
     again = portside("push", name).stdout
-    assert again.count("Layer already exists") == 2 and ": Pushed" not in again
+    assert again.count("Layer already exists") == 1 and ": Pushed" not in again
 
     other = Portside(tmp_path / "other-store", tmp_path / "other-run")
     pulled = other("pull", name).stdout
@@ -139,7 +104,7 @@ def test_run_pulls_a_missing_image_and_errors_are_one_line(
     assert f"manifest for {registry}/team/absent:1 not found: manifest unknown" in r.stderr
     r = fresh("run", "--rm", f"{registry}/team/absent:1", check=False)
     assert r.returncode == 125 and "manifest unknown" in r.stderr
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     started = time.monotonic()
     r = fresh("pull", f"127.0.0.1:{port}/x:1", check=False)
     assert r.returncode == 1 and "cannot reach the registry" in r.stderr
@@ -172,7 +137,7 @@ def test_login_push_pull_logout_with_basic_auth(portside: Portside, tmp_path: Pa
     (work / "htpasswd").write_text(htpasswd)
     auth = f"auth: {{htpasswd: {{realm: basic-realm, path: {work / 'htpasswd'}}}}}\n"
     env = {"DOCKER_CONFIG": str(tmp_path / "docker-config")}
-    with _serve(work, auth) as address:
+    with serve(work, auth) as address:
         name = f"{address}/private/busybox:1"
         portside("tag", "busybox", name)
         r = portside("push", name, env=env, check=False)
@@ -233,14 +198,15 @@ def test_pull_all_tags_and_platform(portside: Portside, registry: str, tmp_path:
     assert r.returncode == 1 and 'invalid platform "nonsense"' in r.stderr
 
 
-class _FaultyProxy:
+class _FaultyProxy(LoopbackServer):
     """Forwards to the real registry, but answers the first GET of each blob with 503
-    (Retry-After: 0) and cuts the second one off halfway through its body. A fake only
-    for faults a healthy registry cannot be made to produce; everything else is real."""
+    (Retry-After: 0) and cuts the second one off halfway through its body (with
+    ``corrupt``: flips a byte of each layer instead; with ``broken``: cuts every GET of
+    that one blob). A fake only for faults a healthy registry cannot be made to produce;
+    everything else is real."""
 
-    def __init__(self, upstream: str, corrupt: bool = False) -> None:
+    def __init__(self, upstream: str, corrupt: bool = False, broken: str = "") -> None:
         import http.server
-        import threading
 
         seen: dict[str, int] = {}
         self.log: list[str] = []
@@ -253,8 +219,10 @@ class _FaultyProxy:
             def _forward(self, method: str) -> None:
                 is_blob = "/blobs/sha256:" in self.path and method == "GET"
                 count = seen[self.path] = seen.get(self.path, 0) + 1
-                if corrupt:
-                    count = 3  # no 503 and no cut: only flipped bytes, below
+                if corrupt or broken:
+                    count = 3  # no 503 and no cut: only flipped bytes or the broken blob
+                if broken and self.path.endswith(f"/blobs/{broken}"):
+                    count = 2
                 if is_blob and count == 1:
                     proxy.log.append("503")
                     self.send_response(503)
@@ -296,13 +264,7 @@ class _FaultyProxy:
             def do_HEAD(self) -> None:  # noqa: N802 - http.server's name
                 self._forward("HEAD")
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.address = f"127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 def test_a_503_and_a_cut_connection_are_retried(
@@ -338,3 +300,247 @@ def test_a_layer_whose_bytes_do_not_match_is_refused(
         assert list((fresh.root / "tmp").iterdir()) == []
     finally:
         proxy.close()
+
+
+def _layer_of(portside: Portside, image: str, top: bool = True) -> str:
+    layers = json.loads(portside("image", "inspect", image).stdout)[0]["RootFS"]["Layers"]
+    return str(layers[-1 if top else 0])
+
+
+def test_a_second_image_on_the_same_base_pushes_only_its_new_layer(
+    portside: Portside, registry: str, registry_dir: Path, tmp_path: Path
+) -> None:
+    base = f"{registry}/share/base:1"
+    portside("tag", "busybox", base)
+    portside("push", base)
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo app > /app\n")
+    portside("build", "-q", "-t", f"{registry}/share/app:1", str(tmp_path))
+    before = blob_count(registry_dir)
+    out = portside("push", f"{registry}/share/app:1").stdout
+    assert f"{_layer_of(portside, 'busybox')[7:19]}: Mounted from share/base" in out
+    assert out.count(": Pushed") == 1  # the RUN layer
+    # that layer, the new config and the manifest (the registry keeps manifests as blobs)
+    assert blob_count(registry_dir) == before + 3
+    # the same layer into the same repository again: the registry says it has it
+    again = portside("push", f"{registry}/share/app:1").stdout
+    assert again.count("Layer already exists") == 2 and ": Pushed" not in again
+
+
+def test_chunked_upload_and_a_remembered_gzip_form(
+    portside: Portside, registry: str, registry_dir: Path, tmp_path: Path
+) -> None:
+    import portside as ps_lib
+
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN head -c 300000 /dev/urandom > /noise\n")
+    name = f"{registry}/chunks/noise:1"
+    portside("build", "-q", "-t", name, str(tmp_path))
+    log = registry_dir / "log"
+    patches = log.read_text().count("http.request.method=PATCH")
+    with ps_lib.Client(root=portside.root, runroot=portside.runroot) as client:
+        digest = client.engine.registry.push(name, lambda line: None, chunk_size=64 << 10)
+    # 300 kB of noise in 64 KiB pieces: several PATCH requests, then the closing PUT
+    assert log.read_text().count("http.request.method=PATCH") >= patches + 5
+    fresh = Portside(tmp_path / "chunk-store", tmp_path / "chunk-run")
+    assert f"Digest: {digest}" in fresh("pull", name).stdout
+    sums = fresh("run", "--rm", name, "wc", "-c", "/noise").stdout
+    assert sums.split()[0] == "300000"
+
+    # the gzip form made for that push is kept: a push to another registry sends the
+    # same blobs (same manifest digest) from it, without the layer's tar at all
+    tar = next(portside.root.rglob(_layer_of(portside, name).removeprefix("sha256:")))
+    aside = tmp_path / "aside"
+    tar.rename(aside)
+    second = tmp_path / "second-registry"
+    second.mkdir()
+    try:
+        with serve(second) as other:
+            portside("tag", name, f"{other}/chunks/noise:1")
+            out = portside("push", f"{other}/chunks/noise:1").stdout
+            assert f"digest: {digest}" in out
+            assert out.count(": Pushed") == 2  # the noise and busybox, both from the store
+    finally:
+        aside.rename(tar)
+
+
+def _put(url: str, data: bytes, media_type: str = "application/octet-stream") -> None:
+    """Upload as any registry client would: a blob (POST, then PUT ?digest=) or,
+    for a manifests/ URL, a manifest."""
+    import hashlib
+
+    if "/manifests/" in url:
+        req = urllib.request.Request(url, data, {"Content-Type": media_type}, method="PUT")
+        urllib.request.urlopen(req, timeout=10).close()
+        return
+    start = urllib.request.Request(url + "/blobs/uploads/", b"", method="POST")
+    with urllib.request.urlopen(start, timeout=10) as r:
+        location = r.headers["Location"]
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    sep = "&" if "?" in location else "?"
+    # (a Content-Type urllib would otherwise make a form of, which the registry parses)
+    req = urllib.request.Request(
+        f"{location}{sep}digest={digest}", data, {"Content-Type": media_type}, method="PUT"
+    )
+    urllib.request.urlopen(req, timeout=10).close()
+
+
+def test_a_multi_platform_index_pulls_the_platform_asked_for(
+    portside: Portside, registry: str, tmp_path: Path
+) -> None:
+    import hashlib
+    import platform
+
+    # busybox as amd64 (pushed by portside) and as an arm64 image made here by hand;
+    # then an OCI index naming both, as multi-platform images on Docker Hub are
+    portside("tag", "busybox", f"{registry}/plat/bb:host")
+    portside("push", f"{registry}/plat/bb:host")
+    base = f"http://{registry}/v2/plat/bb"
+    accept = {"Accept": "application/vnd.oci.image.manifest.v1+json"}
+    with urllib.request.urlopen(
+        urllib.request.Request(f"{base}/manifests/host", headers=accept), timeout=10
+    ) as r:
+        host_manifest = r.read()
+    manifest = json.loads(host_manifest)
+    with urllib.request.urlopen(f"{base}/blobs/{manifest['config']['digest']}") as r:
+        config = json.loads(r.read())
+    host_arch = config["architecture"]
+    other_arch = "arm64" if host_arch != "arm64" else "amd64"
+    config["architecture"] = other_arch
+    other_config = json.dumps(config).encode()
+    _put(base, other_config)
+    manifest["config"] = {
+        **manifest["config"],
+        "digest": "sha256:" + hashlib.sha256(other_config).hexdigest(),
+        "size": len(other_config),
+    }
+    other_manifest = json.dumps(manifest).encode()
+    oci_manifest = "application/vnd.oci.image.manifest.v1+json"
+    _put(f"{base}/manifests/{other_arch}", other_manifest, oci_manifest)
+    oci_index = "application/vnd.oci.image.index.v1+json"
+    index = {
+        "schemaVersion": 2,
+        "mediaType": oci_index,
+        "manifests": [
+            {
+                "mediaType": oci_manifest,
+                "digest": "sha256:" + hashlib.sha256(body).hexdigest(),
+                "size": len(body),
+                "platform": {"os": "linux", "architecture": arch},
+            }
+            for body, arch in ((other_manifest, other_arch), (host_manifest, host_arch))
+        ],
+    }
+    _put(f"{base}/manifests/multi", json.dumps(index).encode(), oci_index)
+
+    fresh = Portside(tmp_path / "plat-store", tmp_path / "plat-run")
+    name = f"{registry}/plat/bb:multi"
+
+    def arch() -> str:
+        return str(json.loads(fresh("image", "inspect", name).stdout)[0]["Architecture"])
+
+    fresh("pull", "--platform", f"linux/{other_arch}", name)
+    assert arch() == other_arch
+    out = fresh("pull", name).stdout  # this machine's platform
+    assert arch() == host_arch == {"x86_64": "amd64", "aarch64": "arm64"}[platform.machine()]
+    assert "Already exists" in out  # both name the same layer
+    r = fresh("pull", "--platform", "linux/s390x", name, check=False)
+    assert r.returncode == 1 and "no matching manifest for linux/s390x" in r.stderr
+
+
+class _BadManifests(LoopbackServer):
+    """A fake registry for manifests no real registry serves: too large, not JSON, the
+    wrong shape. (The CNCF registry checks what it is given, so it cannot be made to
+    hold these.)"""
+
+    def __init__(self) -> None:
+        import http.server
+
+        bodies = {
+            "/v2/bad/huge/manifests/1": b"{" + b" " * (5 << 20) + b"}",
+            "/v2/bad/notjson/manifests/1": b'{"schemaVersion": 2, "layers": [',
+            "/v2/bad/shape/manifests/1": b'{"schemaVersion": 2, "config": {"digest": 7}}',
+        }
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                body = bodies.get(self.path, b"{}" if self.path == "/v2/" else None)
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                try:
+                    self.wfile.write(body or b"")
+                except OSError:
+                    pass  # the client stopped reading a manifest too large
+
+        super().__init__(Handler)
+
+
+def test_a_manifest_too_large_or_malformed_is_refused(portside: Portside) -> None:
+    fake = _BadManifests()
+    try:
+        for repo, error in (
+            ("huge", "larger than 4 MiB"),
+            ("notjson", "manifest that is not JSON"),
+            ("shape", "malformed manifest"),
+        ):
+            r = portside("pull", f"{fake.address}/bad/{repo}:1", check=False)
+            assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+            assert error in r.stderr
+    finally:
+        fake.close()
+    assert portside("images", "-q").stdout.count("\n") == 1  # busybox, and nothing else
+
+
+def test_a_failed_pull_keeps_its_complete_layers_for_the_retry(
+    portside: Portside, registry: str, tmp_path: Path
+) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo two > /two\n")
+    name = f"{registry}/retry/two:1"
+    portside("build", "-q", "-t", name, str(tmp_path))
+    portside("push", name)
+    with urllib.request.urlopen(
+        urllib.request.Request(
+            f"http://{registry}/v2/retry/two/manifests/1",
+            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
+        ),
+        timeout=10,
+    ) as r:
+        base_blob, top_blob = (d["digest"] for d in json.loads(r.read())["layers"])
+    proxy = _FaultyProxy(registry, broken=top_blob)
+    fresh = Portside(tmp_path / "retry-store", tmp_path / "retry-run")
+    one_at_a_time = {"PORTSIDE_MAX_CONCURRENT_DOWNLOADS": "1"}  # the base layer first
+    try:
+        r = fresh("pull", f"{proxy.address}/retry/two:1", env=one_at_a_time, check=False)
+        assert r.returncode == 1 and "download failed" in r.stderr
+        assert f"{base_blob[7:19]}: Pull complete" in r.stdout
+        assert fresh("images", "-q").stdout == ""
+    finally:
+        proxy.close()
+    out = fresh("pull", name).stdout
+    assert f"{base_blob[7:19]}: Already exists" in out
+    assert f"{top_blob[7:19]}: Pull complete" in out
+    assert fresh("run", "--rm", name, "cat", "/two").stdout == "two\n"
+
+
+def test_a_terminal_gets_progress_bars_redrawn_in_place(
+    portside: Portside, registry: str, tmp_path: Path
+) -> None:
+    from ..terminal import exit_code, read_until, spawn
+
+    name = f"{registry}/tty/bb:1"
+    portside("tag", "busybox", name)
+    pid, fd = spawn(portside, "push", name)
+    out = read_until(fd, b"size: ")
+    assert exit_code(pid) == 0
+    os.close(fd)
+    assert b"Pushed" in out and b"\x1b[" in out  # lines redrawn where they stand
+    fresh = Portside(tmp_path / "tty-store", tmp_path / "tty-run")
+    pid, fd = spawn(fresh, "pull", name)
+    out = read_until(fd, b"Status: ")
+    assert exit_code(pid) == 0
+    os.close(fd)
+    assert b"Pull complete" in out and b"\x1b[" in out
+    assert b"[=" in out and b"MB" in out  # a bar, sized: busybox's layer is 1-2 MB

@@ -29,8 +29,10 @@ def test_block_gzip_round_trips_through_gzip_readers_and_is_deterministic() -> N
     packed = _gzip_blocks(data)
     assert packed == _gzip_blocks(data)  # same layer, same digest
     assert gzip.decompress(packed) == data  # Python's reader
-    assert subprocess.run(["gzip", "-dc"], input=packed, capture_output=True,
-                          check=True).stdout == data  # GNU gzip's
+    assert (
+        subprocess.run(["gzip", "-dc"], input=packed, capture_output=True, check=True).stdout
+        == data
+    )  # GNU gzip's
     stream, _ = decompressed(io.BufferedReader(io.BytesIO(packed)))  # type: ignore[arg-type]
     assert stream.read() == data  # ours
     # text shrinks; the random block is stored, barely larger than itself

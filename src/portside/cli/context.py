@@ -4,10 +4,11 @@ and the one place that maps errors to messages and exit codes."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import sys
 from functools import cached_property
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from ..config import Settings
 from ..errors import ArgumentCountError, PortsideError, UsageError
@@ -28,7 +29,7 @@ class Context:
     ) -> None:
         settings = Settings.from_env(root, runroot)
         if runtime:
-            settings = Settings(settings.root, settings.runroot, runtime)
+            settings = dataclasses.replace(settings, runtime=runtime)
         self.settings = settings
         self.debug = debug
         self.stdout = stdout or sys.stdout
@@ -57,6 +58,29 @@ class Parser(argparse.ArgumentParser):
             allow_abbrev=False,
         )
         self.verb = verb
+        self._go_bools: dict[str, str] = {}  # flag -> its hidden "false" twin
+
+    def add_go_bool(self, flag: str, default: bool | None, help: str) -> None:
+        """A boolean flag as Go's: ``--flag`` or ``--flag=true`` sets it, ``--flag=false``
+        clears it; a following word is never taken as its value."""
+        dest = flag.lstrip("-").replace("-", "_")
+        twin = f"--{dest}-is-false"
+        self.add_argument(
+            flag, dest=dest, action="store_const", const=True, default=default, help=help
+        )
+        self.add_argument(
+            twin, dest=dest, action="store_const", const=False, help=argparse.SUPPRESS
+        )
+        self._go_bools[flag] = twin
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
+        words = []
+        for word in args if args is not None else sys.argv[1:]:
+            flag, eq, value = word.partition("=")
+            if eq and flag in self._go_bools:
+                word = flag if _go_bool(value) else self._go_bools[flag]
+            words.append(word)
+        return super().parse_args(words, namespace)
 
     def error(self, message: str) -> NoReturn:
         if message.startswith("unrecognized arguments: "):
@@ -136,3 +160,23 @@ def dispatch(
         return 1
     verb = (aliases or {}).get(sub, sub)
     return run_command(ctx, f"{group} {verb}", module, argv[1:])
+
+
+def _go_bool(text: str) -> bool:
+    """A Go boolean flag's value: true/false, 1/0, t/f, in any case."""
+    value = text.lower()
+    if value in ("1", "t", "true"):
+        return True
+    if value in ("0", "f", "false"):
+        return False
+    raise UsageError(f'invalid argument "{text}" for boolean flag: parse error')
+
+
+def add_tls_verify(p: Parser) -> None:
+    """``--tls-verify[=false]`` (Podman's flag): require or skip TLS verification for
+    this registry, whatever it is configured as. Unset: by its configuration."""
+    p.add_go_bool(
+        "--tls-verify",
+        None,
+        "Require HTTPS and verify certificates when talking to the registry",
+    )

@@ -7,26 +7,17 @@ import getpass
 import sys
 
 from ..errors import InvalidArgument
-from .context import Context, Parser
-
-
-def _domain(server: str | None) -> str:
-    if not server:
-        return "docker.io"
-    server = server.removeprefix("https://").removeprefix("http://").rstrip("/")
-    if server in ("index.docker.io/v1", "index.docker.io", "registry-1.docker.io"):
-        return "docker.io"
-    return server.split("/", 1)[0]
+from .context import Context, Parser, add_tls_verify
 
 
 def run(ctx: Context, argv: list[str]) -> int:
-    from ..registry.client import Registry, auth_key, forget_login, save_login
+    from ..registry.credentials import auth_key, forget_login, server_domain
 
     if ctx.verb == "logout":
         p = Parser(ctx.verb, "[SERVER]", "Log out from a registry")
         p.add_argument("server", nargs="?")
         args = p.parse_args(argv)
-        domain = _domain(args.server)
+        domain = server_domain(args.server)
         if not forget_login(domain):
             ctx.stdout.write(f"Not logged in to {auth_key(domain)}\n")
             return 0
@@ -36,6 +27,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument("-u", "--username", default=None, help="Username")
     p.add_argument("-p", "--password", default=None, help="Password")
     p.add_argument("--password-stdin", action="store_true", help="Take the password from stdin")
+    add_tls_verify(p)
     p.add_argument("server", nargs="?")
     args = p.parse_args(argv)
     if args.password is not None and args.password_stdin:
@@ -58,8 +50,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         ctx.stderr.write(
             "WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n"
         )
-    domain = _domain(args.server)
-    Registry(domain).check_login(user, password)
-    save_login(domain, user, password)
+    domain = server_domain(args.server)
+    ctx.engine.registry.login(domain, user, password, args.tls_verify)
     ctx.stdout.write("Login Succeeded\n")
     return 0

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .context import Context, Parser
-from .output import line_writer
+from ..progress import layer_progress
+from .context import Context, Parser, add_tls_verify
 
 
 def run(ctx: Context, argv: list[str]) -> int:
@@ -12,16 +12,17 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument(
         "-a", "--all-tags", action="store_true", help="Push all tags of an image to the repository"
     )
+    add_tls_verify(p)
     p.add_argument("name", nargs="*")
     args = p.parse_args(argv)
     p.need(args.name, 1, 1)
     registry = ctx.engine.registry
-    out = line_writer(ctx.stdout, args.quiet)
+    out = layer_progress(ctx.stdout, args.quiet)
     names = [args.name[0]]
     if args.all_tags:
         names = registry.local_tags(args.name[0])
     for name in names:
-        digest = registry.push(name, out)
+        digest = registry.push(name, out, args.tls_verify)
         if args.quiet:
             ctx.stdout.write(digest + "\n")
     return 0

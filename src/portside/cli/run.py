@@ -38,9 +38,9 @@ def create(ctx: Context, args: object, detach: bool) -> str:
 def _pull(ctx: Context, image: str) -> None:
     """Pull with its progress on stderr (stdout is the container's)."""
 
-    from .output import line_writer
+    from ..progress import layer_progress
 
-    ctx.engine.registry.pull(image, line_writer(ctx.stderr))
+    ctx.engine.registry.pull(image, layer_progress(ctx.stderr))
 
 
 def _tagged(image: str) -> str:

@@ -75,7 +75,7 @@ class Engine:
     def registry(self) -> RegistryService:
         from .registry import RegistryService
 
-        return RegistryService(self.images)
+        return RegistryService(self.images, self.settings)
 
     @cached_property
     def files(self) -> ContainerFiles:

@@ -1,41 +1,48 @@
 """HTTP to one registry, as Docker talks to it.
 
 - Host: ``docker.io`` is served by ``registry-1.docker.io``; any other domain is itself.
-- Scheme: HTTPS, except for loopback hosts (``localhost``, 127.0.0.0/8, ``::1``), which
-  Docker treats as insecure registries: plain HTTP.
-- Auth: a 401 names its scheme in ``WWW-Authenticate``. Basic: the credentials Docker's
-  ``config.json`` holds for the host (``auths``, base64 ``user:pass``). Bearer: a token
-  from the challenge's realm for its service and scope, with those credentials or
-  anonymous, reused for that scope while it lives.
+- Transport: TLS, verified with the system's CAs and the host's ``certs.d`` files; an
+  insecure registry (loopback by default, or configured, or ``--tls-verify=false``) is
+  tried with unverified TLS, then plain HTTP (registry/tls.py).
+- Auth: a 401 names its scheme in ``WWW-Authenticate``. Basic: the login Docker keeps
+  for the registry (registry/credentials.py: a credential helper or ``auths``). Bearer:
+  a token from the challenge's realm for its service and scopes, with that login or
+  anonymous, reused for those scopes while it lives and fetched again when the registry
+  refuses it (expired).
 - Errors: the registry's own error codes (``MANIFEST_UNKNOWN`` …) become one line; a
   registry that cannot be reached fails within the timeout. 5xx answers, 429 (after
   its Retry-After) and dropped connections are retried with backoff, a few times.
+- Uploads: monolithic (POST, then PUT the bytes) up to one chunk; above that, chunked
+  (PATCH each chunk with its Content-Range, then PUT the digest); a blob another
+  repository of the registry holds is mounted instead (``?mount=&from=``).
 """
 
 from __future__ import annotations
 
-import base64
-import ipaddress
 import json
-import os
 import re
+import ssl
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.client import HTTPResponse
-from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 from ..errors import PortsideError
+from . import tls
+from .credentials import basic_auth, credentials
 
 TIMEOUT = 30
 ATTEMPTS = 4  # a request is tried at most this often (5xx, 429, a dropped connection)
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_MANIFEST = 4 << 20  # Docker's limit for a manifest or index
+CHUNK = 16 << 20  # blobs above this go up in chunks of this size
+SEND_BLOCK = 256 << 10
 _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
+Sent = Callable[[int], object]  # bytes sent so far, for progress
 
 
 class RegistryError(PortsideError):
@@ -51,97 +58,53 @@ def registry_host(domain: str) -> str:
     return "registry-1.docker.io" if domain == "docker.io" else domain
 
 
-def is_loopback(host: str) -> bool:
-    """``localhost``, 127.0.0.0/8 or ::1, with or without a port (``[::1]:5000``)."""
-    name = urllib.parse.urlsplit(f"//{host}").hostname or ""
-    if name == "localhost":
-        return True
+def _opener(host: str, verify: bool) -> urllib.request.OpenerDirector:
     try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
-DOCKER_HUB_KEY = "https://index.docker.io/v1/"  # where Docker keeps Docker Hub's login
-
-
-def config_path() -> Path:
-    """Docker's config.json: ``$DOCKER_CONFIG/config.json`` or ``~/.docker/config.json``."""
-    return Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker") / "config.json"
-
-
-def read_config() -> dict[str, Any]:
-    try:
-        config = json.loads(config_path().read_text())
-    except (OSError, ValueError):
-        return {}
-    return config if isinstance(config, dict) else {}
-
-
-def write_config(config: dict[str, Any]) -> None:
-    """Written beside itself and renamed, mode 0600 (it holds credentials)."""
-    path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(config, f, indent="\t")
-    os.replace(tmp, path)
-
-
-def auth_key(domain: str) -> str:
-    """The ``auths`` key Docker uses for a registry domain."""
-    return DOCKER_HUB_KEY if domain == "docker.io" else domain
-
-
-def basic_auth(user: str, password: str) -> str:
-    """``user:password`` in base64: a Basic header's value and config.json's ``auth``."""
-    return base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
-def save_login(domain: str, user: str, password: str) -> None:
-    """``login``: the credentials into config.json's ``auths``, where Docker keeps them."""
-    config = read_config()
-    auths = config.get("auths") or {}
-    auths[auth_key(domain)] = {"auth": basic_auth(user, password)}
-    config["auths"] = auths
-    write_config(config)
-
-
-def forget_login(domain: str) -> bool:
-    """``logout``: drop the domain's credentials; False when there were none."""
-    config = read_config()
-    auths = config.get("auths") or {}
-    if auth_key(domain) not in auths:
-        return False
-    del auths[auth_key(domain)]
-    config["auths"] = auths
-    write_config(config)
-    return True
-
-
-def docker_credentials(host: str) -> tuple[str, str] | None:
-    """(user, password) for ``host`` from Docker's config.json ``auths``, if any."""
-    auths = read_config().get("auths") or {}
-    keys = [host, f"https://{host}", f"http://{host}"]
-    if host == "registry-1.docker.io":
-        keys.append(DOCKER_HUB_KEY)
-    for key in keys:
-        entry = auths.get(key)
-        if isinstance(entry, dict) and entry.get("auth"):
-            user, _, password = base64.b64decode(entry["auth"]).decode().partition(":")
-            return user, password
-    return None
+        context = tls.context(host, verify)
+    except (OSError, ssl.SSLError) as e:
+        raise RegistryError(f"certificates for {host}: {e}") from None
+    return urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
 
 
 class Registry:
-    def __init__(self, domain: str) -> None:
+    def __init__(
+        self,
+        domain: str,
+        tls_verify: bool | None = None,
+        login: tuple[str, str] | None = None,
+    ) -> None:
+        """``tls_verify``: False makes the registry insecure, True holds even a loopback
+        or configured-insecure one to verified TLS; None follows the configuration.
+        ``login``: credentials to use instead of the ones Docker keeps."""
+        self.domain = domain
         self.host = registry_host(domain)
-        self.scheme = "http" if is_loopback(self.host) else "https"
-        self.base = f"{self.scheme}://{self.host}"
+        insecure = tls.is_insecure(self.host) if tls_verify is None else not tls_verify
+        self._insecure = insecure  # may fall back to plain HTTP, when TLS is not spoken
+        self.base = f"https://{self.host}"
+        self._opener = _opener(self.host, verify=not insecure)
         self._tokens: dict[str, tuple[str, float]] = {}  # scope -> (token, expiry)
         self._basic: str | None = None
-        self._login: tuple[str, str] | None = None  # credentials being tried by login
+        self._login = login
+
+    def _open(self, req: urllib.request.Request) -> HTTPResponse:
+        """One round trip; an insecure registry that does not speak TLS is asked again
+        over HTTP, and stays on HTTP (for every thread: uploads run in parallel)."""
+        if req.full_url.startswith("https://") and self.base.startswith("http://"):
+            req.full_url = "http://" + req.full_url.removeprefix("https://")
+        try:
+            return self._opener.open(req, timeout=TIMEOUT)  # type: ignore[no-any-return]
+        except urllib.error.URLError as e:
+            reason = getattr(e, "reason", None)
+            if not (
+                self._insecure
+                and req.full_url.startswith("https://")
+                and isinstance(reason, (ssl.SSLError, ConnectionResetError))
+            ):
+                raise
+        self.base = f"http://{self.host}"
+        req.full_url = "http://" + req.full_url.removeprefix("https://")
+        _rewind(req.data)  # type: ignore[arg-type]
+        return self._opener.open(req, timeout=TIMEOUT)  # type: ignore[no-any-return]
 
     # -- requests ---------------------------------------------------------------------
     @contextmanager
@@ -151,40 +114,45 @@ class Registry:
         path: str,
         scope: str,
         headers: dict[str, str] | None = None,
-        body: bytes | IO[bytes] | None = None,
+        body: bytes | IO[bytes] | _Slice | None = None,
         ok: tuple[int, ...] = (200,),
         size: int | None = None,
     ) -> Iterator[HTTPResponse]:
         """One request (``path`` may be a full URL, as upload locations are), with auth
         (one more try after a 401 challenge) and retries with backoff after a 5xx, a 429
         (its Retry-After honoured) or a dropped connection; the response while the block
-        runs. A refused connection fails at once: the registry is down."""
-        url = path if path.startswith(("http://", "https://")) else self.base + path
+        runs. A refused connection fails at once: the registry is down. ``scope`` is
+        space-separated, as a token's scopes are."""
         rewindable = body is None or isinstance(body, bytes) or hasattr(body, "seek")
         authed = False
         attempt = 0
         while True:
             attempt += 1
+            url = path if path.startswith(("http://", "https://")) else self.base + path
             all_headers = {**(headers or {}), **self._auth_header(scope)}
             if size is not None:
                 all_headers["Content-Length"] = str(size)
             req = urllib.request.Request(url, data=body, method=method, headers=all_headers)
             wait = None
             try:
-                response = urllib.request.urlopen(req, timeout=TIMEOUT)  # noqa: S310
+                response = self._open(req)
             except urllib.error.HTTPError as e:
-                if e.code == 401 and not authed and self._authenticate(e, scope):
+                if e.code == 401 and not authed and rewindable and self._authenticate(e, scope):
                     authed = True
                     _rewind(body)
                     continue
                 if e.code in ok:
-                    response = e
+                    response = e  # type: ignore[assignment]
                 elif e.code in RETRY_STATUS and attempt < ATTEMPTS and rewindable:
                     wait = _retry_after(e.headers.get("Retry-After"), attempt)
                 else:
                     raise _error(e) from None
             except (urllib.error.URLError, OSError) as e:
                 reason = getattr(e, "reason", e)
+                if isinstance(reason, ssl.SSLError):
+                    raise RegistryError(
+                        f"TLS with {self.host} failed: {_tls_reason(reason, self.host)}"
+                    ) from None
                 # refused: the registry is down; timed out: it hangs. Neither gets retried,
                 # so either fails within one TIMEOUT
                 if (
@@ -220,12 +188,20 @@ class Registry:
             return {"Authorization": f"Basic {self._basic}"}
         return {}
 
+    def _credentials(self) -> tuple[str, str] | None:
+        if self._login is not None:
+            return self._login
+        try:
+            return credentials(self.domain)
+        except PortsideError as e:
+            raise RegistryError(str(e)) from None
+
     def _authenticate(self, challenge: urllib.error.HTTPError, scope: str) -> bool:
         """Act on a 401's WWW-Authenticate; False when there is nothing to try."""
         header = challenge.headers.get("WWW-Authenticate", "")
         kind, _, params_text = header.partition(" ")
         params = dict(_CHALLENGE.findall(params_text))
-        creds = self._login or docker_credentials(self.host)
+        creds = self._credentials()
         if kind.lower() == "basic":
             if creds is None or self._basic is not None:
                 return False
@@ -233,16 +209,20 @@ class Registry:
             return True
         if kind.lower() != "bearer" or "realm" not in params:
             return False
-        query = {"service": params.get("service", ""), "scope": params.get("scope", scope)}
-        url = params["realm"] + "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v})
+        self._tokens.pop(scope, None)  # refused: expired or too narrow
+        # the challenge names what this request needs; ask for ours too (a mount needs
+        # two repositories), as Docker does, one scope parameter each
+        scopes = dict.fromkeys((params.get("scope", "") + " " + scope).split())
+        query = [("service", params.get("service", ""))] + [("scope", s) for s in scopes]
+        url = params["realm"] + "?" + urllib.parse.urlencode([(k, v) for k, v in query if v])
         headers = {}
         if creds is not None:
             headers["Authorization"] = f"Basic {basic_auth(*creds)}"
+        realm_host = urllib.parse.urlsplit(params["realm"]).netloc
+        opener = self._opener if realm_host == self.host else _opener(realm_host, True)
         try:
-            with urllib.request.urlopen(
-                urllib.request.Request(url, headers=headers), timeout=TIMEOUT
-            ) as response:
-                data = json.loads(response.read())
+            with opener.open(urllib.request.Request(url, headers=headers), timeout=TIMEOUT) as r:
+                data = json.loads(r.read())
         except urllib.error.HTTPError as e:
             raise _error(e) from None
         except (urllib.error.URLError, OSError, ValueError) as e:
@@ -251,29 +231,25 @@ class Registry:
         if not token:
             return False
         lifetime = float(data.get("expires_in") or 60)
-        self._tokens[scope] = (str(token), time.time() + max(lifetime - 10, 10))
+        self._tokens[scope] = (str(token), time.time() + max(lifetime - 5, 1))
         return True
 
     def check_login(self, user: str, password: str) -> None:
         """``login``: the registry accepts these credentials (GET /v2/ with them)."""
         self._basic = None
         self._login = (user, password)
-        auth = {"Authorization": f"Basic {basic_auth(user, password)}"}
-        req = urllib.request.Request(self.base + "/v2/", headers=auth)
         try:
-            with urllib.request.urlopen(req, timeout=TIMEOUT):
+            with self.request("GET", "/v2/", ""):
                 return
-        except urllib.error.HTTPError as e:
-            header = e.headers.get("WWW-Authenticate", "")
-            if e.code == 401 and header.lower().startswith("bearer") and self._authenticate(e, ""):
-                return
-            raise RegistryError(
-                f"login attempt to {self.base}/v2/ failed with status: {e.code} {e.reason}",
-                status=e.code,
-            ) from None
-        except (urllib.error.URLError, OSError) as e:
-            reason = getattr(e, "reason", e)
-            raise RegistryError(f"cannot reach the registry {self.host}: {reason}") from None
+        except RegistryError as e:
+            if e.status in (401, 403):
+                raise RegistryError(
+                    f"login attempt to {self.base}/v2/ failed with status: {e.status} "
+                    + ("Unauthorized" if e.status == 401 else "Forbidden"),
+                    e.code,
+                    e.status,
+                ) from None
+            raise
 
     # -- the protocol's calls ---------------------------------------------------------
     def manifest(self, repo: str, reference: str, accept: list[str]) -> tuple[bytes, str, str]:
@@ -282,6 +258,9 @@ class Registry:
         with self.request(
             "GET", f"/v2/{repo}/manifests/{reference}", scope, {"Accept": ", ".join(accept)}
         ) as r:
+            declared = r.headers.get("Content-Length")
+            if declared is not None and declared.isdigit() and int(declared) > MAX_MANIFEST:
+                raise RegistryError(f"manifest {repo}:{reference} is larger than 4 MiB")
             body = r.read(MAX_MANIFEST + 1)
             if len(body) > MAX_MANIFEST:
                 raise RegistryError(f"manifest {repo}:{reference} is larger than 4 MiB")
@@ -299,27 +278,65 @@ class Registry:
             yield r
 
     def has_blob(self, repo: str, digest: str) -> bool:
-        scope = f"repository:{repo}:push,pull"
+        scope = f"repository:{repo}:pull,push"
         with self.request("HEAD", f"/v2/{repo}/blobs/{digest}", scope, ok=(200, 404)) as r:
             return r.status == 200
 
-    def upload(self, repo: str, digest: str, data: IO[bytes], size: int) -> None:
-        """A monolithic upload: POST for a location, then PUT the bytes there."""
-        scope = f"repository:{repo}:push,pull"
+    def mount(self, repo: str, digest: str, source: str) -> str | None:
+        """Ask for ``digest`` from the registry's repository ``source``: None when it was
+        mounted, else an upload location (the registry declined: upload there)."""
+        scope = f"repository:{repo}:pull,push repository:{source}:pull"
+        query = urllib.parse.urlencode({"mount": digest, "from": source})
+        with self.request(
+            "POST", f"/v2/{repo}/blobs/uploads/?{query}", scope, body=b"", ok=(201, 202)
+        ) as r:
+            return None if r.status == 201 else self._location(r, repo)
+
+    def start_upload(self, repo: str) -> str:
+        scope = f"repository:{repo}:pull,push"
         with self.request("POST", f"/v2/{repo}/blobs/uploads/", scope, body=b"", ok=(202,)) as r:
-            location = r.headers.get("Location") or ""
+            return self._location(r, repo)
+
+    def _location(self, response: HTTPResponse, repo: str) -> str:
+        location = response.headers.get("Location") or ""
         if not location:
             raise RegistryError(f"{self.host} gave no upload location for {repo}")
-        if location.startswith("/"):
-            location = self.base + location
+        return urllib.parse.urljoin(self.base + "/", location)
+
+    def upload(
+        self,
+        repo: str,
+        digest: str,
+        data: BinaryIO,
+        size: int,
+        location: str | None = None,
+        chunk: int = CHUNK,
+        sent: Sent | None = None,
+    ) -> None:
+        """Send a blob: in one PUT up to ``chunk`` bytes, else a PATCH per chunk and a
+        closing PUT. ``location`` is an upload already started (a declined mount)."""
+        scope = f"repository:{repo}:pull,push"
+        location = location or self.start_upload(repo)
+        octets = {"Content-Type": "application/octet-stream"}
+        offset = 0
+        if size > chunk:
+            while offset < size:
+                length = min(chunk, size - offset)
+                part = _Slice(data, offset, length, sent)
+                headers = {**octets, "Content-Range": f"{offset}-{offset + length - 1}"}
+                with self.request(
+                    "PATCH", location, scope, headers, body=part, ok=(202,), size=length
+                ) as r:
+                    location = self._location(r, repo)
+                offset += length
         sep = "&" if "?" in location else "?"
-        headers = {"Content-Type": "application/octet-stream"}
         url = f"{location}{sep}digest={urllib.parse.quote(digest)}"
-        with self.request("PUT", url, scope, headers, body=data, ok=(201,), size=size):
+        last = _Slice(data, offset, size - offset, sent)
+        with self.request("PUT", url, scope, octets, body=last, ok=(201,), size=size - offset):
             pass
 
     def put_manifest(self, repo: str, reference: str, body: bytes, media_type: str) -> str:
-        scope = f"repository:{repo}:push,pull"
+        scope = f"repository:{repo}:pull,push"
         headers = {"Content-Type": media_type}
         with self.request(
             "PUT", f"/v2/{repo}/manifests/{reference}", scope, headers, body=body, ok=(201,)
@@ -327,7 +344,42 @@ class Registry:
             return r.headers.get("Docker-Content-Digest") or ""
 
 
-def _rewind(body: bytes | IO[bytes] | None) -> None:
+class _Slice:
+    """``length`` bytes of ``data`` from ``offset``, read in large blocks (http.client
+    sends each block as it comes); ``seek(0)`` starts it again, for a retry."""
+
+    def __init__(self, data: BinaryIO, offset: int, length: int, sent: Sent | None) -> None:
+        self._data = data
+        self._offset = offset
+        self._length = length
+        self._sent = sent
+        self._done = 0
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        self._done = 0
+        return 0
+
+    def read(self, n: int = -1) -> bytes:
+        if self._done >= self._length:
+            return b""
+        self._data.seek(self._offset + self._done)
+        block = self._data.read(min(SEND_BLOCK, self._length - self._done))
+        self._done += len(block)
+        if self._sent is not None:
+            self._sent(self._offset + self._done)
+        return block
+
+
+def _tls_reason(e: ssl.SSLError, host: str) -> str:
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return (
+            f"x509: {e.verify_message} (its CA belongs in certs.d/{host}/ca.crt; or "
+            "--tls-verify=false)"
+        )
+    return str(e.reason or e)
+
+
+def _rewind(body: bytes | IO[bytes] | _Slice | None) -> None:
     if body is not None and not isinstance(body, bytes) and hasattr(body, "seek"):
         body.seek(0)
 

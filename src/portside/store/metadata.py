@@ -96,6 +96,24 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX build_cache_layers_by_layer ON build_cache_layers(diff_id);
     """,
+    # 4: what a push needs to know of a layer. Its compressed form (made once, by a push,
+    # or learnt from a pull: the blob a registry serves for it) and where registries are
+    # known to hold that blob, so a push skips it or mounts it from another repository.
+    """
+    CREATE TABLE compressed_layers (
+        diff_id TEXT NOT NULL REFERENCES layers(diff_id) ON DELETE CASCADE,
+        digest TEXT NOT NULL,           -- the compressed blob's digest
+        media_type TEXT NOT NULL,       -- OCI layer type: ...tar+gzip, ...tar+zstd
+        size INTEGER NOT NULL,
+        PRIMARY KEY (diff_id, digest)
+    );
+    CREATE TABLE blob_locations (
+        digest TEXT NOT NULL,
+        registry TEXT NOT NULL,         -- a domain: docker.io, 127.0.0.1:5000
+        repository TEXT NOT NULL,       -- library/busybox
+        PRIMARY KEY (digest, registry, repository)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -233,6 +251,40 @@ class Metadata:
 
     def remove_cache_entries(self, keys: Sequence[str]) -> None:
         self.conn.executemany("DELETE FROM build_cache WHERE key = ?", [(k,) for k in keys])
+
+    def compressed_forms(self, diff_id: str) -> list[tuple[str, str, int]]:
+        """(digest, media type, size) of each compressed form known for a layer."""
+        rows = self.conn.execute(
+            "SELECT digest, media_type, size FROM compressed_layers WHERE diff_id = ?"
+            " ORDER BY rowid",
+            (diff_id,),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def add_compressed_form(self, diff_id: str, digest: str, media_type: str, size: int) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO compressed_layers(diff_id, digest, media_type, size)"
+            " VALUES (?, ?, ?, ?)",
+            (diff_id, digest, media_type, size),
+        )
+
+    def compressed_digests(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT digest FROM compressed_layers")]
+
+    def blob_locations(self, digest: str, registry: str) -> list[str]:
+        """The repositories of ``registry`` known to hold ``digest``."""
+        rows = self.conn.execute(
+            "SELECT repository FROM blob_locations WHERE digest = ? AND registry = ?"
+            " ORDER BY rowid DESC",
+            (digest, registry),
+        )
+        return [r[0] for r in rows]
+
+    def add_blob_location(self, digest: str, registry: str, repository: str) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO blob_locations(digest, registry, repository) VALUES (?, ?, ?)",
+            (digest, registry, repository),
+        )
 
     def remove_layer(self, diff_id: str) -> None:
         self.conn.execute("DELETE FROM layers WHERE diff_id = ?", (diff_id,))

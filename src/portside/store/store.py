@@ -97,6 +97,7 @@ class Store:
             live = set(known_layers)
             live.update(row.id for row in self.meta.images())
             live.update(self.meta.image_manifests())
+            live.update(self.meta.compressed_digests())
             for digest in list(self.content.digests()):
                 if digest not in live:
                     self.content.delete(digest)
