@@ -9,13 +9,15 @@ import bz2
 import hashlib
 import io
 import lzma
-import zlib
 from collections.abc import Callable
 from typing import Any, BinaryIO, Protocol, cast
+
+from isal import isal_zlib  # ISA-L's inflate: twice zlib's speed (image/gzip_blocks.py)
 
 from ..errors import InvalidArchive
 
 CHUNK = 1 << 20
+_ISAL_ERROR = cast(type[Exception], isal_zlib.error)  # its stub types it as an instance
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -76,7 +78,7 @@ class _StreamDecompressor:
 
     def _new(self) -> _Decompressor:
         if self._kind == "gzip":
-            return zlib.decompressobj(wbits=31)
+            return isal_zlib.decompressobj(wbits=31)
         if self._kind == "bzip2":
             return bz2.BZ2Decompressor()
         return lzma.LZMADecompressor()
@@ -101,7 +103,7 @@ class _StreamDecompressor:
                 if data:
                     return data
             return b""
-        except (zlib.error, OSError, EOFError, lzma.LZMAError) as e:
+        except (_ISAL_ERROR, OSError, EOFError, lzma.LZMAError) as e:
             raise InvalidArchive(f"corrupt {self._kind} stream: {e}") from e
 
 
