@@ -56,6 +56,10 @@ def test_push_then_pull_into_an_empty_store(
     assert f"Digest: {digest}" in by_digest
     repo_digests = json.loads(other("image", "inspect", name).stdout)[0]["RepoDigests"]
     assert f"{registry}/team/busybox@{digest}" in repo_digests
+    # removing the repository's last tag takes its digest reference along, as in Docker
+    removed = other("rmi", name).stdout
+    assert f"Untagged: {name}\nUntagged: {registry}/team/busybox@{digest}\nDeleted: " in removed
+    assert other("images", "-aq").stdout == ""
 
 
 def test_skopeo_and_portside_read_each_others_pushes(

@@ -236,14 +236,22 @@ class ImageService:
         names = self.meta.tags_of(image_id) + self.meta.repo_digests_of(image_id)
         users = self._containers_using(image_id)
         if ref is not None:
-            # by name: untag that name only; delete the image when it was the last name
-            last = not [n for n in names if n != str(ref)]
+            # by name: untag that name, and with a repository's last tag its digest
+            # references (as Docker does: they name what was pulled or pushed under the
+            # tag); delete the image when nothing else names it
+            doomed = [str(ref)]
+            if ref.digest is None and not [
+                n for n in names if "@" not in n and n != str(ref) and parse(n).name == ref.name
+            ]:
+                doomed += [n for n in names if "@" in n and parse(n).name == ref.name]
+            last = not [n for n in names if n not in doomed]
             if last and users and not force:
                 raise Conflict(
                     f'conflict: unable to remove repository reference "{text}" (must force) - '
                     f"container {users[0][0][:12]} is using its referenced image {_short(image_id)}"
                 )
-            self._untag(str(ref), report)
+            for name in doomed:
+                self._untag(name, report)
             if last and not users:
                 self._delete(image_id, report)
             return report
