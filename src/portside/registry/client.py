@@ -45,6 +45,19 @@ _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
 Sent = Callable[[int], object]  # bytes sent so far, for progress
 
 
+def merge_scopes(text: str) -> list[str]:
+    """Space-separated ``type:name:actions`` scopes, one per resource with the union of
+    its actions in a fixed order: a registry may list ``push,pull`` for what we call
+    ``pull,push``, and one resource asked for twice reads as a different request."""
+    actions: dict[str, set[str]] = {}
+    for scope in text.split():
+        resource, _, acts = scope.rpartition(":")
+        if not resource:
+            resource, acts = scope, ""
+        actions.setdefault(resource, set()).update(a for a in acts.split(",") if a)
+    return [f"{r}:{','.join(sorted(a))}" if a else r for r, a in actions.items()]
+
+
 class RegistryError(PortsideError):
     """The registry refused or could not be reached; ``code`` is its error code."""
 
@@ -137,7 +150,13 @@ class Registry:
             try:
                 response = self._open(req)
             except urllib.error.HTTPError as e:
-                if e.code == 401 and not authed and rewindable and self._authenticate(e, scope):
+                sent = all_headers.get("Authorization")
+                if (
+                    e.code == 401
+                    and not authed
+                    and rewindable
+                    and self._authenticate(e, scope, sent)
+                ):
                     authed = True
                     _rewind(body)
                     continue
@@ -196,14 +215,18 @@ class Registry:
         except PortsideError as e:
             raise RegistryError(str(e)) from None
 
-    def _authenticate(self, challenge: urllib.error.HTTPError, scope: str) -> bool:
-        """Act on a 401's WWW-Authenticate; False when there is nothing to try."""
+    def _authenticate(
+        self, challenge: urllib.error.HTTPError, scope: str, sent: str | None
+    ) -> bool:
+        """Act on a 401's WWW-Authenticate; False when there is nothing to try. ``sent``
+        is the Authorization the refused request carried: another thread may have set
+        the login since, and only a refused login itself is final."""
         header = challenge.headers.get("WWW-Authenticate", "")
         kind, _, params_text = header.partition(" ")
         params = dict(_CHALLENGE.findall(params_text))
         creds = self._credentials()
         if kind.lower() == "basic":
-            if creds is None or self._basic is not None:
+            if creds is None or sent == f"Basic {basic_auth(*creds)}":
                 return False
             self._basic = basic_auth(*creds)
             return True
@@ -212,7 +235,7 @@ class Registry:
         self._tokens.pop(scope, None)  # refused: expired or too narrow
         # the challenge names what this request needs; ask for ours too (a mount needs
         # two repositories), as Docker does, one scope parameter each
-        scopes = dict.fromkeys((params.get("scope", "") + " " + scope).split())
+        scopes = merge_scopes(params.get("scope", "") + " " + scope)
         query = [("service", params.get("service", ""))] + [("scope", s) for s in scopes]
         url = params["realm"] + "?" + urllib.parse.urlencode([(k, v) for k, v in query if v])
         headers = {}
