@@ -13,9 +13,9 @@ this repository holds it), for later pushes.
 Push: the store keeps each layer as its uncompressed tar, so a push sends a compressed
 form: one the registry is known to hold already (HEAD says so: ``Layer already
 exists``), or can mount from another of its repositories (``Mounted from …``), or else
-the layer gzipped (image/gzip_blocks.py) once and kept, so the next push of it sends the
-same blob without compressing again. Blobs go up several at once; the manifest, an OCI
-manifest naming those compressed blobs, last.
+the layer gzipped (image/gzip_blocks.py) as it streams up, and kept, so the next push
+of it sends the same blob without compressing again. Blobs go up several at once; the
+manifest, an OCI manifest naming those compressed blobs, last.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from http.client import HTTPException
@@ -391,12 +391,10 @@ class RegistryService:
                     pool.submit(self._push_layer, registry, ref.path, p, show, cancel, chunk_size)
                     for p in plans.values()
                 ]
+                futures.append(pool.submit(self._push_config, registry, ref.path, config_desc))
                 failed = _gather(futures, cancel)
             if isinstance(failed, BaseException):
                 raise failed
-            if not registry.has_blob(ref.path, config_desc.digest):  # Docker lists it not
-                silent = LayerProgress(lambda text: None)
-                self._send(registry, ref.path, config_desc, "", silent, chunk_size)
         finally:
             self._remember(plans, ref)
         layers = [_sent(plans[d]) for d in diff_ids]
@@ -416,6 +414,12 @@ class RegistryService:
         show.line(f"{tag}: digest: {digest} size: {len(manifest)}")
         show.close()
         return digest
+
+    def _push_config(self, registry: Registry, repo: str, desc: Descriptor) -> None:
+        """The config, alongside the layers (only the manifest must wait for all);
+        Docker does not list it."""
+        if not registry.has_blob(repo, desc.digest):
+            self._send(registry, repo, desc, "", LayerProgress(lambda text: None), None)
 
     def _push_layer(
         self,
@@ -449,27 +453,43 @@ class RegistryService:
                 return
         if cancel.is_set():
             raise _Cancelled
-        plan.made = self._gzip(plan.diff_id)
-        desc = Descriptor(OCI_LAYER_GZIP, plan.made.digest, plan.made.size)
-        if registry.has_blob(repo, desc.digest):
-            show.status(short, "Layer already exists")
-        else:
-            self._send(registry, repo, desc, short, show, chunk_size, plan.made)
-        plan.sent = desc
+        made = self.store.content.writer()
+        self._gzip_send(registry, repo, plan.diff_id, made, short, show, cancel)
+        plan.made = made
+        plan.sent = Descriptor(OCI_LAYER_GZIP, made.digest, made.size)
 
-    def _gzip(self, diff_id: str) -> Ingest:
-        """The layer gzipped into a sealed (not yet published) ingest of the store."""
-        from ..image.gzip_blocks import gzip_stream
+    def _gzip_send(
+        self,
+        registry: Registry,
+        repo: str,
+        diff_id: str,
+        ingest: Ingest,
+        short: str,
+        show: LayerProgress,
+        cancel: threading.Event,
+    ) -> None:
+        """Gzip the layer while it streams to the registry, as Docker pushes, into
+        ``ingest`` too (sealed, not yet published: kept for the next push)."""
+        from ..image.gzip_blocks import gzip_members
 
-        ingest = self.store.content.writer()
-        try:
+        total = self.store.content.path(diff_id).stat().st_size
+
+        def body() -> Iterator[bytes]:
             with self.store.content.open(diff_id) as tar:
-                gzip_stream(tar, ingest.write, workers=os.cpu_count() or 1)
+                for consumed, member in gzip_members(tar, workers=os.cpu_count() or 1):
+                    if cancel.is_set():
+                        raise _Cancelled
+                    ingest.write(member)
+                    show.bytes(short, "Pushing", consumed, total)
+                    yield member
+
+        try:
+            registry.upload_stream(repo, body(), lambda: ingest.digest)
             ingest.seal()
         except BaseException:
             ingest.abort()
             raise
-        return ingest
+        show.status(short, "Pushed")
 
     def _send(
         self,
@@ -479,13 +499,11 @@ class RegistryService:
         short: str,
         show: LayerProgress,
         chunk_size: int | None,
-        made: Ingest | None = None,
     ) -> None:
         def sent(done: int) -> None:
             show.bytes(short, "Pushing", done, desc.size)
 
-        data = open(made.path, "rb") if made is not None else self.store.content.open(desc.digest)
-        with data:
+        with self.store.content.open(desc.digest) as data:
             if chunk_size is None:
                 registry.upload(repo, desc.digest, data, desc.size, sent=sent)
             else:
@@ -497,7 +515,7 @@ class RegistryService:
         them as they are) and where the registry now holds each layer."""
         with self.store.writing() as publisher:
             for plan in plans.values():
-                if plan.made is not None and plan.made.sealed is not None:
+                if plan.made is not None and plan.made.sealed is not None:  # it was sent
                     publisher.blob(plan.made)
                     self.store.meta.add_compressed_form(
                         plan.diff_id, plan.made.sealed, OCI_LAYER_GZIP, plan.made.size

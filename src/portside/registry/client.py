@@ -13,8 +13,9 @@
   registry that cannot be reached fails within the timeout. 5xx answers, 429 (after
   its Retry-After) and dropped connections are retried with backoff, a few times.
 - Uploads: monolithic (POST, then PUT the bytes) up to one chunk; above that, chunked
-  (PATCH each chunk with its Content-Range, then PUT the digest); a blob another
-  repository of the registry holds is mounted instead (``?mount=&from=``).
+  (PATCH each chunk with its Content-Range, then PUT the digest); a blob made while it
+  is sent (a layer being compressed) streams in one PATCH; a blob another repository of
+  the registry holds is mounted instead (``?mount=&from=``).
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ class Registry:
         path: str,
         scope: str,
         headers: dict[str, str] | None = None,
-        body: bytes | IO[bytes] | _Slice | None = None,
+        body: bytes | IO[bytes] | _Slice | Iterator[bytes] | None = None,
         ok: tuple[int, ...] = (200,),
         size: int | None = None,
     ) -> Iterator[HTTPResponse]:
@@ -358,6 +359,21 @@ class Registry:
         with self.request("PUT", url, scope, octets, body=last, ok=(201,), size=size - offset):
             pass
 
+    def upload_stream(self, repo: str, body: Iterator[bytes], digest: Callable[[], str]) -> None:
+        """Send a blob made while it is sent, as Docker pushes a layer it compresses:
+        one PATCH with the bytes as they come (chunked transfer encoding), then the PUT
+        with ``digest()``, known once ``body`` ran out. It cannot be rewound: a failure
+        is the caller's to retry, from the whole blob."""
+        scope = f"repository:{repo}:pull,push"
+        location = self.start_upload(repo)
+        octets = {"Content-Type": "application/octet-stream"}
+        with self.request("PATCH", location, scope, octets, body=body, ok=(202,)) as r:
+            location = self._location(r, repo)
+        sep = "&" if "?" in location else "?"
+        url = f"{location}{sep}digest={urllib.parse.quote(digest())}"
+        with self.request("PUT", url, scope, octets, body=b"", ok=(201,)):
+            pass
+
     def put_manifest(self, repo: str, reference: str, body: bytes, media_type: str) -> str:
         scope = f"repository:{repo}:pull,push"
         headers = {"Content-Type": media_type}
@@ -402,7 +418,7 @@ def _tls_reason(e: ssl.SSLError, host: str) -> str:
     return str(e.reason or e)
 
 
-def _rewind(body: bytes | IO[bytes] | _Slice | None) -> None:
+def _rewind(body: bytes | IO[bytes] | _Slice | Iterator[bytes] | None) -> None:
     if body is not None and not isinstance(body, bytes) and hasattr(body, "seek"):
         body.seek(0)
 
