@@ -20,6 +20,7 @@ from builds import names as builder_names  # noqa: E402
 from containers import CONTAINERS_NOTE, container_rows  # noqa: E402
 from engines import REPO, Dockerd, HostNetworkGuard, docker, podman, portside  # noqa: E402
 from images import IMAGES_NOTE, image_rows  # noqa: E402
+from registry import REGISTRY_NOTE, registry_rows  # noqa: E402
 from timing import table  # noqa: E402
 
 from tests.engines import podman_cleanup, short_dir  # noqa: E402
@@ -28,7 +29,9 @@ from tests.engines import podman_cleanup, short_dir  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--only", choices=("images", "containers", "builds"), default=None)
+    parser.add_argument(
+        "--only", choices=("images", "containers", "builds", "registry"), default=None
+    )
     parser.add_argument(
         "--no-write", action="store_true", help="print only, keep docs/benchmarks.md"
     )
@@ -51,6 +54,9 @@ def main() -> int:
         if args.only in (None, "containers"):
             rows = container_rows(engines, work, args.repeat)
             sections.append(("Containers", table(rows, names), CONTAINERS_NOTE))
+        if args.only in (None, "registry"):
+            rows = registry_rows(engines, work, args.repeat)
+            sections.append(("Registry", table(rows, names), REGISTRY_NOTE))
         if args.only in (None, "builds"):
             rows = build_rows(engines, work, args.repeat)
             sections.append(("Builds", table(rows, builder_names(engines)), BUILDS_NOTE))
