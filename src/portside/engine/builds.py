@@ -336,13 +336,13 @@ class _Run:
 
     def _image(self, name: str, line: int) -> str:
         """An image by name: the store's, else pulled (``--pull``: pulled first)."""
-        from ..registry.client import RegistryError
-
         if not self.opts.pull:
             try:
                 return self.s.images.resolve(name)[0]
             except ImageNotFound:
                 pass
+        from ..registry.client import RegistryError  # ssl, urllib: only for a pull
+
         try:
             return self.s.pull(name, self.out)
         except (RegistryError, ImageNotFound) as e:
