@@ -129,6 +129,33 @@ def remove_everything(ps: Portside) -> None:
         target = line.split()[1]
         if target.startswith(str(ps.root)):
             subprocess.run(["umount", "-l", target], capture_output=True)
+    leaked = network_leftovers(ps)
+    for kind, name in leaked:  # clean the machine, then fail the test that leaked
+        if kind == "bridge":
+            subprocess.run(["ip", "link", "del", name], capture_output=True)
+        else:
+            subprocess.run(["nft", "delete", "table", "ip", name], capture_output=True)
+    assert not leaked, f"left on the host after every container was removed: {leaked}"
+
+
+def network_leftovers(ps: Portside) -> list[tuple[str, str]]:
+    """The store's bridges and nft table, which must be gone once no container runs."""
+    import hashlib
+    import sqlite3
+
+    conn = sqlite3.connect(ps.root / "metadata.db")
+    try:
+        bridges = [r[0] for r in conn.execute("SELECT bridge FROM networks WHERE bridge != ''")]
+    except sqlite3.Error:
+        bridges = []
+    finally:
+        conn.close()
+    out = [("bridge", b) for b in bridges if Path("/sys/class/net", b).exists()]
+    tag = hashlib.sha256(str(ps.root.resolve()).encode()).hexdigest()[:10]
+    tables = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
+    if f"table ip portside_{tag}" in tables:
+        out.append(("table", f"portside_{tag}"))
+    return out
 
 
 REPO = Path(__file__).resolve().parent.parent

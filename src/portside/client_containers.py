@@ -43,6 +43,9 @@ _CREATE_KWARGS = {
     "security_opt",
     "read_only",
     "entrypoint",
+    "ports",
+    "network",
+    "publish_all_ports",
 }
 
 
@@ -80,7 +83,7 @@ def create_options(image: str, command: Any, kwargs: dict[str, Any]) -> CreateOp
         f"{policy.get('Name') or 'no'}"
         + (f":{policy['MaximumRetryCount']}" if policy.get("MaximumRetryCount") else "")
     )
-    network = kwargs.get("network_mode") or "default"
+    network = kwargs.get("network_mode") or kwargs.get("network") or "default"
     return CreateOptions(
         image=image,
         command=_argv(command),
@@ -104,7 +107,25 @@ def create_options(image: str, command: Any, kwargs: dict[str, Any]) -> CreateOp
         cap_drop=tuple(kwargs.get("cap_drop") or ()),
         security_opt=tuple(kwargs.get("security_opt") or ()),
         read_only=bool(kwargs.get("read_only")),
+        publish=tuple(_publish(kwargs.get("ports") or {})),
+        publish_all=bool(kwargs.get("publish_all_ports")),
     )
+
+
+def _publish(ports: dict[str, Any]) -> list[str]:
+    """docker-py's ``ports={"80/tcp": 3000, "53/udp": ("127.0.0.1", 5353), "81": None,
+    "82": [8082, 9082]}`` as ``-p`` values."""
+    out = []
+    for key, value in ports.items():
+        for host in value if isinstance(value, list) else [value]:
+            if host is None:
+                out.append(str(key))
+            elif isinstance(host, tuple):
+                ip, port = host[0], (host[1] if len(host) > 1 else "")
+                out.append(f"{ip}:{port or ''}:{key}")
+            else:
+                out.append(f"{host}:{key}")
+    return out
 
 
 class Container:

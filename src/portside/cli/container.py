@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "ls": "ps",
     "list": "ps",
     "pause": "stop",
+    "port": "port",
     "prune": "container_prune",
     "rename": "rename",
     "restart": "stop",
@@ -50,6 +51,7 @@ Commands:
   logs        Fetch the logs of a container
   ls          List containers
   pause       Pause all processes within one or more containers
+  port        List port mappings or a specific mapping for the container
   prune       Remove all stopped containers
   rename      Rename a container
   restart     Restart one or more containers

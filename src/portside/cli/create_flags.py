@@ -42,6 +42,19 @@ def add_flags(p: Parser) -> None:
         "--privileged", action="store_true", help="Give extended privileges to this container"
     )
     p.add_argument(
+        "-p",
+        "--publish",
+        action="append",
+        default=[],
+        help="Publish a container's port(s) to the host",
+    )
+    p.add_argument(
+        "-P",
+        "--publish-all",
+        action="store_true",
+        help="Publish all exposed ports to random ports",
+    )
+    p.add_argument(
         "--pull",
         default="missing",
         choices=["missing", "never", "always"],
@@ -126,6 +139,21 @@ def options_from(args: argparse.Namespace, detach: bool = False) -> CreateOption
     entrypoint = None
     if args.entrypoint is not None:
         entrypoint = shlex.split(args.entrypoint) if args.entrypoint else []
+    try:
+        return _options(args, restart, env, labels, entrypoint, attach)
+    except InvalidArgument as e:  # a bad flag value: Docker's 125, as for flags it rejects
+        e.exit_code = 125
+        raise
+
+
+def _options(
+    args: argparse.Namespace,
+    restart: RestartPolicy,
+    env: list[str],
+    labels: dict[str, str],
+    entrypoint: list[str] | None,
+    attach: tuple[str, ...],
+) -> CreateOptions:
     return CreateOptions(
         image=args.image,
         command=list(args.command) or None,
@@ -140,6 +168,8 @@ def options_from(args: argparse.Namespace, detach: bool = False) -> CreateOption
         labels=labels,
         auto_remove=args.rm,
         network=args.network,
+        publish=tuple(args.publish),
+        publish_all=args.publish_all,
         restart=restart,
         stop_signal=args.stop_signal,
         stop_timeout=args.stop_timeout,

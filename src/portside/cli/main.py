@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "logout": "login",
     "logs": "logs",
     "pause": "stop",
+    "port": "port",
     "ps": "ps",
     "pull": "pull",
     "push": "push",
@@ -88,6 +89,7 @@ Commands:
   logout      Log out from a registry
   logs        Fetch the logs of a container
   pause       Pause all processes within one or more containers
+  port        List port mappings or a specific mapping for the container
   ps          List containers
   pull        Download an image from a registry
   push        Upload an image to a registry

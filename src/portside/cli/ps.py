@@ -50,7 +50,11 @@ def _ago(stamp: str) -> float:
 
 
 def row_of(
-    row: ContainerRow, image_names: dict[str, str], no_trunc: bool, size: str
+    row: ContainerRow,
+    image_names: dict[str, str],
+    no_trunc: bool,
+    size: str,
+    ports: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     path, args = command_of(row)
     command = " ".join([path, *args])
@@ -65,7 +69,7 @@ def row_of(
         "RunningFor": since(parse_rfc3339(row.created)),
         "Status": status_text(row),
         "State": row.status,
-        "Ports": "",
+        "Ports": _ports_text(ports) if ports else "",
         "Names": row.name,
         "Labels": ",".join(f"{k}={v}" for k, v in (row.config.get("Labels") or {}).items()),
         "Size": size,
@@ -117,16 +121,23 @@ def run(ctx: Context, argv: list[str]) -> int:
         return 0
     names: dict[str, str] = {}
     data = []
+    ports = ctx.engine.containers.ports()
     for r in rows:
         size = ""
         if args.size:
             rw = dir_size(ctx.engine.containers.paths(r.id).upper)
             virtual = rw + ctx.engine.images.row(r.image_id).size
             size = f"{human_size(rw)} (virtual {human_size(virtual)})"
-        data.append(row_of(r, names, args.no_trunc, size))
+        data.append(row_of(r, names, args.no_trunc, size, ports.get(r.id)))
     fmt = args.format
     if not fmt:
         fmt = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}"
         fmt += "\t{{.Names}}" + ("\t{{.Size}}" if args.size else "")
     write_formatted(fmt, data, HEADERS, ctx.stdout)
     return 0
+
+
+def _ports_text(ports: dict[str, Any]) -> str:
+    from ..network.ports import display
+
+    return display(ports)

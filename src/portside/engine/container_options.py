@@ -63,13 +63,17 @@ class CreateOptions:
     cap_drop: tuple[str, ...] = ()
     security_opt: tuple[str, ...] = ()
     read_only: bool = False
+    publish: tuple[str, ...] = ()  # -p values, Docker's syntax (network/ports.py)
+    publish_all: bool = False  # -P
     attach: tuple[str, ...] = ()  # streams attached at create: "stdin", "stdout", "stderr"
 
     def __post_init__(self) -> None:
         if self.auto_remove and self.restart.name != "no":
             raise InvalidArgument("Conflicting options: --restart and --rm")
-        if self.network not in ("default", "bridge", "none", "host"):
-            raise InvalidArgument(f"network {self.network} not found")
+        if self.publish:
+            from ..network.ports import parse_publishes
+
+            parse_publishes(self.publish)  # malformed -p: the error before anything is made
 
 
 def merge_env(image_env: list[str] | None, extra: tuple[str, ...]) -> list[str]:
@@ -121,8 +125,13 @@ def build_config(
         "OnBuild": None,
         "Labels": labels,
     }
-    if image_cfg.get("ExposedPorts"):
-        config["ExposedPorts"] = image_cfg["ExposedPorts"]
+    exposed = dict(image_cfg.get("ExposedPorts") or {})
+    if opts.publish:
+        from ..network.ports import parse_publishes
+
+        exposed.update((key, {}) for key in parse_publishes(opts.publish)[0])
+    if exposed:
+        config["ExposedPorts"] = exposed
     stop_signal = opts.stop_signal or image_cfg.get("StopSignal")
     if stop_signal:
         config["StopSignal"] = stop_signal
@@ -143,6 +152,15 @@ def build_host_config(opts: CreateOptions) -> dict[str, Any]:
         "ReadonlyRootfs": opts.read_only,
         "Init": opts.init or None,
         "Binds": None,
-        "PortBindings": {},
+        "PortBindings": _port_bindings(opts.publish),
+        "PublishAllPorts": opts.publish_all,
         "LogConfig": {"Type": "k8s-file", "Config": {}},
     }
+
+
+def _port_bindings(publish: tuple[str, ...]) -> dict[str, Any]:
+    if not publish:
+        return {}
+    from ..network.ports import parse_publishes
+
+    return dict(parse_publishes(publish)[1])

@@ -25,6 +25,7 @@ from .names import random_name, validate
 if TYPE_CHECKING:  # only create() needs them: ps and the rest start faster without
     from .container_options import CreateOptions
     from .images import ImageService
+    from .networks import NetworkService
 
 ACTIVE = ("running", "paused", "restarting")
 
@@ -41,9 +42,25 @@ class ContainerService:
         self.store = store
         self.images = images
         self.table = ContainerTable(store.meta.conn)
+        self._networks: NetworkService | None = None
 
     def paths(self, container_id: str) -> ContainerPaths:
         return ContainerPaths(self.settings, container_id)
+
+    def ports(self) -> dict[str, dict[str, Any]]:
+        """NetworkSettings.Ports of every container that runs on a bridge network."""
+        from ..store.networks import NetworkTable
+
+        return {e.container_id: e.ports for e in NetworkTable(self.store.meta.conn).endpoints()}
+
+    @property
+    def networks(self) -> NetworkService:
+        """Imported and made on first use: most commands never touch a network."""
+        if self._networks is None:
+            from .networks import NetworkService
+
+            self._networks = NetworkService(self.store)
+        return self._networks
 
     def mount(self, row: ContainerRow, paths: ContainerPaths) -> bool:
         """Mount the root filesystem (the image's layers, the init layer, the container's
@@ -118,6 +135,9 @@ class ContainerService:
         if not config["Cmd"] and not config["Entrypoint"]:
             raise InvalidArgument("no command specified")
         host_config = build_host_config(opts)
+        mode = host_config["NetworkMode"]
+        if mode not in ("bridge", "host", "none"):
+            host_config["NetworkMode"] = self.networks.get(mode).name  # exists, by its name
         paths = self.paths(container_id)
         with self.store.writing():
             if self.images.meta.image(image_id) is None:
@@ -171,6 +191,8 @@ class ContainerService:
         with self.store.writing():
             if self.table.get(container_id) is None:
                 return
+            if container_id in self.ports():  # an endpoint a failed start left behind
+                self.networks.release(container_id)
             self.table.remove(container_id)
         unmount(paths.rootfs)
         shutil.rmtree(paths.dir, ignore_errors=True)
@@ -199,7 +221,7 @@ class ContainerService:
     # -- inspect ------------------------------------------------------------------
     def inspect(self, ref: str) -> dict[str, Any]:
         row = self.get(ref)
-        return inspect_json(row, self.paths(row.id))
+        return inspect_json(row, self.paths(row.id), self.networks.settings(row))
 
 
 def write_init_layer(init: Path, image: builtins.list[Path], with_init: bool) -> None:
@@ -274,7 +296,9 @@ def command_of(row: ContainerRow) -> tuple[str, list[str]]:
     return (argv[0], argv[1:]) if argv else ("", [])
 
 
-def inspect_json(row: ContainerRow, paths: ContainerPaths) -> dict[str, Any]:
+def inspect_json(
+    row: ContainerRow, paths: ContainerPaths, network_settings: dict[str, Any] | None = None
+) -> dict[str, Any]:
     path, args = command_of(row)
     return {
         "Id": row.id,
@@ -302,7 +326,8 @@ def inspect_json(row: ContainerRow, paths: ContainerPaths) -> dict[str, Any]:
         },
         "Mounts": [],
         "Config": row.config,
-        "NetworkSettings": {
+        "NetworkSettings": network_settings
+        or {
             "Bridge": "",
             "SandboxID": "",
             "HairpinMode": False,

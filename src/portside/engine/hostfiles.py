@@ -38,13 +38,15 @@ def _resolv_conf() -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_host_files(bundle: Path, hostname: str, host_network: bool) -> list[Bind]:
+def write_host_files(bundle: Path, hostname: str, host_network: bool, ip: str = "") -> list[Bind]:
+    """The three files; ``ip``, the container's address on its network, names it by
+    its hostname in /etc/hosts, as Docker's does."""
     if host_network:
         hosts = Path("/etc/hosts").read_text() if os.path.exists("/etc/hosts") else _HOSTS
         hostname = socket.gethostname()
         resolv = Path("/etc/resolv.conf").read_text() if os.path.exists("/etc/resolv.conf") else ""
     else:
-        hosts, resolv = _HOSTS, _resolv_conf()
+        hosts, resolv = _HOSTS + (f"{ip}\t{hostname}\n" if ip else ""), _resolv_conf()
     files = {"hosts": hosts, "hostname": hostname + "\n", "resolv.conf": resolv}
     binds = []
     for name, content in files.items():

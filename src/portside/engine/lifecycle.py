@@ -84,8 +84,14 @@ class Lifecycle:
     def _start_locked(self, row: ContainerRow, attach: bool) -> Started:
         paths = self.c.paths(row.id)
         self.c.mount(row, paths)
+        networks = self.c.networks
         try:
-            spec = self._spec(row, paths)
+            endpoint = networks.allocate(row)
+        except BaseException:
+            unmount(paths.rootfs)
+            raise
+        try:
+            spec = self._spec(row, paths, endpoint.ip if endpoint else "")
             _write_json(paths.bundle / "config.json", config_json(spec))
             self.runtime.delete(row.id)
             (paths.exit_dir / row.id).unlink(missing_ok=True)
@@ -99,21 +105,26 @@ class Lifecycle:
                 exit_command=paths.exit_command(),
             )
         except CreateFailed as e:
+            networks.release(row.id)
             unmount(paths.rootfs)
             code = start_exit_code(e.message)
             with self.store.meta.transaction():
                 self.table.update(row.id, status="created", exit_code=code, error=e.message)
             raise ContainerStartError(e.message, code) from None
         except BaseException:
+            networks.release(row.id)
             unmount(paths.rootfs)
             raise
         sock = monitor_attach(paths) if attach else None
         try:
+            if endpoint is not None:
+                networks.plug(row.id, pid)
             self.runtime.start(row.id)
         except BaseException:
             if sock is not None:
                 sock.close()
             self.runtime.kill(row.id, 9)
+            networks.release(row.id)
             raise
         with self.store.meta.transaction():
             self.table.update(
@@ -130,12 +141,13 @@ class Lifecycle:
             )
         return Started(self.table.get(row.id) or row, sock)
 
-    def _spec(self, row: ContainerRow, paths: ContainerPaths) -> ContainerSpec:
+    def _spec(self, row: ContainerRow, paths: ContainerPaths, ip: str) -> ContainerSpec:
         cfg, host = row.config, row.host_config
         rootfs = paths.rootfs
         user = resolve_user(rootfs, cfg.get("User") or "")
         args = [*(cfg.get("Entrypoint") or []), *(cfg.get("Cmd") or [])]
-        binds = write_host_files(paths.bundle, cfg["Hostname"], host.get("NetworkMode") == "host")
+        host_network = host.get("NetworkMode") == "host"
+        binds = write_host_files(paths.bundle, cfg["Hostname"], host_network, ip)
         if host.get("Init"):
             init = next((p for p in INIT_BINARIES if os.path.exists(p)), None)
             if init is None:
@@ -167,7 +179,7 @@ class Lifecycle:
             ),
             hostname=cfg["Hostname"],
             binds=tuple(binds),
-            host_network=host.get("NetworkMode") == "host",
+            host_network=host_network,
             cgroups_path=f"/portside/{row.id}",
             capabilities=caps,
             privileged=privileged,
@@ -308,6 +320,7 @@ class Lifecycle:
                 self.runtime.kill(container_id, 9, all_processes=True)
                 code = 255 if row.status != "restarting" else row.exit_code
             self.runtime.delete(container_id)
+            self.c.networks.release(container_id)
             unmount(paths.rootfs)
             policy = row.host_config.get("RestartPolicy") or {}
             name = policy.get("Name") or "no"

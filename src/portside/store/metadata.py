@@ -114,6 +114,32 @@ _MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (digest, registry, repository)
     );
     """,
+    # 5: networks, and the endpoints of running containers on them (an address, the
+    # host ports published to it). An endpoint lives while its container runs: what the
+    # host's bridges and NAT rules hold is made from these rows.
+    """
+    CREATE TABLE networks (
+        id TEXT PRIMARY KEY,            -- 64 hex
+        name TEXT NOT NULL UNIQUE,
+        driver TEXT NOT NULL,           -- bridge|host|null
+        subnet TEXT NOT NULL DEFAULT '',
+        gateway TEXT NOT NULL DEFAULT '',
+        bridge TEXT NOT NULL DEFAULT '',-- the Linux bridge's name
+        internal INTEGER NOT NULL DEFAULT 0,
+        chosen_subnet INTEGER NOT NULL DEFAULT 0, -- picked by portside, may move while unused
+        created TEXT NOT NULL,
+        labels TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE endpoints (
+        network_id TEXT NOT NULL REFERENCES networks(id),
+        container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+        ip TEXT NOT NULL,
+        mac TEXT NOT NULL,
+        ports TEXT NOT NULL DEFAULT '{}', -- Docker's NetworkSettings.Ports, host ports chosen
+        PRIMARY KEY (network_id, container_id),
+        UNIQUE (network_id, ip)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)

@@ -1,0 +1,380 @@
+"""Networks and the endpoints of containers on them.
+
+The store's database says what should exist: networks (``bridge``, ``host`` and
+``none`` always; later, user-defined ones) and one endpoint per running container on a
+bridge network (its address and the host ports published to it). The host is made to
+match: a network's Linux bridge exists while it has an endpoint, a container's veth pair
+while it runs, and the store's nftables table is rewritten whole from the endpoints on
+every start and stop (network/nat.py). So a container that dies without a word (its
+monitor killed) leaves nothing behind once a command reconciles it.
+
+Every call here runs under the store lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import secrets
+import socket
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ContainerStartError, NotFound
+from ..network import links, nat
+from ..store.networks import EndpointRow, NetworkRow, NetworkTable
+from ..timefmt import now_rfc3339
+
+if TYPE_CHECKING:
+    from ..store.containers import ContainerRow
+    from ..store.store import Store
+
+BUILTIN = (("bridge", "bridge"), ("host", "host"), ("none", "null"))
+SUBNET_POOL = ipaddress.ip_network("10.99.0.0/16")  # /24s for bridges, first free one
+
+
+class NetworkNotFound(NotFound):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"network {ref} not found")
+
+
+class NetworkService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.table = NetworkTable(store.meta.conn)
+        self.tag = hashlib.sha256(str(store.root.resolve()).encode()).hexdigest()[:10]
+
+    # -- networks -----------------------------------------------------------------
+    def _builtin(self) -> None:
+        if self.table.by_name("bridge") is not None:
+            return
+        with self.store.lock, self.store.meta.transaction():
+            if self.table.by_name("bridge") is not None:
+                return
+            for name, driver in BUILTIN:
+                network_id = secrets.token_hex(32)
+                bridge = self._bridge_name(network_id) if driver == "bridge" else ""
+                row = NetworkRow(
+                    network_id,
+                    name,
+                    driver,
+                    bridge=bridge,
+                    chosen_subnet=driver == "bridge",
+                    created=now_rfc3339(),
+                )
+                self.table.add(row)
+
+    def _bridge_name(self, network_id: str) -> str:
+        # Linux allows 15 characters; the store's root is in it, so two stores differ
+        return "ps" + hashlib.sha256(f"{self.tag}/{network_id}".encode()).hexdigest()[:11]
+
+    def get(self, ref: str) -> NetworkRow:
+        self._builtin()
+        row = self.table.by_name(ref) or self.table.get(ref)
+        if row is None and len(ref) >= 1:
+            matches = [n for n in self.table.all() if n.id.startswith(ref)]
+            row = matches[0] if len(matches) == 1 else None
+        if row is None:
+            raise NetworkNotFound(ref)
+        return row
+
+    def list(self) -> list[NetworkRow]:
+        self._builtin()
+        return sorted(self.table.all(), key=lambda n: n.name)
+
+    # -- a container's endpoint -----------------------------------------------------
+    def allocate(self, row: ContainerRow) -> EndpointRow | None:
+        """An address and host ports for a container about to start on a bridge network
+        (None for host, none and container: modes). Raises ContainerStartError (125)
+        with Docker's words when a host port is taken."""
+        mode = row.host_config.get("NetworkMode") or "bridge"
+        if mode in ("host", "none") or mode.startswith("container:"):
+            return None
+        with self.store.lock:
+            network = self._with_subnet(self.get(mode))
+            taken = {e.ip for e in self.table.endpoints(network.id)}
+            subnet = ipaddress.ip_network(network.subnet)
+            ip = next(
+                (
+                    str(h)
+                    for h in subnet.hosts()
+                    if str(h) != network.gateway and str(h) not in taken
+                ),
+                None,
+            )
+            if ip is None:
+                raise ContainerStartError(f"no available IPv4 addresses on network {mode}", 125)
+            mac = "02:42:" + ":".join(f"{b:02x}" for b in ipaddress.ip_address(ip).packed)
+            ports = self._host_ports(row)
+            endpoint = EndpointRow(network.id, row.id, ip, mac, ports)
+            with self.store.meta.transaction():
+                self.table.remove_endpoints(row.id)
+                self.table.add_endpoint(endpoint)
+            return endpoint
+
+    def plug(self, container_id: str, pid: int) -> None:
+        """The container's veth pair into its namespace, and the NAT rules; on failure
+        the endpoint is released."""
+        try:
+            for e in self.table.endpoints_of(container_id):
+                network = self.table.get(e.network_id)
+                assert network is not None
+                subnet = ipaddress.ip_network(network.subnet)
+                links.bridge_up(network.bridge, network.gateway, subnet.prefixlen)
+                links.plug(
+                    pid,
+                    network.bridge,
+                    _host_end(container_id),
+                    e.ip,
+                    subnet.prefixlen,
+                    network.gateway,
+                    e.mac,
+                )
+            self.sync()
+        except (links.NetworkSetupError, OSError) as err:
+            self.release(container_id)
+            raise ContainerStartError(f"setting up the network failed: {err}", 125) from None
+
+    def release(self, container_id: str) -> None:
+        """The container's endpoints gone: its address and ports free, its rules out,
+        its veth and any bridge left without endpoints deleted."""
+        with self.store.lock:
+            had = self.table.endpoints_of(container_id)
+            if not had and not links.exists(_host_end(container_id)):
+                return
+            with self.store.meta.transaction():
+                self.table.remove_endpoints(container_id)
+            links.unplug(_host_end(container_id))
+            self.sync()
+
+    def endpoint(self, container_id: str) -> tuple[NetworkRow, EndpointRow] | None:
+        for e in self.table.endpoints_of(container_id):
+            network = self.table.get(e.network_id)
+            if network is not None:
+                return network, e
+        return None
+
+    def settings(self, row: ContainerRow) -> dict[str, Any]:
+        """Docker's NetworkSettings for ``inspect``: the live endpoint while the
+        container runs, the network's name with empty addresses otherwise."""
+        mode = row.host_config.get("NetworkMode") or "bridge"
+        found = self.endpoint(row.id)
+        network, e = found if found else (None, None)
+        if network is None and not mode.startswith("container:"):
+            try:
+                network = self.get(mode)
+            except NetworkNotFound:
+                network = None
+        ip = e.ip if e else ""
+        prefix = ipaddress.ip_network(network.subnet).prefixlen if e and network else 0
+        gateway = network.gateway if e and network else ""
+        mac = e.mac if e else ""
+        ports = e.ports if e else {}
+        if row.status in ("running", "paused") and not e and mode != "none":
+            ports = {key: None for key in row.config.get("ExposedPorts") or {}}
+        networks: dict[str, Any] = {}
+        if network is not None:
+            networks[network.name] = {
+                "IPAMConfig": None,
+                "Links": None,
+                "Aliases": None,
+                "NetworkID": network.id,
+                "EndpointID": hashlib.sha256(f"{network.id}/{row.id}".encode()).hexdigest()
+                if e
+                else "",
+                "Gateway": gateway,
+                "IPAddress": ip,
+                "IPPrefixLen": prefix,
+                "IPv6Gateway": "",
+                "GlobalIPv6Address": "",
+                "GlobalIPv6PrefixLen": 0,
+                "MacAddress": mac,
+                "DriverOpts": None,
+            }
+        running = row.status in ("running", "paused")
+        # the top-level fields repeat the default bridge's endpoint only, as Docker's do
+        top = networks.get("bridge", {})
+        return {
+            "Bridge": "",
+            "SandboxID": hashlib.sha256(row.id.encode()).hexdigest() if running else "",
+            "HairpinMode": False,
+            "LinkLocalIPv6Address": "",
+            "LinkLocalIPv6PrefixLen": 0,
+            "Ports": ports,
+            "SandboxKey": f"/proc/{row.pid}/ns/net" if running and row.pid else "",
+            "SecondaryIPAddresses": None,
+            "SecondaryIPv6Addresses": None,
+            "EndpointID": top.get("EndpointID", ""),
+            "Gateway": top.get("Gateway", ""),
+            "GlobalIPv6Address": "",
+            "GlobalIPv6PrefixLen": 0,
+            "IPAddress": top.get("IPAddress", ""),
+            "IPPrefixLen": top.get("IPPrefixLen", 0),
+            "IPv6Gateway": "",
+            "MacAddress": top.get("MacAddress", ""),
+            "Networks": networks,
+        }
+
+    def sync(self) -> None:
+        """Make the host match the endpoints: bridges of networks in use up (the rest
+        down), and the store's nft table rewritten."""
+        endpoints = self.table.endpoints()
+        used = {e.network_id for e in endpoints}
+        bridges, forwards = [], []
+        for network in self.table.all():
+            if network.driver != "bridge" or not network.bridge:
+                continue
+            if network.id not in used:
+                links.bridge_down(network.bridge)
+                continue
+            bridges.append(nat.Bridge(network.bridge, network.subnet, network.internal))
+        for e in endpoints:
+            forwards += _forwards(e)
+        nat.apply(nat.render(f"portside_{self.tag}", bridges, forwards))
+
+    # -- helpers --------------------------------------------------------------------
+    def _with_subnet(self, network: NetworkRow) -> NetworkRow:
+        """The network with a subnet that no host route overlaps. One portside chose
+        moves while the network is unused (another tool may have taken it meanwhile)."""
+        in_use = bool(self.table.endpoints(network.id))
+        if network.subnet and (in_use or not network.chosen_subnet):
+            return network
+        routes = [ipaddress.ip_network(r, strict=False) for r in links.host_routes()]
+        if network.subnet and links.exists(network.bridge):
+            routes = [r for r in routes if str(r) != network.subnet]  # our own, stale
+        if network.subnet and not _overlaps(ipaddress.ip_network(network.subnet), routes):
+            return network
+        mine = [
+            ipaddress.ip_network(n.subnet)
+            for n in self.table.all()
+            if n.subnet and n.id != network.id
+        ]
+        for candidate in SUBNET_POOL.subnets(new_prefix=24):
+            if not _overlaps(candidate, routes + mine):
+                gateway = str(next(candidate.hosts()))
+                with self.store.meta.transaction():
+                    self.table.set_subnet(network.id, str(candidate), gateway)
+                found = self.table.get(network.id)
+                assert found is not None
+                return found
+        raise ContainerStartError(
+            f"could not find an available, non-overlapping IPv4 address pool among the "
+            f"defaults to assign to the network {network.name}",
+            125,
+        )
+
+    def _host_ports(self, row: ContainerRow) -> dict[str, Any]:
+        """NetworkSettings.Ports for the container: each exposed port, with the host
+        ports it is published on (random ones chosen now), or None."""
+        bindings: dict[str, list[dict[str, str]]] = dict(row.host_config.get("PortBindings") or {})
+        exposed = list((row.config.get("ExposedPorts") or {}).keys())
+        if row.host_config.get("PublishAllPorts"):
+            for key in exposed:
+                bindings.setdefault(key, [{"HostIp": "", "HostPort": ""}])
+        taken = {
+            (key.partition("/")[2], b["HostIp"], int(b["HostPort"]))
+            for e in self.table.endpoints()
+            if e.container_id != row.id
+            for key, binds in e.ports.items()
+            for b in binds or []
+        }
+        ports: dict[str, Any] = {key: None for key in exposed}
+        for key in sorted(bindings):
+            proto = key.partition("/")[2] or "tcp"
+            chosen = []
+            for b in bindings[key]:
+                host_ip = b.get("HostIp") or "0.0.0.0"
+                if ":" in host_ip:
+                    raise ContainerStartError(
+                        f"publishing on an IPv6 address ({host_ip}) is not supported yet", 125
+                    )
+                port = self._pick_port(row, proto, host_ip, b.get("HostPort") or "", taken)
+                taken.add((proto, host_ip, port))
+                chosen.append({"HostIp": host_ip, "HostPort": str(port)})
+            ports[key] = chosen
+        return ports
+
+    def _pick_port(
+        self,
+        row: ContainerRow,
+        proto: str,
+        host_ip: str,
+        wanted: str,
+        taken: Iterable[tuple[str, str, int]],
+    ) -> int:
+        def clash(port: int) -> bool:
+            return any(
+                p == proto and n == port and (ip == host_ip or "0.0.0.0" in (ip, host_ip))
+                for p, ip, n in taken
+            )
+
+        failed = (
+            f"driver failed programming external connectivity on endpoint {row.name} ({row.id})"
+        )
+        if wanted and "-" not in wanted:
+            port = int(wanted)
+            if clash(port):
+                raise ContainerStartError(
+                    f"{failed}: Bind for {host_ip}:{port} failed: port is already allocated", 125
+                )
+            reason = _bind_error(proto, host_ip, port)
+            if reason:
+                raise ContainerStartError(
+                    f"{failed}: Error starting userland proxy: listen {proto}4 "
+                    f"{host_ip}:{port}: bind: {reason}",
+                    125,
+                )
+            return port
+        if wanted:
+            low, _, high = wanted.partition("-")
+            candidates = range(int(low), int(high) + 1)
+        else:
+            candidates = range(*_ephemeral_range())
+        for port in candidates:
+            if not clash(port) and not _bind_error(proto, host_ip, port):
+                return port
+        raise ContainerStartError(
+            f"{failed}: Bind for {host_ip}:{wanted or '0'} failed: no free port in range", 125
+        )
+
+
+def _host_end(container_id: str) -> str:
+    return "veth" + container_id[:11]
+
+
+def _overlaps(candidate: Any, others: Iterable[Any]) -> bool:
+    return any(candidate.overlaps(o) for o in others)
+
+
+def _forwards(e: EndpointRow) -> list[nat.Forward]:
+    out = []
+    for key, binds in e.ports.items():
+        port, _, proto = key.partition("/")
+        for b in binds or []:
+            out.append(nat.Forward(proto, b["HostIp"], int(b["HostPort"]), e.ip, int(port)))
+    return out
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return low, high + 1
+
+
+def _bind_error(proto: str, host_ip: str, port: int) -> str:
+    """Why a process of the host could not listen there now ("" when it could): a port
+    a host program holds would never see the forwarded traffic, as with Docker."""
+    if proto == "sctp":
+        return ""  # no SCTP socket to try without the sctp module loaded
+    kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+    try:
+        with socket.socket(socket.AF_INET, kind) as s:
+            if kind == socket.SOCK_STREAM:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host_ip, port))
+    except OSError as e:
+        return (e.strerror or str(e)).lower()
+    return ""

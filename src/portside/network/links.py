@@ -1,0 +1,97 @@
+"""Bridges and veth pairs through iproute2's ``ip -batch`` (netlink, one process for
+several changes): a bridge per network, and a veth pair per container whose inner end
+goes straight into the container's network namespace (``/proc/PID/ns/net``, made by
+runc) between ``runc create`` and ``runc start``.
+
+The inner end dies with the namespace when the container's last process exits, and
+the kernel deletes its host end with it; ``unplug`` is for the other cases.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from ..errors import PortsideError
+
+
+class NetworkSetupError(PortsideError):
+    """The kernel refused a link, address or rule change."""
+
+
+def _run(argv: list[str], script: str) -> None:
+    try:
+        done = subprocess.run(argv, input=script.encode(), capture_output=True)
+    except FileNotFoundError:
+        raise NetworkSetupError(f"{argv[0]} not found (apt-get install iproute2)") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()
+        raise NetworkSetupError(f"{argv[0]}: {reason[-1] if reason else 'failed'}")
+
+
+def exists(name: str) -> bool:
+    return Path("/sys/class/net", name).exists()
+
+
+def bridge_up(name: str, gateway: str, prefix: int) -> None:
+    """The bridge with the gateway address, up; ``route_localnet`` on it so a port
+    published on 127.0.0.1 can be forwarded into a container (DNAT from loopback)."""
+    if not exists(name):
+        _run(
+            ["ip", "-batch", "-"],
+            f"link add {name} type bridge\naddr add {gateway}/{prefix} dev {name}\n"
+            f"link set {name} up\n",
+        )
+    Path(f"/proc/sys/net/ipv4/conf/{name}/route_localnet").write_text("1\n")
+
+
+def bridge_down(name: str) -> None:
+    if exists(name):
+        _run(["ip", "-batch", "-"], f"link del {name}\n")
+
+
+def plug(
+    pid: int, bridge: str, host_end: str, ip: str, prefix: int, gateway: str, mac: str
+) -> None:
+    """A veth pair from ``bridge`` to ``eth0`` in the namespace of process ``pid``."""
+    if exists(host_end):  # left by a container of the same ID that is gone
+        unplug(host_end)
+    _run(
+        ["ip", "-batch", "-"],
+        f"link add {host_end} type veth peer name eth0 address {mac} netns {pid}\n"
+        f"link set {host_end} master {bridge} up\n",
+    )
+    route = f"route add default via {gateway}\n" if gateway else ""
+    _run(
+        ["nsenter", f"--net=/proc/{pid}/ns/net", "ip", "-batch", "-"],
+        f"addr add {ip}/{prefix} dev eth0\nlink set eth0 up\n{route}",
+    )
+
+
+def unplug(host_end: str) -> None:
+    if exists(host_end):
+        _run(["ip", "-batch", "-"], f"link del {host_end}\n")
+
+
+def host_routes() -> list[str]:
+    """The IPv4 destinations of the host's main routing table now (``10.0.0.0/24``),
+    to keep a new subnet clear of them; read from /proc/net/route, no process."""
+    import ipaddress
+
+    routes = []
+    try:
+        lines = Path("/proc/net/route").read_text().splitlines()[1:]
+    except OSError:
+        return []
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 8:
+            continue
+        dest, mask = (int(fields[i], 16).to_bytes(4, "little") for i in (1, 7))
+        if mask == b"\0\0\0\0":
+            continue  # the default route
+        net = ipaddress.ip_network(
+            f"{ipaddress.ip_address(dest)}/{ipaddress.ip_address(mask)}", strict=False
+        )
+        routes.append(str(net))
+    return routes

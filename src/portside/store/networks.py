@@ -1,0 +1,108 @@
+"""Network rows and the endpoints of running containers on them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+_COLUMNS = "id, name, driver, subnet, gateway, bridge, internal, chosen_subnet, created, labels"
+
+
+@dataclass(frozen=True)
+class NetworkRow:
+    id: str
+    name: str
+    driver: str  # bridge|host|null
+    subnet: str = ""
+    gateway: str = ""
+    bridge: str = ""
+    internal: bool = False
+    chosen_subnet: bool = False
+    created: str = ""
+    labels: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class EndpointRow:
+    network_id: str
+    container_id: str
+    ip: str
+    mac: str
+    ports: dict[str, Any]  # "80/tcp" -> [{"HostIp": "0.0.0.0", "HostPort": "3000"}] or None
+
+
+def _network(row: tuple[Any, ...]) -> NetworkRow:
+    values = list(row)
+    values[6], values[7] = bool(values[6]), bool(values[7])
+    values[9] = json.loads(values[9])
+    return NetworkRow(*values)
+
+
+class NetworkTable:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def add(self, row: NetworkRow) -> None:
+        self.conn.execute(
+            f"INSERT INTO networks({_COLUMNS}) VALUES ({','.join('?' * 10)})",
+            (
+                row.id,
+                row.name,
+                row.driver,
+                row.subnet,
+                row.gateway,
+                row.bridge,
+                int(row.internal),
+                int(row.chosen_subnet),
+                row.created,
+                json.dumps(row.labels or {}),
+            ),
+        )
+
+    def get(self, network_id: str) -> NetworkRow | None:
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM networks WHERE id = ?", (network_id,)
+        ).fetchone()
+        return _network(row) if row else None
+
+    def by_name(self, name: str) -> NetworkRow | None:
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM networks WHERE name = ?", (name,)
+        ).fetchone()
+        return _network(row) if row else None
+
+    def all(self) -> list[NetworkRow]:
+        return [_network(r) for r in self.conn.execute(f"SELECT {_COLUMNS} FROM networks")]
+
+    def set_subnet(self, network_id: str, subnet: str, gateway: str) -> None:
+        self.conn.execute(
+            "UPDATE networks SET subnet = ?, gateway = ? WHERE id = ?",
+            (subnet, gateway, network_id),
+        )
+
+    def remove(self, network_id: str) -> None:
+        self.conn.execute("DELETE FROM networks WHERE id = ?", (network_id,))
+
+    # -- endpoints ------------------------------------------------------------------
+    def add_endpoint(self, e: EndpointRow) -> None:
+        self.conn.execute(
+            "INSERT INTO endpoints(network_id, container_id, ip, mac, ports) VALUES (?,?,?,?,?)",
+            (e.network_id, e.container_id, e.ip, e.mac, json.dumps(e.ports)),
+        )
+
+    def endpoints(self, network_id: str | None = None) -> list[EndpointRow]:
+        sql = "SELECT network_id, container_id, ip, mac, ports FROM endpoints"
+        rows = (
+            self.conn.execute(sql + " WHERE network_id = ?", (network_id,))
+            if network_id is not None
+            else self.conn.execute(sql)
+        )
+        return [EndpointRow(n, c, ip, mac, json.loads(p)) for n, c, ip, mac, p in rows]
+
+    def endpoints_of(self, container_id: str) -> list[EndpointRow]:
+        return [e for e in self.endpoints() if e.container_id == container_id]
+
+    def remove_endpoints(self, container_id: str) -> None:
+        self.conn.execute("DELETE FROM endpoints WHERE container_id = ?", (container_id,))

@@ -1,0 +1,266 @@
+"""Container networking for real: a bridge and veth per container, published ports
+through nftables, reached from the host's 127.0.0.1 (and containers' own addresses),
+and everything gone after stop, rm or a killed monitor."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Portside
+from tests.integration.registries import free_port
+
+HTTPD = ["httpd", "-f", "-p", "80", "-h", "/www"]
+
+
+@pytest.fixture
+def web(portside: Portside, busybox_tar: Path) -> str:
+    """busybox with a page in /www and EXPOSE 80 (as an image's Dockerfile would say)."""
+    portside(
+        "import",
+        "--change",
+        'CMD ["sh"]',
+        "--change",
+        "EXPOSE 80",
+        str(busybox_tar),
+        "web:1",
+    )
+    return "web:1"
+
+
+def _get(url: str, timeout: float = 5.0) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                return str(r.read().decode())
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _refused(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=2).close()
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return True
+    return False
+
+
+def _serve(portside: Portside, image: str, page: str, *flags: str) -> str:
+    script = f"mkdir -p /www && echo {page} > /www/index.html && exec {' '.join(HTTPD)}"
+    return portside("run", "-d", *flags, image, "sh", "-c", script).stdout.strip()
+
+
+def _inspect(portside: Portside, ref: str) -> dict:  # type: ignore[type-arg]
+    return json.loads(portside("inspect", ref).stdout)[0]  # type: ignore[no-any-return]
+
+
+def _host_state(portside: Portside, *ids: str) -> dict[str, object]:
+    """What the store holds on the host: its nft table, its bridges, and the veths of
+    containers ``ids`` (other engines' veths come and go on their own)."""
+    tag = hashlib.sha256(str(portside.root.resolve()).encode()).hexdigest()[:10]
+    tables = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
+    links = sorted(os.listdir("/sys/class/net"))
+    ours = {"veth" + i[:11] for i in ids}
+    return {
+        "table": f"portside_{tag}" in tables,
+        "veths": [n for n in links if n in ours],
+        "bridges": [
+            n for n in links if n.startswith("ps") and Path(f"/sys/class/net/{n}/bridge").exists()
+        ],
+    }
+
+
+def test_a_published_port_answers_on_loopback_and_an_unpublished_one_does_not(
+    portside: Portside, web: str
+) -> None:
+    before = _host_state(portside)
+    port = free_port()
+    published = _serve(portside, web, "hello-published", "-p", f"{port}:80")
+    assert _get(f"http://127.0.0.1:{port}/") == "hello-published\n"
+    assert portside("port", published).stdout == f"80/tcp -> 0.0.0.0:{port}\n"
+    assert portside("port", published, "80").stdout == f"0.0.0.0:{port}\n"
+    ps = portside("ps", "--format", "{{.Names}} {{.Ports}}").stdout
+    assert f"0.0.0.0:{port}->80/tcp" in ps
+    info = _inspect(portside, published)["NetworkSettings"]
+    assert info["Ports"] == {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": str(port)}]}
+    bridge = info["Networks"]["bridge"]
+    assert bridge["IPAddress"] == info["IPAddress"] and info["Gateway"]
+    assert bridge["MacAddress"].startswith("02:42:")
+    # the other one runs on the same bridge, reachable at its own address only
+    other_port = free_port()
+    hidden = _serve(portside, web, "hello-hidden")
+    hidden_ip = _inspect(portside, hidden)["NetworkSettings"]["IPAddress"]
+    assert hidden_ip != bridge["IPAddress"]
+    assert _get(f"http://{hidden_ip}/") == "hello-hidden\n"
+    assert _refused(f"http://127.0.0.1:{other_port}/")
+    assert "80/tcp" in portside("ps", "--format", "{{.Ports}}", "-f", f"id={hidden}").stdout
+    r = portside("port", hidden, "80", check=False)
+    assert r.returncode == 1 and "No public port '80/tcp' published" in r.stderr
+    # /etc/hosts names the container by its hostname at its address
+    hosts = portside("exec", hidden, "cat", "/etc/hosts").stdout
+    assert f"{hidden_ip}\t{hidden[:12]}" in hosts
+    # stop: the port no longer answers, and the host is as it was
+    portside("rm", "-f", published, hidden)
+    assert _refused(f"http://127.0.0.1:{port}/")
+    assert _host_state(portside, published, hidden) == before
+
+
+def _with_program(busybox_tar: Path, out: Path, program: str) -> Path:
+    """The busybox rootfs plus a host program and the libraries ldd names for it."""
+    import tarfile
+
+    libs = subprocess.run(["ldd", program], capture_output=True, text=True, check=True).stdout
+    files = [program] + [p for p in libs.split() if p.startswith("/")]
+    with tarfile.open(busybox_tar) as src, tarfile.open(out, "w") as dst:
+        for member in src.getmembers():
+            dst.addfile(member, src.extractfile(member) if member.isfile() else None)
+        for path in files:
+            real = os.path.realpath(path)
+            info = dst.gettarinfo(real, arcname="." + path)
+            with open(real, "rb") as f:
+                dst.addfile(info, f)
+    return out
+
+
+def test_udp_ranges_and_publish_all(
+    portside: Portside, web: str, busybox_tar: Path, tmp_path: Path
+) -> None:
+    # busybox-static's nc has no UDP: Debian's netcat-openbsd, with its libraries
+    rootfs = _with_program(busybox_tar, tmp_path / "nc.tar", "/bin/nc.openbsd")
+    portside("import", str(rootfs), "udp:1")
+    udp = free_port()
+    listener = portside(
+        "run",
+        "-d",
+        "-p",
+        f"127.0.0.1:{udp}:5353/udp",
+        "udp:1",
+        "/bin/nc.openbsd",
+        "-u",
+        "-l",
+        "5353",
+    ).stdout.strip()
+    deadline = time.monotonic() + 5
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        while "ping-over-udp" not in portside("logs", listener).stdout:
+            assert time.monotonic() < deadline, "no datagram reached the container"
+            s.sendto(b"ping-over-udp\n", ("127.0.0.1", udp))
+            time.sleep(0.1)
+    assert portside("port", listener).stdout == f"5353/udp -> 127.0.0.1:{udp}\n"
+    # -P: the image's EXPOSE 80 to a free host port
+    everything = _serve(portside, web, "hello-all", "-P")
+    line = portside("port", everything).stdout
+    host_port = int(line.rsplit(":", 1)[1])
+    assert line.startswith("80/tcp -> 0.0.0.0:")
+    assert _get(f"http://127.0.0.1:{host_port}/") == "hello-all\n"
+    # a range: three host ports to three container ports
+    first = free_port()
+    while any(not _free(first + i) for i in range(3)):
+        first = free_port()
+    ranged = portside(
+        "run", "-d", "-p", f"{first}-{first + 2}:80-82", web, "sleep", "60"
+    ).stdout.strip()
+    shown = portside("ps", "--format", "{{.Ports}}", "-f", f"id={ranged}").stdout.strip()
+    assert shown == f"0.0.0.0:{first}-{first + 2}->80-82/tcp"
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def test_a_taken_host_port_and_bad_specs_are_refused_with_nothing_left(
+    portside: Portside, web: str
+) -> None:
+    port = free_port()
+    first = _serve(portside, web, "first", "-p", f"{port}:80")
+    before = _host_state(portside, first)
+    r = portside("run", "-d", "--name", "second", "-p", f"{port}:80", web, "true", check=False)
+    assert r.returncode == 125
+    assert f"Bind for 0.0.0.0:{port} failed: port is already allocated" in r.stderr
+    second = _inspect(portside, "second")
+    assert second["State"]["Status"] == "created"
+    assert _host_state(portside, first, second["Id"]) == before
+    assert _get(f"http://127.0.0.1:{port}/") == "first\n"
+    # a host program holds the port: Docker's proxy error, the container does not start
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        held = holder.getsockname()[1]
+        r = portside("run", "-d", "-p", f"127.0.0.1:{held}:80", web, "true", check=False)
+    assert r.returncode == 125
+    assert f"listen tcp4 127.0.0.1:{held}: bind: address already in use" in r.stderr
+    portside("rm", "-f", first)
+    count = len(portside("ps", "-aq").stdout.split())
+    for spec, message in [
+        ("99999:80", "invalid hostPort: 99999"),
+        ("abc", "invalid containerPort: abc"),
+        ("8000-8002:80-81", "invalid ranges specified for container and host Ports"),
+        ("1.2.3:80:80", "invalid IP address: 1.2.3"),
+        ("80/sctpx", "invalid proto: sctpx"),
+    ]:
+        r = portside("run", "-p", spec, web, "true", check=False)
+        assert (r.returncode, r.stderr.count("\n")) == (125, 1), r.stderr
+        assert message in r.stderr
+    assert len(portside("ps", "-aq").stdout.split()) == count  # nothing created
+    r = portside("run", "--network", "nosuch", web, "true", check=False)
+    assert r.returncode == 125 and "network nosuch not found" in r.stderr
+
+
+def test_network_none_and_host(portside: Portside, web: str) -> None:
+    none = portside("run", "--rm", "--network", "none", web, "cat", "/proc/net/dev").stdout
+    interfaces = [line.split(":")[0].strip() for line in none.splitlines()[2:]]
+    assert interfaces == ["lo"]
+    default = portside("run", "--rm", web, "cat", "/proc/net/dev").stdout
+    assert sorted(line.split(":")[0].strip() for line in default.splitlines()[2:]) == [
+        "eth0",
+        "lo",
+    ]
+    host = portside("run", "--rm", "--network", "host", web, "cat", "/proc/net/dev").stdout
+    assert len(host.splitlines()) == len(Path("/proc/net/dev").read_text().splitlines())
+
+
+def test_teardown_after_stop_rm_and_a_killed_monitor(portside: Portside, web: str) -> None:
+    before = _host_state(portside)
+    port = free_port()
+    cid = _serve(portside, web, "x", "-p", f"{port}:80")
+    during = _host_state(portside, cid)
+    assert during["table"] and during["veths"] == ["veth" + cid[:11]]
+    assert len(during["bridges"]) == len(before["bridges"]) + 1  # type: ignore[arg-type]
+    portside("stop", "-t", "0", cid)
+    assert _host_state(portside, cid) == before and _refused(f"http://127.0.0.1:{port}/")
+    # started again: the same host port, a working path
+    portside("start", cid)
+    assert _get(f"http://127.0.0.1:{port}/") == "x\n"
+    # the monitor killed: the next command finds the container dead and cleans up
+    pid = _inspect(portside, cid)["State"]["Pid"]
+    monitor = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    os.kill(monitor, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while "Exited" not in portside("ps", "-a", "--format", "{{.Status}}").stdout:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert _host_state(portside, cid) == before and _refused(f"http://127.0.0.1:{port}/")
+    # the address is free again: a new container gets the first one
+    again = _serve(portside, web, "y")
+    first_ip = _inspect(portside, again)["NetworkSettings"]["IPAddress"]
+    assert first_ip.endswith(".2")
+    portside("rm", "-f", again, cid)
+    assert _host_state(portside, again, cid) == before
