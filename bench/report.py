@@ -20,6 +20,7 @@ from builds import names as builder_names  # noqa: E402
 from containers import CONTAINERS_NOTE, container_rows  # noqa: E402
 from engines import REPO, Dockerd, HostNetworkGuard, docker, podman, portside  # noqa: E402
 from images import IMAGES_NOTE, image_rows  # noqa: E402
+from network import NETWORK_NOTE, network_rows  # noqa: E402
 from registry import REGISTRY_NOTE, registry_rows  # noqa: E402
 from timing import table  # noqa: E402
 
@@ -30,7 +31,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument(
-        "--only", choices=("images", "containers", "builds", "registry"), default=None
+        "--only", choices=("images", "containers", "network", "builds", "registry"), default=None
     )
     parser.add_argument(
         "--no-write", action="store_true", help="print only, keep docs/benchmarks.md"
@@ -54,6 +55,9 @@ def main() -> int:
         if args.only in (None, "containers"):
             rows = container_rows(engines, work, args.repeat)
             sections.append(("Containers", table(rows, names), CONTAINERS_NOTE))
+        if args.only in (None, "network"):
+            rows = network_rows(engines, work, args.repeat)
+            sections.append(("Networking", table(rows, names), NETWORK_NOTE))
         if args.only in (None, "registry"):
             rows = registry_rows(engines, work, args.repeat)
             sections.append(("Registry", table(rows, names), REGISTRY_NOTE))
