@@ -75,8 +75,8 @@ def container_rows(engines: list[Engine], work: Path, repeat: int) -> list[Row]:
 
 
 CONTAINERS_NOTE = """`run` starts from the same one-layer busybox image in each engine (imported
-from Debian's busybox-static) and includes the CLI's own start. portside's default network
-is, until networking lands, a fresh network namespace with loopback only; Docker's is its
-docker0 bridge (the private dockerd runs without iptables rules); Podman's is netavark's
+from Debian's busybox-static) and includes the CLI's own start. Each engine's default
+network is a bridge with a veth per container: portside's own (iproute2 + nftables),
+Docker's docker0 (the private dockerd runs without iptables rules), Podman's netavark
 bridge. Memory is the resident size of the one process each engine leaves running per
 container besides the container itself."""
