@@ -45,9 +45,20 @@ def bridge_up(name: str, gateway: str, prefix: int) -> None:
     Path(f"/proc/sys/net/ipv4/conf/{name}/route_localnet").write_text("1\n")
 
 
-def bridge_down(name: str) -> None:
-    if exists(name):
+def _delete(name: str) -> None:
+    """Delete a link if it is there; one the kernel removes meanwhile (a veth whose
+    namespace is being torn down) is not an error."""
+    if not exists(name):
+        return
+    try:
         _run(["ip", "-batch", "-"], f"link del {name}\n")
+    except NetworkSetupError:
+        if exists(name):
+            raise
+
+
+def bridge_down(name: str) -> None:
+    _delete(name)
 
 
 def plug(
@@ -69,8 +80,7 @@ def plug(
 
 
 def unplug(host_end: str) -> None:
-    if exists(host_end):
-        _run(["ip", "-batch", "-"], f"link del {host_end}\n")
+    _delete(host_end)
 
 
 def host_routes() -> list[str]:
