@@ -20,29 +20,19 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from .client_containers import ContainerCollection
+from .client_model import Model
+from .client_networks import NetworkCollection
 from .config import Settings
 from .engine import Engine
 
 
-class Image:
+class Image(Model):
     """An image, as docker-py's ``Image``: ``id``, ``short_id``, ``tags``, ``attrs``."""
 
-    def __init__(self, attrs: dict[str, Any], collection: ImageCollection) -> None:
-        self.attrs = attrs
-        self.collection = collection
+    collection: ImageCollection
 
     def __repr__(self) -> str:
         return f"<Image: '{', '.join(self.tags)}'>"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Image) and other.id == self.id
-
-    def __hash__(self) -> int:
-        return hash(self.id)
-
-    @property
-    def id(self) -> str:
-        return str(self.attrs["Id"])
 
     @property
     def short_id(self) -> str:
@@ -214,6 +204,7 @@ class Client:
         self.engine = Engine(Settings.from_env(root, runroot))
         self.images = ImageCollection(self.engine)
         self.containers = ContainerCollection(self.engine, self.images)
+        self.networks = NetworkCollection(self.engine)
 
     def version(self) -> dict[str, Any]:
         return self.engine.system.version()

@@ -16,6 +16,7 @@ import tarfile
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .client_model import Model
 from .errors import ContainerError, InvalidArgument
 
 if TYPE_CHECKING:
@@ -46,6 +47,9 @@ _CREATE_KWARGS = {
     "ports",
     "network",
     "publish_all_ports",
+    "extra_hosts",
+    "dns",
+    "dns_search",
 }
 
 
@@ -109,7 +113,17 @@ def create_options(image: str, command: Any, kwargs: dict[str, Any]) -> CreateOp
         read_only=bool(kwargs.get("read_only")),
         publish=tuple(_publish(kwargs.get("ports") or {})),
         publish_all=bool(kwargs.get("publish_all_ports")),
+        add_hosts=tuple(_extra_hosts(kwargs.get("extra_hosts") or {})),
+        dns=tuple(kwargs.get("dns") or ()),
+        dns_search=tuple(kwargs.get("dns_search") or ()),
     )
+
+
+def _extra_hosts(value: dict[str, str] | list[str]) -> list[str]:
+    """docker-py's ``extra_hosts``: ``{"db": "10.0.0.5"}`` or ``["db:10.0.0.5"]``."""
+    if isinstance(value, dict):
+        return [f"{name}:{ip}" for name, ip in value.items()]
+    return list(value)
 
 
 def _publish(ports: dict[str, Any]) -> list[str]:
@@ -128,33 +142,14 @@ def _publish(ports: dict[str, Any]) -> list[str]:
     return out
 
 
-class Container:
+class Container(Model):
     """A container, as docker-py's ``Container``: ``id``, ``name``, ``status``, ``attrs``."""
 
-    def __init__(self, attrs: dict[str, Any], collection: ContainerCollection) -> None:
-        self.attrs = attrs
-        self.collection = collection
-
-    def __repr__(self) -> str:
-        return f"<Container: {self.short_id}>"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Container) and other.id == self.id
-
-    def __hash__(self) -> int:
-        return hash(self.id)
+    collection: ContainerCollection
 
     @property
     def _engine(self) -> Engine:
         return self.collection.engine
-
-    @property
-    def id(self) -> str:
-        return str(self.attrs["Id"])
-
-    @property
-    def short_id(self) -> str:
-        return self.id[:12]
 
     @property
     def name(self) -> str:
