@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,3 +95,34 @@ def test_build_through_the_library(client: ps_lib.Client, tmp_path: Path) -> Non
     with pytest.raises(ps_lib.DockerfileError) as caught:
         client.images.build(path=str(tmp_path))
     assert "returned a non-zero code: 4" in str(caught.value)
+
+
+def test_networks_and_ports_through_the_library(client: ps_lib.Client) -> None:
+    import urllib.request
+
+    from tests.integration.registries import free_port
+
+    net = client.networks.create("libnet", ipam={"Config": [{"Subnet": "10.124.3.0/24"}]})
+    assert net.attrs["IPAM"]["Config"] == [{"Subnet": "10.124.3.0/24", "Gateway": "10.124.3.1"}]
+    assert "libnet" in [n.name for n in client.networks.list()]
+    port = free_port()
+    script = "mkdir /www && echo lib > /www/index.html && exec httpd -f -p 80 -h /www"
+    c = client.containers.run(
+        "busybox", ["sh", "-c", script], detach=True, network="libnet", ports={"80/tcp": port}
+    )
+    try:
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+                    assert r.read() == b"lib\n"
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        net.reload()
+        assert net.containers == [c.id]
+    finally:
+        c.remove(force=True)
+    net.remove()
+    assert "libnet" not in [n.name for n in client.networks.list()]

@@ -21,6 +21,7 @@ from tests.conftest import Portside
 from tests.integration.registries import free_port
 
 HTTPD = ["httpd", "-f", "-p", "80", "-h", "/www"]
+# busybox-static 1.35's wget crashes (SIGSEGV) with -T: bound it with timeout instead
 
 
 @pytest.fixture
@@ -235,6 +236,16 @@ def test_network_none_and_host(portside: Portside, web: str) -> None:
     ]
     host = portside("run", "--rm", "--network", "host", web, "cat", "/proc/net/dev").stdout
     assert len(host.splitlines()) == len(Path("/proc/net/dev").read_text().splitlines())
+    # container:NAME shares that container's namespace: its 127.0.0.1 is the server's
+    server = _serve(portside, web, "shared", "--name", "server")
+    joined = ["run", "--rm", "--network", "container:server", web]
+    fetch = ["timeout", "5", "wget", "-q", "-O", "-", "http://127.0.0.1/"]
+    assert portside(*joined, *fetch).stdout == "shared\n"
+    r = portside("run", "--network", "container:server", "-p", "80", web, "true", check=False)
+    assert r.returncode == 125 and "port publishing and the container type network mode" in r.stderr
+    portside("stop", "-t", "0", server)
+    r = portside(*joined, "true", check=False)
+    assert r.returncode == 125 and "cannot join network of a non running container" in r.stderr
 
 
 def test_teardown_after_stop_rm_and_a_killed_monitor(portside: Portside, web: str) -> None:
@@ -264,3 +275,88 @@ def test_teardown_after_stop_rm_and_a_killed_monitor(portside: Portside, web: st
     assert first_ip.endswith(".2")
     portside("rm", "-f", again, cid)
     assert _host_state(portside, again, cid) == before
+
+
+def test_user_networks_find_containers_by_name_and_stay_apart(portside: Portside, web: str) -> None:
+    network_id = portside("network", "create", "appnet").stdout.strip()
+    assert len(network_id) == 64
+    portside("network", "create", "--subnet", "10.123.7.0/24", "othernet")
+    listed = portside("network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}").stdout
+    assert listed.split("\n")[:-1] == [
+        "appnet bridge local",
+        "bridge bridge local",
+        "host host local",
+        "none null local",
+        "othernet bridge local",
+    ]
+    server = _serve(portside, web, "by-name", "--network", "appnet", "--name", "server")
+    fetch = ["timeout", "3", "wget", "-q", "-O", "-"]
+    got = portside("run", "--rm", "--network", "appnet", web, *fetch, "http://server/")
+    assert got.stdout == "by-name\n"
+    info = json.loads(portside("network", "inspect", "appnet").stdout)[0]
+    assert info["Id"] == network_id and info["Driver"] == "bridge"
+    address = info["Containers"][server]["IPv4Address"]
+    assert info["Containers"][server]["Name"] == "server" and address.endswith("/24")
+    ip = address.split("/")[0]
+    assert _inspect(portside, server)["NetworkSettings"]["Networks"]["appnet"]["IPAddress"] == ip
+    # another network reaches neither the name nor the address; nor does the default bridge
+    # (--init: timeout must not be PID 1, which ignores the SIGTERM it would send)
+    other = portside(
+        "run", "--rm", "--init", "--network", "othernet", web, *fetch, f"http://{ip}/", check=False
+    )
+    assert other.returncode == 143  # killed by timeout: the packets were dropped
+    subnet = json.loads(portside("network", "inspect", "othernet").stdout)[0]["IPAM"]["Config"]
+    assert subnet == [{"Subnet": "10.123.7.0/24", "Gateway": "10.123.7.1"}]
+    # (looked up in the files, not by wget: an unknown name would go to the host's DNS)
+    on_bridge = portside("run", "--rm", web, "cat", "/etc/hosts").stdout
+    on_appnet = portside("run", "--rm", "--network", "appnet", web, "cat", "/etc/hosts").stdout
+    assert f"{ip}\tserver\n" in on_appnet and "server" not in on_bridge
+    # in use, pre-defined, overlapping, unknown: Docker's refusals
+    r = portside("network", "rm", "appnet", check=False)
+    assert r.returncode == 1 and "has active endpoints" in r.stderr
+    r = portside("network", "rm", "bridge", check=False)
+    assert r.returncode == 1 and "bridge is a pre-defined network and cannot be removed" in r.stderr
+    r = portside("network", "create", "--subnet", "10.123.7.128/25", "third", check=False)
+    assert r.returncode == 1 and "Pool overlaps with other one on this address space" in r.stderr
+    r = portside("network", "create", "appnet", check=False)
+    assert r.returncode == 1 and "network with name appnet already exists" in r.stderr
+    r = portside("network", "inspect", "nosuch", check=False)
+    assert r.returncode == 1 and "No such network: nosuch" in r.stderr
+    # stopped, the network can go; prune takes the unused one
+    portside("rm", "-f", server)
+    assert portside("network", "rm", "appnet").stdout == "appnet\n"
+    assert portside("network", "prune", "-f").stdout == "Deleted Networks:\nothernet\n"
+    names = portside("network", "ls", "--format", "{{.Name}}").stdout.split()
+    assert names == ["bridge", "host", "none"]
+
+
+def test_hostname_add_host_and_dns_options(portside: Portside, web: str) -> None:
+    files = "cat /etc/hostname /etc/hosts /etc/resolv.conf"
+    out = portside(
+        "run",
+        "--rm",
+        "--hostname",
+        "box",
+        "--add-host",
+        "db.local:10.1.2.3",
+        "--add-host",
+        "host.docker.internal:host-gateway",
+        "--dns",
+        "10.9.9.9",
+        "--dns-search",
+        "corp.example",
+        web,
+        "sh",
+        "-c",
+        files,
+    ).stdout
+    lines = out.splitlines()
+    assert lines[0] == "box"
+    assert "10.1.2.3\tdb.local" in lines
+    gateway = next(x for x in lines if x.endswith("\thost.docker.internal")).split("\t")[0]
+    assert gateway.startswith("10.99.") and gateway.endswith(".1")
+    assert any(x.endswith("\tbox") for x in lines)
+    assert "search corp.example" in lines and "nameserver 10.9.9.9" in lines
+    assert [x for x in lines if x.startswith("nameserver")] == ["nameserver 10.9.9.9"]
+    r = portside("run", "--rm", "--add-host", "nohost", web, "true", check=False)
+    assert r.returncode == 125 and 'bad format for add-host: "nohost"' in r.stderr

@@ -24,6 +24,13 @@ def add_flags(p: Parser) -> None:
     p.add_argument(
         "--entrypoint", default=None, help="Overwrite the default ENTRYPOINT of the image"
     )
+    p.add_argument(
+        "--add-host", action="append", default=[], help="Add a custom host-to-IP mapping (host:ip)"
+    )
+    p.add_argument("--dns", action="append", default=[], help="Set custom DNS servers")
+    p.add_argument(
+        "--dns-search", action="append", default=[], help="Set custom DNS search domains"
+    )
     p.add_argument("-e", "--env", action="append", default=[], help="Set environment variables")
     p.add_argument(
         "--env-file", action="append", default=[], help="Read in a file of environment variables"
@@ -170,6 +177,9 @@ def _options(
         network=args.network,
         publish=tuple(args.publish),
         publish_all=args.publish_all,
+        add_hosts=tuple(args.add_host),
+        dns=tuple(args.dns),
+        dns_search=tuple(args.dns_search),
         restart=restart,
         stop_signal=args.stop_signal,
         stop_timeout=args.stop_timeout,

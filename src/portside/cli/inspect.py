@@ -11,8 +11,12 @@ from .output import write_json
 
 
 def run(ctx: Context, argv: list[str]) -> int:
-    kind = {"image inspect": "image", "container inspect": "container"}.get(ctx.verb, "")
-    what = "image" if kind == "image" else "object"
+    kind = {
+        "image inspect": "image",
+        "container inspect": "container",
+        "network inspect": "network",
+    }.get(ctx.verb, "")
+    what = kind if kind in ("image", "network") else "object"
     p = Parser(
         ctx.verb,
         f"[OPTIONS] {what.upper()} [{what.upper()}...]",
@@ -29,7 +33,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument("names", nargs="*")
     args = p.parse_args(argv)
     p.need(args.names, 1)
-    if args.type not in ("", "image", "container"):
+    if args.type not in ("", "image", "container", "network"):
         ctx.error(f'"{args.type}" is not a valid value for --type')
         return 1
     template = (
@@ -55,11 +59,27 @@ def run(ctx: Context, argv: list[str]) -> int:
 
 
 def _inspect_one(ctx: Context, name: str, kind: str) -> Any:
-    """Containers first, then images, as Docker looks objects up."""
+    """Containers first, then images, then networks, as Docker looks objects up."""
+    if kind == "network":
+        return _network(ctx, name)
     if kind in ("", "container"):
         try:
             return ctx.engine.containers.inspect(name)
         except NotFound:
             if kind == "container":
                 raise
-    return ctx.engine.images.inspect(name)
+    try:
+        return ctx.engine.images.inspect(name)
+    except NotFound:
+        if kind == "image":
+            raise
+    return _network(ctx, name)
+
+
+def _network(ctx: Context, name: str) -> Any:
+    try:
+        network = ctx.engine.networks.get(name)
+    except NotFound:
+        raise NotFound(f"No such network: {name}") from None
+    names = {r.id: r.name for r in ctx.engine.containers.list(all=True)}
+    return ctx.engine.networks.inspect(network, names)

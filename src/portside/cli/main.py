@@ -49,6 +49,7 @@ COMMANDS: dict[str, str] = {
     "tag": "tag",
     "version": "version",
     "image": "image",
+    "network": "network",
     "system": "system",
 }
 
@@ -67,6 +68,7 @@ Management Commands:
   builder     Manage builds
   container   Manage containers
   image       Manage images
+  network     Manage networks
   system      Manage portside
 
 Commands:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .image_io import ImageIO
     from .images import ImageService
     from .lifecycle import Lifecycle
+    from .networks import NetworkService
     from .registry import RegistryService
     from .system import SystemService
 
@@ -49,6 +50,10 @@ class Engine:
         from .containers import ContainerService
 
         return ContainerService(self.settings, self.store, self.images)
+
+    @property
+    def networks(self) -> NetworkService:
+        return self.containers.networks
 
     @cached_property
     def lifecycle(self) -> Lifecycle:

@@ -65,11 +65,23 @@ class CreateOptions:
     read_only: bool = False
     publish: tuple[str, ...] = ()  # -p values, Docker's syntax (network/ports.py)
     publish_all: bool = False  # -P
+    add_hosts: tuple[str, ...] = ()  # --add-host NAME:IP (IP may be host-gateway)
+    dns: tuple[str, ...] = ()
+    dns_search: tuple[str, ...] = ()
     attach: tuple[str, ...] = ()  # streams attached at create: "stdin", "stdout", "stderr"
 
     def __post_init__(self) -> None:
         if self.auto_remove and self.restart.name != "no":
             raise InvalidArgument("Conflicting options: --restart and --rm")
+        for entry in self.add_hosts:
+            name, sep, ip = entry.partition(":")
+            if not sep or not name or not ip:
+                raise InvalidArgument(f'bad format for add-host: "{entry}"')
+            if ip != "host-gateway" and not _is_ip(ip):
+                raise InvalidArgument(f'invalid IP address in add-host: "{ip}"')
+        for server in self.dns:
+            if not _is_ip(server):
+                raise InvalidArgument(f"{server} is not an ip address")
         if self.publish:
             from ..network.ports import parse_publishes
 
@@ -154,6 +166,9 @@ def build_host_config(opts: CreateOptions) -> dict[str, Any]:
         "Binds": None,
         "PortBindings": _port_bindings(opts.publish),
         "PublishAllPorts": opts.publish_all,
+        "ExtraHosts": list(opts.add_hosts) or None,
+        "Dns": list(opts.dns),
+        "DnsSearch": list(opts.dns_search),
         "LogConfig": {"Type": "k8s-file", "Config": {}},
     }
 
@@ -164,3 +179,13 @@ def _port_bindings(publish: tuple[str, ...]) -> dict[str, Any]:
     from ..network.ports import parse_publishes
 
     return dict(parse_publishes(publish)[1])
+
+
+def _is_ip(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

@@ -59,7 +59,7 @@ class ContainerService:
         if self._networks is None:
             from .networks import NetworkService
 
-            self._networks = NetworkService(self.store)
+            self._networks = NetworkService(self.store, lambda cid: self.paths(cid).bundle)
         return self._networks
 
     def mount(self, row: ContainerRow, paths: ContainerPaths) -> bool:
@@ -136,7 +136,13 @@ class ContainerService:
             raise InvalidArgument("no command specified")
         host_config = build_host_config(opts)
         mode = host_config["NetworkMode"]
-        if mode not in ("bridge", "host", "none"):
+        if mode.startswith("container:"):
+            if opts.publish or opts.publish_all:
+                raise InvalidArgument(
+                    "conflicting options: port publishing and the container type network mode"
+                )
+            host_config["NetworkMode"] = f"container:{self.get(mode.partition(':')[2]).id}"
+        elif mode not in ("bridge", "host", "none"):
             host_config["NetworkMode"] = self.networks.get(mode).name  # exists, by its name
         paths = self.paths(container_id)
         with self.store.writing():

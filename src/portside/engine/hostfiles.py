@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..runtime.spec import Bind
@@ -38,15 +39,61 @@ def _resolv_conf() -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_host_files(bundle: Path, hostname: str, host_network: bool, ip: str = "") -> list[Bind]:
+def hosts_text(
+    hostname: str,
+    ip: str = "",
+    peers: Sequence[tuple[str, str]] = (),
+    extra: Sequence[str] = (),
+) -> str:
+    """A container's /etc/hosts, in Docker's order: loopback names, ``--add-host``
+    entries (``name:ip``, resolved), its hostname at ``ip``, then ``peers`` (address,
+    name) of a user-defined network, by which its neighbours are found."""
+    added = "".join(f"{e.partition(':')[2]}\t{e.partition(':')[0]}\n" for e in extra)
+    own = f"{ip}\t{hostname}\n" if ip else ""
+    return _HOSTS + added + own + "".join(f"{addr}\t{name}\n" for addr, name in peers)
+
+
+def resolv_text(dns: Sequence[str] = (), search: Sequence[str] = ()) -> str:
+    """resolv.conf: the host's (without loopback resolvers); ``--dns`` servers replace
+    its nameservers and ``--dns-search`` domains its search line, as in Docker."""
+    lines = _resolv_conf().splitlines()
+    if search:
+        lines = [x for x in lines if not x.startswith(("search", "domain"))]
+        lines.insert(0, f"search {' '.join(search)}")
+    if dns:
+        lines = [x for x in lines if not x.startswith("nameserver")]
+        lines += [f"nameserver {d}" for d in dns]
+    return "\n".join(lines) + "\n"
+
+
+def rewrite_in_place(path: Path, text: str) -> None:
+    """Change a file a running container has bind-mounted: the mount holds the inode,
+    so the bytes change where they are (a rename would not be seen inside)."""
+    with open(path, "r+") as f:
+        f.write(text)
+        f.truncate()
+
+
+def write_host_files(
+    bundle: Path,
+    hostname: str,
+    host_network: bool,
+    ip: str = "",
+    extra: Sequence[str] = (),
+    dns: Sequence[str] = (),
+    search: Sequence[str] = (),
+) -> list[Bind]:
     """The three files; ``ip``, the container's address on its network, names it by
     its hostname in /etc/hosts, as Docker's does."""
     if host_network:
         hosts = Path("/etc/hosts").read_text() if os.path.exists("/etc/hosts") else _HOSTS
+        hosts += hosts_text("", extra=extra)[len(_HOSTS) :]
         hostname = socket.gethostname()
         resolv = Path("/etc/resolv.conf").read_text() if os.path.exists("/etc/resolv.conf") else ""
+        if dns or search:
+            resolv = resolv_text(dns, search)
     else:
-        hosts, resolv = _HOSTS + (f"{ip}\t{hostname}\n" if ip else ""), _resolv_conf()
+        hosts, resolv = hosts_text(hostname, ip, extra=extra), resolv_text(dns, search)
     files = {"hosts": hosts, "hostname": hostname + "\n", "resolv.conf": resolv}
     binds = []
     for name, content in files.items():

@@ -146,8 +146,29 @@ class Lifecycle:
         rootfs = paths.rootfs
         user = resolve_user(rootfs, cfg.get("User") or "")
         args = [*(cfg.get("Entrypoint") or []), *(cfg.get("Cmd") or [])]
-        host_network = host.get("NetworkMode") == "host"
-        binds = write_host_files(paths.bundle, cfg["Hostname"], host_network, ip)
+        mode = host.get("NetworkMode") or "bridge"
+        host_network = mode == "host"
+        network_ns = ""
+        if mode.startswith("container:"):  # its namespace, and its hosts/resolv.conf
+            target = self.c.reconcile(self.c.get(mode.partition(":")[2]))
+            if target.status not in ("running", "paused") or not target.pid:
+                raise ContainerStartError(
+                    f"cannot join network of a non running container: {target.id}", 125
+                )
+            network_ns = f"/proc/{target.pid}/ns/net"
+            theirs = self.c.paths(target.id).bundle
+            binds = [_bind(str(theirs / n), f"/etc/{n}") for n in ("hosts", "resolv.conf")]
+            binds.append(_bind(str(theirs / "hostname"), "/etc/hostname"))
+        else:
+            binds = write_host_files(
+                paths.bundle,
+                cfg["Hostname"],
+                host_network,
+                ip,
+                self.c.networks.extra_hosts(row),
+                host.get("Dns") or (),
+                host.get("DnsSearch") or (),
+            )
         if host.get("Init"):
             init = next((p for p in INIT_BINARIES if os.path.exists(p)), None)
             if init is None:
@@ -180,6 +201,7 @@ class Lifecycle:
             hostname=cfg["Hostname"],
             binds=tuple(binds),
             host_network=host_network,
+            network_ns=network_ns,
             cgroups_path=f"/portside/{row.id}",
             capabilities=caps,
             privileged=privileged,

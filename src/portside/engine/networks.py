@@ -13,14 +13,17 @@ Every call here runs under the store lock.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import ipaddress
+import re
 import secrets
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ContainerStartError, NotFound
+from ..errors import Conflict, ContainerStartError, InvalidArgument, NotFound
 from ..network import links, nat
 from ..store.networks import EndpointRow, NetworkRow, NetworkTable
 from ..timefmt import now_rfc3339
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from ..store.store import Store
 
 BUILTIN = (("bridge", "bridge"), ("host", "host"), ("none", "null"))
+_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 SUBNET_POOL = ipaddress.ip_network("10.99.0.0/16")  # /24s for bridges, first free one
 
 
@@ -39,8 +43,9 @@ class NetworkNotFound(NotFound):
 
 
 class NetworkService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, bundle: Callable[[str], Path] | None = None) -> None:
         self.store = store
+        self.bundle = bundle  # a container's folder, where its /etc/hosts is
         self.table = NetworkTable(store.meta.conn)
         self.tag = hashlib.sha256(str(store.root.resolve()).encode()).hexdigest()[:10]
 
@@ -81,6 +86,139 @@ class NetworkService:
     def list(self) -> list[NetworkRow]:
         self._builtin()
         return sorted(self.table.all(), key=lambda n: n.name)
+
+    def create(
+        self,
+        name: str,
+        driver: str = "bridge",
+        subnet: str = "",
+        gateway: str = "",
+        internal: bool = False,
+        labels: dict[str, str] | None = None,
+    ) -> NetworkRow:
+        """``network create``: a bridge network; its bridge comes up with its first
+        container. Docker's errors for a taken name, a foreign driver, a bad or
+        overlapping subnet, a gateway outside it."""
+        if not _NAME.fullmatch(name):
+            raise InvalidArgument(
+                f'invalid network name "{name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed'
+            )
+        if driver != "bridge":
+            raise NotFound(f'plugin "{driver}" not found')
+        chosen = not subnet
+        if subnet:
+            try:
+                net = ipaddress.ip_network(subnet, strict=False)
+            except ValueError:
+                raise InvalidArgument(f"invalid CIDR address: {subnet}") from None
+            if net.version != 4:
+                raise InvalidArgument(f"IPv6 subnets are not supported yet: {subnet}")
+            if net.num_addresses < 4:
+                raise InvalidArgument(f"subnet {subnet} is too small for a network")
+            subnet = str(net)
+            if gateway:
+                try:
+                    inside = ipaddress.ip_address(gateway) in net
+                except ValueError:
+                    inside = False
+                if not inside:
+                    raise InvalidArgument(f"no matching subnet for gateway {gateway}")
+            else:
+                gateway = str(next(net.hosts()))
+        elif gateway:
+            raise InvalidArgument("a gateway needs its --subnet")
+        self._builtin()
+        with self.store.lock:
+            if self.table.by_name(name) is not None:
+                raise Conflict(f"network with name {name} already exists")
+            if subnet:
+                mine = [ipaddress.ip_network(n.subnet) for n in self.table.all() if n.subnet]
+                routes = [ipaddress.ip_network(r) for r in links.host_routes()]
+                if _overlaps(ipaddress.ip_network(subnet), mine + routes):
+                    raise Conflict("Pool overlaps with other one on this address space")
+            network_id = secrets.token_hex(32)
+            row = NetworkRow(
+                network_id,
+                name,
+                "bridge",
+                subnet,
+                gateway,
+                self._bridge_name(network_id),
+                internal,
+                chosen,
+                now_rfc3339(),
+                dict(labels or {}),
+            )
+            with self.store.meta.transaction():
+                self.table.add(row)
+            if chosen:  # pick its subnet now, so inspect shows it as Docker's does
+                row = self._with_subnet(row)
+        return row
+
+    def remove(self, ref: str) -> NetworkRow:
+        with self.store.lock:
+            network = self.get(ref)
+            if network.name in (name for name, _ in BUILTIN):
+                raise Conflict(f"{network.name} is a pre-defined network and cannot be removed")
+            if self.table.endpoints(network.id):
+                raise Conflict(
+                    f"error while removing network: network {network.name} id {network.id} "
+                    "has active endpoints"
+                )
+            with self.store.meta.transaction():
+                self.table.remove(network.id)
+            links.bridge_down(network.bridge)
+        return network
+
+    def prune(self) -> builtins.list[str]:
+        """``network prune``: user-defined networks no container refers to."""
+        from ..store.containers import ContainerTable
+
+        removed = []
+        with self.store.lock:
+            rows = ContainerTable(self.store.meta.conn).all()
+            in_use = {r.host_config.get("NetworkMode", "") for r in rows}
+            for network in self.list():
+                if network.name in (name for name, _ in BUILTIN) or network.name in in_use:
+                    continue
+                if self.table.endpoints(network.id):
+                    continue
+                self.remove(network.id)
+                removed.append(network.name)
+        return removed
+
+    def inspect(self, network: NetworkRow, names: dict[str, str]) -> dict[str, Any]:
+        """Docker's network JSON; ``names``: container ID -> name, for Containers."""
+        prefix = ipaddress.ip_network(network.subnet).prefixlen if network.subnet else 0
+        containers = {
+            e.container_id: {
+                "Name": names.get(e.container_id, ""),
+                "EndpointID": _endpoint_id(network.id, e.container_id),
+                "MacAddress": e.mac,
+                "IPv4Address": f"{e.ip}/{prefix}",
+                "IPv6Address": "",
+            }
+            for e in self.table.endpoints(network.id)
+        }
+        config = [{"Subnet": network.subnet, "Gateway": network.gateway}] if network.subnet else []
+        options = {"com.docker.network.bridge.name": network.bridge} if network.bridge else {}
+        return {
+            "Name": network.name,
+            "Id": network.id,
+            "Created": network.created,
+            "Scope": "local",
+            "Driver": network.driver,
+            "EnableIPv6": False,
+            "IPAM": {"Driver": "default", "Options": {}, "Config": config},
+            "Internal": network.internal,
+            "Attachable": False,
+            "Ingress": False,
+            "ConfigFrom": {"Network": ""},
+            "ConfigOnly": False,
+            "Containers": containers,
+            "Options": options,
+            "Labels": network.labels or {},
+        }
 
     # -- a container's endpoint -----------------------------------------------------
     def allocate(self, row: ContainerRow) -> EndpointRow | None:
@@ -131,6 +269,8 @@ class NetworkService:
                     e.mac,
                 )
             self.sync()
+            for e in self.table.endpoints_of(container_id):
+                self._refresh_hosts(e.network_id)
         except (links.NetworkSetupError, OSError) as err:
             self.release(container_id)
             raise ContainerStartError(f"setting up the network failed: {err}", 125) from None
@@ -146,6 +286,21 @@ class NetworkService:
                 self.table.remove_endpoints(container_id)
             links.unplug(_host_end(container_id))
             self.sync()
+            for e in had:
+                self._refresh_hosts(e.network_id)
+
+    def extra_hosts(self, row: ContainerRow) -> builtins.list[str]:
+        """``--add-host`` entries with ``host-gateway`` made the address the host has
+        on the container's bridge (the default bridge's, off a bridge), as Docker's."""
+        entries = row.host_config.get("ExtraHosts") or []
+        if not any(e.endswith(":host-gateway") for e in entries):
+            return list(entries)
+        found = self.endpoint(row.id)
+        network = found[0] if found else self._with_subnet(self.get("bridge"))
+        return [
+            e.rpartition(":")[0] + ":" + network.gateway if e.endswith(":host-gateway") else e
+            for e in entries
+        ]
 
     def endpoint(self, container_id: str) -> tuple[NetworkRow, EndpointRow] | None:
         for e in self.table.endpoints_of(container_id):
@@ -179,9 +334,7 @@ class NetworkService:
                 "Links": None,
                 "Aliases": None,
                 "NetworkID": network.id,
-                "EndpointID": hashlib.sha256(f"{network.id}/{row.id}".encode()).hexdigest()
-                if e
-                else "",
+                "EndpointID": _endpoint_id(network.id, row.id) if e else "",
                 "Gateway": gateway,
                 "IPAddress": ip,
                 "IPPrefixLen": prefix,
@@ -233,6 +386,31 @@ class NetworkService:
         nat.apply(nat.render(f"portside_{self.tag}", bridges, forwards))
 
     # -- helpers --------------------------------------------------------------------
+    def _refresh_hosts(self, network_id: str) -> None:
+        """On a user-defined network, every running container's /etc/hosts names all
+        the others (by container name) at their addresses; the default bridge has no
+        names, as in Docker. Why files and not a DNS server: docs/networking.md."""
+        network = self.table.get(network_id)
+        if network is None or network.name == "bridge" or self.bundle is None:
+            return
+        from ..store.containers import ContainerTable
+        from .hostfiles import hosts_text, rewrite_in_place
+
+        table = ContainerTable(self.store.meta.conn)
+        members = []
+        for e in self.table.endpoints(network_id):
+            row = table.get(e.container_id)
+            if row is not None:
+                members.append((e, row))
+        for e, row in members:
+            peers = [(o.ip, other.name) for o, other in members if o is not e]
+            path = self.bundle(row.id) / "hosts"
+            text = hosts_text(row.config["Hostname"], e.ip, peers, self.extra_hosts(row))
+            try:
+                rewrite_in_place(path, text)
+            except OSError:
+                pass  # its folder is going away with it
+
     def _with_subnet(self, network: NetworkRow) -> NetworkRow:
         """The network with a subnet that no host route overlaps. One portside chose
         moves while the network is unused (another tool may have taken it meanwhile)."""
@@ -336,6 +514,10 @@ class NetworkService:
         raise ContainerStartError(
             f"{failed}: Bind for {host_ip}:{wanted or '0'} failed: no free port in range", 125
         )
+
+
+def _endpoint_id(network_id: str, container_id: str) -> str:
+    return hashlib.sha256(f"{network_id}/{container_id}".encode()).hexdigest()
 
 
 def _host_end(container_id: str) -> str:

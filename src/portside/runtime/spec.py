@@ -90,6 +90,7 @@ class ContainerSpec:
     hostname: str
     binds: tuple[Bind, ...] = ()
     host_network: bool = False
+    network_ns: str = ""  # join this namespace (another container's) instead of a new one
     cgroups_path: str = ""
     capabilities: tuple[str, ...] = DEFAULT_CAPABILITIES
     privileged: bool = False
@@ -187,7 +188,9 @@ def _devices(privileged: bool) -> list[dict[str, Any]]:
 
 def config_json(spec: ContainerSpec) -> dict[str, Any]:
     namespaces = [{"type": t} for t in ("pid", "ipc", "uts", "mount")]
-    if not spec.host_network:
+    if spec.network_ns:
+        namespaces.append({"type": "network", "path": spec.network_ns})
+    elif not spec.host_network:
         namespaces.append({"type": "network"})
     linux: dict[str, Any] = {
         "namespaces": namespaces,

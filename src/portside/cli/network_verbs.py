@@ -1,0 +1,95 @@
+"""portside network create | ls | rm | prune (inspect is in inspect.py)."""
+
+from __future__ import annotations
+
+from .context import Context, Parser
+from .image_prune import confirm
+from .output import write_formatted
+
+HEADERS = {"ID": "NETWORK ID", "Name": "NAME", "Driver": "DRIVER", "Scope": "SCOPE"}
+
+
+def run(ctx: Context, argv: list[str]) -> int:
+    verb = ctx.verb.split()[-1]
+    return {"create": _create, "ls": _ls, "rm": _rm, "prune": _prune}[verb](ctx, argv)
+
+
+def _create(ctx: Context, argv: list[str]) -> int:
+    p = Parser(ctx.verb, "[OPTIONS] NETWORK", "Create a network")
+    p.add_argument("-d", "--driver", default="bridge", help="Driver to manage the Network")
+    p.add_argument("--subnet", default="", help="Subnet in CIDR format")
+    p.add_argument("--gateway", default="", help="IPv4 Gateway for the master subnet")
+    p.add_argument("--internal", action="store_true", help="Restrict external access")
+    p.add_argument("--label", action="append", default=[], help="Set metadata on a network")
+    p.add_argument("name", nargs="*")
+    args = p.parse_args(argv)
+    p.need(args.name, 1, 1)
+    labels = dict(label.partition("=")[::2] for label in args.label)
+    network = ctx.engine.networks.create(
+        args.name[0], args.driver, args.subnet, args.gateway, args.internal, labels
+    )
+    ctx.stdout.write(network.id + "\n")
+    return 0
+
+
+def _ls(ctx: Context, argv: list[str]) -> int:
+    p = Parser(ctx.verb, "[OPTIONS]", "List networks")
+    p.add_argument("-q", "--quiet", action="store_true", help="Only display network IDs")
+    p.add_argument("--no-trunc", action="store_true", help="Do not truncate the output")
+    p.add_argument("--format", default="", help="Pretty-print networks using a Go template")
+    args = p.parse_args(argv)
+    rows = [
+        {
+            "ID": n.id if args.no_trunc else n.id[:12],
+            "Name": n.name,
+            "Driver": n.driver,
+            "Scope": "local",
+            "IPv6": "false",
+            "Internal": str(n.internal).lower(),
+            "CreatedAt": n.created,
+            "Labels": ",".join(f"{k}={v}" for k, v in (n.labels or {}).items()),
+        }
+        for n in ctx.engine.networks.list()
+    ]
+    if args.quiet:
+        ctx.stdout.writelines(r["ID"] + "\n" for r in rows)
+        return 0
+    fmt = args.format or "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}"
+    write_formatted(fmt, rows, HEADERS, ctx.stdout)
+    return 0
+
+
+def _rm(ctx: Context, argv: list[str]) -> int:
+    from ..errors import NotFound, PortsideError
+
+    p = Parser(ctx.verb, "NETWORK [NETWORK...]", "Remove one or more networks")
+    p.add_argument("names", nargs="*")
+    args = p.parse_args(argv)
+    p.need(args.names, 1)
+    status = 0
+    for name in args.names:
+        try:
+            ctx.engine.networks.remove(name)
+        except NotFound:
+            ctx.error(f"No such network: {name}")
+            status = 1
+            continue
+        except PortsideError as e:
+            ctx.error(str(e))
+            status = 1
+            continue
+        ctx.stdout.write(name + "\n")
+    return status
+
+
+def _prune(ctx: Context, argv: list[str]) -> int:
+    p = Parser(ctx.verb, "[OPTIONS]", "Remove all unused networks")
+    p.add_argument("-f", "--force", action="store_true", help="Do not prompt for confirmation")
+    args = p.parse_args(argv)
+    warning = "WARNING! This will remove all custom networks not used by at least one container."
+    if not args.force and not confirm(ctx, warning):
+        return 0
+    removed = ctx.engine.networks.prune()
+    if removed:
+        ctx.stdout.write("Deleted Networks:\n" + "".join(f"{n}\n" for n in removed))
+    return 0

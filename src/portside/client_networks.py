@@ -1,0 +1,71 @@
+"""``client.networks``: docker-py's network collection (create, get, list, remove, prune)."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from .client_model import Model
+from .engine import Engine
+
+
+class Network(Model):
+    """A network, as docker-py's ``Network``: ``id``, ``name``, ``containers``, ``attrs``."""
+
+    collection: NetworkCollection
+
+    @property
+    def name(self) -> str:
+        return str(self.attrs["Name"])
+
+    @property
+    def containers(self) -> builtins.list[str]:
+        """IDs of the containers running on it."""
+        return list(self.attrs.get("Containers") or {})
+
+    def reload(self) -> None:
+        self.attrs = self.collection.get(self.id).attrs
+
+    def remove(self) -> None:
+        self.collection.engine.networks.remove(self.id)
+
+
+class NetworkCollection:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _attrs(self, ref: str) -> dict[str, Any]:
+        network = self.engine.networks.get(ref)
+        names = {r.id: r.name for r in self.engine.containers.list(all=True)}
+        return self.engine.networks.inspect(network, names)
+
+    def get(self, network_id: str) -> Network:
+        return Network(self._attrs(network_id), self)
+
+    def create(
+        self,
+        name: str,
+        driver: str | None = None,
+        ipam: dict[str, Any] | None = None,
+        internal: bool = False,
+        labels: dict[str, str] | None = None,
+    ) -> Network:
+        """docker-py's arguments; ``ipam={"Config": [{"Subnet": …, "Gateway": …}]}``
+        (an ``IPAMConfig``'s dict form) picks the subnet."""
+        config = ((ipam or {}).get("Config") or [{}])[0]
+        row = self.engine.networks.create(
+            name,
+            driver or "bridge",
+            config.get("Subnet", "") or config.get("subnet", ""),
+            config.get("Gateway", "") or config.get("gateway", ""),
+            internal,
+            labels,
+        )
+        return self.get(row.id)
+
+    def list(self, names: builtins.list[str] | None = None) -> builtins.list[Network]:
+        rows = self.engine.networks.list()
+        return [self.get(n.id) for n in rows if not names or n.name in names]
+
+    def prune(self) -> dict[str, Any]:
+        return {"NetworksDeleted": self.engine.networks.prune() or None}
