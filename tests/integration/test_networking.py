@@ -113,10 +113,15 @@ def test_a_published_port_answers_on_loopback_and_an_unpublished_one_does_not(
     # /etc/hosts names the container by its hostname at its address
     hosts = portside("exec", hidden, "cat", "/etc/hosts").stdout
     assert f"{hidden_ip}\t{hidden[:12]}" in hosts
+    # bound to one host address: it answers there only (127.0.0.2 is loopback too)
+    one = free_port()
+    bound = _serve(portside, web, "hello-bound", "-p", f"127.0.0.2:{one}:80")
+    assert _get(f"http://127.0.0.2:{one}/") == "hello-bound\n"
+    assert _refused(f"http://127.0.0.1:{one}/")
     # stop: the port no longer answers, and the host is as it was
-    portside("rm", "-f", published, hidden)
+    portside("rm", "-f", published, hidden, bound)
     assert _refused(f"http://127.0.0.1:{port}/")
-    assert _host_state(portside, published, hidden) == before
+    assert _host_state(portside, published, hidden, bound) == before
 
 
 def _with_program(busybox_tar: Path, out: Path, program: str) -> Path:
