@@ -6,6 +6,7 @@ leaves behind (the RSS of its monitor: conmon for portside and Podman, the shim 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from engines import REPO, Engine
@@ -62,16 +63,26 @@ def bench_engine(engine: Engine, repeat: int) -> dict[str, float]:
     return results
 
 
-def container_rows(engines: list[Engine], work: Path, repeat: int) -> list[Row]:
+def busybox_rows(
+    engines: list[Engine],
+    work: Path,
+    bench: Callable[[Engine], dict[str, float]],
+    units: dict[str, str],
+) -> list[Row]:
+    """``bench`` run in each engine with the busybox image imported, as table rows in
+    the order it measured them; ``units`` for the rows not in seconds."""
     rootfs = busybox_rootfs(work)
     for engine in engines:
         import_busybox(engine, rootfs)
-    per_engine = {e.name: bench_engine(e, repeat) for e in engines}
+    per_engine = {e.name: bench(e) for e in engines}
     names = list(next(iter(per_engine.values())))
     return [
-        Row(n, {engine: r[n] for engine, r in per_engine.items()}, "MiB" if n == MEMORY else "s")
-        for n in names
+        Row(n, {engine: r[n] for engine, r in per_engine.items()}, units.get(n, "s")) for n in names
     ]
+
+
+def container_rows(engines: list[Engine], work: Path, repeat: int) -> list[Row]:
+    return busybox_rows(engines, work, lambda e: bench_engine(e, repeat), {MEMORY: "MiB"})
 
 
 CONTAINERS_NOTE = """`run` starts from the same one-layer busybox image in each engine (imported

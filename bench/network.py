@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from containers import busybox_rootfs, import_busybox
+from containers import busybox_rows
 from engines import Engine
 from timing import Row, median_seconds
 
@@ -83,12 +83,10 @@ def bench_engine(engine: Engine, repeat: int) -> dict[str, float]:
     finally:
         engine.run("rm", "-f", cid, check=False)
     for name, flags in ((RUN_P, ["-p", "127.0.0.1::80"]), (RUN_NONE, ["--network", "none"])):
-        made: list[str] = []
 
-        def run_one(flags: list[str] = flags, made: list[str] = made) -> None:
+        def run_one(flags: list[str] = flags) -> None:
             out = engine.run("run", "-d", *flags, "busybox", "sh", "-c", IDLE).stdout
-            made.append(out.decode().strip())
-            engine.run("rm", "-f", made[-1])
+            engine.run("rm", "-f", out.decode().strip())
 
         results[name] = median_seconds(run_one, repeat=repeat)
     results[ADDED] = results[RUN_P] - results[RUN_NONE]
@@ -96,14 +94,9 @@ def bench_engine(engine: Engine, repeat: int) -> dict[str, float]:
 
 
 def network_rows(engines: list[Engine], work: Path, repeat: int) -> list[Row]:
-    rootfs = busybox_rootfs(work)
-    for engine in engines:
-        import_busybox(engine, rootfs)
-    per_engine = {e.name: bench_engine(e, repeat) for e in engines}
-    names = list(next(iter(per_engine.values())))
-    return [
-        Row(n, {e: r[n] for e, r in per_engine.items()}, "µs" if "µs" in n else "s") for n in names
-    ]
+    return busybox_rows(
+        engines, work, lambda e: bench_engine(e, repeat), {THROUGHPUT: "µs", LATENCY: "µs"}
+    )
 
 
 NETWORK_NOTE = """busybox httpd serves a 6-byte page in each engine's container through
