@@ -16,6 +16,7 @@ from ..config import Settings
 from ..errors import Conflict, ContainerNotFound, InvalidArgument, NotFound
 from ..processes import alive
 from ..store.containers import ContainerRow, ContainerTable
+from ..store.networks import NetworkTable
 from ..store.snapshots import is_mounted, mount_overlay, unmount
 from ..store.store import Store
 from ..timefmt import now_rfc3339
@@ -49,8 +50,6 @@ class ContainerService:
 
     def ports(self) -> dict[str, dict[str, Any]]:
         """NetworkSettings.Ports of every container that runs on a bridge network."""
-        from ..store.networks import NetworkTable
-
         return {e.container_id: e.ports for e in NetworkTable(self.store.meta.conn).endpoints()}
 
     @property
@@ -197,8 +196,8 @@ class ContainerService:
         with self.store.writing():
             if self.table.get(container_id) is None:
                 return
-            if container_id in self.ports():  # an endpoint a failed start left behind
-                self.networks.release(container_id)
+            if NetworkTable(self.store.meta.conn).endpoints_of(container_id):
+                self.networks.release(container_id)  # an endpoint a failed start left
             self.table.remove(container_id)
         unmount(paths.rootfs)
         shutil.rmtree(paths.dir, ignore_errors=True)
@@ -303,7 +302,7 @@ def command_of(row: ContainerRow) -> tuple[str, list[str]]:
 
 
 def inspect_json(
-    row: ContainerRow, paths: ContainerPaths, network_settings: dict[str, Any] | None = None
+    row: ContainerRow, paths: ContainerPaths, network_settings: dict[str, Any]
 ) -> dict[str, Any]:
     path, args = command_of(row)
     return {
@@ -332,17 +331,5 @@ def inspect_json(
         },
         "Mounts": [],
         "Config": row.config,
-        "NetworkSettings": network_settings
-        or {
-            "Bridge": "",
-            "SandboxID": "",
-            "HairpinMode": False,
-            "Ports": {},
-            "SandboxKey": "",
-            "Gateway": "",
-            "IPAddress": "",
-            "IPPrefixLen": 0,
-            "MacAddress": "",
-            "Networks": {},
-        },
+        "NetworkSettings": network_settings,
     }

@@ -48,9 +48,13 @@ def hosts_text(
     """A container's /etc/hosts, in Docker's order: loopback names, ``--add-host``
     entries (``name:ip``, resolved), its hostname at ``ip``, then ``peers`` (address,
     name) of a user-defined network, by which its neighbours are found."""
-    added = "".join(f"{e.partition(':')[2]}\t{e.partition(':')[0]}\n" for e in extra)
     own = f"{ip}\t{hostname}\n" if ip else ""
-    return _HOSTS + added + own + "".join(f"{addr}\t{name}\n" for addr, name in peers)
+    return _HOSTS + _added_hosts(extra) + own + "".join(f"{a}\t{n}\n" for a, n in peers)
+
+
+def _added_hosts(extra: Sequence[str]) -> str:
+    """``--add-host`` entries (``name:ip``) as hosts lines."""
+    return "".join(f"{e.partition(':')[2]}\t{e.partition(':')[0]}\n" for e in extra)
 
 
 def resolv_text(dns: Sequence[str] = (), search: Sequence[str] = ()) -> str:
@@ -87,7 +91,7 @@ def write_host_files(
     its hostname in /etc/hosts, as Docker's does."""
     if host_network:
         hosts = Path("/etc/hosts").read_text() if os.path.exists("/etc/hosts") else _HOSTS
-        hosts += hosts_text("", extra=extra)[len(_HOSTS) :]
+        hosts += _added_hosts(extra)
         hostname = socket.gethostname()
         resolv = Path("/etc/resolv.conf").read_text() if os.path.exists("/etc/resolv.conf") else ""
         if dns or search:

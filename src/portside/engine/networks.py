@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ..store.store import Store
 
 BUILTIN = (("bridge", "bridge"), ("host", "host"), ("none", "null"))
+BUILTIN_NAMES = frozenset(name for name, _ in BUILTIN)
 _NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 SUBNET_POOL = ipaddress.ip_network("10.99.0.0/16")  # /24s for bridges, first free one
 
@@ -76,7 +77,7 @@ class NetworkService:
     def get(self, ref: str) -> NetworkRow:
         self._builtin()
         row = self.table.by_name(ref) or self.table.get(ref)
-        if row is None and len(ref) >= 1:
+        if row is None:
             matches = [n for n in self.table.all() if n.id.startswith(ref)]
             row = matches[0] if len(matches) == 1 else None
         if row is None:
@@ -158,7 +159,7 @@ class NetworkService:
     def remove(self, ref: str) -> NetworkRow:
         with self.store.lock:
             network = self.get(ref)
-            if network.name in (name for name, _ in BUILTIN):
+            if network.name in BUILTIN_NAMES:
                 raise Conflict(f"{network.name} is a pre-defined network and cannot be removed")
             if self.table.endpoints(network.id):
                 raise Conflict(
@@ -179,7 +180,7 @@ class NetworkService:
             rows = ContainerTable(self.store.meta.conn).all()
             in_use = {r.host_config.get("NetworkMode", "") for r in rows}
             for network in self.list():
-                if network.name in (name for name, _ in BUILTIN) or network.name in in_use:
+                if network.name in BUILTIN_NAMES or network.name in in_use:
                     continue
                 if self.table.endpoints(network.id):
                     continue
@@ -253,8 +254,9 @@ class NetworkService:
     def plug(self, container_id: str, pid: int) -> None:
         """The container's veth pair into its namespace, and the NAT rules; on failure
         the endpoint is released."""
+        endpoints = self.table.endpoints_of(container_id)
         try:
-            for e in self.table.endpoints_of(container_id):
+            for e in endpoints:
                 network = self.table.get(e.network_id)
                 assert network is not None
                 subnet = ipaddress.ip_network(network.subnet)
@@ -269,7 +271,7 @@ class NetworkService:
                     e.mac,
                 )
             self.sync()
-            for e in self.table.endpoints_of(container_id):
+            for e in endpoints:
                 self._refresh_hosts(e.network_id)
         except (links.NetworkSetupError, OSError) as err:
             self.release(container_id)
@@ -324,8 +326,9 @@ class NetworkService:
         prefix = ipaddress.ip_network(network.subnet).prefixlen if e and network else 0
         gateway = network.gateway if e and network else ""
         mac = e.mac if e else ""
+        running = row.status in ("running", "paused")
         ports = e.ports if e else {}
-        if row.status in ("running", "paused") and not e and mode != "none":
+        if running and not e and mode != "none":
             ports = {key: None for key in row.config.get("ExposedPorts") or {}}
         networks: dict[str, Any] = {}
         if network is not None:
@@ -344,7 +347,6 @@ class NetworkService:
                 "MacAddress": mac,
                 "DriverOpts": None,
             }
-        running = row.status in ("running", "paused")
         # the top-level fields repeat the default bridge's endpoint only, as Docker's do
         top = networks.get("bridge", {})
         return {

@@ -92,17 +92,19 @@ class NetworkTable:
             (e.network_id, e.container_id, e.ip, e.mac, json.dumps(e.ports)),
         )
 
-    def endpoints(self, network_id: str | None = None) -> list[EndpointRow]:
-        sql = "SELECT network_id, container_id, ip, mac, ports FROM endpoints"
-        rows = (
-            self.conn.execute(sql + " WHERE network_id = ?", (network_id,))
-            if network_id is not None
-            else self.conn.execute(sql)
+    def _endpoints(self, where: str = "", *args: str) -> list[EndpointRow]:
+        rows = self.conn.execute(
+            f"SELECT network_id, container_id, ip, mac, ports FROM endpoints {where}", args
         )
         return [EndpointRow(n, c, ip, mac, json.loads(p)) for n, c, ip, mac, p in rows]
 
+    def endpoints(self, network_id: str | None = None) -> list[EndpointRow]:
+        if network_id is None:
+            return self._endpoints()
+        return self._endpoints("WHERE network_id = ?", network_id)
+
     def endpoints_of(self, container_id: str) -> list[EndpointRow]:
-        return [e for e in self.endpoints() if e.container_id == container_id]
+        return self._endpoints("WHERE container_id = ?", container_id)
 
     def remove_endpoints(self, container_id: str) -> None:
         self.conn.execute("DELETE FROM endpoints WHERE container_id = ?", (container_id,))
