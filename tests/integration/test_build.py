@@ -155,6 +155,18 @@ def test_config_instructions_history_and_heredoc(portside: Portside, tmp_path: P
     assert len(rows) == 9  # eight steps after FROM, then its one imported layer
 
 
+def test_steps_that_change_nothing_stack_the_same_empty_layer(
+    portside: Portside, tmp_path: Path
+) -> None:
+    # three RUN steps with no changes give one layer three times, as Docker's builds do;
+    # the image mounts and runs (overlayfs would refuse a repeated lower directory)
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN true\nRUN true\nRUN echo x > /x\n")
+    portside("build", "-t", "empties", str(tmp_path))
+    layers = json.loads(portside("image", "inspect", "empties").stdout)[0]["RootFS"]["Layers"]
+    assert len(layers) == 4 and layers[1] == layers[2]
+    assert portside("run", "--rm", "empties", "cat", "/x").stdout == "x\n"
+
+
 def test_heredoc_forms(portside: Portside, tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text(
         "FROM busybox\nARG WHO=world\n"

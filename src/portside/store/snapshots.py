@@ -36,7 +36,11 @@ def _check(result: int, what: str) -> int:
 
 
 def mount_overlay(lowers: list[Path], upper: Path, work: Path, target: Path) -> None:
-    """Mount ``lowers`` (top layer first) under ``upper`` at ``target``."""
+    """Mount ``lowers`` (top layer first) under ``upper`` at ``target``. A layer that
+    comes twice (two RUN steps that changed nothing give the same empty layer) is kept
+    at its upper place only: overlayfs refuses a repeated lower (ELOOP), and the lower
+    copy adds nothing the upper one does not."""
+    lowers = list(dict.fromkeys(lowers))
     options = (
         f"lowerdir={':'.join(str(p) for p in lowers)},upperdir={upper},workdir={work},"
         "index=off,redirect_dir=off"
