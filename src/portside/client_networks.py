@@ -1,4 +1,5 @@
-"""``client.networks``: docker-py's network collection (create, get, list, remove, prune)."""
+"""``client.networks``: docker-py's network collection (create, get, list, remove, prune)
+and a network's ``connect``/``disconnect``."""
 
 from __future__ import annotations
 
@@ -28,6 +29,18 @@ class Network(Model):
 
     def remove(self) -> None:
         self.collection.engine.networks.remove(self.id)
+
+    def connect(self, container: Any, aliases: builtins.list[str] | None = None) -> None:
+        """Put a container (a ``Container`` or its ID or name) on this network; a running
+        one gets its interface at once."""
+        self.collection.engine.containers.connect(self.id, _container_ref(container), aliases or ())
+
+    def disconnect(self, container: Any, force: bool = False) -> None:
+        self.collection.engine.containers.disconnect(self.id, _container_ref(container))
+
+
+def _container_ref(container: Any) -> str:
+    return container if isinstance(container, str) else str(container.id)
 
 
 class NetworkCollection:

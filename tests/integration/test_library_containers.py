@@ -122,6 +122,19 @@ def test_networks_and_ports_through_the_library(client: ps_lib.Client) -> None:
                 time.sleep(0.05)
         net.reload()
         assert net.containers == [c.id]
+        # a second container joins the network while it runs, and finds the first by name
+        other = client.containers.run("busybox", ["sleep", "60"], detach=True)
+        try:
+            net.connect(other, aliases=["second"])
+            net.reload()
+            assert sorted(net.containers) == sorted([c.id, other.id])
+            hosts = other.exec_run(["cat", "/etc/hosts"]).output.decode()
+            assert f"{c.name} {c.id[:12]}" in hosts
+            net.disconnect(other.id)
+            net.reload()
+            assert net.containers == [c.id]
+        finally:
+            other.remove(force=True)
     finally:
         c.remove(force=True)
     net.remove()

@@ -121,10 +121,11 @@ def run_process(
     user: str,
     hostname: str,
     binds: list[Bind],
-    host_network: bool,
+    network: str,
     output: Callable[[str], None],
 ) -> int:
     """Run ``process`` in the step's root (``user`` resolved in it); its exit code.
+    ``network``: "host", a namespace's path to join, or "" for one with only ``lo``.
     Output goes to ``output`` line by line, stdout and stderr together as a terminal
     shows them."""
     resolved = resolve_user(fs.root, user)
@@ -137,7 +138,8 @@ def run_process(
         process=ProcessSpec(args=process.args, env=env, cwd=process.cwd, user=resolved),
         hostname=hostname,
         binds=tuple(binds),
-        host_network=host_network,
+        host_network=network == "host",
+        network_ns=network if network != "host" else "",
         cgroups_path=f"/portside/{container_id}",
         seccomp=seccomp.profile_for(DEFAULT_CAPABILITIES, None),
     )

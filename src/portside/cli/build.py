@@ -50,9 +50,10 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.need(args.path, 1, 1)
     if args.progress not in ("auto", "plain", "tty"):
         raise InvalidArgument(f"invalid progress mode {args.progress!r}: auto, plain or tty")
-    if args.network not in ("default", "none", "host", "bridge"):
-        raise InvalidArgument(f"network mode {args.network!r} not supported: none, host or default")
-    from ..engine.builds import BuildOptions
+    from ..engine.builds import NETWORK_MODES, BuildOptions
+
+    if args.network not in NETWORK_MODES:
+        raise InvalidArgument(f'network mode "{args.network}" not supported: default, none or host')
 
     with tempfile.TemporaryDirectory(prefix="portside-context-") as tmp:
         dockerfile_text = None

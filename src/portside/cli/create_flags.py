@@ -46,6 +46,13 @@ def add_flags(p: Parser) -> None:
     p.add_argument("--name", default=None, help="Assign a name to the container")
     p.add_argument("--network", "--net", default="default", help="Connect a container to a network")
     p.add_argument(
+        "--network-alias",
+        "--net-alias",
+        action="append",
+        default=[],
+        help="Add network-scoped alias for the container",
+    )
+    p.add_argument(
         "--privileged", action="store_true", help="Give extended privileges to this container"
     )
     p.add_argument(
@@ -175,6 +182,7 @@ def _options(
         labels=labels,
         auto_remove=args.rm,
         network=args.network,
+        network_aliases=tuple(args.network_alias),
         publish=tuple(args.publish),
         publish_all=args.publish_all,
         add_hosts=tuple(args.add_host),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from .context import Context, dispatch
 
 SUBCOMMANDS = {
+    "connect": "network_verbs",
     "create": "network_verbs",
+    "disconnect": "network_verbs",
     "inspect": "inspect",
     "ls": "network_verbs",
     "list": "network_verbs",
@@ -20,7 +22,9 @@ Usage:  portside network COMMAND
 Manage networks
 
 Commands:
+  connect     Connect a container to a network
   create      Create a network
+  disconnect  Disconnect a container from a network
   inspect     Display detailed information on one or more networks
   ls          List networks
   prune       Remove all unused networks

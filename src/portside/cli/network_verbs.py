@@ -1,4 +1,5 @@
-"""portside network create | ls | rm | prune (inspect is in inspect.py)."""
+"""portside network create | connect | disconnect | ls | rm | prune (inspect is in
+inspect.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ HEADERS = {"ID": "NETWORK ID", "Name": "NAME", "Driver": "DRIVER", "Scope": "SCO
 
 def run(ctx: Context, argv: list[str]) -> int:
     verb = ctx.verb.split()[-1]
-    return {"create": _create, "ls": _ls, "rm": _rm, "prune": _prune}[verb](ctx, argv)
+    verbs = {
+        "create": _create,
+        "connect": _connect,
+        "disconnect": _disconnect,
+        "ls": _ls,
+        "rm": _rm,
+        "prune": _prune,
+    }
+    return verbs[verb](ctx, argv)
 
 
 def _create(ctx: Context, argv: list[str]) -> int:
@@ -29,6 +38,35 @@ def _create(ctx: Context, argv: list[str]) -> int:
         args.name[0], args.driver, args.subnet, args.gateway, args.internal, labels
     )
     ctx.stdout.write(network.id + "\n")
+    return 0
+
+
+def _connect(ctx: Context, argv: list[str]) -> int:
+    p = Parser(ctx.verb, "[OPTIONS] NETWORK CONTAINER", "Connect a container to a network")
+    p.add_argument(
+        "--alias", action="append", default=[], help="Add network-scoped alias for the container"
+    )
+    p.add_argument("refs", nargs="*")
+    args = p.parse_args(argv)
+    p.need(args.refs, 2, 2)
+    network, container = args.refs
+    ctx.engine.containers.connect(network, container, args.alias)
+    return 0
+
+
+def _disconnect(ctx: Context, argv: list[str]) -> int:
+    p = Parser(ctx.verb, "[OPTIONS] NETWORK CONTAINER", "Disconnect a container from a network")
+    p.add_argument(
+        "-f",
+        "--force",
+        action="store_true",
+        help="Force the container to disconnect from a network",
+    )
+    p.add_argument("refs", nargs="*")
+    args = p.parse_args(argv)
+    p.need(args.refs, 2, 2)
+    network, container = args.refs
+    ctx.engine.containers.disconnect(network, container)
     return 0
 
 

@@ -55,6 +55,7 @@ def row_of(
     no_trunc: bool,
     size: str,
     ports: dict[str, Any] | None = None,
+    networks: list[str] | None = None,
 ) -> dict[str, Any]:
     path, args = command_of(row)
     command = " ".join([path, *args])
@@ -74,9 +75,15 @@ def row_of(
         "Labels": ",".join(f"{k}={v}" for k, v in (row.config.get("Labels") or {}).items()),
         "Size": size,
         "Mounts": "",
-        "Networks": row.host_config.get("NetworkMode", ""),
+        "Networks": ",".join(networks or []) or _solo_network(row),
         "LocalVolumes": "0",
     }
+
+
+def _solo_network(row: ContainerRow) -> str:
+    """host and none: a container's only network, never an attachment."""
+    mode = row.host_config.get("NetworkMode", "")
+    return mode if mode in ("host", "none") else ""
 
 
 def run(ctx: Context, argv: list[str]) -> int:
@@ -122,13 +129,14 @@ def run(ctx: Context, argv: list[str]) -> int:
     names: dict[str, str] = {}
     data = []
     ports = ctx.engine.containers.ports()
+    networks = ctx.engine.containers.network_names()
     for r in rows:
         size = ""
         if args.size:
             rw = dir_size(ctx.engine.containers.paths(r.id).upper)
             virtual = rw + ctx.engine.images.row(r.image_id).size
             size = f"{human_size(rw)} (virtual {human_size(virtual)})"
-        data.append(row_of(r, names, args.no_trunc, size, ports.get(r.id)))
+        data.append(row_of(r, names, args.no_trunc, size, ports.get(r.id), networks.get(r.id)))
     fmt = args.format
     if not fmt:
         fmt = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}"

@@ -74,7 +74,12 @@ class Engine:
 
         settings = self.settings
         runtime = Runtime(settings.runtime, settings.runroot / "runc")
-        return BuildService(self.images, runtime, lambda name, out: self.registry.pull(name, out))
+        return BuildService(
+            self.images,
+            runtime,
+            lambda name, out: self.registry.pull(name, out),
+            lambda: self.networks,
+        )
 
     @cached_property
     def registry(self) -> RegistryService:

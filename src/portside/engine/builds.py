@@ -50,8 +50,11 @@ from .images import ImageService, new_tag, publish_image
 
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
     from ..build import step_fs
+    from .networks import NetworkService
 
 Output = Callable[[str], None]
+# RUN's networks, as BuildKit's: default (the default bridge; "bridge" names it too)
+NETWORK_MODES = ("default", "bridge", "none", "host")
 # flags the parser knows (BuildKit's) that this builder cannot honour yet: refused
 # with a clear error rather than ignored (--link needs nothing: the result is the same)
 NOT_YET = {
@@ -118,12 +121,17 @@ def _key(*parts: Any) -> str:
 
 class BuildService:
     def __init__(
-        self, images: ImageService, runtime: Runtime, pull: Callable[[str, Output], str]
+        self,
+        images: ImageService,
+        runtime: Runtime,
+        pull: Callable[[str, Output], str],
+        networks: Callable[[], NetworkService],
     ) -> None:
         self.images = images
         self.store = images.store
         self.runtime = runtime
         self.pull = pull  # the registry's pull, imported only when an image is missing
+        self.networks = networks  # made only when a RUN step needs the bridge
 
     # -- the whole build ------------------------------------------------------------
     def build(self, opts: BuildOptions, out: Output) -> str:
@@ -295,6 +303,7 @@ class _Run:
         self.global_args: dict[str, str] = {}
         self.global_args = self._declare({}, build_plan.global_args)
         self.cleanup = ExitStack()  # init layers, downloads, COPY --from mounts: at close
+        self.sandbox: tuple[str, str] | None = None  # RUN steps' network namespace
         self.downloaded: set[Path] = set()  # ADD's URL files: copied, never extracted
         self.sources: dict[str, Path] = {}  # stage key -> its root, mounted for COPY --from
 
@@ -556,10 +565,14 @@ class _Run:
         bundle = fs.work.parent / (fs.work.name + "-bundle")
         bundle.mkdir()
         network = node.flags.get("network") or self.opts.network
-        if network not in ("default", "none", "host", "bridge"):
-            raise DockerfileError(self.name, node.line, f"RUN --network={network}: none or host")
-        host_network = network == "host"
-        binds = write_host_files(bundle, hostname, host_network)
+        if network not in NETWORK_MODES:
+            raise DockerfileError(
+                self.name, node.line, f"RUN --network={network}: default, none or host"
+            )
+        namespace, ip = "", ""
+        if network in ("default", "bridge"):  # the default bridge, as Docker's builders
+            namespace, ip = self._sandbox()
+        binds = write_host_files(bundle, hostname, network == "host", ip)
         self.out(f" ---> Running in {hostname}")
         code = step_fs.run_process(
             self.s.runtime,
@@ -569,7 +582,7 @@ class _Run:
             cfg.get("User") or "",
             hostname,
             binds,
-            host_network,
+            "host" if network == "host" else namespace,
             lambda line: self.out(line),
         )
         if code != 0:
@@ -679,8 +692,17 @@ class _Run:
         return self.sources[state.key]
 
     def close(self) -> None:
-        """Unmount what COPY --from read; remove the init layers and downloads."""
+        """Unmount what COPY --from read; remove the init layers and downloads; take
+        the RUN steps' network namespace off the bridge."""
         self.cleanup.close()
+
+    def _sandbox(self) -> tuple[str, str]:
+        """The network namespace (its path, its address on the default bridge) that
+        the build's RUN steps share: made at the first one, gone with the build."""
+        if self.sandbox is None:
+            step_id = "build-" + os.urandom(12).hex()
+            self.sandbox = self.cleanup.enter_context(self.s.networks().sandbox(step_id))
+        return self.sandbox
 
     def _copy(
         self,

@@ -13,7 +13,9 @@ from ..timefmt import parse_rfc3339
 if TYPE_CHECKING:
     from .containers import ContainerService
 
-FILTERS = frozenset({"status", "name", "id", "label", "ancestor", "exited", "before", "since"})
+FILTERS = frozenset(
+    {"status", "name", "id", "label", "ancestor", "exited", "before", "since", "network"}
+)
 STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
 
 
@@ -57,6 +59,10 @@ def matches(containers: ContainerService, row: ContainerRow, filters: dict[str, 
                 return False
         elif key == "exited":
             if row.status != "exited" or str(row.exit_code) not in values:
+                return False
+        elif key == "network":
+            on = containers.networks.networks_of(row)
+            if not any(v in on for v in values):
                 return False
         elif key in ("before", "since"):
             for v in values:

@@ -54,6 +54,7 @@ class CreateOptions:
     labels: dict[str, str] = field(default_factory=dict)
     auto_remove: bool = False
     network: str = "default"
+    network_aliases: tuple[str, ...] = ()  # --network-alias, on a user-defined network
     restart: RestartPolicy = RestartPolicy()
     stop_signal: str | None = None
     stop_timeout: int | None = None

@@ -8,6 +8,7 @@ import builtins
 import os
 import posixpath
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,13 @@ class ContainerService:
         """NetworkSettings.Ports of every container that runs on a bridge network."""
         return {e.container_id: e.ports for e in NetworkTable(self.store.meta.conn).endpoints()}
 
+    def network_names(self) -> dict[str, list[str]]:
+        """Container ID -> the names of the networks it is on (for ``ps``)."""
+        names: dict[str, list[str]] = {}
+        for a in NetworkTable(self.store.meta.conn).all_attachments():
+            names.setdefault(a.container_id, []).append(a.network_name)
+        return names
+
     @property
     def networks(self) -> NetworkService:
         """Imported and made on first use: most commands never touch a network."""
@@ -60,6 +68,15 @@ class ContainerService:
 
             self._networks = NetworkService(self.store, lambda cid: self.paths(cid).bundle)
         return self._networks
+
+    def connect(self, network: str, ref: str, aliases: Sequence[str] = ()) -> None:
+        """``network connect``: the container's state read and acted on in one hold."""
+        with self.store.lock:
+            self.networks.connect(network, self.get(ref), aliases)
+
+    def disconnect(self, network: str, ref: str) -> None:
+        with self.store.lock:
+            self.networks.disconnect(network, self.get(ref))
 
     def mount(self, row: ContainerRow, paths: ContainerPaths) -> bool:
         """Mount the root filesystem (the image's layers, the init layer, the container's
@@ -143,6 +160,9 @@ class ContainerService:
             host_config["NetworkMode"] = f"container:{self.get(mode.partition(':')[2]).id}"
         elif mode not in ("bridge", "host", "none"):
             host_config["NetworkMode"] = self.networks.get(mode).name  # exists, by its name
+        attachment = self.networks.first_attachment(
+            container_id, host_config["NetworkMode"], opts.network_aliases
+        )
         paths = self.paths(container_id)
         with self.store.writing():
             if self.images.meta.image(image_id) is None:
@@ -169,6 +189,8 @@ class ContainerService:
             paths.make()
             try:
                 self.table.add(row)
+                if attachment is not None:
+                    NetworkTable(self.store.meta.conn).attach(attachment)
             except BaseException:
                 shutil.rmtree(paths.dir, ignore_errors=True)
                 raise

@@ -86,12 +86,12 @@ class Lifecycle:
         self.c.mount(row, paths)
         networks = self.c.networks
         try:
-            endpoint = networks.allocate(row)
+            endpoints = networks.allocate(row)
         except BaseException:
             unmount(paths.rootfs)
             raise
         try:
-            spec = self._spec(row, paths, endpoint.ip if endpoint else "")
+            spec = self._spec(row, paths, endpoints[0].ip if endpoints else "")
             _write_json(paths.bundle / "config.json", config_json(spec))
             self.runtime.delete(row.id)
             (paths.exit_dir / row.id).unlink(missing_ok=True)
@@ -117,7 +117,7 @@ class Lifecycle:
             raise
         sock = monitor_attach(paths) if attach else None
         try:
-            if endpoint is not None:
+            if endpoints:
                 networks.plug(row.id, pid)
             self.runtime.start(row.id)
         except BaseException:

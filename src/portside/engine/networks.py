@@ -14,18 +14,22 @@ Every call here runs under the store lock.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import hashlib
 import ipaddress
 import re
 import secrets
 import socket
-from collections.abc import Callable, Iterable
+import subprocess
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument, NotFound
 from ..network import links, nat
-from ..store.networks import EndpointRow, NetworkRow, NetworkTable
+from ..processes import alive
+from ..store.networks import AttachmentRow, EndpointRow, NetworkRow, NetworkTable
 from ..timefmt import now_rfc3339
 
 if TYPE_CHECKING:
@@ -36,6 +40,12 @@ BUILTIN = (("bridge", "bridge"), ("host", "host"), ("none", "null"))
 BUILTIN_NAMES = frozenset(name for name, _ in BUILTIN)
 _NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 SUBNET_POOL = ipaddress.ip_network("10.99.0.0/16")  # /24s for bridges, first free one
+ALIAS_ONLY_USER_DEFINED = (
+    "network-scoped alias is supported only for containers in user defined networks"
+)
+HOST_NETWORK_FIXED = (
+    "container cannot be disconnected from host network or connected to host network"
+)
 
 
 class NetworkNotFound(NotFound):
@@ -69,6 +79,8 @@ class NetworkService:
                     created=now_rfc3339(),
                 )
                 self.table.add(row)
+                if name == "bridge":
+                    self.table.attach_unattached(row)
 
     def _bridge_name(self, network_id: str) -> str:
         # Linux allows 15 characters; the store's root is in it, so two stores differ
@@ -173,16 +185,10 @@ class NetworkService:
 
     def prune(self) -> builtins.list[str]:
         """``network prune``: user-defined networks no container refers to."""
-        from ..store.containers import ContainerTable
-
         removed = []
         with self.store.lock:
-            rows = ContainerTable(self.store.meta.conn).all()
-            in_use = {r.host_config.get("NetworkMode", "") for r in rows}
             for network in self.list():
-                if network.name in BUILTIN_NAMES or network.name in in_use:
-                    continue
-                if self.table.endpoints(network.id):
+                if network.name in BUILTIN_NAMES or self.table.attached(network.id):
                     continue
                 self.remove(network.id)
                 removed.append(network.name)
@@ -221,75 +227,236 @@ class NetworkService:
             "Labels": network.labels or {},
         }
 
-    # -- a container's endpoint -----------------------------------------------------
-    def allocate(self, row: ContainerRow) -> EndpointRow | None:
-        """An address and host ports for a container about to start on a bridge network
-        (None for host, none and container: modes). Raises ContainerStartError (125)
-        with Docker's words when a host port is taken."""
-        mode = row.host_config.get("NetworkMode") or "bridge"
+    # -- the networks a container is on --------------------------------------------------
+    def first_attachment(
+        self, container_id: str, mode: str, aliases: Sequence[str] = ()
+    ) -> AttachmentRow | None:
+        """What ``create`` records of ``--network`` and ``--network-alias``: the network
+        a container starts on (None for host, none and container: modes)."""
+        user_defined = mode not in BUILTIN_NAMES and not mode.startswith("container:")
+        if aliases and not user_defined:
+            raise InvalidArgument(ALIAS_ONLY_USER_DEFINED)
         if mode in ("host", "none") or mode.startswith("container:"):
             return None
+        network = self.get(mode)
+        return AttachmentRow(container_id, network.id, network.name, 0, _unique(aliases))
+
+    def connect(self, ref: str, row: ContainerRow, aliases: Sequence[str] = ()) -> None:
+        """``network connect``: the container joins a network, a stopped one at its
+        next start, a running one now (a new interface, eth1 and on, plugged into its
+        namespace). ``row`` is reconciled: its status is the truth."""
         with self.store.lock:
-            network = self._with_subnet(self.get(mode))
-            taken = {e.ip for e in self.table.endpoints(network.id)}
-            subnet = ipaddress.ip_network(network.subnet)
-            ip = next(
-                (
-                    str(h)
-                    for h in subnet.hosts()
-                    if str(h) != network.gateway and str(h) not in taken
-                ),
-                None,
-            )
-            if ip is None:
-                raise ContainerStartError(f"no available IPv4 addresses on network {mode}", 125)
-            mac = "02:42:" + ":".join(f"{b:02x}" for b in ipaddress.ip_address(ip).packed)
-            ports = self._host_ports(row)
-            endpoint = EndpointRow(network.id, row.id, ip, mac, ports)
+            network = self.get(ref)
+            _check_joinable(row.host_config.get("NetworkMode") or "bridge", network)
+            if aliases and network.name in BUILTIN_NAMES:
+                raise InvalidArgument(ALIAS_ONLY_USER_DEFINED)
+            current = self.table.attachments_of(row.id)
+            if any(a.network_id == network.id for a in current):
+                raise Conflict(
+                    f"endpoint with name {row.name} already exists in network {network.name}"
+                )
+            seq = max((a.seq for a in current), default=-1) + 1
+            attachment = AttachmentRow(row.id, network.id, network.name, seq, _unique(aliases))
+            with self.store.meta.transaction():
+                self.table.attach(attachment)
+            if row.status not in ("running", "paused") or not row.pid:
+                return
+            try:
+                endpoints = self.table.endpoints_of(row.id)
+                # past the last one, so the order of names stays the order of joining
+                last = max((int(e.iface[3:]) for e in endpoints), default=-1)
+                iface = f"eth{last + 1}"
+                network = self._with_subnet(network)
+                endpoint = self._new_endpoint(row.id, network, {}, iface)
+                with self.store.meta.transaction():
+                    self.table.add_endpoint(endpoint)
+                self._plug_one(
+                    row.pid, network, endpoint, default_route=not self._routed(endpoints)
+                )
+                self.sync()
+                self._refresh_hosts({e.network_id for e in endpoints} | {network.id})
+            except BaseException as err:
+                self._disconnect_locked(row, network)
+                if isinstance(err, (links.NetworkSetupError, OSError)):
+                    raise ContainerStartError(
+                        f"connecting to network {network.name} failed: {err}", 1
+                    ) from None
+                raise
+
+    def disconnect(self, ref: str, row: ContainerRow) -> None:
+        """``network disconnect``: off the network, its interface gone if it runs."""
+        with self.store.lock:
+            network = self.get(ref)
+            if network.driver == "host" or row.host_config.get("NetworkMode") == "host":
+                raise Conflict(HOST_NETWORK_FIXED)
+            if not any(a.network_id == network.id for a in self.table.attachments_of(row.id)):
+                raise Conflict(f"container {row.id} is not connected to network {network.name}")
+            self._disconnect_locked(row, network)
+
+    def _disconnect_locked(self, row: ContainerRow, network: NetworkRow) -> None:
+        endpoints = self.table.endpoints_of(row.id)
+        gone = [e for e in endpoints if e.network_id == network.id]
+        left = [e for e in endpoints if e.network_id != network.id]
+        others = {e.network_id for e in left}
+        with self.store.meta.transaction():
+            self.table.detach(row.id, network.id)
+            self.table.remove_endpoints(row.id, network.id)
+        links.unplug(_host_end(row.id, network.id))
+        carrier = self._route_carrier(endpoints)
+        if gone and row.pid and carrier and carrier[0] == gone[0]:
+            # the default route left with it: the next network that can carry it does
+            heir = self._route_carrier(left)
+            if heir is not None:
+                try:
+                    links.default_route(row.pid, heir[1].gateway, heir[0].iface)
+                except links.NetworkSetupError:
+                    pass  # the container is exiting meanwhile
+        self.sync()
+        self._refresh_hosts(others | {network.id}, also=[row.id])
+
+    def networks_of(self, row: ContainerRow) -> builtins.list[str]:
+        """The names and IDs of the networks a container is on, in the order it joined
+        them (what ``ps --filter network=`` matches)."""
+        mode = row.host_config.get("NetworkMode") or "bridge"
+        if mode in ("host", "none"):
+            network = self.get(mode)
+            return [network.name, network.id]
+        return [
+            x for a in self.table.attachments_of(row.id) for x in (a.network_name, a.network_id)
+        ]
+
+    # -- a container's endpoints ------------------------------------------------------
+    def allocate(self, row: ContainerRow) -> builtins.list[EndpointRow]:
+        """An endpoint (address, interface) on each network of a container about to
+        start; the first one gets its published ports. None for host, none and
+        container: modes. Raises ContainerStartError (125) with Docker's words when a
+        host port is taken or a network is gone."""
+        mode = row.host_config.get("NetworkMode") or "bridge"
+        if mode in ("host", "none") or mode.startswith("container:"):
+            return []
+        with self.store.lock:
+            networks = [
+                self._with_subnet(self._attached(a)) for a in self.table.attachments_of(row.id)
+            ]
+            ports = self._host_ports(row) if networks else {}
             with self.store.meta.transaction():
                 self.table.remove_endpoints(row.id)
-                self.table.add_endpoint(endpoint)
-            return endpoint
+                endpoints = []
+                for n, network in enumerate(networks):
+                    e = self._new_endpoint(row.id, network, ports if n == 0 else {}, f"eth{n}")
+                    self.table.add_endpoint(e)
+                    endpoints.append(e)
+            return endpoints
+
+    def _attached(self, a: AttachmentRow) -> NetworkRow:
+        network = self.table.get(a.network_id)
+        if network is None:
+            raise ContainerStartError(f"network {a.network_name} not found", 125)
+        return network
+
+    def _new_endpoint(
+        self, container_id: str, network: NetworkRow, ports: dict[str, Any], iface: str
+    ) -> EndpointRow:
+        """The first free address of the network (its gateway's excepted)."""
+        taken = {e.ip for e in self.table.endpoints(network.id) if e.container_id != container_id}
+        taken.add(network.gateway)
+        subnet = ipaddress.ip_network(network.subnet)
+        ip = next((str(h) for h in subnet.hosts() if str(h) not in taken), None)
+        if ip is None:
+            raise ContainerStartError(f"no available IPv4 addresses on network {network.name}", 125)
+        mac = "02:42:" + ":".join(f"{b:02x}" for b in ipaddress.ip_address(ip).packed)
+        return EndpointRow(network.id, container_id, ip, mac, ports, iface)
 
     def plug(self, container_id: str, pid: int) -> None:
-        """The container's veth pair into its namespace, and the NAT rules; on failure
-        the endpoint is released."""
+        """The container's veth pairs into its namespace, and the NAT rules; on failure
+        its endpoints are released."""
         endpoints = self.table.endpoints_of(container_id)
         try:
-            for e in endpoints:
+            for n, e in enumerate(endpoints):
                 network = self.table.get(e.network_id)
                 assert network is not None
-                subnet = ipaddress.ip_network(network.subnet)
-                links.bridge_up(network.bridge, network.gateway, subnet.prefixlen)
-                links.plug(
-                    pid,
-                    network.bridge,
-                    _host_end(container_id),
-                    e.ip,
-                    subnet.prefixlen,
-                    network.gateway,
-                    e.mac,
-                )
+                self._plug_one(pid, network, e, default_route=not self._routed(endpoints[:n]))
             self.sync()
-            for e in endpoints:
-                self._refresh_hosts(e.network_id)
+            self._refresh_hosts({e.network_id for e in endpoints})
         except (links.NetworkSetupError, OSError) as err:
             self.release(container_id)
             raise ContainerStartError(f"setting up the network failed: {err}", 125) from None
 
+    def _route_carrier(
+        self, endpoints: Iterable[EndpointRow]
+    ) -> tuple[EndpointRow, NetworkRow] | None:
+        """Which of these endpoints carries the default route: the first on a network
+        that is not --internal."""
+        for e in endpoints:
+            network = self.table.get(e.network_id)
+            if network is not None and not network.internal:
+                return e, network
+        return None
+
+    def _routed(self, endpoints: Iterable[EndpointRow]) -> bool:
+        return self._route_carrier(endpoints) is not None
+
+    def _plug_one(self, pid: int, network: NetworkRow, e: EndpointRow, default_route: bool) -> None:
+        subnet = ipaddress.ip_network(network.subnet)
+        links.bridge_up(network.bridge, network.gateway, subnet.prefixlen)
+        gateway = network.gateway if default_route and not network.internal else ""
+        links.plug(
+            pid,
+            network.bridge,
+            _host_end(e.container_id, network.id),
+            e.iface,
+            e.ip,
+            subnet.prefixlen,
+            gateway,
+            e.mac,
+        )
+
     def release(self, container_id: str) -> None:
-        """The container's endpoints gone: its address and ports free, its rules out,
-        its veth and any bridge left without endpoints deleted."""
+        """The container's endpoints gone: its addresses and ports free, its rules out,
+        its veths and any bridge left without endpoints deleted."""
         with self.store.lock:
             had = self.table.endpoints_of(container_id)
-            if not had and not links.exists(_host_end(container_id)):
+            if not had:
                 return
             with self.store.meta.transaction():
                 self.table.remove_endpoints(container_id)
-            links.unplug(_host_end(container_id))
-            self.sync()
             for e in had:
-                self._refresh_hosts(e.network_id)
+                links.unplug(_host_end(container_id, e.network_id))
+            self.sync()
+            self._refresh_hosts({e.network_id for e in had})
+
+    # -- a build's RUN step ----------------------------------------------------------
+    @contextmanager
+    def sandbox(self, step_id: str) -> Iterator[tuple[str, str]]:
+        """A network namespace on the default bridge for a build's RUN step, as Docker's
+        builders give one: (its path, for runc to join; its address). A process holds
+        it and dies with this one (``PR_SET_PDEATHSIG``), so a killed build takes the
+        namespace and its veth along; its row goes at the next sync."""
+        holder = subprocess.Popen(
+            ["sleep", "infinity"],
+            preexec_fn=_own_network_namespace,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            with self.store.lock:
+                network = self._with_subnet(self.get("bridge"))
+                e = self._new_endpoint(step_id, network, {}, "eth0")
+                e = dataclasses.replace(e, holder_pid=holder.pid)
+                with self.store.meta.transaction():
+                    self.table.add_endpoint(e)
+                try:
+                    self._plug_one(holder.pid, network, e, default_route=True)
+                    self.sync()
+                except (links.NetworkSetupError, OSError) as err:
+                    self.release(step_id)
+                    raise ContainerStartError(f"setting up the network failed: {err}", 1) from None
+            yield f"/proc/{holder.pid}/ns/net", e.ip
+        finally:
+            holder.kill()
+            holder.wait()
+            self.release(step_id)
 
     def extra_hosts(self, row: ContainerRow) -> builtins.list[str]:
         """``--add-host`` entries with ``host-gateway`` made the address the host has
@@ -312,39 +479,43 @@ class NetworkService:
         return None
 
     def settings(self, row: ContainerRow) -> dict[str, Any]:
-        """Docker's NetworkSettings for ``inspect``: the live endpoint while the
-        container runs, the network's name with empty addresses otherwise."""
+        """Docker's NetworkSettings for ``inspect``: every network the container is on,
+        with its live endpoint while it runs and empty addresses otherwise."""
         mode = row.host_config.get("NetworkMode") or "bridge"
-        found = self.endpoint(row.id)
-        network, e = found if found else (None, None)
-        if network is None and not mode.startswith("container:"):
-            try:
-                network = self.get(mode)
-            except NetworkNotFound:
-                network = None
-        ip = e.ip if e else ""
-        prefix = ipaddress.ip_network(network.subnet).prefixlen if e and network else 0
-        gateway = network.gateway if e and network else ""
-        mac = e.mac if e else ""
         running = row.status in ("running", "paused")
-        ports = e.ports if e else {}
-        if running and not e and mode != "none":
+        endpoints = {e.network_id: e for e in self.table.endpoints_of(row.id)}
+        attached: list[tuple[NetworkRow | None, AttachmentRow | None]] = []
+        if mode in ("host", "none"):
+            attached = [(self.get(mode), None)]
+        elif not mode.startswith("container:"):
+            attached = [
+                (self.table.get(a.network_id), a) for a in self.table.attachments_of(row.id)
+            ]
+        ports: dict[str, Any] = {}
+        for live in endpoints.values():
+            ports.update(live.ports)
+        if running and not endpoints and mode != "none":
             ports = {key: None for key in row.config.get("ExposedPorts") or {}}
         networks: dict[str, Any] = {}
-        if network is not None:
-            networks[network.name] = {
+        for network, a in attached:
+            e = endpoints.get(network.id) if network else None
+            prefix = ipaddress.ip_network(network.subnet).prefixlen if e and network else 0
+            aliases = None
+            if a is not None and a.network_name not in BUILTIN_NAMES:
+                aliases = [*a.aliases, row.id[:12]] if e else list(a.aliases) or None
+            networks[network.name if network else a.network_name if a else mode] = {
                 "IPAMConfig": None,
                 "Links": None,
-                "Aliases": None,
-                "NetworkID": network.id,
-                "EndpointID": _endpoint_id(network.id, row.id) if e else "",
-                "Gateway": gateway,
-                "IPAddress": ip,
+                "Aliases": aliases,
+                "NetworkID": network.id if network else "",
+                "EndpointID": _endpoint_id(network.id, row.id) if e and network else "",
+                "Gateway": network.gateway if e and network else "",
+                "IPAddress": e.ip if e else "",
                 "IPPrefixLen": prefix,
                 "IPv6Gateway": "",
                 "GlobalIPv6Address": "",
                 "GlobalIPv6PrefixLen": 0,
-                "MacAddress": mac,
+                "MacAddress": e.mac if e else "",
                 "DriverOpts": None,
             }
         # the top-level fields repeat the default bridge's endpoint only, as Docker's do
@@ -374,6 +545,14 @@ class NetworkService:
         """Make the host match the endpoints: bridges of networks in use up (the rest
         down), and the store's nft table rewritten."""
         endpoints = self.table.endpoints()
+        stale = [e for e in endpoints if e.holder_pid and not alive(e.holder_pid)]
+        if stale:  # RUN steps of builds that were killed
+            with self.store.meta.transaction():
+                for e in stale:
+                    self.table.remove_endpoints(e.container_id)
+            for e in stale:
+                links.unplug(_host_end(e.container_id, e.network_id))
+            endpoints = [e for e in endpoints if e not in stale]
         used = {e.network_id for e in endpoints}
         bridges, forwards = [], []
         for network in self.table.all():
@@ -388,26 +567,47 @@ class NetworkService:
         nat.apply(nat.render(f"portside_{self.tag}", bridges, forwards))
 
     # -- helpers --------------------------------------------------------------------
-    def _refresh_hosts(self, network_id: str) -> None:
-        """On a user-defined network, every running container's /etc/hosts names all
-        the others (by container name) at their addresses; the default bridge has no
-        names, as in Docker. Why files and not a DNS server: docs/networking.md."""
-        network = self.table.get(network_id)
-        if network is None or network.name == "bridge" or self.bundle is None:
+    def _refresh_hosts(self, network_ids: Iterable[str], also: Iterable[str] = ()) -> None:
+        """Rewrite the /etc/hosts of every running container on these networks (and of
+        containers ``also``): on a user-defined network each names the others by
+        container name, aliases and short ID at their addresses; the default bridge has
+        no names, as in Docker. Why files and not a DNS server: docs/networking.md."""
+        if self.bundle is None:
             return
         from ..store.containers import ContainerTable
         from .hostfiles import hosts_text, rewrite_in_place
 
         table = ContainerTable(self.store.meta.conn)
-        members = []
-        for e in self.table.endpoints(network_id):
-            row = table.get(e.container_id)
-            if row is not None:
-                members.append((e, row))
-        for e, row in members:
-            peers = [(o.ip, other.name) for o, other in members if o is not e]
+        affected = set(also)
+        for network_id in network_ids:
+            affected.update(e.container_id for e in self.table.endpoints(network_id))
+        names: dict[str, dict[str, tuple[str, str]]] = {}  # network -> container -> line
+
+        def members(network_id: str) -> dict[str, tuple[str, str]]:
+            if network_id not in names:
+                aliases = {a.container_id: a.aliases for a in self.table.attached(network_id)}
+                found = {}
+                for e in self.table.endpoints(network_id):
+                    peer = table.get(e.container_id)
+                    if peer is not None:
+                        words = [peer.name, *aliases.get(peer.id, ()), peer.id[:12]]
+                        found[peer.id] = (e.ip, " ".join(dict.fromkeys(words)))
+                names[network_id] = found
+            return names[network_id]
+
+        for container_id in affected:
+            row = table.get(container_id)
+            mine = self.table.endpoints_of(container_id)
+            if row is None or not mine:
+                continue
+            peers = []
+            for e in mine:
+                network = self.table.get(e.network_id)
+                if network is None or network.name in BUILTIN_NAMES:
+                    continue
+                peers += [v for k, v in members(e.network_id).items() if k != container_id]
             path = self.bundle(row.id) / "hosts"
-            text = hosts_text(row.config["Hostname"], e.ip, peers, self.extra_hosts(row))
+            text = hosts_text(row.config["Hostname"], mine[0].ip, peers, self.extra_hosts(row))
             try:
                 rewrite_in_place(path, text)
             except OSError:
@@ -522,8 +722,43 @@ def _endpoint_id(network_id: str, container_id: str) -> str:
     return hashlib.sha256(f"{network_id}/{container_id}".encode()).hexdigest()
 
 
-def _host_end(container_id: str) -> str:
-    return "veth" + container_id[:11]
+def _host_end(container_id: str, network_id: str) -> str:
+    """The host end of a container's veth on a network: 15 characters, as Linux allows."""
+    return "v" + container_id[:9] + network_id[:5]
+
+
+def _own_network_namespace() -> None:
+    """In the child before exec: a network namespace of its own, and death (SIGKILL)
+    when its parent goes."""
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+    if libc.unshare(0x40000000) != 0:  # CLONE_NEWNET
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
+
+
+def _unique(words: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(words))
+
+
+def _check_joinable(mode: str, network: NetworkRow) -> None:
+    """Docker's refusals for ``network connect``: host and none are a container's only
+    network, and a container sharing another's namespace has none of its own."""
+    if mode == "host" or network.driver == "host":
+        raise Conflict(HOST_NETWORK_FIXED)
+    if mode.startswith("container:"):
+        raise Conflict(
+            "container sharing network namespace with another container or host cannot be "
+            "connected to any other network"
+        )
+    if mode == "none" or network.driver == "null":
+        raise Conflict(
+            "container cannot be connected to multiple networks with one of the networks "
+            "in private (none) mode"
+        )
 
 
 def _overlaps(candidate: Any, others: Iterable[Any]) -> bool:

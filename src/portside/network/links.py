@@ -62,20 +62,37 @@ def bridge_down(name: str) -> None:
 
 
 def plug(
-    pid: int, bridge: str, host_end: str, ip: str, prefix: int, gateway: str, mac: str
+    pid: int,
+    bridge: str,
+    host_end: str,
+    iface: str,
+    ip: str,
+    prefix: int,
+    gateway: str,
+    mac: str,
 ) -> None:
-    """A veth pair from ``bridge`` to ``eth0`` in the namespace of process ``pid``."""
+    """A veth pair from ``bridge`` to ``iface`` in the namespace of process ``pid``,
+    with the default route through ``gateway`` when one is given."""
     if exists(host_end):  # left by a container of the same ID that is gone
         unplug(host_end)
     _run(
         ["ip", "-batch", "-"],
-        f"link add {host_end} type veth peer name eth0 address {mac} netns {pid}\n"
+        f"link add {host_end} type veth peer name {iface} address {mac} netns {pid}\n"
         f"link set {host_end} master {bridge} up\n",
     )
     route = f"route add default via {gateway}\n" if gateway else ""
     _run(
         ["nsenter", f"--net=/proc/{pid}/ns/net", "ip", "-batch", "-"],
-        f"addr add {ip}/{prefix} dev eth0\nlink set eth0 up\n{route}",
+        # lo too: runc sets it up in a namespace it makes, not in one it joins (builds')
+        f"addr add {ip}/{prefix} dev {iface}\nlink set {iface} up\nlink set lo up\n{route}",
+    )
+
+
+def default_route(pid: int, gateway: str, iface: str) -> None:
+    """The default route of process ``pid``'s namespace through ``gateway``."""
+    _run(
+        ["nsenter", f"--net=/proc/{pid}/ns/net", "ip", "-batch", "-"],
+        f"route replace default via {gateway} dev {iface}\n",
     )
 
 

@@ -140,6 +140,42 @@ _MIGRATIONS: tuple[str, ...] = (
         UNIQUE (network_id, ip)
     );
     """,
+    # 6: the networks a container is on (``run --network``, ``network connect``), kept
+    # while it is stopped; an endpoint is made from each when it starts, its interface
+    # named here. network_id has no reference: ``network rm`` leaves a stopped
+    # container's attachment dangling and its next start fails, as in Docker.
+    """
+    CREATE TABLE attachments (
+        container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+        network_id TEXT NOT NULL,
+        network_name TEXT NOT NULL,
+        seq INTEGER NOT NULL,           -- the order of connecting: eth0 first
+        aliases TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (container_id, network_id)
+    );
+    INSERT INTO attachments(container_id, network_id, network_name, seq)
+        SELECT c.id, n.id, n.name, 0 FROM containers c JOIN networks n
+        ON n.name = coalesce(nullif(json_extract(c.host_config, '$.NetworkMode'), ''), 'bridge')
+        WHERE n.driver = 'bridge';
+    -- endpoints also serve a build's RUN step, which has no container row: the table is
+    -- made again without the reference, with the interface's name, and the process that
+    -- holds a RUN step's namespace (the row goes once that process is gone)
+    CREATE TABLE endpoints_6 (
+        network_id TEXT NOT NULL REFERENCES networks(id),
+        container_id TEXT NOT NULL,     -- a container's ID, or a RUN step's (build-…)
+        ip TEXT NOT NULL,
+        mac TEXT NOT NULL,
+        ports TEXT NOT NULL DEFAULT '{}',
+        iface TEXT NOT NULL DEFAULT 'eth0',
+        holder_pid INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (network_id, container_id),
+        UNIQUE (network_id, ip)
+    );
+    INSERT INTO endpoints_6(network_id, container_id, ip, mac, ports)
+        SELECT network_id, container_id, ip, mac, ports FROM endpoints;
+    DROP TABLE endpoints;
+    ALTER TABLE endpoints_6 RENAME TO endpoints;
+    """,
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
