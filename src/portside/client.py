@@ -22,6 +22,7 @@ from typing import IO, Any
 from .client_containers import ContainerCollection
 from .client_model import Model
 from .client_networks import NetworkCollection
+from .client_volumes import VolumeCollection
 from .config import Settings
 from .engine import Engine
 
@@ -205,6 +206,7 @@ class Client:
         self.images = ImageCollection(self.engine)
         self.containers = ContainerCollection(self.engine, self.images)
         self.networks = NetworkCollection(self.engine)
+        self.volumes = VolumeCollection(self.engine)
 
     def version(self) -> dict[str, Any]:
         return self.engine.system.version()

@@ -50,6 +50,10 @@ _CREATE_KWARGS = {
     "extra_hosts",
     "dns",
     "dns_search",
+    "volumes",
+    "mounts",
+    "tmpfs",
+    "volumes_from",
 }
 
 
@@ -116,7 +120,54 @@ def create_options(image: str, command: Any, kwargs: dict[str, Any]) -> CreateOp
         add_hosts=tuple(_extra_hosts(kwargs.get("extra_hosts") or {})),
         dns=tuple(kwargs.get("dns") or ()),
         dns_search=tuple(kwargs.get("dns_search") or ()),
+        volumes=tuple(_volumes(kwargs.get("volumes") or [])),
+        mounts=tuple(_mount(m) for m in kwargs.get("mounts") or ()),
+        tmpfs=tuple(_tmpfs(kwargs.get("tmpfs") or [])),
+        volumes_from=tuple(kwargs.get("volumes_from") or ()),
     )
+
+
+def _volumes(value: dict[str, Any] | builtins.list[str]) -> builtins.list[str]:
+    """docker-py's ``volumes``: ``{"/host": {"bind": "/ctr", "mode": "ro"}}`` (or a
+    volume's name as the key), or ``-v`` strings."""
+    if isinstance(value, dict):
+        out = []
+        for source, spec in value.items():
+            if isinstance(spec, str):
+                spec = {"bind": spec}
+            mode = spec.get("mode", "")
+            out.append(f"{source}:{spec['bind']}" + (f":{mode}" if mode else ""))
+        return out
+    return list(value)
+
+
+def _mount(value: str | dict[str, Any]) -> str:
+    """A ``docker.types.Mount`` (a dict in the Engine API's spelling) as ``--mount``."""
+    if isinstance(value, str):
+        return value
+    fields = [f"type={value.get('Type', 'volume')}", f"target={value['Target']}"]
+    if value.get("Source"):
+        fields.append(f"source={value['Source']}")
+    if value.get("ReadOnly"):
+        fields.append("readonly")
+    propagation = (value.get("BindOptions") or {}).get("Propagation")
+    if propagation:
+        fields.append(f"bind-propagation={propagation}")
+    if (value.get("VolumeOptions") or {}).get("NoCopy"):
+        fields.append("volume-nocopy")
+    tmpfs = value.get("TmpfsOptions") or {}
+    if tmpfs.get("SizeBytes"):
+        fields.append(f"tmpfs-size={tmpfs['SizeBytes']}")
+    if tmpfs.get("Mode"):
+        fields.append(f"tmpfs-mode={tmpfs['Mode']:o}")
+    return ",".join(fields)
+
+
+def _tmpfs(value: dict[str, str] | builtins.list[str]) -> builtins.list[str]:
+    """docker-py's ``tmpfs``: ``{"/run": "size=64m"}`` or ``["/run:size=64m"]``."""
+    if isinstance(value, dict):
+        return [f"{path}:{opts}" if opts else path for path, opts in value.items()]
+    return list(value)
 
 
 def _extra_hosts(value: dict[str, str] | list[str]) -> list[str]:

@@ -39,3 +39,15 @@ def human_duration(seconds: float) -> str:
     if hours < 24 * 365 * 2:
         return f"{hours // 24 // 30} months"
     return f"{int(seconds / 3600 / 24 / 365)} years"
+
+
+def parse_bytes(text: str) -> int:
+    """go-units RAMInBytes: ``64m``, ``1.5g``, ``512k``, ``1024`` (binary units, an
+    optional ``b`` suffix, any case). ValueError for anything else."""
+    import re
+
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?\s*", text, re.IGNORECASE)
+    if found is None:
+        raise ValueError(f"invalid size: '{text}'")
+    number, unit = found.groups()
+    return int(float(number) * 1024 ** " kmgtp".index(unit.lower() or " "))

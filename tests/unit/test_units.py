@@ -1,7 +1,7 @@
 import pytest
 
 from portside.cli.output import tabwrite
-from portside.units import human_duration, human_size
+from portside.units import human_duration, human_size, parse_bytes
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,17 @@ def test_tabwriter_pads_to_min_width_10_plus_3() -> None:
         "REPOSITORY   TAG       IMAGE ID",
         "busybox      latest    abc",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("64m", 64 << 20), ("1G", 1 << 30), ("1024", 1024), ("1.5k", 1536), ("10mb", 10 << 20)],
+)
+def test_parse_bytes_matches_go_units(text: str, size: int) -> None:
+    assert parse_bytes(text) == size
+
+
+def test_parse_bytes_refuses_what_go_units_refuses() -> None:
+    for text in ("", "m", "12q", "-1m"):
+        with pytest.raises(ValueError):
+            parse_bytes(text)

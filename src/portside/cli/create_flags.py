@@ -92,6 +92,17 @@ def add_flags(p: Parser) -> None:
     p.add_argument(
         "-u", "--user", default=None, help="Username or UID (format: <name|uid>[:<group|gid>])"
     )
+    p.add_argument("-v", "--volume", action="append", default=[], help="Bind mount a volume")
+    p.add_argument(
+        "--mount", action="append", default=[], help="Attach a filesystem mount to the container"
+    )
+    p.add_argument("--tmpfs", action="append", default=[], help="Mount a tmpfs directory")
+    p.add_argument(
+        "--volumes-from",
+        action="append",
+        default=[],
+        help="Mount volumes from the specified container(s)",
+    )
     p.add_argument("-w", "--workdir", default=None, help="Working directory inside the container")
     p.add_argument("image", nargs="?")
     p.add_argument("command", nargs=argparse.REMAINDER)
@@ -183,6 +194,10 @@ def _options(
         auto_remove=args.rm,
         network=args.network,
         network_aliases=tuple(args.network_alias),
+        volumes=tuple(args.volume),
+        mounts=tuple(args.mount),
+        tmpfs=tuple(args.tmpfs),
+        volumes_from=tuple(args.volumes_from),
         publish=tuple(args.publish),
         publish_all=args.publish_all,
         add_hosts=tuple(args.add_host),

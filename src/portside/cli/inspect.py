@@ -15,8 +15,9 @@ def run(ctx: Context, argv: list[str]) -> int:
         "image inspect": "image",
         "container inspect": "container",
         "network inspect": "network",
+        "volume inspect": "volume",
     }.get(ctx.verb, "")
-    what = kind if kind in ("image", "network") else "object"
+    what = kind if kind in ("image", "network", "volume") else "object"
     p = Parser(
         ctx.verb,
         f"[OPTIONS] {what.upper()} [{what.upper()}...]",
@@ -33,7 +34,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument("names", nargs="*")
     args = p.parse_args(argv)
     p.need(args.names, 1)
-    if args.type not in ("", "image", "container", "network"):
+    if args.type not in ("", "image", "container", "network", "volume"):
         ctx.error(f'"{args.type}" is not a valid value for --type')
         return 1
     template = (
@@ -59,9 +60,12 @@ def run(ctx: Context, argv: list[str]) -> int:
 
 
 def _inspect_one(ctx: Context, name: str, kind: str) -> Any:
-    """Containers first, then images, then networks, as Docker looks objects up."""
+    """Containers first, then images, then networks, as Docker looks objects up (a
+    volume only with --type volume or ``volume inspect``)."""
     if kind == "network":
         return _network(ctx, name)
+    if kind == "volume":
+        return ctx.engine.volumes.inspect(ctx.engine.volumes.get(name))
     if kind in ("", "container"):
         try:
             return ctx.engine.containers.inspect(name)

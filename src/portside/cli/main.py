@@ -51,6 +51,7 @@ COMMANDS: dict[str, str] = {
     "image": "image",
     "network": "network",
     "system": "system",
+    "volume": "volume",
 }
 
 USAGE = """\
@@ -70,6 +71,7 @@ Management Commands:
   image       Manage images
   network     Manage networks
   system      Manage portside
+  volume      Manage volumes
 
 Commands:
   attach      Attach local standard input, output, and error streams to a running container

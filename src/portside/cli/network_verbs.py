@@ -6,6 +6,7 @@ from __future__ import annotations
 from .context import Context, Parser
 from .image_prune import confirm
 from .output import write_formatted
+from .targets import for_each
 
 HEADERS = {"ID": "NETWORK ID", "Name": "NAME", "Driver": "DRIVER", "Scope": "SCOPE"}
 
@@ -98,26 +99,20 @@ def _ls(ctx: Context, argv: list[str]) -> int:
 
 
 def _rm(ctx: Context, argv: list[str]) -> int:
-    from ..errors import NotFound, PortsideError
+    from ..errors import NotFound
 
     p = Parser(ctx.verb, "NETWORK [NETWORK...]", "Remove one or more networks")
     p.add_argument("names", nargs="*")
     args = p.parse_args(argv)
     p.need(args.names, 1)
-    status = 0
-    for name in args.names:
+
+    def remove(name: str) -> None:
         try:
             ctx.engine.networks.remove(name)
         except NotFound:
-            ctx.error(f"No such network: {name}")
-            status = 1
-            continue
-        except PortsideError as e:
-            ctx.error(str(e))
-            status = 1
-            continue
-        ctx.stdout.write(name + "\n")
-    return status
+            raise NotFound(f"No such network: {name}") from None
+
+    return for_each(ctx, args.names, remove)
 
 
 def _prune(ctx: Context, argv: list[str]) -> int:

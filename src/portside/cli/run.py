@@ -82,7 +82,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         started = ctx.engine.lifecycle.start(container_id, attach=True)
     except PortsideError as e:
         if args.rm:
-            ctx.engine.containers.purge(container_id)
+            ctx.engine.containers.purge(container_id, volumes=True)
         raise engine_error(e) from None
     assert started.attach is not None
     ctx.stdout.flush()

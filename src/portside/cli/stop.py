@@ -77,5 +77,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     args = p.parse_args(argv)
     p.need(args.containers, 1)
     return for_each(
-        ctx, args.containers, lambda ref: (ctx.engine.containers.remove(ref, args.force), None)[1]
+        ctx,
+        args.containers,
+        lambda ref: (ctx.engine.containers.remove(ref, args.force, args.volumes), None)[1],
     )

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .networks import NetworkService
     from .registry import RegistryService
     from .system import SystemService
+    from .volumes import VolumeService
 
 
 class Engine:
@@ -54,6 +55,10 @@ class Engine:
     @property
     def networks(self) -> NetworkService:
         return self.containers.networks
+
+    @property
+    def volumes(self) -> VolumeService:
+        return self.containers.volumes
 
     @cached_property
     def lifecycle(self) -> Lifecycle:

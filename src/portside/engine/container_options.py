@@ -70,6 +70,10 @@ class CreateOptions:
     dns: tuple[str, ...] = ()
     dns_search: tuple[str, ...] = ()
     attach: tuple[str, ...] = ()  # streams attached at create: "stdin", "stdout", "stderr"
+    volumes: tuple[str, ...] = ()  # -v [SOURCE:]DEST[:MODE] (engine/mounts.py)
+    mounts: tuple[str, ...] = ()  # --mount type=…,source=…,target=…
+    tmpfs: tuple[str, ...] = ()  # --tmpfs /path[:OPTIONS]
+    volumes_from: tuple[str, ...] = ()  # --volumes-from CONTAINER[:ro|rw]
 
     def __post_init__(self) -> None:
         if self.auto_remove and self.restart.name != "no":
@@ -87,6 +91,10 @@ class CreateOptions:
             from ..network.ports import parse_publishes
 
             parse_publishes(self.publish)  # malformed -p: the error before anything is made
+        if self.volumes or self.mounts or self.tmpfs:
+            from .mounts import resolve
+
+            resolve(self.volumes, self.mounts, self.tmpfs, (), ())  # likewise for mounts
 
 
 def merge_env(image_env: list[str] | None, extra: tuple[str, ...]) -> list[str]:
@@ -132,7 +140,7 @@ def build_config(
         "Env": merge_env(image_cfg.get("Env"), opts.env),
         "Cmd": cmd,
         "Image": opts.image,
-        "Volumes": image_cfg.get("Volumes"),
+        "Volumes": _volumes(image_cfg.get("Volumes"), opts.volumes),
         "WorkingDir": opts.workdir if opts.workdir is not None else image_cfg.get("WorkingDir", ""),
         "Entrypoint": entrypoint,
         "OnBuild": None,
@@ -164,7 +172,10 @@ def build_host_config(opts: CreateOptions) -> dict[str, Any]:
         "SecurityOpt": list(opts.security_opt) or None,
         "ReadonlyRootfs": opts.read_only,
         "Init": opts.init or None,
-        "Binds": None,
+        "Binds": [v for v in opts.volumes if ":" in v] or None,
+        "Mounts": [_mount_json(m) for m in opts.mounts] or None,
+        "Tmpfs": dict(t.partition(":")[::2] for t in opts.tmpfs) or None,
+        "VolumesFrom": list(opts.volumes_from) or None,
         "PortBindings": _port_bindings(opts.publish),
         "PublishAllPorts": opts.publish_all,
         "ExtraHosts": list(opts.add_hosts) or None,
@@ -172,6 +183,28 @@ def build_host_config(opts: CreateOptions) -> dict[str, Any]:
         "DnsSearch": list(opts.dns_search),
         "LogConfig": {"Type": "k8s-file", "Config": {}},
     }
+
+
+def _volumes(image: dict[str, Any] | None, given: tuple[str, ...]) -> dict[str, Any] | None:
+    """Config.Volumes: the image's VOLUME paths and ``-v /path`` ones, as Docker's."""
+    out = dict(image or {})
+    out.update((v, {}) for v in given if ":" not in v)
+    return out or None
+
+
+def _mount_json(text: str) -> dict[str, Any]:
+    """HostConfig.Mounts: a ``--mount`` as the Engine API spells it."""
+    from .mounts import parse_mount
+
+    m = parse_mount(text)
+    out: dict[str, Any] = {"Type": m.type, "Source": m.source, "Target": m.destination}
+    if m.readonly:
+        out["ReadOnly"] = True
+    if m.type == "bind" and m.propagation != "rprivate":
+        out["BindOptions"] = {"Propagation": m.propagation}
+    if m.options == "nocopy":
+        out["VolumeOptions"] = {"NoCopy": True}
+    return out
 
 
 def _port_bindings(publish: tuple[str, ...]) -> dict[str, Any]:

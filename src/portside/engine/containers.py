@@ -25,9 +25,11 @@ from .container_paths import INIT_PATH, ContainerPaths
 from .names import random_name, validate
 
 if TYPE_CHECKING:  # only create() needs them: ps and the rest start faster without
+    from ..store.volumes import MountRow
     from .container_options import CreateOptions
     from .images import ImageService
     from .networks import NetworkService
+    from .volumes import VolumeService
 
 ACTIVE = ("running", "paused", "restarting")
 
@@ -45,6 +47,7 @@ class ContainerService:
         self.images = images
         self.table = ContainerTable(store.meta.conn)
         self._networks: NetworkService | None = None
+        self._volumes: VolumeService | None = None
 
     def paths(self, container_id: str) -> ContainerPaths:
         return ContainerPaths(self.settings, container_id)
@@ -68,6 +71,19 @@ class ContainerService:
 
             self._networks = NetworkService(self.store, lambda cid: self.paths(cid).bundle)
         return self._networks
+
+    @property
+    def volumes(self) -> VolumeService:
+        if self._volumes is None:
+            from .volumes import VolumeService
+
+            self._volumes = VolumeService(self.store)
+        return self._volumes
+
+    def mounts(self, container_id: str) -> builtins.list[MountRow]:
+        from ..store.volumes import VolumeTable
+
+        return VolumeTable(self.store.meta.conn).mounts_of(container_id)
 
     def connect(self, network: str, ref: str, aliases: Sequence[str] = ()) -> None:
         """``network connect``: the container's state read and acted on in one hold."""
@@ -160,6 +176,7 @@ class ContainerService:
             host_config["NetworkMode"] = f"container:{self.get(mode.partition(':')[2]).id}"
         elif mode not in ("bridge", "host", "none"):
             host_config["NetworkMode"] = self.networks.get(mode).name  # exists, by its name
+        mounts = self._mounts_for(opts, image_cfg)
         attachment = self.networks.first_attachment(
             container_id, host_config["NetworkMode"], opts.network_aliases
         )
@@ -191,13 +208,56 @@ class ContainerService:
                 self.table.add(row)
                 if attachment is not None:
                     NetworkTable(self.store.meta.conn).attach(attachment)
+                if mounts:
+                    from ..store.volumes import VolumeTable
+
+                    mounts = self.volumes.for_mounts(mounts)
+                    VolumeTable(self.store.meta.conn).add_mounts(container_id, mounts)
+                    for m in mounts:  # -v's missing sources, once all else is good
+                        if m.type == "bind" and not os.path.exists(m.source):
+                            os.makedirs(m.source, exist_ok=True)
             except BaseException:
                 shutil.rmtree(paths.dir, ignore_errors=True)
                 raise
         return row
 
+    def _mounts_for(
+        self, opts: CreateOptions, image_cfg: dict[str, Any]
+    ) -> builtins.list[MountRow]:
+        """The new container's mounts (engine/mounts.py), its bind sources checked:
+        ``--mount`` refuses a missing one; ``-v`` has it made (a directory, as Docker's
+        does) by ``create``."""
+        if not (opts.volumes or opts.mounts or opts.tmpfs or opts.volumes_from):
+            if not image_cfg.get("Volumes"):
+                return []
+        from ..store.volumes import MountRow
+        from . import mounts as parse
+
+        inherited = []
+        for spec in opts.volumes_from:
+            ref, readonly = parse.volumes_from(spec)
+            for m in self.mounts(self.get(ref).id):
+                if readonly is not None:
+                    m = MountRow(
+                        m.type, m.source, m.destination, readonly, m.mode, m.propagation, m.options
+                    )
+                inherited.append(m)
+        rows = parse.resolve(
+            opts.volumes, opts.mounts, opts.tmpfs, inherited, image_cfg.get("Volumes") or {}
+        )
+        given = {parse.parse_volume(v).source for v in opts.volumes}
+        for m in rows:
+            if m.type != "bind" or os.path.exists(m.source):
+                continue
+            if m.source not in given:
+                raise InvalidArgument(
+                    f'invalid mount config for type "bind": bind source path does not exist: '
+                    f"{m.source}"
+                )
+        return rows
+
     # -- removing -----------------------------------------------------------------
-    def remove(self, ref: str, force: bool = False) -> RemoveResult:
+    def remove(self, ref: str, force: bool = False, volumes: bool = False) -> RemoveResult:
         row = self.get(ref)
         if row.status in ACTIVE:
             if not force:
@@ -209,18 +269,23 @@ class ContainerService:
             from .lifecycle import Lifecycle
 
             Lifecycle(self).kill_and_reap(row.id)
-        self.purge(row.id)
+        self.purge(row.id, volumes)
         return RemoveResult(row.id, row.name)
 
-    def purge(self, container_id: str) -> None:
-        """Delete a stopped container's row and files (used by rm, --rm and prune)."""
+    def purge(self, container_id: str, volumes: bool = False) -> None:
+        """Delete a stopped container's row and files (used by rm, --rm and prune);
+        with ``volumes`` (``rm -v``, ``--rm``) its anonymous volumes too."""
         paths = self.paths(container_id)
         with self.store.writing():
             if self.table.get(container_id) is None:
                 return
+            mounts = self.mounts(container_id) if volumes else []
             if NetworkTable(self.store.meta.conn).endpoints_of(container_id):
                 self.networks.release(container_id)  # an endpoint a failed start left
             self.table.remove(container_id)
+            gone = self.volumes.release(mounts) if mounts else []
+        if gone:
+            self.volumes.delete(gone)
         unmount(paths.rootfs)
         shutil.rmtree(paths.dir, ignore_errors=True)
 
@@ -248,7 +313,36 @@ class ContainerService:
     # -- inspect ------------------------------------------------------------------
     def inspect(self, ref: str) -> dict[str, Any]:
         row = self.get(ref)
-        return inspect_json(row, self.paths(row.id), self.networks.settings(row))
+        mounts = self.mounts(row.id)
+        return inspect_json(
+            row,
+            self.paths(row.id),
+            self.networks.settings(row),
+            self._mounts_json(row, mounts) if mounts else [],
+        )
+
+    def _mounts_json(
+        self, row: ContainerRow, mounts: builtins.list[MountRow]
+    ) -> builtins.list[Any]:
+        """Docker's Mounts: binds, volumes and ``--mount type=tmpfs`` (a ``--tmpfs``
+        shows in HostConfig.Tmpfs only, as Docker's does)."""
+        tmpfs_flags = row.host_config.get("Tmpfs") or {}
+        out: builtins.list[Any] = []
+        for m in mounts:
+            entry: dict[str, Any] = {"Type": m.type}
+            if m.type == "tmpfs" and m.destination in tmpfs_flags:
+                continue
+            if m.type == "volume":
+                entry["Name"] = m.source
+                entry["Source"] = str(self.volumes.data(m.source))
+            else:
+                entry["Source"] = m.source
+            entry["Destination"] = m.destination
+            if m.type == "volume":
+                entry["Driver"] = "local"
+            entry.update(Mode=m.mode, RW=not m.readonly, Propagation=m.propagation)
+            out.append(entry)
+        return out
 
 
 def write_init_layer(init: Path, image: builtins.list[Path], with_init: bool) -> None:
@@ -324,7 +418,10 @@ def command_of(row: ContainerRow) -> tuple[str, list[str]]:
 
 
 def inspect_json(
-    row: ContainerRow, paths: ContainerPaths, network_settings: dict[str, Any]
+    row: ContainerRow,
+    paths: ContainerPaths,
+    network_settings: dict[str, Any],
+    mounts: builtins.list[Any],
 ) -> dict[str, Any]:
     path, args = command_of(row)
     return {
@@ -351,7 +448,7 @@ def inspect_json(
             },
             "Name": "overlay",
         },
-        "Mounts": [],
+        "Mounts": mounts,
         "Config": row.config,
         "NetworkSettings": network_settings,
     }

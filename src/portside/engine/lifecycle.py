@@ -28,6 +28,7 @@ from ..runtime.spec import (
     Bind,
     ContainerSpec,
     ProcessSpec,
+    Tmpfs,
     config_json,
 )
 from ..runtime.users import resolve_user
@@ -200,6 +201,7 @@ class Lifecycle:
             ),
             hostname=cfg["Hostname"],
             binds=tuple(binds),
+            mounts=self._user_mounts(row, rootfs),
             host_network=host_network,
             network_ns=network_ns,
             cgroups_path=f"/portside/{row.id}",
@@ -209,6 +211,32 @@ class Lifecycle:
             seccomp=profile,
             readonly_rootfs=bool(host.get("ReadonlyRootfs")),
         )
+
+    def _user_mounts(self, row: ContainerRow, rootfs: Path) -> tuple[Bind | Tmpfs, ...]:
+        """The container's binds, volumes and tmpfs, parents first. A volume that is
+        still empty gets the image's content at its path first (Docker's copy-up),
+        unless it was mounted with ``nocopy``."""
+        rows = self.c.mounts(row.id)
+        if not rows:
+            return ()
+        from ..runtime.scope import resolve_in_root
+        from .mounts import in_mount_order
+        from .volumes import copy_up
+
+        out: list[Bind | Tmpfs] = []
+        for m in in_mount_order(rows):
+            if m.type == "tmpfs":
+                out.append(Tmpfs(m.destination, tuple(o for o in m.options.split(",") if o)))
+            elif m.type == "bind":
+                out.append(Bind(m.source, m.destination, m.readonly, m.propagation or "rprivate"))
+            else:
+                data = self.c.volumes.data(m.source)
+                if not data.is_dir():
+                    raise ContainerStartError(f"get {m.source}: no such volume", 125)
+                if m.options != "nocopy":
+                    copy_up(resolve_in_root(rootfs, m.destination), data)
+                out.append(Bind(str(data), m.destination, m.readonly))
+        return tuple(out)
 
     # -- signals and stopping -----------------------------------------------------
     def kill(self, ref: str, signal_text: str = "KILL") -> ContainerRow:
@@ -365,7 +393,7 @@ class Lifecycle:
                     monitor_pid=os.getpid() if restart else 0,
                 )
         if remove:
-            self.c.purge(container_id)
+            self.c.purge(container_id, volumes=True)  # --rm: its anonymous volumes too
         elif restart:
             time.sleep(min(0.1 * (2**row.restart_count), 1.0))  # Docker's growing delay
             with self.store.lock:

@@ -57,6 +57,9 @@ class SystemService:
         upper = {c.id: dir_size(self.engine.containers.paths(c.id).upper) for c in containers}
         active = [c for c in containers if c.status in ("running", "paused", "restarting")]
         only_cache = cached - in_images
+        volumes = self.engine.volumes
+        volume_sizes = {v.name: dir_size(volumes.data(v.name)) for v in volumes.table.all()}
+        used_volumes = volumes.table.used() & set(volume_sizes)
         return [
             DiskUsage(
                 "Images",
@@ -72,7 +75,13 @@ class SystemService:
                 sum(upper.values()),
                 sum(v for k, v in upper.items() if k not in {c.id for c in active}),
             ),
-            DiskUsage("Local Volumes", 0, 0, 0, 0),
+            DiskUsage(
+                "Local Volumes",
+                len(volume_sizes),
+                len(used_volumes),
+                sum(volume_sizes.values()),
+                sum(v for k, v in volume_sizes.items() if k not in used_volumes),
+            ),
             DiskUsage(
                 "Build Cache",
                 len(meta.cache_keys()),

@@ -72,6 +72,13 @@ class Bind:
     source: str
     destination: str
     readonly: bool = False
+    propagation: str = "rprivate"
+
+
+@dataclass(frozen=True)
+class Tmpfs:
+    destination: str
+    options: tuple[str, ...] = ()  # mount(8) options: size=64m, mode=1777, ro …
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ class ContainerSpec:
     process: ProcessSpec
     hostname: str
     binds: tuple[Bind, ...] = ()
+    mounts: tuple[Bind | Tmpfs, ...] = ()  # the user's (-v, --mount, --tmpfs), in order
     host_network: bool = False
     network_ns: str = ""  # join this namespace (another container's) instead of a new one
     cgroups_path: str = ""
@@ -162,10 +170,23 @@ def _mounts(spec: ContainerSpec) -> list[dict[str, Any]]:
             "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=67108864"],
         },
     ]
-    for b in spec.binds:
-        options = ["rbind", "rprivate"] + (["ro"] if b.readonly else [])
+    users = {m.destination for m in spec.mounts}
+    for m in [b for b in spec.binds if b.destination not in users] + list(spec.mounts):
+        if isinstance(m, Tmpfs):
+            # Docker's defaults for a tmpfs, which the user's options may override
+            options = ["nosuid", "nodev", "noexec", *m.options]
+            mounts.append(
+                {
+                    "destination": m.destination,
+                    "type": "tmpfs",
+                    "source": "tmpfs",
+                    "options": options,
+                }
+            )
+            continue
+        options = ["rbind", m.propagation] + (["ro"] if m.readonly else [])
         mounts.append(
-            {"destination": b.destination, "type": "bind", "source": b.source, "options": options}
+            {"destination": m.destination, "type": "bind", "source": m.source, "options": options}
         )
     return mounts
 

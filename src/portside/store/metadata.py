@@ -176,6 +176,31 @@ _MIGRATIONS: tuple[str, ...] = (
     DROP TABLE endpoints;
     ALTER TABLE endpoints_6 RENAME TO endpoints;
     """,
+    # 7: volumes (their data in volumes/NAME/_data) and every container's mounts, in the
+    # order they are made inside it: binds, volumes and tmpfs, as inspect's Mounts shows
+    # them. A volume a mount names is in use; rm and prune keep it.
+    """
+    CREATE TABLE volumes (
+        name TEXT PRIMARY KEY,
+        driver TEXT NOT NULL DEFAULT 'local',
+        created TEXT NOT NULL,
+        labels TEXT NOT NULL DEFAULT '{}',
+        anonymous INTEGER NOT NULL DEFAULT 0 -- made for one container (VOLUME, -v /path)
+    );
+    CREATE TABLE mounts (
+        container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        type TEXT NOT NULL,             -- bind|volume|tmpfs
+        source TEXT NOT NULL,           -- a host path, a volume's name, '' for tmpfs
+        destination TEXT NOT NULL,
+        readonly INTEGER NOT NULL DEFAULT 0,
+        mode TEXT NOT NULL DEFAULT '',  -- what -v said after the paths, as inspect shows it
+        propagation TEXT NOT NULL DEFAULT '',
+        options TEXT NOT NULL DEFAULT '', -- tmpfs: its mount options, volume: nocopy
+        PRIMARY KEY (container_id, destination)
+    );
+    CREATE INDEX mounts_by_source ON mounts(type, source);
+    """,
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
