@@ -22,6 +22,7 @@ from engines import REPO, Dockerd, HostNetworkGuard, docker, podman, portside  #
 from images import IMAGES_NOTE, image_rows  # noqa: E402
 from network import NETWORK_NOTE, network_rows  # noqa: E402
 from registry import REGISTRY_NOTE, registry_rows  # noqa: E402
+from storage import STORAGE_NOTE, storage_rows  # noqa: E402
 from timing import table  # noqa: E402
 
 from tests.engines import podman_cleanup, short_dir  # noqa: E402
@@ -31,7 +32,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument(
-        "--only", choices=("images", "containers", "network", "builds", "registry"), default=None
+        "--only",
+        choices=("images", "containers", "network", "storage", "builds", "registry"),
+        default=None,
     )
     parser.add_argument(
         "--no-write", action="store_true", help="print only, keep docs/benchmarks.md"
@@ -58,6 +61,9 @@ def main() -> int:
         if args.only in (None, "network"):
             rows = network_rows(engines, work, args.repeat)
             sections.append(("Networking", table(rows, names), NETWORK_NOTE))
+        if args.only in (None, "storage"):
+            rows = storage_rows(engines, work, args.repeat)
+            sections.append(("Storage", table(rows, names), STORAGE_NOTE))
         if args.only in (None, "registry"):
             rows = registry_rows(engines, work, args.repeat)
             sections.append(("Registry", table(rows, names), REGISTRY_NOTE))
