@@ -179,6 +179,16 @@ def busybox(portside: Portside, busybox_tar: Path) -> str:
     ).stdout.strip()
 
 
+def assert_run_refused(portside: Portside, flags: list[str], words: str) -> None:
+    """``run`` with these flags fails as Docker's does: exit 125, one line naming what
+    is wrong, and the store exactly as it was."""
+    before = store_state(portside.root)
+    r = portside("run", "--rm", *flags, "busybox", "true", check=False)
+    assert r.returncode == 125 and words in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert store_state(portside.root) == before
+
+
 def store_state(root: Path) -> tuple[list[str], dict[str, list[tuple[object, ...]]]]:
     """Everything a test can compare to prove the store did not change: files and rows."""
     files = sorted(

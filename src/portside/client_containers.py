@@ -22,6 +22,7 @@ from .errors import ContainerError, InvalidArgument
 if TYPE_CHECKING:
     from .engine import Engine
     from .engine.container_options import CreateOptions
+    from .engine.resources import Limits
 
 _CREATE_KWARGS = {
     "name",
@@ -54,7 +55,18 @@ _CREATE_KWARGS = {
     "mounts",
     "tmpfs",
     "volumes_from",
+    "ulimits",
+    "shm_size",
 }
+_LIMIT_KWARGS = {  # what update() can change too
+    "mem_limit",
+    "memswap_limit",
+    "nano_cpus",
+    "cpu_shares",
+    "cpuset_cpus",
+    "pids_limit",
+}
+_CREATE_KWARGS |= _LIMIT_KWARGS
 
 
 class ExecResult(NamedTuple):
@@ -124,6 +136,28 @@ def create_options(image: str, command: Any, kwargs: dict[str, Any]) -> CreateOp
         mounts=tuple(_mount(m) for m in kwargs.get("mounts") or ()),
         tmpfs=tuple(_tmpfs(kwargs.get("tmpfs") or [])),
         volumes_from=tuple(kwargs.get("volumes_from") or ()),
+        limits=limits(kwargs),
+    )
+
+
+def limits(kwargs: dict[str, Any]) -> Limits:
+    """docker-py's ``mem_limit="512m"`` (or bytes), ``nano_cpus``, ``pids_limit``,
+    ``ulimits=[{"Name": "nofile", "Soft": 1024, "Hard": 2048}]`` … as Limits."""
+    from .engine.resources import Limits
+
+    nano = kwargs.get("nano_cpus")
+    return Limits(
+        memory=str(kwargs.get("mem_limit") or ""),
+        memory_swap=str(kwargs.get("memswap_limit") or ""),
+        cpus=str(nano / 1e9) if nano else "",
+        cpu_shares=kwargs.get("cpu_shares"),
+        cpuset_cpus=kwargs.get("cpuset_cpus") or "",
+        pids_limit=kwargs.get("pids_limit"),
+        ulimits=tuple(
+            u if isinstance(u, str) else f"{u['Name']}={u['Soft']}:{u['Hard']}"
+            for u in kwargs.get("ulimits") or ()
+        ),
+        shm_size=str(kwargs.get("shm_size") or ""),
     )
 
 
@@ -255,7 +289,18 @@ class Container(Model):
         self.reload()
 
     def remove(self, force: bool = False, v: bool = False) -> None:
-        self._engine.containers.remove(self.id, force=force)
+        self._engine.containers.remove(self.id, force=force, volumes=v)
+
+    def update(self, **kwargs: Any) -> dict[str, Any]:
+        """docker-py's ``update(mem_limit=…, nano_cpus=…, pids_limit=…)``."""
+        unknown = set(kwargs) - _LIMIT_KWARGS - {"restart_policy"}
+        if unknown:
+            raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(unknown))}")
+        policy = kwargs.pop("restart_policy", None) or {}
+        restart = policy.get("Name", "")
+        self._engine.lifecycle.update(self.id, limits(kwargs), restart)
+        self.reload()
+        return {"Warnings": []}
 
     # -- output ---------------------------------------------------------------------
     def logs(

@@ -14,6 +14,16 @@ def human_size(size: float, precision: int = 3) -> str:
     return f"{size:.{precision}g}{_UNITS[unit]}"
 
 
+def bytes_size(size: float) -> str:
+    """go-units BytesSize: binary units, 4 significant digits (``1.5MiB``, ``7.773GiB``)."""
+    units = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+    unit = 0
+    while size >= 1024 and unit < len(units) - 1:
+        size /= 1024
+        unit += 1
+    return f"{size:.4g}{units[unit]}"
+
+
 def human_duration(seconds: float) -> str:
     """go-units HumanDuration: "Less than a second", "3 seconds", "About an hour", "2 weeks"."""
     if seconds < 1:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import portside as ps_lib
-from tests.conftest import Portside, store_state
+from tests.conftest import Portside, assert_run_refused
 
 pytestmark = pytest.mark.usefixtures("busybox")
 
@@ -176,11 +176,7 @@ def test_tmpfs_mounts(portside: Portside) -> None:
 def test_bad_mounts_are_refused_with_nothing_made(
     portside: Portside, flags: list[str], words: str
 ) -> None:
-    before = store_state(portside.root)
-    r = portside("run", "--rm", *flags, "busybox", "true", check=False)
-    assert r.returncode == 125 and words in r.stderr, r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1
-    assert store_state(portside.root) == before
+    assert_run_refused(portside, flags, words)
     assert not os.path.exists("/no/such/dir")
 
 
@@ -200,3 +196,24 @@ def test_volumes_through_the_library(portside: Portside, tmp_path: Path) -> None
         assert [v.name for v in client.volumes.list()] == ["libvol"]
         vol.remove()
         assert client.volumes.list() == []
+
+
+def test_system_prune_takes_what_is_unused(portside: Portside) -> None:
+    stopped = portside(
+        "create", "-v", "/anon", "-v", "keep-me:/k", "busybox", "true"
+    ).stdout.strip()
+    portside("network", "create", "idle-net")
+    running = portside("run", "-d", "busybox", "sleep", "300").stdout.strip()
+    out = portside("system", "prune", "-f").stdout
+    assert f"Deleted Containers:\n{stopped}\n" in out and "Deleted Networks:\nidle-net\n" in out
+    assert "Deleted Volumes" not in out and "Total reclaimed space:" in out
+    assert len(portside("volume", "ls", "-q").stdout.split()) == 2  # kept without --volumes
+    out = portside("system", "prune", "-f", "--volumes").stdout
+    assert portside("volume", "ls", "-q").stdout == "keep-me\n"  # only anonymous ones go
+    assert portside("ps", "-q", "--no-trunc").stdout == running + "\n"
+    # -a: images no container uses; busybox stays while one runs
+    portside("system", "prune", "-a", "-f")
+    assert "busybox" in portside("images", "--format", "{{.Repository}}").stdout
+    portside("rm", "-f", running)
+    assert "untagged: busybox:latest" in portside("system", "prune", "-a", "-f").stdout
+    assert portside("images", "-q").stdout == ""

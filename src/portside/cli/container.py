@@ -29,6 +29,8 @@ SUBCOMMANDS = {
     "stop": "stop",
     "top": "top",
     "unpause": "stop",
+    "update": "update",
+    "stats": "stats",
     "wait": "stop",
     "cleanup": "container_cleanup",
 }
@@ -58,9 +60,11 @@ Commands:
   rm          Remove one or more containers
   run         Create and run a new container from an image
   start       Start one or more stopped containers
+  stats       Display a live stream of container(s) resource usage statistics
   stop        Stop one or more running containers
   top         Display the running processes of a container
   unpause     Unpause all processes within one or more containers
+  update      Update configuration of one or more containers
   wait        Block until one or more containers stop, then print their exit codes
 
 Run 'portside container COMMAND --help' for more information on a command.

@@ -9,6 +9,8 @@ import argparse
 import shlex
 
 from ..engine.container_options import CreateOptions, RestartPolicy
+from ..engine.isolation import Isolation
+from ..engine.resources import Limits
 from ..errors import InvalidArgument, UsageError
 from ..signals import parse_signal
 from .context import Parser
@@ -103,6 +105,17 @@ def add_flags(p: Parser) -> None:
         default=[],
         help="Mount volumes from the specified container(s)",
     )
+    add_limit_flags(p)
+    p.add_argument("--ulimit", action="append", default=[], help="Ulimit options")
+    p.add_argument("--shm-size", default="", help="Size of /dev/shm")
+    p.add_argument(
+        "--device", action="append", default=[], help="Add a host device to the container"
+    )
+    p.add_argument("--group-add", action="append", default=[], help="Add additional groups to join")
+    p.add_argument("--ipc", default="", help="IPC mode to use")
+    p.add_argument("--pid", default="", help="PID namespace to use")
+    p.add_argument("--uts", default="", help="UTS namespace to use")
+    p.add_argument("--userns", default="", help="User namespace to use")
     p.add_argument("-w", "--workdir", default=None, help="Working directory inside the container")
     p.add_argument("image", nargs="?")
     p.add_argument("command", nargs=argparse.REMAINDER)
@@ -198,6 +211,15 @@ def _options(
         mounts=tuple(args.mount),
         tmpfs=tuple(args.tmpfs),
         volumes_from=tuple(args.volumes_from),
+        limits=limits_of(args),
+        isolation=Isolation(
+            ipc=args.ipc,
+            pid=args.pid,
+            uts=args.uts,
+            userns=args.userns,
+            devices=tuple(args.device),
+            group_add=tuple(args.group_add),
+        ),
         publish=tuple(args.publish),
         publish_all=args.publish_all,
         add_hosts=tuple(args.add_host),
@@ -213,4 +235,39 @@ def _options(
         security_opt=tuple(args.security_opt),
         read_only=args.read_only,
         attach=attach,
+    )
+
+
+def limits_of(args: argparse.Namespace) -> Limits:
+    """The resource flags (run, create and update share them)."""
+    return Limits(
+        memory=args.memory,
+        memory_swap=args.memory_swap,
+        cpus=args.cpus,
+        cpu_shares=args.cpu_shares,
+        cpuset_cpus=args.cpuset_cpus,
+        pids_limit=args.pids_limit,
+        ulimits=tuple(getattr(args, "ulimit", ())),
+        shm_size=getattr(args, "shm_size", ""),
+    )
+
+
+def add_limit_flags(p: Parser) -> None:
+    """The limits ``update`` can change too."""
+    p.add_argument("-m", "--memory", default="", help="Memory limit")
+    p.add_argument(
+        "--memory-swap",
+        default="",
+        help="Swap limit equal to memory plus swap: '-1' to enable unlimited swap",
+    )
+    p.add_argument("--cpus", default="", help="Number of CPUs")
+    p.add_argument(
+        "-c", "--cpu-shares", type=int, default=None, help="CPU shares (relative weight)"
+    )
+    p.add_argument("--cpuset-cpus", default="", help="CPUs in which to allow execution (0-3, 0,1)")
+    p.add_argument(
+        "--pids-limit",
+        type=int,
+        default=None,
+        help="Tune container pids limit (set -1 for unlimited)",
     )

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from ..units import human_size
 from .context import Context, Parser
 from .filters import parse_filters
+
+if TYPE_CHECKING:
+    from ..engine.images import PruneReport
 
 
 def confirm(ctx: Context, warning: str) -> bool:
@@ -33,6 +37,13 @@ def run(ctx: Context, argv: list[str]) -> int:
     if not args.force and not confirm(ctx, warning):
         return 0
     report = ctx.engine.images.prune(all=args.all)
+    write_deleted_images(ctx, report)
+    ctx.stdout.write(f"Total reclaimed space: {human_size(report.reclaimed)}\n")
+    return 0
+
+
+def write_deleted_images(ctx: Context, report: PruneReport) -> None:
+    """Docker's "Deleted Images:" section (image prune, system prune)."""
     if report.items:
         ctx.stdout.write("Deleted Images:\n")
         for item in report.items:
@@ -41,5 +52,3 @@ def run(ctx: Context, argv: list[str]) -> int:
             for image_id in item.deleted:
                 ctx.stdout.write(f"deleted: {image_id}\n")
         ctx.stdout.write("\n")
-    ctx.stdout.write(f"Total reclaimed space: {human_size(report.reclaimed)}\n")
-    return 0

@@ -36,6 +36,8 @@ COMMANDS: dict[str, str] = {
     "stop": "stop",
     "top": "top",
     "unpause": "stop",
+    "update": "update",
+    "stats": "stats",
     "wait": "stop",
     "container": "container",
     "history": "history",
@@ -104,10 +106,12 @@ Commands:
   run         Create and run a new container from an image
   save        Save one or more images to a tar archive (streamed to STDOUT by default)
   start       Start one or more stopped containers
+  stats       Display a live stream of container(s) resource usage statistics
   stop        Stop one or more running containers
   tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
   top         Display the running processes of a container
   unpause     Unpause all processes within one or more containers
+  update      Update configuration of one or more containers
   version     Show the portside version information
   wait        Block until one or more containers stop, then print their exit codes
 

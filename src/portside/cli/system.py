@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .context import Context, dispatch
 
-SUBCOMMANDS = {"df": "df", "info": "info"}
+SUBCOMMANDS = {"df": "df", "info": "info", "prune": "system_prune"}
 
 USAGE = """\
 Usage:  portside system COMMAND
@@ -14,6 +14,7 @@ Manage portside
 Commands:
   df          Show portside disk usage
   info        Display system-wide information
+  prune       Remove unused data
 """
 
 

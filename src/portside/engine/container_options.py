@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidArgument
+from .isolation import Isolation, security_options
+from .isolation import host_config_fields as isolation_fields
+from .resources import Limits, host_config_fields
 
 RESTART_POLICIES = ("no", "always", "on-failure", "unless-stopped")
 
@@ -74,6 +77,8 @@ class CreateOptions:
     mounts: tuple[str, ...] = ()  # --mount type=…,source=…,target=…
     tmpfs: tuple[str, ...] = ()  # --tmpfs /path[:OPTIONS]
     volumes_from: tuple[str, ...] = ()  # --volumes-from CONTAINER[:ro|rw]
+    limits: Limits = Limits()  # -m, --cpus, --pids-limit … (engine/resources.py)
+    isolation: Isolation = Isolation()  # --ipc, --pid, --uts, --device … (engine/isolation.py)
 
     def __post_init__(self) -> None:
         if self.auto_remove and self.restart.name != "no":
@@ -95,6 +100,13 @@ class CreateOptions:
             from .mounts import resolve
 
             resolve(self.volumes, self.mounts, self.tmpfs, (), ())  # likewise for mounts
+        host_config_fields(self.limits)  # and for limits
+        isolation_fields(self.isolation, self.hostname is not None)
+        security_options(self.security_opt)
+        if self.cap_add or self.cap_drop:
+            from .capabilities import effective_capabilities
+
+            effective_capabilities(list(self.cap_add), list(self.cap_drop), self.privileged)
 
 
 def merge_env(image_env: list[str] | None, extra: tuple[str, ...]) -> list[str]:
@@ -182,6 +194,8 @@ def build_host_config(opts: CreateOptions) -> dict[str, Any]:
         "Dns": list(opts.dns),
         "DnsSearch": list(opts.dns_search),
         "LogConfig": {"Type": "k8s-file", "Config": {}},
+        **host_config_fields(opts.limits),
+        **isolation_fields(opts.isolation, opts.hostname is not None),
     }
 
 

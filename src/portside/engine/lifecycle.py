@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import Conflict, ContainerStartError, InvalidArgument
+from ..errors import Conflict, ContainerStartError, InvalidArgument, PortsideError
 from ..processes import alive, pidfd
-from ..runtime import monitor, seccomp
+from ..runtime import cgroups, monitor, seccomp
 from ..runtime.monitor import CreateFailed
 from ..runtime.runc import Runtime
 from ..runtime.scope import makedirs_in_root
@@ -29,13 +29,15 @@ from ..runtime.spec import (
     ContainerSpec,
     ProcessSpec,
     Tmpfs,
+    User,
     config_json,
 )
-from ..runtime.users import resolve_user
+from ..runtime.users import group_ids, resolve_user
 from ..signals import parse_signal
 from ..store.containers import ContainerRow
 from ..store.snapshots import unmount
 from ..timefmt import now_rfc3339
+from . import isolation, resources
 from .capabilities import effective_capabilities
 from .container_paths import INIT_PATH, ContainerPaths
 from .hostfiles import write_host_files
@@ -146,16 +148,17 @@ class Lifecycle:
         cfg, host = row.config, row.host_config
         rootfs = paths.rootfs
         user = resolve_user(rootfs, cfg.get("User") or "")
+        if host.get("GroupAdd"):
+            user = User(
+                user.uid, user.gid, (*user.additional_gids, *group_ids(rootfs, host["GroupAdd"]))
+            )
+        devices, device_rules = isolation.oci_devices(host)
         args = [*(cfg.get("Entrypoint") or []), *(cfg.get("Cmd") or [])]
         mode = host.get("NetworkMode") or "bridge"
         host_network = mode == "host"
         network_ns = ""
         if mode.startswith("container:"):  # its namespace, and its hosts/resolv.conf
-            target = self.c.reconcile(self.c.get(mode.partition(":")[2]))
-            if target.status not in ("running", "paused") or not target.pid:
-                raise ContainerStartError(
-                    f"cannot join network of a non running container: {target.id}", 125
-                )
+            target = self._running_target(mode, "network")
             network_ns = f"/proc/{target.pid}/ns/net"
             theirs = self.c.paths(target.id).bundle
             binds = [_bind(str(theirs / n), f"/etc/{n}") for n in ("hosts", "resolv.conf")]
@@ -190,7 +193,7 @@ class Lifecycle:
         caps = effective_capabilities(
             host.get("CapAdd") or [], host.get("CapDrop") or [], privileged
         )
-        security = _security_options(host.get("SecurityOpt") or [])
+        security = isolation.security_options(host.get("SecurityOpt") or [])
         profile = None
         if not privileged and security.get("seccomp") != "unconfined":
             profile = seccomp.profile_for(caps, security.get("seccomp"))
@@ -204,13 +207,39 @@ class Lifecycle:
             mounts=self._user_mounts(row, rootfs),
             host_network=host_network,
             network_ns=network_ns,
-            cgroups_path=f"/portside/{row.id}",
+            cgroups_path=cgroups.of(row.id),
             capabilities=caps,
             privileged=privileged,
             no_new_privileges=security.get("no-new-privileges") == "true",
             seccomp=profile,
             readonly_rootfs=bool(host.get("ReadonlyRootfs")),
+            resources=resources.oci_resources(host),
+            rlimits=tuple(resources.rlimits(host)),
+            shm_size=host.get("ShmSize") or resources.DEFAULT_SHM,
+            shared=self._shared(host),
+            devices=tuple(devices),
+            device_rules=tuple(device_rules),
         )
+
+    def _running_target(self, mode: str, what: str) -> ContainerRow:
+        """The container a ``container:NAME`` mode names; it must run."""
+        target = self.c.reconcile(self.c.get(mode.partition(":")[2]))
+        if target.status not in ("running", "paused") or not target.pid:
+            raise ContainerStartError(
+                f"cannot join {what} of a non running container: {target.id}", 125
+            )
+        return target
+
+    def _shared(self, host: dict[str, object]) -> dict[str, str]:
+        """--pid, --ipc, --uts: "host", or the namespace of the container named."""
+        out = {}
+        for kind, key in (("pid", "PidMode"), ("ipc", "IpcMode"), ("uts", "UTSMode")):
+            mode = str(host.get(key) or "")
+            if mode == "host":
+                out[kind] = "host"
+            elif mode.startswith("container:"):
+                out[kind] = f"/proc/{self._running_target(mode, kind.upper()).pid}/ns/{kind}"
+        return out
 
     def _user_mounts(self, row: ContainerRow, rootfs: Path) -> tuple[Bind | Tmpfs, ...]:
         """The container's binds, volumes and tmpfs, parents first. A volume that is
@@ -237,6 +266,31 @@ class Lifecycle:
                     copy_up(resolve_in_root(rootfs, m.destination), data)
                 out.append(Bind(str(data), m.destination, m.readonly))
         return tuple(out)
+
+    # -- update -------------------------------------------------------------------
+    def update(self, ref: str, limits: resources.Limits, restart: str = "") -> ContainerRow:
+        """``update``: new limits (and restart policy) stored, and applied at once to a
+        running container; Docker's errors for impossible ones, nothing changed then."""
+        from .container_options import RestartPolicy
+
+        with self.store.lock:
+            row = self.c.get(ref)
+            host = {**row.host_config, **resources.host_config_fields(limits, row.host_config)}
+            if restart:
+                if host.get("AutoRemove") and not restart.startswith("no"):
+                    raise Conflict(
+                        "Restart policy cannot be updated because AutoRemove is enabled for "
+                        "the container"
+                    )
+                host["RestartPolicy"] = RestartPolicy.parse(restart).to_json()
+            if row.status in ("running", "paused") and limits.given():
+                try:
+                    self.runtime.update(row.id, resources.update_argv(host))
+                except PortsideError as e:
+                    raise InvalidArgument(f"Cannot update container {row.id}: {e}") from None
+            with self.store.meta.transaction():
+                self.table.set_host_config(row.id, host)
+            return self.table.get(row.id) or row
 
     # -- signals and stopping -----------------------------------------------------
     def kill(self, ref: str, signal_text: str = "KILL") -> ContainerRow:
@@ -369,6 +423,7 @@ class Lifecycle:
                 # the monitor is gone without a word (killed): end what it left running
                 self.runtime.kill(container_id, 9, all_processes=True)
                 code = 255 if row.status != "restarting" else row.exit_code
+            oom = cgroups.oom_killed(cgroups.of(container_id))  # gone at runc delete
             self.runtime.delete(container_id)
             self.c.networks.release(container_id)
             unmount(paths.rootfs)
@@ -391,6 +446,7 @@ class Lifecycle:
                     finished_at=now_rfc3339(),
                     pid=0,
                     monitor_pid=os.getpid() if restart else 0,
+                    oom_killed=oom,
                 )
         if remove:
             self.c.purge(container_id, volumes=True)  # --rm: its anonymous volumes too
@@ -413,19 +469,6 @@ def monitor_attach(paths: ContainerPaths) -> socket.socket:
 
 def _bind(source: str, destination: str, readonly: bool = False) -> Bind:
     return Bind(source, destination, readonly)
-
-
-def _security_options(options: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for opt in options:
-        key, sep, value = opt.partition("=" if "=" in opt else ":")
-        if key == "no-new-privileges":
-            out[key] = "true" if not sep or value in ("true", "") else value
-        elif key == "seccomp" and sep:
-            out[key] = value
-        else:
-            raise InvalidArgument(f"Invalid --security-opt: {opt!r}")
-    return out
 
 
 def _write_json(path: Path, value: object) -> None:

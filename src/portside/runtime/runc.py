@@ -43,6 +43,10 @@ class Runtime:
         if (self.state_root / container_id).exists():
             self._run("delete", "--force", container_id, check=False)
 
+    def update(self, container_id: str, flags: list[str]) -> None:
+        """New cgroup limits for a running container (``runc update --memory …``)."""
+        self._run("update", *flags, container_id)
+
     def pause(self, container_id: str) -> None:
         self._run("pause", container_id)
 

@@ -105,6 +105,13 @@ class ContainerSpec:
     no_new_privileges: bool = False
     seccomp: dict[str, Any] | None = None
     readonly_rootfs: bool = False
+    resources: dict[str, Any] = field(default_factory=dict)  # linux.resources, devices aside
+    rlimits: tuple[dict[str, Any], ...] = ()
+    shm_size: int = 64 * 1024 * 1024
+    # pid/ipc/uts: "host" shares the host's, a /proc/PID/ns/… path joins that one
+    shared: dict[str, str] = field(default_factory=dict)
+    devices: tuple[dict[str, Any], ...] = ()  # linux.devices: nodes made inside
+    device_rules: tuple[dict[str, Any], ...] = ()  # and the cgroup rules allowing them
     annotations: dict[str, str] = field(default_factory=dict)
 
 
@@ -120,6 +127,8 @@ def process_json(p: ProcessSpec, spec: ContainerSpec) -> dict[str, Any]:
         "noNewPrivileges": spec.no_new_privileges,
         "oomScoreAdj": 0,
     }
+    if spec.rlimits:
+        out["rlimits"] = list(spec.rlimits)
     if p.user.additional_gids:
         out["user"]["additionalGids"] = list(p.user.additional_gids)
     return out
@@ -167,7 +176,7 @@ def _mounts(spec: ContainerSpec) -> list[dict[str, Any]]:
             "destination": "/dev/shm",
             "type": "tmpfs",
             "source": "shm",
-            "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=67108864"],
+            "options": ["nosuid", "noexec", "nodev", "mode=1777", f"size={spec.shm_size}"],
         },
     ]
     users = {m.destination for m in spec.mounts}
@@ -208,28 +217,39 @@ def _devices(privileged: bool) -> list[dict[str, Any]]:
 
 
 def config_json(spec: ContainerSpec) -> dict[str, Any]:
-    namespaces = [{"type": t} for t in ("pid", "ipc", "uts", "mount")]
+    namespaces: list[dict[str, str]] = []
+    for kind in ("pid", "ipc", "uts", "mount"):
+        how = spec.shared.get(kind, "")
+        if how != "host":
+            namespaces.append({"type": kind, "path": how} if how else {"type": kind})
     if spec.network_ns:
         namespaces.append({"type": "network", "path": spec.network_ns})
     elif not spec.host_network:
         namespaces.append({"type": "network"})
     linux: dict[str, Any] = {
         "namespaces": namespaces,
-        "resources": {"devices": _devices(spec.privileged)},
+        "resources": {
+            **spec.resources,
+            "devices": _devices(spec.privileged) + list(spec.device_rules),
+        },
     }
     if spec.cgroups_path:
         linux["cgroupsPath"] = spec.cgroups_path
+    if spec.devices:
+        linux["devices"] = list(spec.devices)
     if not spec.privileged:
         linux["maskedPaths"] = list(MASKED_PATHS)
         linux["readonlyPaths"] = list(READONLY_PATHS)
         if spec.seccomp is not None:
             linux["seccomp"] = spec.seccomp
-    return {
+    out = {
         "ociVersion": "1.0.2",
         "process": process_json(spec.process, spec),
         "root": {"path": spec.rootfs, "readonly": spec.readonly_rootfs},
-        "hostname": spec.hostname,
         "mounts": _mounts(spec),
         "annotations": dict(spec.annotations),
         "linux": linux,
     }
+    if spec.shared.get("uts") != "host":  # runc cannot set the host's name
+        out["hostname"] = spec.hostname
+    return out

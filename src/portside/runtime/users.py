@@ -57,3 +57,17 @@ def resolve_user(rootfs: Path, spec: str) -> User:
         )
     )
     return User(uid, gid, extra)
+
+
+def group_ids(rootfs: Path, groups: list[str]) -> tuple[int, ...]:
+    """``--group-add``: numbers as they are, names looked up in the image's /etc/group."""
+    known = {e[0]: int(e[2]) for e in _read(rootfs, "group") if len(e) >= 3 and e[2].isdigit()}
+    out = []
+    for g in groups:
+        if g.isdigit():
+            out.append(int(g))
+        elif g in known:
+            out.append(known[g])
+        else:
+            raise InvalidArgument(f"Unable to find group {g}: no matching entries in group file")
+    return tuple(out)

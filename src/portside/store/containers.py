@@ -107,6 +107,13 @@ class ContainerTable:
         values = [int(v) if isinstance(v, bool) else v for v in state.values()]
         self.conn.execute(f"UPDATE containers SET {sets} WHERE id = ?", (*values, container_id))
 
+    def set_host_config(self, container_id: str, host_config: dict[str, Any]) -> None:
+        """``update``: the one change a container's settings can take after create."""
+        self.conn.execute(
+            "UPDATE containers SET host_config = ? WHERE id = ?",
+            (json.dumps(host_config), container_id),
+        )
+
     def remove(self, container_id: str) -> None:
         self.conn.execute("DELETE FROM containers WHERE id = ?", (container_id,))
 

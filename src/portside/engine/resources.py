@@ -1,0 +1,219 @@
+"""Resource limits: ``-m/--memory``, ``--memory-swap``, ``--cpus``, ``--cpu-shares``,
+``--cpuset-cpus``, ``--pids-limit``, ``--ulimit`` and ``--shm-size`` as Docker's
+HostConfig fields, checked with Docker's words, and the OCI ``linux.resources`` and
+``process.rlimits`` runc applies from them (also on ``update``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InvalidArgument
+from ..units import parse_bytes
+
+MIN_MEMORY = 6 * 1024 * 1024  # Docker's floor
+DEFAULT_SHM = 64 * 1024 * 1024
+CPU_PERIOD = 100_000  # µs, as Docker's --cpus uses
+ULIMITS = {
+    "as": "RLIMIT_AS",
+    "core": "RLIMIT_CORE",
+    "cpu": "RLIMIT_CPU",
+    "data": "RLIMIT_DATA",
+    "fsize": "RLIMIT_FSIZE",
+    "locks": "RLIMIT_LOCKS",
+    "memlock": "RLIMIT_MEMLOCK",
+    "msgqueue": "RLIMIT_MSGQUEUE",
+    "nice": "RLIMIT_NICE",
+    "nofile": "RLIMIT_NOFILE",
+    "nproc": "RLIMIT_NPROC",
+    "rss": "RLIMIT_RSS",
+    "rtprio": "RLIMIT_RTPRIO",
+    "rttime": "RLIMIT_RTTIME",
+    "sigpending": "RLIMIT_SIGPENDING",
+    "stack": "RLIMIT_STACK",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The flags as given ("" or None: not given)."""
+
+    memory: str = ""
+    memory_swap: str = ""
+    cpus: str = ""
+    cpu_shares: int | None = None
+    cpuset_cpus: str = ""
+    pids_limit: int | None = None
+    ulimits: tuple[str, ...] = ()
+    shm_size: str = ""
+
+    def given(self) -> bool:
+        return self != Limits()
+
+
+def host_config_fields(limits: Limits, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Docker's HostConfig fields for ``limits`` (over ``current`` ones, for
+    ``update``); InvalidArgument with Docker's words for an impossible value."""
+    now = current or {}
+    out: dict[str, Any] = {}
+    memory = _size("-m, --memory", limits.memory) if limits.memory else now.get("Memory", 0)
+    if memory and memory < MIN_MEMORY:
+        raise InvalidArgument("Minimum memory limit allowed is 6MB")
+    swap = (
+        now.get("MemorySwap", 0)
+        if not limits.memory_swap
+        else (-1 if limits.memory_swap == "-1" else _size("--memory-swap", limits.memory_swap))
+    )
+    if limits.memory_swap and not memory:
+        raise InvalidArgument(
+            "You should always set the Memory limit when using Memoryswap limit, see usage"
+        )
+    if limits.memory and not limits.memory_swap and (not swap or swap < memory):
+        swap = memory * 2  # Docker's default: as much swap as memory
+    if swap > 0 and swap < memory:
+        raise InvalidArgument(
+            "Minimum memoryswap limit should be larger than memory limit, see usage"
+        )
+    out["Memory"], out["MemorySwap"] = memory, swap
+    out["NanoCpus"] = _nano_cpus(limits.cpus) if limits.cpus else now.get("NanoCpus", 0)
+    shares = limits.cpu_shares if limits.cpu_shares is not None else now.get("CpuShares", 0)
+    if shares < 0:
+        raise InvalidArgument(f"invalid CPU shares: {shares}")
+    out["CpuShares"] = shares
+    cpuset = limits.cpuset_cpus or now.get("CpusetCpus", "")
+    if limits.cpuset_cpus:
+        _check_cpuset(cpuset)
+    out["CpusetCpus"] = cpuset
+    pids = limits.pids_limit if limits.pids_limit is not None else now.get("PidsLimit")
+    out["PidsLimit"] = pids if pids and pids > 0 else None
+    if limits.ulimits:
+        out["Ulimits"] = [_ulimit(u) for u in limits.ulimits]
+    else:
+        out["Ulimits"] = now.get("Ulimits")
+    if limits.shm_size:
+        out["ShmSize"] = _size("--shm-size", limits.shm_size)
+        if out["ShmSize"] <= 0:
+            raise InvalidArgument("SHM size can not be less than 0")
+    else:
+        out["ShmSize"] = now.get("ShmSize", DEFAULT_SHM)
+    return out
+
+
+def oci_resources(host: dict[str, Any]) -> dict[str, Any]:
+    """``linux.resources`` (devices aside) for runc from HostConfig."""
+    out: dict[str, Any] = {}
+    memory = host.get("Memory") or 0
+    if memory:
+        swap = host.get("MemorySwap") or 0
+        out["memory"] = {"limit": memory, "swap": swap if swap else memory * 2}
+    cpu: dict[str, Any] = {}
+    if host.get("NanoCpus"):
+        cpu["quota"], cpu["period"] = host["NanoCpus"] * CPU_PERIOD // 10**9, CPU_PERIOD
+    if host.get("CpuShares"):
+        cpu["shares"] = host["CpuShares"]
+    if host.get("CpusetCpus"):
+        cpu["cpus"] = host["CpusetCpus"]
+    if cpu:
+        out["cpu"] = cpu
+    if host.get("PidsLimit"):
+        out["pids"] = {"limit": host["PidsLimit"]}
+    return out
+
+
+def update_argv(host: dict[str, Any]) -> list[str]:
+    """``runc update`` flags for the limits a running container can change."""
+    resources = oci_resources(host)
+    argv = []
+    if "memory" in resources:
+        argv += ["--memory", str(resources["memory"]["limit"])]
+        argv += ["--memory-swap", str(resources["memory"]["swap"])]
+    cpu = resources.get("cpu", {})
+    if "quota" in cpu:
+        argv += ["--cpu-period", str(cpu["period"]), "--cpu-quota", str(cpu["quota"])]
+    if "shares" in cpu:
+        argv += ["--cpu-share", str(cpu["shares"])]
+    if "cpus" in cpu:
+        argv += ["--cpuset-cpus", cpu["cpus"]]
+    if "pids" in resources:
+        argv += ["--pids-limit", str(resources["pids"]["limit"])]
+    return argv
+
+
+def rlimits(host: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"type": ULIMITS[u["Name"]], "soft": u["Soft"], "hard": u["Hard"]}
+        for u in host.get("Ulimits") or []
+    ]
+
+
+def _size(flag: str, text: str) -> int:
+    try:
+        return parse_bytes(text)
+    except ValueError:
+        raise InvalidArgument(
+            f'invalid argument "{text}" for "{flag}" flag: invalid size: \'{text}\''
+        ) from None
+
+
+def _cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) or os.cpu_count() or 1
+
+
+def _nano_cpus(text: str) -> int:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InvalidArgument(
+            f'invalid argument "{text}" for "--cpus" flag: failed to parse {text} as a rational '
+            "number"
+        ) from None
+    count = _cpu_count()
+    nano = int(round(value * 1e9))
+    if nano < 10**7 or nano > count * 10**9:
+        raise InvalidArgument(
+            f"Range of CPUs is from 0.01 to {count}.00, as there are only {count} CPUs available"
+        )
+    return nano
+
+
+def _check_cpuset(text: str) -> None:
+    available = sorted(os.sched_getaffinity(0))
+    wanted: set[int] = set()
+    try:
+        for part in text.split(","):
+            low, _, high = part.partition("-")
+            wanted.update(range(int(low), int(high or low) + 1))
+    except ValueError:
+        raise InvalidArgument(f"Invalid value {text} for cpuset cpus") from None
+    if not wanted <= set(available):
+        shown = f"{available[0]}-{available[-1]}" if len(available) > 1 else str(available[0])
+        raise InvalidArgument(
+            f"Requested CPUs are not available - requested {text}, available: {shown}"
+        )
+
+
+def _ulimit(text: str) -> dict[str, Any]:
+    name, eq, values = text.partition("=")
+    if name not in ULIMITS:
+        raise InvalidArgument(
+            f'invalid argument "{text}" for "--ulimit" flag: invalid ulimit type: {name}'
+        )
+    soft_text, _, hard_text = values.partition(":")
+    try:
+        soft = int(soft_text)
+        hard = int(hard_text) if hard_text else soft
+    except ValueError:
+        raise InvalidArgument(
+            f'invalid argument "{text}" for "--ulimit" flag: invalid ulimit argument: {values}'
+        ) from None
+    if not eq:
+        raise InvalidArgument(
+            f'invalid argument "{text}" for "--ulimit" flag: invalid ulimit argument: {text}'
+        )
+    if soft > hard:
+        raise InvalidArgument(
+            f"ulimit soft limit must be less than or equal to hard limit: {soft} > {hard}"
+        )
+    return {"Name": name, "Soft": soft, "Hard": hard}
