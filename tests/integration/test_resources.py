@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +43,7 @@ def test_a_memory_hog_is_oom_killed_and_reported(portside: Portside) -> None:
     assert r.returncode == 137
     state = _inspect(portside, "hog")["State"]
     assert state["OOMKilled"] is True and state["ExitCode"] == 137
+    assert not Path("oom").exists()  # conmon's note stays in the container's folder
     host = _inspect(portside, "hog")["HostConfig"]
     assert host["Memory"] == 16 << 20 and host["MemorySwap"] == 16 << 20
     # the same work with room to spare is not killed, and says so

@@ -104,6 +104,7 @@ def launch(
     try:
         proc = subprocess.Popen(
             argv,
+            cwd=paths.bundle,  # conmon writes an "oom" note in its working directory
             pass_fds=(write_end,),
             env=env,
             stdin=subprocess.DEVNULL,
