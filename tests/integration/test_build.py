@@ -167,6 +167,21 @@ def test_steps_that_change_nothing_stack_the_same_empty_layer(
     assert portside("run", "--rm", "empties", "cat", "/x").stdout == "x\n"
 
 
+def test_workdir_makes_its_directory_for_the_copy_after_it(
+    portside: Portside, tmp_path: Path
+) -> None:
+    # the notes' Dockerfile: COPY package.json /app after WORKDIR /app copies into it
+    (tmp_path / "package.json").write_text("{}\n")
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox\nWORKDIR /app\nCOPY package.json /app\nRUN ls /app > /listing\n"
+        "USER nobody\nWORKDIR /home/me\nRUN touch mine\n"
+    )
+    portside("build", "-t", "wd", str(tmp_path))
+    assert portside("run", "--rm", "wd", "cat", "/listing").stdout == "package.json\n"
+    owner = portside("run", "--rm", "wd", "stat", "-c", "%U", "/home/me").stdout
+    assert owner == "nobody\n"  # made as USER, as BuildKit makes it
+
+
 def test_heredoc_forms(portside: Portside, tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text(
         "FROM busybox\nARG WHO=world\n"

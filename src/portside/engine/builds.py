@@ -115,6 +115,11 @@ class State:
         return {**self.args, **config_ops.env_map(self.config.get("Env"))}
 
 
+# part of every layer step's cache key: raised when what a step writes changes, so an
+# older portside's layers are not reused (2: WORKDIR's directory is made)
+LAYER_FORMAT = 2
+
+
 def _key(*parts: Any) -> str:
     return "sha256:" + hashlib.sha256(canonical_json(list(parts))).hexdigest()
 
@@ -444,7 +449,7 @@ class _Run:
             inputs["words"] = words  # after expansion: an arg used here counts
             sources, inputs["files"] = self._copy_inputs(words[:-1], node)
             inputs["flags"] = node.flags
-        key = _key(state.key, node.source, inputs)
+        key = _key(LAYER_FORMAT, state.key, node.source, inputs)
         entry = None if self.opts.no_cache else self.s.cached(key)
         if entry is not None:
             self.s.store.meta.touch_cache_entry(key, time.time())
@@ -470,6 +475,7 @@ class _Run:
 
         lowers = self._lowers(state)
         with step_fs.mounted(self.s.store, lowers) as fs:
+            _make_workdir(fs.root, state.config)
             if op == "RUN":
                 created_by = self._run(state, node, fs)
             else:
@@ -844,3 +850,18 @@ def _healthcheck(node: Node) -> dict[str, Any]:
     if "retries" in node.flags:
         out["Retries"] = int(node.flags["retries"])
     return out
+
+
+def _make_workdir(root: Path, config: dict[str, Any]) -> None:
+    """WORKDIR's directory, made (owned by USER, as BuildKit's) in the first layer step
+    after it if it is missing, so ``COPY f /app`` after ``WORKDIR /app`` copies into it."""
+    workdir = config.get("WorkingDir")
+    if not workdir:
+        return
+    from ..runtime.scope import makedirs_in_root, resolve_in_root
+    from ..runtime.users import resolve_user
+
+    if resolve_in_root(root, workdir).exists():
+        return
+    user = resolve_user(root, config.get("User") or "")
+    makedirs_in_root(root, workdir, user.uid, user.gid)
