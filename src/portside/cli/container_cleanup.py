@@ -11,5 +11,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument("container", nargs="*")
     args = p.parse_args(argv)
     p.need(args.container, 1, 1)
+    if not (ctx.engine.settings.root / "metadata.db").exists():
+        return 0  # the store was removed while the container ended: nothing to record
     ctx.engine.lifecycle.cleanup(args.container[0])
     return 0
