@@ -227,29 +227,28 @@ class ContainerService:
         """The new container's mounts (engine/mounts.py), its bind sources checked:
         ``--mount`` refuses a missing one; ``-v`` has it made (a directory, as Docker's
         does) by ``create``."""
-        if not (opts.volumes or opts.mounts or opts.tmpfs or opts.volumes_from):
-            if not image_cfg.get("Volumes"):
-                return []
-        from ..store.volumes import MountRow
+        flags = (opts.volumes, opts.mounts, opts.tmpfs, opts.volumes_from)
+        if not any(flags) and not image_cfg.get("Volumes"):
+            return []
+        import dataclasses
+
         from . import mounts as parse
 
         inherited = []
         for spec in opts.volumes_from:
             ref, readonly = parse.volumes_from(spec)
             for m in self.mounts(self.get(ref).id):
-                if readonly is not None:
-                    m = MountRow(
-                        m.type, m.source, m.destination, readonly, m.mode, m.propagation, m.options
-                    )
-                inherited.append(m)
+                inherited.append(
+                    m if readonly is None else dataclasses.replace(m, readonly=readonly)
+                )
         rows = parse.resolve(
             opts.volumes, opts.mounts, opts.tmpfs, inherited, image_cfg.get("Volumes") or {}
         )
-        given = {parse.parse_volume(v).source for v in opts.volumes}
+        from_v = {m.source for m in rows[: len(opts.volumes)]}  # resolve keeps -v's first
         for m in rows:
             if m.type != "bind" or os.path.exists(m.source):
                 continue
-            if m.source not in given:
+            if m.source not in from_v:
                 raise InvalidArgument(
                     f'invalid mount config for type "bind": bind source path does not exist: '
                     f"{m.source}"

@@ -449,8 +449,7 @@ class NetworkService:
                 try:
                     self._plug_one(holder.pid, network, e, default_route=True)
                     self.sync()
-                except (links.NetworkSetupError, OSError) as err:
-                    self.release(step_id)
+                except (links.NetworkSetupError, OSError) as err:  # released below
                     raise ContainerStartError(f"setting up the network failed: {err}", 1) from None
             yield f"/proc/{holder.pid}/ns/net", e.ip
         finally:

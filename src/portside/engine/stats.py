@@ -35,7 +35,7 @@ def sample(rows: list[ContainerRow], interval: float = 0.5) -> list[Stats]:
     elapsed = time.monotonic() - start
     out = []
     for r in rows:
-        if r not in live:
+        if r.id not in first:
             out.append(Stats(r, 0.0, 0, 0, 0, 0, 0, 0, 0))
             continue
         u = cgroups.usage(cgroups.of(r.id))

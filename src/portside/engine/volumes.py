@@ -10,6 +10,7 @@ its row is gone, so a crash leaves at worst an unnamed directory that the next
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import os
 import secrets
 import shutil
@@ -18,14 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, InvalidArgument, NotFound
 from ..store.tempnames import sweep_stale, temp_name
-from ..store.volumes import MountRow, VolumeRow, VolumeTable
+from ..store.volumes import ANONYMOUS, MountRow, VolumeRow, VolumeTable
 from ..timefmt import now_rfc3339
 from .mounts import check_volume_name
 
 if TYPE_CHECKING:
     from ..store.store import Store
 
-ANONYMOUS = "com.docker.volume.anonymous"  # Docker's label for a volume made for one container
 FILTERS = frozenset({"dangling", "name", "label", "driver"})
 
 
@@ -50,7 +50,6 @@ class VolumeService:
         name: str = "",
         driver: str = "local",
         labels: dict[str, str] | None = None,
-        anonymous: bool = False,
     ) -> VolumeRow:
         """``volume create``: a new volume, or the existing one of that name (as
         Docker's, which answers a second create with the same volume)."""
@@ -59,11 +58,8 @@ class VolumeService:
         if name:
             check_volume_name(name)
         name = name or secrets.token_hex(32)
-        labels = dict(labels or {})
-        if anonymous:
-            labels[ANONYMOUS] = ""
         with self.store.writing():
-            return self.ensure(VolumeRow(name, driver, now_rfc3339(), labels, anonymous))
+            return self.ensure(VolumeRow(name, driver, now_rfc3339(), dict(labels or {})))
 
     def ensure(self, wanted: VolumeRow) -> VolumeRow:
         """The volume, made if it is missing; inside the caller's store transaction."""
@@ -147,14 +143,12 @@ class VolumeService:
         named = []
         for m in mounts:
             if m.type == "volume":
-                anonymous = not m.source
-                name = m.source or secrets.token_hex(32)
-                labels = {ANONYMOUS: ""} if anonymous else {}
-                self.ensure(VolumeRow(name, "local", now_rfc3339(), labels, anonymous))
-                if anonymous:
-                    m = MountRow(
-                        m.type, name, m.destination, m.readonly, m.mode, m.propagation, m.options
-                    )
+                if not m.source:
+                    m = dataclasses.replace(m, source=secrets.token_hex(32))
+                    labels = {ANONYMOUS: ""}
+                else:
+                    labels = {}
+                self.ensure(VolumeRow(m.source, "local", now_rfc3339(), labels))
             named.append(m)
         return named
 

@@ -184,8 +184,7 @@ _MIGRATIONS: tuple[str, ...] = (
         name TEXT PRIMARY KEY,
         driver TEXT NOT NULL DEFAULT 'local',
         created TEXT NOT NULL,
-        labels TEXT NOT NULL DEFAULT '{}',
-        anonymous INTEGER NOT NULL DEFAULT 0 -- made for one container (VOLUME, -v /path)
+        labels TEXT NOT NULL DEFAULT '{}' -- an anonymous one has Docker's label for it
     );
     CREATE TABLE mounts (
         container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,

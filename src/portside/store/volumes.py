@@ -6,6 +6,8 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+ANONYMOUS = "com.docker.volume.anonymous"  # Docker's label for a volume made for one container
+
 
 @dataclass(frozen=True)
 class VolumeRow:
@@ -13,7 +15,12 @@ class VolumeRow:
     driver: str
     created: str
     labels: dict[str, str]
-    anonymous: bool = False
+
+    @property
+    def anonymous(self) -> bool:
+        """Made for one container (VOLUME, ``-v /path``): what ``prune`` and ``rm -v``
+        take; Docker tells it by this label too."""
+        return ANONYMOUS in self.labels
 
 
 @dataclass(frozen=True)
@@ -33,20 +40,18 @@ class VolumeTable:
 
     def add(self, v: VolumeRow) -> None:
         self.conn.execute(
-            "INSERT INTO volumes(name, driver, created, labels, anonymous) VALUES (?,?,?,?,?)",
-            (v.name, v.driver, v.created, json.dumps(v.labels), int(v.anonymous)),
+            "INSERT INTO volumes(name, driver, created, labels) VALUES (?,?,?,?)",
+            (v.name, v.driver, v.created, json.dumps(v.labels)),
         )
 
     def get(self, name: str) -> VolumeRow | None:
         row = self.conn.execute(
-            "SELECT name, driver, created, labels, anonymous FROM volumes WHERE name = ?", (name,)
+            "SELECT name, driver, created, labels FROM volumes WHERE name = ?", (name,)
         ).fetchone()
         return _volume(row) if row else None
 
     def all(self) -> list[VolumeRow]:
-        rows = self.conn.execute(
-            "SELECT name, driver, created, labels, anonymous FROM volumes ORDER BY name"
-        )
+        rows = self.conn.execute("SELECT name, driver, created, labels FROM volumes ORDER BY name")
         return [_volume(r) for r in rows]
 
     def remove(self, name: str) -> None:
@@ -94,6 +99,6 @@ class VolumeTable:
         return [MountRow(t, s, d, bool(ro), m, p, o) for t, s, d, ro, m, p, o in rows]
 
 
-def _volume(row: tuple[str, str, str, str, int]) -> VolumeRow:
-    name, driver, created, labels, anonymous = row
-    return VolumeRow(name, driver, created, json.loads(labels), bool(anonymous))
+def _volume(row: tuple[str, str, str, str]) -> VolumeRow:
+    name, driver, created, labels = row
+    return VolumeRow(name, driver, created, json.loads(labels))
