@@ -56,6 +56,8 @@ def test_cache_reuses_steps_and_says_why_it_missed(portside: Portside, app: Path
     again = portside("build", "-t", "app:2", str(app)).stdout
     assert "Cache miss" not in again and again.count("Using cache") == 4
     assert cat(portside, "app:2", "/app/built") == built
+    ids = portside("images", "-q", "--no-trunc", "app").stdout.split()
+    assert len(set(ids)) == 1  # a rebuild from the cache is the same image, as in Docker
 
     for path in app.rglob("*"):  # a fresh checkout: same bytes, new times
         os.utime(path, (time.time() + 100, time.time() + 100))

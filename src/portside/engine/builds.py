@@ -225,7 +225,9 @@ class BuildService:
     def _publish(self, state: State) -> str:
         image = copy.deepcopy(state.image)
         image["rootfs"] = {"type": "layers", "diff_ids": list(state.layers)}
-        image["created"] = now_rfc3339()
+        # the time of the newest step, as BuildKit: a rebuild from the cache is the same image
+        history = image.get("history") or []
+        image["created"] = (history[-1].get("created") if history else None) or now_rfc3339()
         with self.store.writing() as publisher:
             layers = []
             for diff_id in state.layers:
@@ -423,11 +425,17 @@ class _Run:
         inputs = {"parent": state.key, "config": new.config}
         key = _key(state.key, node.source, inputs, new.shell)
         new.key = key
-        new.image["history"] = [
-            *(state.image.get("history") or []),
-            {"created": now_rfc3339(), "created_by": created_by, "empty_layer": True},
-        ]
-        if self.s.cached(key) is None:
+        entry = self.s.cached(key)
+        if entry is not None and state.missed_at is None and not self.opts.no_cache:
+            # every step so far came from the cache: keep its times, so that a fully
+            # cached rebuild gives the same image ID, as Docker's does
+            new.image["history"] = json.loads(entry.history)
+        else:
+            new.image["history"] = [
+                *(state.image.get("history") or []),
+                {"created": now_rfc3339(), "created_by": created_by, "empty_layer": True},
+            ]
+        if entry is None:
             self.s.record(key, self._probe(node, stage), new, inputs, None)
         self.out(f" ---> {_short(key)}")
         return new
