@@ -40,6 +40,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def http_get(url: str, timeout: float = 5.0) -> str:
+    """GET a page, retrying for ``timeout`` seconds while the server comes up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                return str(r.read().decode())
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def blob_count(work: Path) -> int:
     """Blobs in a registry's storage (each a data file under blobs/sha256/xx/HEX/)."""
     return len(list((work / "data").glob("docker/registry/v2/blobs/sha256/*/*/data")))

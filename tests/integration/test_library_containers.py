@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import tarfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,9 +97,7 @@ def test_build_through_the_library(client: ps_lib.Client, tmp_path: Path) -> Non
 
 
 def test_networks_and_ports_through_the_library(client: ps_lib.Client) -> None:
-    import urllib.request
-
-    from tests.integration.registries import free_port
+    from tests.integration.registries import free_port, http_get
 
     net = client.networks.create("libnet", ipam={"Config": [{"Subnet": "10.124.3.0/24"}]})
     assert net.attrs["IPAM"]["Config"] == [{"Subnet": "10.124.3.0/24", "Gateway": "10.124.3.1"}]
@@ -111,15 +108,7 @@ def test_networks_and_ports_through_the_library(client: ps_lib.Client) -> None:
         "busybox", ["sh", "-c", script], detach=True, network="libnet", ports={"80/tcp": port}
     )
     try:
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
-                    assert r.read() == b"lib\n"
-                break
-            except OSError:
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+        assert http_get(f"http://127.0.0.1:{port}/") == "lib\n"
         net.reload()
         assert net.containers == [c.id]
         # a second container joins the network while it runs, and finds the first by name

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Portside
-from tests.integration.registries import free_port
+from tests.integration.registries import free_port, http_get
 
 HTTPD = ["httpd", "-f", "-p", "80", "-h", "/www"]
 # busybox-static 1.35's wget crashes (SIGSEGV) with -T: bound it with timeout instead
@@ -37,18 +37,6 @@ def web(portside: Portside, busybox_tar: Path) -> str:
         "web:1",
     )
     return "web:1"
-
-
-def _get(url: str, timeout: float = 5.0) -> str:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                return str(r.read().decode())
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 def _refused(url: str) -> bool:
@@ -89,7 +77,7 @@ def test_a_published_port_answers_on_loopback_and_an_unpublished_one_does_not(
     before = _host_state(portside)
     port = free_port()
     published = _serve(portside, web, "hello-published", "-p", f"{port}:80")
-    assert _get(f"http://127.0.0.1:{port}/") == "hello-published\n"
+    assert http_get(f"http://127.0.0.1:{port}/") == "hello-published\n"
     assert portside("port", published).stdout == f"80/tcp -> 0.0.0.0:{port}\n"
     assert portside("port", published, "80").stdout == f"0.0.0.0:{port}\n"
     ps = portside("ps", "--format", "{{.Names}} {{.Ports}}").stdout
@@ -104,7 +92,7 @@ def test_a_published_port_answers_on_loopback_and_an_unpublished_one_does_not(
     hidden = _serve(portside, web, "hello-hidden")
     hidden_ip = _inspect(portside, hidden)["NetworkSettings"]["IPAddress"]
     assert hidden_ip != bridge["IPAddress"]
-    assert _get(f"http://{hidden_ip}/") == "hello-hidden\n"
+    assert http_get(f"http://{hidden_ip}/") == "hello-hidden\n"
     assert _refused(f"http://127.0.0.1:{other_port}/")
     assert "80/tcp" in portside("ps", "--format", "{{.Ports}}", "-f", f"id={hidden}").stdout
     r = portside("port", hidden, "80", check=False)
@@ -115,7 +103,7 @@ def test_a_published_port_answers_on_loopback_and_an_unpublished_one_does_not(
     # bound to one host address: it answers there only (127.0.0.2 is loopback too)
     one = free_port()
     bound = _serve(portside, web, "hello-bound", "-p", f"127.0.0.2:{one}:80")
-    assert _get(f"http://127.0.0.2:{one}/") == "hello-bound\n"
+    assert http_get(f"http://127.0.0.2:{one}/") == "hello-bound\n"
     assert _refused(f"http://127.0.0.1:{one}/")
     # stop: the port no longer answers, and the host is as it was
     portside("rm", "-f", published, hidden, bound)
@@ -170,7 +158,7 @@ def test_udp_ranges_and_publish_all(
     line = portside("port", everything).stdout
     host_port = int(line.rsplit(":", 1)[1])
     assert line.startswith("80/tcp -> 0.0.0.0:")
-    assert _get(f"http://127.0.0.1:{host_port}/") == "hello-all\n"
+    assert http_get(f"http://127.0.0.1:{host_port}/") == "hello-all\n"
     # a range: three host ports to three container ports
     first = free_port()
     while any(not _free(first + i) for i in range(3)):
@@ -203,7 +191,7 @@ def test_a_taken_host_port_and_bad_specs_are_refused_with_nothing_left(
     second = _inspect(portside, "second")
     assert second["State"]["Status"] == "created"
     assert _host_state(portside, first, second["Id"]) == before
-    assert _get(f"http://127.0.0.1:{port}/") == "first\n"
+    assert http_get(f"http://127.0.0.1:{port}/") == "first\n"
     # a host program holds the port: Docker's proxy error, the container does not start
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
@@ -263,7 +251,7 @@ def test_teardown_after_stop_rm_and_a_killed_monitor(portside: Portside, web: st
     assert _host_state(portside, cid) == before and _refused(f"http://127.0.0.1:{port}/")
     # started again: the same host port, a working path
     portside("start", cid)
-    assert _get(f"http://127.0.0.1:{port}/") == "x\n"
+    assert http_get(f"http://127.0.0.1:{port}/") == "x\n"
     # the monitor killed: the next command finds the container dead and cleans up
     pid = _inspect(portside, cid)["State"]["Pid"]
     monitor = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
