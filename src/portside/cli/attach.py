@@ -20,7 +20,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         help="Override the key sequence for detaching a container",
     )
     p.add_argument("--no-stdin", action="store_true", help="Do not attach STDIN")
-    p.add_argument("--sig-proxy", default="true", help="Proxy all received signals to the process")
+    p.add_go_bool("--sig-proxy", True, "Proxy all received signals to the process")
     p.add_argument("container", nargs="*")
     args = p.parse_args(argv)
     p.need(args.container, 1, 1)
@@ -31,9 +31,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     if row.status != "running":
         raise Conflict("You cannot attach to a stopped container, start it first")
     sock = connect(containers.paths(row.id).bundle)
-    outcome = relay(
-        ctx, row, sock, sig_proxy=args.sig_proxy.lower() != "false", stdin=not args.no_stdin
-    )
+    outcome = relay(ctx, row, sock, sig_proxy=args.sig_proxy, stdin=not args.no_stdin)
     if outcome == "detached":
         return 0
     return ctx.engine.lifecycle.wait(row.id)

@@ -6,6 +6,8 @@ from ..units import human_size
 from .context import Context, Parser
 from .image_prune import confirm
 
+SUBCOMMANDS = {"prune": "builder"}  # its one verb, handled here
+
 
 def run(ctx: Context, argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
@@ -14,7 +16,7 @@ def run(ctx: Context, argv: list[str]) -> int:
             "  prune       Remove build cache\n"
         )
         return 0 if argv else 1
-    if argv[0] != "prune":
+    if argv[0] not in SUBCOMMANDS:
         from ..errors import UsageError
 
         raise UsageError(f"unknown command: portside builder {argv[0]}")

@@ -18,14 +18,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         help='Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")',
     )
     p.add_image_flags("Commit message")
-    p.add_argument(
-        "-p",
-        "--pause",
-        nargs="?",
-        const="true",
-        default="true",
-        help="Pause container during commit",
-    )
+    p.add_go_bool("-p", True, "Pause container during commit", long="--pause")
     p.add_argument("container", nargs="?")
     p.add_argument("reference", nargs="?")
     args = p.parse_args(argv)
@@ -38,7 +31,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         args.change,
         args.message,
         args.author,
-        pause=args.pause.lower() != "false",
+        pause=args.pause,
     )
     ctx.stdout.write(image_id + "\n")
     return 0

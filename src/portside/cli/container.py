@@ -72,4 +72,4 @@ Run 'portside container COMMAND --help' for more information on a command.
 
 
 def run(ctx: Context, argv: list[str]) -> int:
-    return dispatch(ctx, "container", USAGE, SUBCOMMANDS, argv, {"remove": "rm"})
+    return dispatch(ctx, "container", USAGE, SUBCOMMANDS, argv, {"remove": "rm", "list": "ls"})

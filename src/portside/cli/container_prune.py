@@ -10,7 +10,9 @@ from .image_prune import confirm
 def run(ctx: Context, argv: list[str]) -> int:
     p = Parser(ctx.verb, "[OPTIONS]", "Remove all stopped containers")
     p.add_argument("-f", "--force", action="store_true", help="Do not prompt for confirmation")
-    p.add_argument("--filter", action="append", default=[], help="Provide filter values")
+    p.add_argument(
+        "--filter", action="append", metavar="filter", default=[], help="Provide filter values"
+    )
     args = p.parse_args(argv)
     if not args.force and not confirm(ctx, "WARNING! This will remove all stopped containers."):
         return 0

@@ -46,8 +46,19 @@ class Context:
         self.stderr.write(f"Error: {message}\n")
 
 
+class Described(BaseException):  # noqa: N818 - not an error: no verb may catch it
+    """Raised by ``parse_args`` while ``Parser.describing``: carries the verb's parser
+    out of its ``run`` before it does anything (``completion`` reads the flags)."""
+
+    def __init__(self, parser: Parser) -> None:
+        super().__init__(parser.prog)
+        self.parser = parser
+
+
 class Parser(argparse.ArgumentParser):
     """argparse that reports like Docker's CLI: 'unknown flag', exit 125, no usage dump."""
+
+    describing = False  # see Described
 
     def __init__(self, verb: str, usage: str, description: str, add_help: bool = True) -> None:
         super().__init__(
@@ -60,20 +71,27 @@ class Parser(argparse.ArgumentParser):
         self.verb = verb
         self._go_bools: dict[str, str] = {}  # flag -> its hidden "false" twin
 
-    def add_go_bool(self, flag: str, default: bool | None, help: str) -> None:
+    def add_go_bool(
+        self, flag: str, default: bool | None, help: str, long: str | None = None
+    ) -> None:
         """A boolean flag as Go's: ``--flag`` or ``--flag=true`` sets it, ``--flag=false``
-        clears it; a following word is never taken as its value."""
-        dest = flag.lstrip("-").replace("-", "_")
+        clears it; a following word is never taken as its value. ``long``: the long
+        name when ``flag`` is the short one (``-p`` and ``--pause``)."""
+        flags = [flag, long] if long else [flag]
+        dest = flags[-1].lstrip("-").replace("-", "_")
         twin = f"--{dest}-is-false"
         self.add_argument(
-            flag, dest=dest, action="store_const", const=True, default=default, help=help
+            *flags, dest=dest, action="store_const", const=True, default=default, help=help
         )
         self.add_argument(
             twin, dest=dest, action="store_const", const=False, help=argparse.SUPPRESS
         )
-        self._go_bools[flag] = twin
+        for name in flags:
+            self._go_bools[name] = twin
 
     def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if Parser.describing:
+            raise Described(self)
         words = []
         for word in args if args is not None else sys.argv[1:]:
             flag, eq, value = word.partition("=")
@@ -81,6 +99,38 @@ class Parser(argparse.ArgumentParser):
                 word = flag if _go_bool(value) else self._go_bools[flag]
             words.append(word)
         return super().parse_args(words, namespace)
+
+    def format_help(self) -> str:
+        """Docker's help: its usage line, the description, then the flags sorted by
+        name with their value type and default, wrapped to 80 columns."""
+        import textwrap
+
+        rows = []
+        for action in self._actions:
+            if action.help == argparse.SUPPRESS or not action.option_strings:
+                continue
+            if isinstance(action, argparse._HelpAction):
+                continue
+            short = [o for o in action.option_strings if not o.startswith("--")]
+            long = [o for o in action.option_strings if o.startswith("--")]
+            left = (f"{short[0]}, " if short else "    ") + (long[0] if long else "")
+            kind = _value_kind(action)
+            help_text = action.help or ""
+            default = _shown_default(action)
+            if default:
+                help_text += f" (default {default})"
+            rows.append(
+                ((long or short)[0].lstrip("-"), left + (f" {kind}" if kind else ""), help_text)
+            )
+        text = f"Usage:  {self.usage}\n\n{self.description}\n"
+        if rows:
+            width = max(len(left) for _, left, _ in rows) + 5
+            text += "\nOptions:\n"
+            for _, left, help_text in sorted(rows):
+                lines = textwrap.wrap(help_text, max(80 - width, 30)) or [""]
+                text += f"  {left:<{width - 2}}{lines[0]}\n"
+                text += "".join(f"{'':<{width}}{line}\n" for line in lines[1:])
+        return text
 
     def error(self, message: str) -> NoReturn:
         if message.startswith("unrecognized arguments: "):
@@ -160,6 +210,29 @@ def dispatch(
         return 1
     verb = (aliases or {}).get(sub, sub)
     return run_command(ctx, f"{group} {verb}", module, argv[1:])
+
+
+def _value_kind(action: argparse.Action) -> str:
+    """The value's name in help, as Docker's: string, int, list, or the metavar given."""
+    if action.nargs == 0:
+        return ""
+    if isinstance(action.metavar, str):
+        return action.metavar
+    if isinstance(action, argparse._AppendAction):
+        return "list"
+    return "int" if action.type is int else "string"
+
+
+def _shown_default(action: argparse.Action) -> str:
+    """A default worth saying, in Go's words: true, a number, a string."""
+    value = action.default
+    if value is None or value is False or value == "" or value == [] or value == {}:
+        return ""
+    if value is True:
+        return "true" if action.nargs == 0 else ""
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
 
 
 def _go_bool(text: str) -> bool:

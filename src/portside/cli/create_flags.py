@@ -46,7 +46,13 @@ def add_flags(p: Parser) -> None:
         "-l", "--label", action="append", default=[], help="Set meta data on a container"
     )
     p.add_argument("--name", default=None, help="Assign a name to the container")
-    p.add_argument("--network", "--net", default="default", help="Connect a container to a network")
+    p.add_argument(
+        "--network",
+        "--net",
+        default="default",
+        metavar="network",
+        help="Connect a container to a network",
+    )
     p.add_argument(
         "--network-alias",
         "--net-alias",
@@ -96,7 +102,11 @@ def add_flags(p: Parser) -> None:
     )
     p.add_argument("-v", "--volume", action="append", default=[], help="Bind mount a volume")
     p.add_argument(
-        "--mount", action="append", default=[], help="Attach a filesystem mount to the container"
+        "--mount",
+        action="append",
+        default=[],
+        metavar="mount",
+        help="Attach a filesystem mount to the container",
     )
     p.add_argument("--tmpfs", action="append", default=[], help="Mount a tmpfs directory")
     p.add_argument(
@@ -106,8 +116,8 @@ def add_flags(p: Parser) -> None:
         help="Mount volumes from the specified container(s)",
     )
     add_limit_flags(p)
-    p.add_argument("--ulimit", action="append", default=[], help="Ulimit options")
-    p.add_argument("--shm-size", default="", help="Size of /dev/shm")
+    p.add_argument("--ulimit", action="append", default=[], metavar="ulimit", help="Ulimit options")
+    p.add_argument("--shm-size", default="", metavar="bytes", help="Size of /dev/shm")
     p.add_argument(
         "--device", action="append", default=[], help="Add a host device to the container"
     )
@@ -254,13 +264,14 @@ def limits_of(args: argparse.Namespace) -> Limits:
 
 def add_limit_flags(p: Parser) -> None:
     """The limits ``update`` can change too."""
-    p.add_argument("-m", "--memory", default="", help="Memory limit")
+    p.add_argument("-m", "--memory", default="", metavar="bytes", help="Memory limit")
     p.add_argument(
         "--memory-swap",
         default="",
+        metavar="bytes",
         help="Swap limit equal to memory plus swap: '-1' to enable unlimited swap",
     )
-    p.add_argument("--cpus", default="", help="Number of CPUs")
+    p.add_argument("--cpus", default="", metavar="decimal", help="Number of CPUs")
     p.add_argument(
         "-c", "--cpu-shares", type=int, default=None, help="CPU shares (relative weight)"
     )

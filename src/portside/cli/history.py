@@ -19,15 +19,13 @@ HEADERS = {
 def run(ctx: Context, argv: list[str]) -> int:
     p = Parser(ctx.verb, "[OPTIONS] IMAGE", "Show the history of an image")
     p.add_argument("--format", default="", help="Format output using a custom template")
-    p.add_argument(
-        "-H", "--human", default="true", help="Print sizes and dates in human readable format"
-    )
+    p.add_go_bool("-H", True, "Print sizes and dates in human readable format", long="--human")
     p.add_argument("--no-trunc", action="store_true", help="Don't truncate output")
     p.add_argument("-q", "--quiet", action="store_true", help="Only show image IDs")
     p.add_argument("image", nargs="*")
     args = p.parse_args(argv)
     p.need(args.image, 1, 1)
-    human = args.human.lower() not in ("false", "0")
+    human = args.human
     rows = []
     for entry in ctx.engine.images.history(args.image[0]):
         image_id = entry.id

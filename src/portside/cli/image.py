@@ -43,4 +43,4 @@ Run 'portside image COMMAND --help' for more information on a command.
 
 
 def run(ctx: Context, argv: list[str]) -> int:
-    return dispatch(ctx, "image", USAGE, SUBCOMMANDS, argv)
+    return dispatch(ctx, "image", USAGE, SUBCOMMANDS, argv, {"list": "ls", "remove": "rm"})

@@ -26,7 +26,9 @@ def run(ctx: Context, argv: list[str]) -> int:
         "-a", "--all", action="store_true", help="Remove all unused images, not just dangling ones"
     )
     p.add_argument("-f", "--force", action="store_true", help="Do not prompt for confirmation")
-    p.add_argument("--filter", action="append", default=[], help="Provide filter values")
+    p.add_argument(
+        "--filter", action="append", metavar="filter", default=[], help="Provide filter values"
+    )
     args = p.parse_args(argv)
     parse_filters(args.filter)
     warning = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from ..errors import NotFound, PortsideError
@@ -17,20 +18,22 @@ def run(ctx: Context, argv: list[str]) -> int:
         "network inspect": "network",
         "volume inspect": "volume",
     }.get(ctx.verb, "")
-    what = kind if kind in ("image", "network", "volume") else "object"
-    p = Parser(
-        ctx.verb,
-        f"[OPTIONS] {what.upper()} [{what.upper()}...]",
-        f"Display detailed information on one or more {what}s",
-    )
+    if kind:
+        usage = f"[OPTIONS] {kind.upper()} [{kind.upper()}...]"
+        about = f"Display detailed information on one or more {kind}s"
+    else:
+        usage, about = (
+            "[OPTIONS] NAME|ID [NAME|ID...]",
+            "Return low-level information on portside objects",
+        )
+    p = Parser(ctx.verb, usage, about)
     p.add_argument("-f", "--format", default="", help="Format output using a custom template")
-    p.add_argument("--type", default=kind, help="Return JSON for specified type")
-    p.add_argument(
-        "-s",
-        "--size",
-        action="store_true",
-        help="Display total file sizes if the type is container",
-    )
+    # as in Docker, `image inspect` and the like take --type and --size without saying so
+    shown = "" if kind else "Return JSON for specified type"
+    p.add_argument("--type", default=kind, help=shown or argparse.SUPPRESS)
+    shown = "" if kind not in ("", "container") else "Display total file sizes"
+    shown += " if the type is container" if shown and not kind else ""
+    p.add_argument("-s", "--size", action="store_true", help=shown or argparse.SUPPRESS)
     p.add_argument("names", nargs="*")
     args = p.parse_args(argv)
     p.need(args.names, 1)

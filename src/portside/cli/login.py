@@ -14,7 +14,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     from ..registry.credentials import auth_key, forget_login, server_domain
 
     if ctx.verb == "logout":
-        p = Parser(ctx.verb, "[SERVER]", "Log out from a registry")
+        p = Parser(ctx.verb, "[SERVER]", "Log out from a registry.")
         p.add_argument("server", nargs="?")
         args = p.parse_args(argv)
         domain = server_domain(args.server)
@@ -23,7 +23,7 @@ def run(ctx: Context, argv: list[str]) -> int:
             return 0
         ctx.stdout.write(f"Removing login credentials for {auth_key(domain)}\n")
         return 0
-    p = Parser(ctx.verb, "[OPTIONS] [SERVER]", "Log in to a registry")
+    p = Parser(ctx.verb, "[OPTIONS] [SERVER]", "Authenticate to a registry.")
     p.add_argument("-u", "--username", default=None, help="Username")
     p.add_argument("-p", "--password", default=None, help="Password")
     p.add_argument("--password-stdin", action="store_true", help="Take the password from stdin")

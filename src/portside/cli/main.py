@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "build": "build",
     "builder": "builder",
     "commit": "commit",
+    "completion": "completion",
     "cp": "cp",
     "create": "create",
     "diff": "diff",
@@ -91,7 +92,7 @@ Commands:
   inspect     Return low-level information on portside objects
   kill        Kill one or more running containers
   load        Load an image from a tar archive or STDIN
-  login       Log in to a registry
+  login       Authenticate to a registry
   logout      Log out from a registry
   logs        Fetch the logs of a container
   pause       Pause all processes within one or more containers

@@ -27,8 +27,10 @@ def run(ctx: Context, argv: list[str]) -> int:
 def _create(ctx: Context, argv: list[str]) -> int:
     p = Parser(ctx.verb, "[OPTIONS] NETWORK", "Create a network")
     p.add_argument("-d", "--driver", default="bridge", help="Driver to manage the Network")
-    p.add_argument("--subnet", default="", help="Subnet in CIDR format")
-    p.add_argument("--gateway", default="", help="IPv4 Gateway for the master subnet")
+    p.add_argument("--subnet", default="", metavar="strings", help="Subnet in CIDR format")
+    p.add_argument(
+        "--gateway", default="", metavar="strings", help="IPv4 Gateway for the master subnet"
+    )
     p.add_argument("--internal", action="store_true", help="Restrict external access")
     p.add_argument("--label", action="append", default=[], help="Set metadata on a network")
     p.add_argument("name", nargs="*")
@@ -45,7 +47,11 @@ def _create(ctx: Context, argv: list[str]) -> int:
 def _connect(ctx: Context, argv: list[str]) -> int:
     p = Parser(ctx.verb, "[OPTIONS] NETWORK CONTAINER", "Connect a container to a network")
     p.add_argument(
-        "--alias", action="append", default=[], help="Add network-scoped alias for the container"
+        "--alias",
+        action="append",
+        default=[],
+        metavar="strings",
+        help="Add network-scoped alias for the container",
     )
     p.add_argument("refs", nargs="*")
     args = p.parse_args(argv)

@@ -96,6 +96,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         "--filter",
         action="append",
         default=[],
+        metavar="filter",
         help="Filter output based on conditions provided",
     )
     p.add_argument("--format", default="", help="Format output using a custom template")

@@ -66,7 +66,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         action="store_true",
         help="Run container in background and print container ID",
     )
-    p.add_argument("--sig-proxy", default="true", help="Proxy received signals to the process")
+    p.add_go_bool("--sig-proxy", True, "Proxy received signals to the process")
     p.add_argument(
         "--detach-keys",
         default="ctrl-p,ctrl-q",
@@ -86,7 +86,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         raise engine_error(e) from None
     assert started.attach is not None
     ctx.stdout.flush()
-    outcome = relay(ctx, started.row, started.attach, sig_proxy=args.sig_proxy.lower() != "false")
+    outcome = relay(ctx, started.row, started.attach, sig_proxy=args.sig_proxy)
     if outcome == "detached":
         return 0
     return ctx.engine.lifecycle.wait(container_id)

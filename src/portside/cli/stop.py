@@ -8,16 +8,19 @@ from .targets import for_each
 
 def run(ctx: Context, argv: list[str]) -> int:
     verb = ctx.verb.split()[-1]
-    life = ctx.engine.lifecycle
     usage = "[OPTIONS] CONTAINER [CONTAINER...]"
     if verb in ("stop", "restart"):
         p = Parser(
-            ctx.verb, usage, f"{'Stop' if verb == 'stop' else 'Restart'} one or more containers"
+            ctx.verb,
+            usage,
+            "Stop one or more running containers"
+            if verb == "stop"
+            else "Restart one or more containers",
         )
         p.add_argument(
             "-t",
-            "--time",
             "--timeout",
+            "--time",
             dest="time",
             type=int,
             default=None,
@@ -28,15 +31,25 @@ def run(ctx: Context, argv: list[str]) -> int:
         args = p.parse_args(argv)
         p.need(args.containers, 1)
         if verb == "stop":
-            return for_each(ctx, args.containers, lambda ref: (life.stop(ref, args.time), None)[1])
-        return for_each(ctx, args.containers, lambda ref: (life.restart(ref, args.time), None)[1])
+            return for_each(
+                ctx,
+                args.containers,
+                lambda ref: (ctx.engine.lifecycle.stop(ref, args.time), None)[1],
+            )
+        return for_each(
+            ctx,
+            args.containers,
+            lambda ref: (ctx.engine.lifecycle.restart(ref, args.time), None)[1],
+        )
     if verb == "kill":
         p = Parser(ctx.verb, usage, "Kill one or more running containers")
         p.add_argument("-s", "--signal", default="KILL", help="Signal to send to the container")
         p.add_argument("containers", nargs="*")
         args = p.parse_args(argv)
         p.need(args.containers, 1)
-        return for_each(ctx, args.containers, lambda ref: (life.kill(ref, args.signal), None)[1])
+        return for_each(
+            ctx, args.containers, lambda ref: (ctx.engine.lifecycle.kill(ref, args.signal), None)[1]
+        )
     if verb in ("pause", "unpause"):
         p = Parser(
             ctx.verb,
@@ -46,7 +59,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         p.add_argument("containers", nargs="*")
         args = p.parse_args(argv)
         p.need(args.containers, 1)
-        action = life.pause if verb == "pause" else life.unpause
+        action = ctx.engine.lifecycle.pause if verb == "pause" else ctx.engine.lifecycle.unpause
         return for_each(ctx, args.containers, lambda ref: (action(ref), None)[1])
     if verb == "wait":
         p = Parser(
@@ -57,7 +70,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         p.add_argument("containers", nargs="*")
         args = p.parse_args(argv)
         p.need(args.containers, 1)
-        return for_each(ctx, args.containers, lambda ref: str(life.wait(ref)))
+        return for_each(ctx, args.containers, lambda ref: str(ctx.engine.lifecycle.wait(ref)))
     # rm
     p = Parser(ctx.verb, usage, "Remove one or more containers")
     p.add_argument(

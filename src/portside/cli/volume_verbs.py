@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from ..units import human_size
 from .context import Context, Parser
 from .filters import parse_filters
@@ -21,7 +23,7 @@ def _create(ctx: Context, argv: list[str]) -> int:
     p = Parser(ctx.verb, "[OPTIONS] [VOLUME]", "Create a volume")
     p.add_argument("-d", "--driver", default="local", help="Specify volume driver name")
     p.add_argument("--label", action="append", default=[], help="Set metadata for a volume")
-    p.add_argument("--name", default="", help="Specify volume name")
+    p.add_argument("--name", default="", help=argparse.SUPPRESS)  # Docker hides it too
     p.add_argument("names", nargs="*")
     args = p.parse_args(argv)
     p.need(args.names, 0, 1)
@@ -35,7 +37,14 @@ def _create(ctx: Context, argv: list[str]) -> int:
 def _ls(ctx: Context, argv: list[str]) -> int:
     p = Parser(ctx.verb, "[OPTIONS]", "List volumes")
     p.add_argument("-q", "--quiet", action="store_true", help="Only display volume names")
-    p.add_argument("-f", "--filter", action="append", default=[], help="Provide filter values")
+    p.add_argument(
+        "-f",
+        "--filter",
+        action="append",
+        metavar="filter",
+        default=[],
+        help="Provide filter values",
+    )
     p.add_argument("--format", default="", help="Pretty-print volumes using a Go template")
     args = p.parse_args(argv)
     service = ctx.engine.volumes
@@ -58,7 +67,11 @@ def _ls(ctx: Context, argv: list[str]) -> int:
 
 
 def _rm(ctx: Context, argv: list[str]) -> int:
-    p = Parser(ctx.verb, "[OPTIONS] VOLUME [VOLUME...]", "Remove one or more volumes")
+    p = Parser(
+        ctx.verb,
+        "[OPTIONS] VOLUME [VOLUME...]",
+        "Remove one or more volumes. You cannot remove a volume that is in use by a container.",
+    )
     p.add_argument(
         "-f", "--force", action="store_true", help="Force the removal of one or more volumes"
     )
