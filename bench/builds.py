@@ -1,40 +1,41 @@
-"""Build benchmarks on a notes-style app (~200 small files and one 20 MB file): a cold
-build (no cache), a fully cached rebuild, and a rebuild after one source file changed;
-portside beside Docker's classic builder, BuildKit and Podman when they are installed.
+"""Build benchmarks on the notes' own example, examples/notes-app (`FROM node:18`,
+`COPY package.json`, `RUN npm install`, `COPY . /app`): a cold build (no cache), a fully
+cached rebuild, and a rebuild after server.js changed; portside beside Docker's classic
+builder, BuildKit and Podman when they are installed. Every engine gets the same node:18,
+imported from the rootfs scripts/base-images makes from Debian's packages.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
-from containers import busybox_rootfs, import_busybox
-from engines import Engine
+from engines import REPO, Engine
 from timing import Row, command, median_seconds
 
-SMALL_FILES = 200
-BIG_MB = 20
-DOCKERFILE = """\
-FROM busybox
-WORKDIR /app
-COPY package.json .
-RUN echo installing > /app/installed
-COPY . /app
-RUN ls /app/src | wc -l > /app/count
-CMD ["cat", "/app/count"]
-"""
+NODE_ROOTFS = Path("/var/cache/portside/node-18-bookworm.tar")
+
+
+def node_rootfs(work: Path) -> Path:
+    """The node:18 rootfs tar: scripts/base-images keeps it in /var/cache/portside."""
+    if not NODE_ROOTFS.exists():
+        store = ["--root", str(work / "seed"), "--runroot", str(work / "seed-run")]
+        env = {**os.environ, "BASE_IMAGES": "node"}
+        subprocess.run(["bash", str(REPO / "scripts/base-images"), *store], check=True, env=env)
+        shutil.rmtree(work / "seed", ignore_errors=True)
+    return NODE_ROOTFS
+
+
+def import_node(engine: Engine, rootfs: Path) -> None:
+    changes = ["--change", 'CMD ["node"]', "--change", "ENV NODE_ENV=production"]
+    engine.run("import", *changes, str(rootfs), "node:18")
 
 
 def make_app(work: Path) -> Path:
-    app = work / "app"
-    (app / "src").mkdir(parents=True)
-    (app / "package.json").write_text('{"name": "bench", "version": "1.0.0"}\n')
-    for i in range(SMALL_FILES):
-        (app / "src" / f"m{i:03}.js").write_text(f"module.exports = {i};\n" * 20)
-    with open(app / "assets.bin", "wb") as f:
-        f.write(os.urandom(BIG_MB << 20))
-    (app / "Dockerfile").write_text(DOCKERFILE)
+    app = work / "notes-app"
+    shutil.copytree(REPO / "examples/notes-app", app)
     return app
 
 
@@ -61,8 +62,11 @@ def bench_engine(engine: Engine, app: Path, repeat: int) -> dict[str, float]:
     results["fully cached rebuild"] = median_seconds(command(build, engine.env), repeat=repeat)
     counter = iter(range(10_000))
 
+    server = app / "server.js"
+    source = server.read_text()
+
     def touch_one() -> None:
-        (app / "src" / "m000.js").write_text(f"module.exports = {next(counter)};\n")
+        server.write_text(source.replace("notes app!", f"notes app, edit {next(counter)}!"))
 
     results["one source file changed"] = median_seconds(
         command(build, engine.env), prepare=touch_one, repeat=repeat
@@ -72,10 +76,10 @@ def bench_engine(engine: Engine, app: Path, repeat: int) -> dict[str, float]:
 
 
 def build_rows(engines: list[Engine], work: Path, repeat: int) -> list[Row]:
-    rootfs = busybox_rootfs(work)
+    rootfs = node_rootfs(work)
     builders = variants(engines)
     for engine in engines:
-        import_busybox(engine, rootfs)
+        import_node(engine, rootfs)
     per_engine = {}
     for engine in builders:
         app = make_app(work / engine.name.replace(" ", "-").strip("()"))
@@ -89,8 +93,8 @@ def names(engines: list[Engine]) -> list[str]:
     return [e.name for e in variants(engines)]
 
 
-BUILDS_NOTE = f"""The app is the notes' example with busybox commands: package.json, \
-{SMALL_FILES} small sources and one {BIG_MB} MiB file; `COPY package.json`, a RUN standing \
-for the install, `COPY . /app`, a RUN standing for the build. "cold" is `--no-cache`;
-"one source file changed" rewrites one small file before each build, so the install step
-stays cached and the last COPY and RUN run again."""
+BUILDS_NOTE = """The app is examples/notes-app, the notes' own example: a Node server
+and the notes' Dockerfile (`FROM node:18`, `COPY package.json /app`, `RUN npm install`,
+`COPY . /app`), on a node:18 made from Debian bookworm's nodejs and npm. "cold" is
+`--no-cache`; "one source file changed" edits server.js before each build, so the
+npm install step stays cached and `COPY . /app` runs again."""
