@@ -40,6 +40,9 @@ def monitor_rss_mib(engine: Engine) -> float:
         engine.run("rm", "-f", cid, check=False)
 
 
+CYCLE = "run -d, stop, rm (default network; three commands)"
+
+
 def bench_engine(engine: Engine, repeat: int) -> dict[str, float]:
     results: dict[str, float] = {}
     results["run --rm busybox true (default network)"] = median_seconds(
@@ -49,6 +52,14 @@ def bench_engine(engine: Engine, repeat: int) -> dict[str, float]:
         command(engine.cmd("run", "--rm", "--network", "none", "busybox", "true"), engine.env),
         repeat=repeat,
     )
+
+    def cycle() -> None:  # a PID 1 that ends on SIGTERM, so stop does not wait for KILL
+        out = engine.run("run", "-d", "busybox", "sh", "-c", "trap exit TERM; sleep 60 & wait")
+        cid = out.stdout.decode().strip()
+        engine.run("stop", cid)
+        engine.run("rm", cid)
+
+    results[CYCLE] = median_seconds(cycle, repeat=repeat)
     ids = [
         engine.run("create", "busybox", "true").stdout.decode().strip()
         for _ in range(PS_CONTAINERS)

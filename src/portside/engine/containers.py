@@ -7,7 +7,6 @@ from __future__ import annotations
 import builtins
 import os
 import posixpath
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,7 +216,7 @@ class ContainerService:
                         if m.type == "bind" and not os.path.exists(m.source):
                             os.makedirs(m.source, exist_ok=True)
             except BaseException:
-                shutil.rmtree(paths.dir, ignore_errors=True)
+                _rmtree(paths.dir)
                 raise
         return row
 
@@ -286,7 +285,7 @@ class ContainerService:
         if gone:
             self.volumes.delete(gone)
         unmount(paths.rootfs)
-        shutil.rmtree(paths.dir, ignore_errors=True)
+        _rmtree(paths.dir)
 
     def rename(self, ref: str, new_name: str) -> None:
         new = validate(new_name)
@@ -349,7 +348,7 @@ def write_init_layer(init: Path, image: builtins.list[Path], with_init: bool) ->
     they never land in the container's own changes (diff, commit). Nothing that the
     image has as a symlink is shadowed by a directory."""
     tmp = init.with_name(init.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
+    _rmtree(tmp)
     tmp.mkdir()
     files = ["etc/hosts", "etc/hostname", "etc/resolv.conf"]
     if with_init:
@@ -451,3 +450,9 @@ def inspect_json(
         "Config": row.config,
         "NetworkSettings": network_settings,
     }
+
+
+def _rmtree(path: Path) -> None:
+    import shutil  # here: it imports zlib, bz2 and lzma, which listing containers never needs
+
+    shutil.rmtree(path, ignore_errors=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import random
 import re
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidArgument
+
+if TYPE_CHECKING:
+    import random
 
 _VALID = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 
@@ -69,6 +72,8 @@ def validate(name: str) -> str:
 
 
 def random_name(rng: random.Random | None = None, attempt: int = 0) -> str:
+    import random  # here: most commands never name a container
+
     r = rng or random.SystemRandom()
     name = f"{r.choice(_LEFT)}_{r.choice(_RIGHT)}"
     return f"{name}{r.randint(0, 99)}" if attempt else name

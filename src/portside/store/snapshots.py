@@ -8,16 +8,12 @@ per layer needs ≥ 6.8) takes over, which has no length limit.
 
 from __future__ import annotations
 
-import ctypes
+import functools
 import os
 from pathlib import Path
+from typing import Any
 
 from ..errors import StoreError
-
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
-_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
-_libc.syscall.restype = ctypes.c_long
 
 MNT_DETACH = 2
 _PAGE = 4096
@@ -28,9 +24,28 @@ _MOVE_MOUNT_F_EMPTY_PATH = 4
 _AT_FDCWD = -100
 
 
+@functools.cache
+def _libc() -> Any:
+    """libc through ctypes, loaded at the first mount: commands that only read the store
+    (ps, images …) do not pay for importing ctypes."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
+    libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+    libc.syscall.restype = ctypes.c_long
+    return libc
+
+
+def _errno() -> int:
+    import ctypes
+
+    return ctypes.get_errno()
+
+
 def _check(result: int, what: str) -> int:
     if result < 0:
-        err = ctypes.get_errno()
+        err = _errno()
         raise StoreError(f"{what}: {os.strerror(err)}")
     return result
 
@@ -47,7 +62,7 @@ def mount_overlay(lowers: list[Path], upper: Path, work: Path, target: Path) -> 
     )
     if len(options) < _PAGE - 1:
         _check(
-            _libc.mount(b"overlay", str(target).encode(), b"overlay", 0, options.encode()),
+            _libc().mount(b"overlay", str(target).encode(), b"overlay", 0, options.encode()),
             f"mount overlay at {target}",
         )
         return
@@ -55,7 +70,7 @@ def mount_overlay(lowers: list[Path], upper: Path, work: Path, target: Path) -> 
 
 
 def _mount_overlay_fsopen(lowers: list[Path], upper: Path, work: Path, target: Path) -> None:
-    sc = _libc.syscall
+    sc = _libc().syscall
     fs = _check(sc(_SYS_FSOPEN, b"overlay", 0), "fsopen overlay")
     try:
 
@@ -88,8 +103,8 @@ def _mount_overlay_fsopen(lowers: list[Path], upper: Path, work: Path, target: P
 
 def unmount(target: Path) -> None:
     """Unmount ``target`` (lazily, so a process still inside cannot block removal)."""
-    if _libc.umount2(str(target).encode(), MNT_DETACH) < 0:
-        err = ctypes.get_errno()
+    if _libc().umount2(str(target).encode(), MNT_DETACH) < 0:
+        err = _errno()
         if err not in (22, 2):  # EINVAL: not a mount point; ENOENT: gone
             raise StoreError(f"unmount {target}: {os.strerror(err)}")
 

@@ -7,7 +7,6 @@ the leftovers of a crashed one (PID gone) from work still under way, and sweep t
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from ..processes import alive
@@ -30,6 +29,8 @@ def sweep_stale(directory: Path) -> int:
             continue
         path = directory / name
         if path.is_dir() and not path.is_symlink():
+            import shutil  # only for a crashed process's leftovers
+
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
