@@ -181,3 +181,60 @@ def test_symlinks_never_reach_the_host(portside: Portside, box: str, tmp_path: P
     assert r.returncode == 1 and "symlink" in r.stderr
     assert not Path("/etc", f"{marker}-2").exists()
     assert "tmp/hop" not in names(portside, box, "/tmp")
+
+
+@pytest.mark.parametrize("state", ["running", "stopped"])
+def test_volumes_and_binds_are_copied_where_the_container_sees_them(
+    portside: Portside, state: str, tree: Path, tmp_path: Path
+) -> None:
+    bound, shown = tmp_path / "bound", tmp_path / "shown"
+    bound.mkdir()
+    shown.mkdir()
+    (shown / "given.txt").write_text("from the host\n")
+    one = tmp_path / "one.txt"
+    one.write_text("one file\n")
+    mounts = ["-v", f"{bound}:/data", "-v", "vol:/vol", "-v", f"{shown}:/ro:ro"]
+    mounts += ["-v", f"{one}:/one.txt"]
+    verb = ["run", "-d"] if state == "running" else ["create"]
+    portside(*verb, "--name", "mnt", *mounts, "busybox", "sleep", "300")
+    before = Path("/proc/self/mounts").read_text().count(str(portside.root))
+
+    portside("cp", str(tree / "top.txt"), "mnt:/data/")  # into a bind: the host folder
+    assert (bound / "top.txt").read_text() == "top\n"
+    portside("cp", str(tree), "mnt:/vol/tree")  # into a named volume: its data
+    seen = portside("run", "--rm", "-v", "vol:/v", "busybox", "cat", "/v/tree/sub/deep.txt")
+    assert seen.stdout == "deep\n"
+    assert read(portside, "mnt", "/ro/given.txt") == "from the host\n"  # out of a bind
+    out = tmp_path / "out"
+    portside("cp", "mnt:/vol/tree", str(out))
+    assert (out / "top.txt").read_text() == "top\n"
+    assert read(portside, "mnt", "/one.txt") == "one file\n"  # a bound file
+    if state == "running":
+        assert portside("exec", "mnt", "cat", "/data/top.txt").stdout == "top\n"
+        # the files start wrote for it, as Docker shows them
+        box_id = portside("inspect", "-f", "{{.Id}}", "mnt").stdout.strip()
+        assert read(portside, "mnt", "/etc/hostname") == box_id[:12] + "\n"
+        assert box_id[:12] in read(portside, "mnt", "/etc/hosts")
+
+    r = portside("cp", str(tree / "top.txt"), "mnt:/ro/", check=False)
+    assert (r.returncode, r.stderr.strip()) == (1, "Error: mounted volume is marked read-only")
+    assert sorted(p.name for p in shown.iterdir()) == ["given.txt"]
+    r = portside("cp", str(tree / "top.txt"), "mnt:/one.txt", check=False)
+    assert (r.returncode, r.stderr.strip()) == (
+        1,
+        "Error: cannot overwrite '/one.txt': it is a mount point",
+    )
+    assert one.read_text() == "one file\n"
+    # every bind made for a copy is gone after it, and the container's root is where it was
+    assert Path("/proc/self/mounts").read_text().count(str(portside.root)) == before
+
+
+def test_a_read_only_root_still_takes_copies_into_its_volumes(
+    portside: Portside, tree: Path
+) -> None:
+    portside("create", "--name", "ro", "--read-only", "-v", "work:/work", "busybox")
+    portside("cp", str(tree / "top.txt"), "ro:/work/")
+    seen = portside("run", "--rm", "-v", "work:/w", "busybox", "cat", "/w/top.txt")
+    assert seen.stdout == "top\n"
+    r = portside("cp", str(tree / "top.txt"), "ro:/tmp/", check=False)
+    assert (r.returncode, r.stderr.strip()) == (1, "Error: container rootfs is marked read-only")

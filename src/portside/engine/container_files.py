@@ -6,6 +6,12 @@ for the copy and unmounted after. Either way the copy holds the store lock, so t
 container cannot be started, cleaned up or removed under it. Container paths are
 resolved inside the container's root (runtime/scope.py): no symlink in the container
 can point the copy at a host path.
+
+``cp`` sees the container's volumes and binds where the container sees them, as
+Docker's does: for the copy they are bind-mounted into the root on the host (a running
+container's own mounts live in its mount namespace), read-only where the container has
+them read-only, and unmounted after. ``diff``, ``export`` and ``commit`` see the root
+filesystem alone, as Docker's do. A tmpfs is the container's own and not seen.
 """
 
 from __future__ import annotations
@@ -20,10 +26,13 @@ from typing import TYPE_CHECKING, BinaryIO
 from ..errors import Conflict
 from ..image import layer_write, path_archive
 from ..image.path_archive import Source
-from ..runtime.scope import container_path, resolve_in_root
+from ..runtime.scope import container_path, makedirs_in_root, resolve_in_root
 from ..store.containers import ContainerRow
-from ..store.snapshots import unmount
+from ..store.snapshots import bind_mount, unmount
+from ..store.volumes import MountRow
 from .containers import ContainerService, command_of
+from .hostfiles import HOST_FILES
+from .mounts import in_mount_order
 
 if TYPE_CHECKING:
     from .image_io import ImageIO
@@ -48,6 +57,35 @@ class ContainerFiles:
                 if mounted_here:
                     unmount(paths.rootfs)
 
+    @contextmanager
+    def view(self, ref: str) -> Iterator[tuple[ContainerRow, Path, list[MountRow]]]:
+        """``root`` with the container's volumes and binds mounted where the container
+        has them, and the mounts shown (parents first)."""
+        with self.root(ref) as (row, root):
+            shown: list[MountRow] = []
+            targets: list[Path] = []
+            try:
+                paths = self.c.paths(row.id)
+                rows = self.c.mounts(row.id)
+                taken = {container_path(m.destination) for m in rows}
+                for name in HOST_FILES:  # what start wrote, unless the user mounts it
+                    if f"/etc/{name}" not in taken and (paths.bundle / name).exists():
+                        rows.append(MountRow("bind", str(paths.bundle / name), f"/etc/{name}"))
+                for m in in_mount_order(rows):
+                    if m.type == "tmpfs":
+                        continue
+                    source = Path(m.source) if m.type == "bind" else self.c.volumes.data(m.source)
+                    if not source.exists():
+                        continue
+                    target = _mount_point(root, m.destination, source.is_dir())
+                    bind_mount(source, target, m.readonly)
+                    targets.append(target)
+                    shown.append(m)
+                yield row, root, shown
+            finally:
+                for target in reversed(targets):
+                    unmount(target)
+
     # -- out of the container -----------------------------------------------------
     def _source(self, root: Path, ref: str, given: str, follow: bool) -> Source:
         clean = container_path(given)
@@ -62,7 +100,7 @@ class ContainerFiles:
 
     def archive(self, ref: str, src: str, out: BinaryIO, follow: bool = False) -> None:
         """``cp CONTAINER:SRC -``: the tar stream of SRC."""
-        with self.root(ref) as (_, root):
+        with self.view(ref) as (_, root, _mounts):
             path_archive.write_tar(self._source(root, ref, src, follow), out, False)
 
     def copy_out(
@@ -71,7 +109,7 @@ class ContainerFiles:
         """``cp CONTAINER:SRC DEST``; the bytes copied. Without ``archive`` the files
         belong to the calling user, as Docker's do."""
         host_dest = Path(os.path.realpath(dest))
-        with self.root(ref) as (_, root):
+        with self.view(ref) as (_, root, _mounts):
             source = self._source(root, ref, src, follow)
             target = path_archive.plan(
                 source, host_dest, dest, f"lstat {host_dest.parent}: no such file or directory"
@@ -81,15 +119,29 @@ class ContainerFiles:
 
     # -- into the container -------------------------------------------------------
     def _target(
-        self, root: Path, ref: str, source: Source | None, given: str
+        self,
+        ref: str,
+        row: ContainerRow,
+        root: Path,
+        mounts: list[MountRow],
+        source: Source | None,
+        given: str,
     ) -> path_archive.Target:
+        """Where a copy into the container goes; refused, as Docker refuses it, into a
+        read-only mount or, outside every mount, into a read-only root filesystem."""
         clean = container_path(given)
+        host = resolve_in_root(root, clean)
+        rel = os.path.relpath(host, os.path.realpath(root))
+        inside = "/" if rel == "." else "/" + rel
+        under = [m for m in mounts if _contains(m.destination, inside)]
+        if under:
+            if under[-1].readonly:
+                raise Conflict("mounted volume is marked read-only")
+        elif row.host_config.get("ReadonlyRootfs"):
+            raise Conflict("container rootfs is marked read-only")
         parent = posixpath.dirname(clean)
         return path_archive.plan(
-            source,
-            resolve_in_root(root, clean),
-            given,
-            f"Could not find the file {parent} in container {ref}",
+            source, host, given, f"Could not find the file {parent} in container {ref}"
         )
 
     def copy_in(
@@ -103,16 +155,14 @@ class ContainerFiles:
         else:
             path = Path(os.path.realpath(os.path.dirname(absolute))) / os.path.basename(absolute)
         source = path_archive.source_at(path, src, f"lstat {absolute}: no such file or directory")
-        with self.root(ref) as (row, root):
-            _writable(row)
-            target = self._target(root, ref, source, dest)
+        with self.view(ref) as (row, root, mounts):
+            target = self._target(ref, row, root, mounts, source, dest)
             return path_archive.copy(source, target, None if archive else (0, 0))
 
     def extract_in(self, ref: str, stream: BinaryIO, dest: str, archive: bool = False) -> int:
         """``cp - CONTAINER:DEST``: a tar stream extracted in the directory DEST."""
-        with self.root(ref) as (row, root):
-            _writable(row)
-            target = self._target(root, ref, None, dest)
+        with self.view(ref) as (row, root, mounts):
+            target = self._target(ref, row, root, mounts, None, dest)
             return path_archive.extract(stream, target, None if archive else (0, 0))
 
     # -- the whole tree -------------------------------------------------------------
@@ -163,6 +213,20 @@ class ContainerFiles:
                     self.lifecycle.unpause(row.id)
 
 
-def _writable(row: ContainerRow) -> None:
-    if row.host_config.get("ReadonlyRootfs"):
-        raise Conflict("container rootfs is marked read-only")
+def _contains(destination: str, path: str) -> bool:
+    """Whether container path ``path`` is at or under mount point ``destination``."""
+    top = container_path(destination)
+    return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+def _mount_point(root: Path, destination: str, is_dir: bool) -> Path:
+    """The host path of a mount's destination in ``root``, made (a directory, or an
+    empty file for a file's bind) when missing, as runc would make it at start."""
+    target = resolve_in_root(root, container_path(destination))
+    if not target.exists():
+        if is_dir:
+            makedirs_in_root(root, container_path(destination))
+        else:
+            makedirs_in_root(root, posixpath.dirname(container_path(destination)))
+            target.touch(0o644)
+    return target

@@ -78,6 +78,9 @@ def rewrite_in_place(path: Path, text: str) -> None:
         f.truncate()
 
 
+HOST_FILES = ("hosts", "hostname", "resolv.conf")  # in the bundle, bound at /etc/NAME
+
+
 def write_host_files(
     bundle: Path,
     hostname: str,
@@ -98,9 +101,8 @@ def write_host_files(
             resolv = resolv_text(dns, search)
     else:
         hosts, resolv = hosts_text(hostname, ip, extra=extra), resolv_text(dns, search)
-    files = {"hosts": hosts, "hostname": hostname + "\n", "resolv.conf": resolv}
     binds = []
-    for name, content in files.items():
+    for name, content in zip(HOST_FILES, (hosts, hostname + "\n", resolv), strict=True):
         path = bundle / name
         tmp = path.with_name(name + ".tmp")
         tmp.write_text(content)

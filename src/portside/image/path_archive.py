@@ -120,7 +120,8 @@ def extract(
             if len(entries) != 1:
                 raise InvalidArgument(f"cannot copy {len(entries)} entries to {target.shown!r}")
             os.rename(staging / entries[0], staging / target.rename)
-        _check_merge(staging, target.dir, target.shown)
+        shown_dir = target.shown if target.rename is None else posixpath.dirname(target.shown)
+        _check_merge(staging, target.dir, shown_dir)
         _merge(staging, target.dir)
         return size
     finally:
@@ -154,6 +155,8 @@ def _check_merge(new: Path, existing: Path, shown: str) -> None:
             continue
         new_is_dir = stat.S_ISDIR(os.lstat(new / name).st_mode)
         shown_path = posixpath.join(shown, name)
+        if not new_is_dir and os.path.ismount(there):  # a bind of a file: rename gives EBUSY
+            raise InvalidArgument(f"cannot overwrite {shown_path!r}: it is a mount point")
         if new_is_dir and not stat.S_ISDIR(old.st_mode):
             raise InvalidArgument(f"cannot overwrite non-directory {shown_path!r} with directory")
         if not new_is_dir and stat.S_ISDIR(old.st_mode):

@@ -4,6 +4,9 @@ per-container upper directory, mounted with mount(2) (no `mount` process to fork
 When the option string would pass the one page mount(2) copies (≈ 45 long layer paths),
 the new mount API (fsopen/fsconfig/fsmount/move_mount, kernel ≥ 5.2; one ``lowerdir+``
 per layer needs ≥ 6.8) takes over, which has no length limit.
+
+``cp`` also bind-mounts a container's volumes and binds into its root for the copy
+(engine/container_files.py), as Docker's daemon does.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from ..errors import StoreError
 
 MNT_DETACH = 2
+_MS_RDONLY, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
 _PAGE = 4096
 # x86_64 syscall numbers
 _SYS_MOVE_MOUNT, _SYS_FSOPEN, _SYS_FSCONFIG, _SYS_FSMOUNT = 429, 430, 431, 432
@@ -99,6 +103,22 @@ def _mount_overlay_fsopen(lowers: list[Path], upper: Path, work: Path, target: P
             os.close(mnt)
     finally:
         os.close(fs)
+
+
+def bind_mount(source: Path, target: Path, readonly: bool) -> None:
+    """``mount --rbind`` of ``source`` at ``target``, made private at once so that its
+    later unmount cannot propagate to a peer, and read-only when asked."""
+    mount = _libc().mount
+    dest = str(target).encode()
+    _check(mount(str(source).encode(), dest, None, _MS_BIND | _MS_REC, None), f"bind {source}")
+    try:
+        _check(mount(None, dest, None, _MS_PRIVATE | _MS_REC, None), f"make {target} private")
+        if readonly:
+            flags = _MS_BIND | _MS_REMOUNT | _MS_RDONLY
+            _check(mount(None, dest, None, flags, None), f"remount {target} read-only")
+    except StoreError:
+        unmount(target)
+        raise
 
 
 def unmount(target: Path) -> None:
