@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -380,3 +381,44 @@ def test_a_built_image_is_valid_for_skopeo(portside: Portside, app: Path, tmp_pa
     assert len(steps) == len(config["rootfs"]["diff_ids"])  # one history row per layer
     info = json.loads(run(tool("skopeo"), "inspect", f"docker-archive:{archive}").stdout)
     assert len(info["Layers"]) == 5  # busybox, COPY, RUN, COPY, RUN
+
+
+def test_a_killed_build_leaves_nothing_the_next_one_does_not_reap(
+    portside: Portside, tmp_path: Path
+) -> None:
+    """kill -9 of a build in a RUN step leaves runc run and its container running (they
+    are not the builder's to take down); the next build's RUN reaps them and the store
+    sweeps the step's mounted root."""
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM busybox\nRUN sleep 300\n")
+    build = subprocess.Popen(
+        portside.argv("build", "--network", "none", str(ctx)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    runc_root = portside.runroot / "runc"
+
+    def left() -> list[str]:
+        names = os.listdir(runc_root) if runc_root.exists() else []
+        return [n for n in names if n.startswith(f"build-{build.pid}-")]
+
+    try:
+        deadline = time.monotonic() + 60
+        while not left() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        build.kill()
+        build.wait()
+        assert left(), "the killed build's RUN container should still be there"
+        assert str(portside.root) in Path("/proc/self/mounts").read_text()
+
+        (ctx / "Dockerfile").write_text("FROM busybox\nRUN true\n")
+        portside("build", "--network", "none", str(ctx))
+        assert not [n for n in os.listdir(runc_root) if n.startswith("build-")]
+        assert str(portside.root) not in Path("/proc/self/mounts").read_text()
+        assert os.listdir(portside.root / "tmp") == []
+    finally:  # the test's own leftovers should it fail before the reap
+        build.kill()
+        build.wait()
+        for name in left():
+            subprocess.run(["runc", "--root", str(runc_root), "delete", "--force", name])

@@ -9,7 +9,8 @@ points never become part of a layer.
 
 RUN runs with ``runc run`` in the foreground (runtime/runc.py), in a bundle of its own,
 with Docker's default capabilities and seccomp profile; its output is streamed line by
-line.
+line. Its container is named after the builder's PID, so that the next RUN step of any
+build can reap what a killed build left running.
 """
 
 from __future__ import annotations
@@ -113,6 +114,28 @@ def _content_size(root: Path) -> int:
     return total
 
 
+_RUN_PREFIX = "build-"  # then the builder's PID: a RUN container outlives a killed build
+
+
+def reap_orphans(runtime: Runtime) -> int:
+    """Kill and delete the RUN containers of builds that were killed (their builder's
+    PID is gone: ``runc run`` outlives it, and so does the container); how many. Their
+    root filesystems are unmounted and removed by the store's sweep of stale work."""
+    from ..processes import alive
+
+    try:
+        names = os.listdir(runtime.state_root)
+    except FileNotFoundError:
+        return 0
+    reaped = 0
+    for name in names:
+        pid = name[len(_RUN_PREFIX) :].partition("-")[0]
+        if name.startswith(_RUN_PREFIX) and pid.isdigit() and not alive(int(pid)):
+            runtime.delete(name)
+            reaped += 1
+    return reaped
+
+
 def run_process(
     runtime: Runtime,
     fs: StepFS,
@@ -132,7 +155,8 @@ def run_process(
     makedirs_in_root(fs.root, process.cwd, resolved.uid, resolved.gid)
     keys = {e.partition("=")[0] for e in process.env}
     env = ([f"PATH={DEFAULT_PATH}"] if "PATH" not in keys else []) + list(process.env)
-    container_id = "build-" + os.urandom(12).hex()
+    reap_orphans(runtime)
+    container_id = f"{_RUN_PREFIX}{os.getpid()}-{os.urandom(12).hex()}"
     spec = ContainerSpec(
         rootfs=str(fs.root),
         process=ProcessSpec(args=process.args, env=env, cwd=process.cwd, user=resolved),

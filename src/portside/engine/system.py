@@ -139,18 +139,14 @@ class SystemService:
 
 
 def _fs_type(path: os.PathLike[str] | str) -> str:
+    from ..store.snapshots import mounts
+
     best, fstype = "", ""
     target = os.path.realpath(path)
     try:
-        with open("/proc/self/mounts") as f:
-            for line in f:
-                parts = line.split()
-                if (
-                    len(parts) > 2
-                    and (target + "/").startswith(parts[1].rstrip("/") + "/")
-                    and len(parts[1]) >= len(best)
-                ):
-                    best, fstype = parts[1], parts[2]
+        for point, kind in mounts():
+            if (target + "/").startswith(point.rstrip("/") + "/") and len(point) >= len(best):
+                best, fstype = point, kind
     except OSError:
         pass
     return fstype

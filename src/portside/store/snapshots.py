@@ -129,6 +129,24 @@ def unmount(target: Path) -> None:
             raise StoreError(f"unmount {target}: {os.strerror(err)}")
 
 
+def mounts() -> list[tuple[str, str]]:
+    """This mount namespace's mounts: (mount point, filesystem type), in mount order."""
+    out = []
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) > 2:
+                out.append((_unescape(parts[1]), parts[2]))
+    return out
+
+
+def _unescape(field: str) -> str:
+    """Space, tab, newline and backslash are octal escapes in /proc/self/mounts."""
+    for code, char in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
+        field = field.replace(code, char)
+    return field
+
+
 def is_mounted(target: Path) -> bool:
     try:
         return os.path.ismount(target)

@@ -31,8 +31,19 @@ def sweep_stale(directory: Path) -> int:
         if path.is_dir() and not path.is_symlink():
             import shutil  # only for a crashed process's leftovers
 
+            _unmount_under(path)  # never remove files through a mount (a killed build's root)
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
         removed += 1
     return removed
+
+
+def _unmount_under(path: Path) -> None:
+    """Unmount every mount at or below ``path``, deepest first."""
+    from .snapshots import mounts, unmount
+
+    top = os.path.realpath(path)
+    inside = {p for p, _ in mounts() if p == top or p.startswith(top + "/")}
+    for point in sorted(inside, key=len, reverse=True):
+        unmount(Path(point))
