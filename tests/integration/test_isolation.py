@@ -46,6 +46,8 @@ def test_capabilities_privileged_and_seccomp_profiles(portside: Portside, tmp_pa
     )
     assert r.returncode == 1 and "Operation not permitted" in r.stderr
     portside(*RUN, "--security-opt", f"seccomp={profile}", "busybox", "touch", "/x")  # the rest
+    # one's own profile is applied as written: the default's extra denials are not added
+    portside(*RUN, "--security-opt", f"seccomp={profile}", *unshare)
     status = portside(
         *RUN, "--security-opt", "no-new-privileges", "busybox", "cat", "/proc/self/status"
     )
@@ -67,6 +69,17 @@ def test_pid_ipc_uts_namespaces(portside: Portside) -> None:
         == mine
     )
     assert portside(*RUN, "busybox", "readlink", "/proc/self/ns/ipc").stdout.strip() != mine
+    # /dev/shm: the host's with --ipc host, none with --ipc none (as Docker gives them)
+    marker = Path("/dev/shm") / f"portside-test-{os.getpid()}"
+    marker.write_text("host shm\n")
+    try:
+        seen = portside(*RUN, "--ipc", "host", "busybox", "cat", f"/dev/shm/{marker.name}")
+        assert seen.stdout == "host shm\n"
+        assert portside(*RUN, "busybox", "ls", "/dev/shm").stdout == ""  # its own, empty
+    finally:
+        marker.unlink()
+    r = portside(*RUN, "--ipc", "none", "busybox", "ls", "/dev/shm", check=False)
+    assert r.returncode == 1 and "No such file or directory" in r.stderr
     # container:NAME joins a running container's namespaces
     portside("run", "-d", "--name", "target", "busybox", "sleep", "300")
     joined = portside(

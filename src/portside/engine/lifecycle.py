@@ -197,6 +197,7 @@ class Lifecycle:
         profile = None
         if not privileged and security.get("seccomp") != "unconfined":
             profile = seccomp.profile_for(caps, security.get("seccomp"))
+        shared = self._shared(host)
         return ContainerSpec(
             rootfs=str(rootfs),
             process=ProcessSpec(
@@ -216,7 +217,8 @@ class Lifecycle:
             resources=resources.oci_resources(host),
             rlimits=tuple(resources.rlimits(host)),
             shm_size=host.get("ShmSize") or resources.DEFAULT_SHM,
-            shared=self._shared(host),
+            shared=shared,
+            shm_from=_shm_from(str(host.get("IpcMode") or ""), shared.get("ipc", "")),
             devices=tuple(devices),
             device_rules=tuple(device_rules),
         )
@@ -475,6 +477,14 @@ def _write_json(path: Path, value: object) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(value))
     os.replace(tmp, path)
+
+
+def _shm_from(ipc_mode: str, joined: str) -> str:
+    """/dev/shm as Docker gives it for ``--ipc``: none for "none", the host's for
+    "host", else a tmpfs of its own (for "container:NAME" too: see docs/containers.md)."""
+    if ipc_mode == "none":
+        return "none"
+    return "/dev/shm" if joined == "host" else ""
 
 
 __all__ = ["DEFAULT_CAPABILITIES", "Lifecycle", "Started"]

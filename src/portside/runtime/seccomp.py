@@ -8,7 +8,8 @@ time, not copied into portside. Rules are kept or dropped by their ``includes`` 
 Podman's list allows some calls Docker's default profile denies (mount, unshare,
 keyctl, ...). ``RESTRICTED`` puts Docker's documented effect back on top: each of those
 calls is denied with EPERM unless the container has the capability Docker ties it to,
-and clone may create namespaces only with CAP_SYS_ADMIN.
+and clone may create namespaces only with CAP_SYS_ADMIN. A profile of one's own
+(``--security-opt seccomp=FILE``) is applied as it is written, as Docker applies it.
 """
 
 from __future__ import annotations
@@ -100,7 +101,11 @@ def _applies(rule: dict[str, Any], arch: str, caps: frozenset[str]) -> bool:
     return True
 
 
-def convert(profile: dict[str, Any], capabilities: frozenset[str]) -> dict[str, Any]:
+def convert(
+    profile: dict[str, Any], capabilities: frozenset[str], restrict: bool = True
+) -> dict[str, Any]:
+    """``profile`` in OCI form for a container with ``capabilities``; ``restrict`` puts
+    ``RESTRICTED`` on top (for the default profile only: one's own is applied as given)."""
     machine = os.uname().machine
     arch_name = {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
     scmp_arch = _ARCH.get(machine, "")
@@ -122,7 +127,8 @@ def convert(profile: dict[str, Any], capabilities: frozenset[str]) -> dict[str, 
         if rule.get("errnoRet") is not None:
             out["errnoRet"] = rule["errnoRet"]
         syscalls.append(out)
-    syscalls = _restrict(syscalls, capabilities)
+    if restrict:
+        syscalls = _restrict(syscalls, capabilities)
     result: dict[str, Any] = {
         "defaultAction": profile["defaultAction"],
         "architectures": arches,
@@ -184,9 +190,10 @@ def _load(path: str) -> dict[str, Any]:
 
 
 def profile_for(capabilities: tuple[str, ...], path: str | None = None) -> dict[str, Any] | None:
-    """The OCI seccomp section; None when no default profile is installed."""
-    if path is None:
-        if not DEFAULT_PROFILE.exists():
-            return None
-        path = str(DEFAULT_PROFILE)
-    return convert(_load(path), frozenset(capabilities))
+    """The OCI seccomp section: the default profile, or the one at ``path`` as it is;
+    None when no default profile is installed."""
+    if path is not None:
+        return convert(_load(path), frozenset(capabilities), restrict=False)
+    if not DEFAULT_PROFILE.exists():
+        return None
+    return convert(_load(str(DEFAULT_PROFILE)), frozenset(capabilities))

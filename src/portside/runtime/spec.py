@@ -108,6 +108,9 @@ class ContainerSpec:
     resources: dict[str, Any] = field(default_factory=dict)  # linux.resources, devices aside
     rlimits: tuple[dict[str, Any], ...] = ()
     shm_size: int = 64 * 1024 * 1024
+    # /dev/shm: "" a tmpfs of its own (shm_size), "none" none, else a host path bound there
+    # (the host's /dev/shm for --ipc host, another container's for --ipc container:NAME)
+    shm_from: str = ""
     # pid/ipc/uts: "host" shares the host's, a /proc/PID/ns/… path joins that one
     shared: dict[str, str] = field(default_factory=dict)
     devices: tuple[dict[str, Any], ...] = ()  # linux.devices: nodes made inside
@@ -172,13 +175,21 @@ def _mounts(spec: ContainerSpec) -> list[dict[str, Any]]:
             "source": "mqueue",
             "options": ["nosuid", "noexec", "nodev"],
         },
-        {
-            "destination": "/dev/shm",
-            "type": "tmpfs",
-            "source": "shm",
-            "options": ["nosuid", "noexec", "nodev", "mode=1777", f"size={spec.shm_size}"],
-        },
     ]
+    if spec.shm_from == "":
+        shm_options = ["nosuid", "noexec", "nodev", "mode=1777", f"size={spec.shm_size}"]
+        mounts.append(
+            {"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": shm_options}
+        )
+    elif spec.shm_from != "none":
+        mounts.append(
+            {
+                "destination": "/dev/shm",
+                "type": "bind",
+                "source": spec.shm_from,
+                "options": ["rbind", "rprivate"],
+            }
+        )
     users = {m.destination for m in spec.mounts}
     for m in [b for b in spec.binds if b.destination not in users] + list(spec.mounts):
         if isinstance(m, Tmpfs):
