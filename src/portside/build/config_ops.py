@@ -9,10 +9,10 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidArgument
+from ..records import dataclass, field
 from .parser import Node, parse_line
 from .shell import process_word, process_words
 

@@ -21,10 +21,10 @@ import posixpath
 import re
 import stat
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidArgument
+from ..records import dataclass, field
 from ..runtime.scope import container_path
 
 _GLOB = re.compile(r"[*?\[]")

@@ -18,9 +18,9 @@ Every node keeps the line it starts on, so every error says ``Dockerfile:LINE: .
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 
 from ..errors import DockerfileError
+from ..records import dataclass, replace
 from .parser import Node, parse_line
 
 INSTRUCTIONS = frozenset(

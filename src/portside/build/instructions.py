@@ -9,9 +9,9 @@ is ``Dockerfile:LINE: ...`` (messages as Docker's builder words them).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from ..errors import DockerfileError
+from ..records import dataclass, field
 from ..timefmt import duration_ns
 from .dockerfile import Dockerfile
 from .parser import Node, parse_line

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidArgument
+from ..records import dataclass, field
 
 _FLAG = re.compile(r"^--([a-zA-Z0-9-]+)(?:=(\S*))?\s*")
 

@@ -21,12 +21,12 @@ import shutil
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
 from ..image.ingest import StagedLayer, existing_layer
 from ..image.layer_write import write_tree
+from ..records import dataclass
 from ..runtime import seccomp
 from ..runtime.runc import Runtime
 from ..runtime.scope import makedirs_in_root

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 from ..errors import InvalidArgument
@@ -55,11 +55,14 @@ def run(ctx: Context, argv: list[str]) -> int:
     if args.network not in NETWORK_MODES:
         raise InvalidArgument(f'network mode "{args.network}" not supported: default, none or host')
 
-    with tempfile.TemporaryDirectory(prefix="portside-context-") as tmp:
+    with ExitStack() as stack:
         dockerfile_text = None
         if args.file == "-":
             dockerfile_text = sys.stdin.buffer.read()
         if args.path[0] == "-":
+            import tempfile  # only a context on stdin needs a folder
+
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="portside-context-"))
             context, dockerfile_text = _stdin_context(Path(tmp), dockerfile_text)
         else:
             context = Path(args.path[0])

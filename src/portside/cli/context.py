@@ -4,7 +4,6 @@ and the one place that maps errors to messages and exit codes."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib
 import sys
 from functools import cached_property
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from ..config import Settings
 from ..errors import ArgumentCountError, PortsideError, UsageError
+from ..records import replace
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -29,7 +29,7 @@ class Context:
     ) -> None:
         settings = Settings.from_env(root, runroot)
         if runtime:
-            settings = dataclasses.replace(settings, runtime=runtime)
+            settings = replace(settings, runtime=runtime)
         self.settings = settings
         self.debug = debug
         self.stdout = stdout or sys.stdout
@@ -55,6 +55,15 @@ class Described(BaseException):  # noqa: N818 - not an error: no verb may catch 
         self.parser = parser
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse makes one for every add_argument (to check the metavar) and asks the
+    terminal's width each time, importing shutil (with bz2 and lzma) to do it. Help is
+    written by Parser.format_help, never by this, so a fixed width does."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=100)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse that reports like Docker's CLI: 'unknown flag', exit 125, no usage dump."""
 
@@ -67,6 +76,7 @@ class Parser(argparse.ArgumentParser):
             description=description,
             add_help=add_help,
             allow_abbrev=False,
+            formatter_class=_Formatter,
         )
         self.verb = verb
         self._go_bools: dict[str, str] = {}  # flag -> its hidden "false" twin

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import UsageError
+from ..records import dataclass, field
 
 
 class TemplateError(UsageError):

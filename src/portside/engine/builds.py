@@ -24,12 +24,9 @@ import json
 import os
 import posixpath
 import re
-import shutil
-import tarfile
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +39,7 @@ from ..build.shell import process_word, process_words
 from ..errors import DockerfileError, ImageNotFound, InvalidArgument, NotFound, PortsideError
 from ..image.ingest import StagedLayer, existing_layer
 from ..image.manifest import canonical_json
-from ..runtime.runc import Runtime
+from ..records import dataclass, field
 from ..store.metadata import CacheRow
 from ..store.tempnames import temp_name
 from ..timefmt import duration_ns, now_rfc3339
@@ -50,6 +47,7 @@ from .images import ImageService, new_tag, publish_image
 
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
     from ..build import step_fs
+    from ..runtime.runc import Runtime
     from .networks import NetworkService
 
 Output = Callable[[str], None]
@@ -543,6 +541,8 @@ class _Run:
         from .containers import write_init_layer
 
         image = [self.s.store.layers.diff_path(d) for d in reversed(state.layers)]
+        import shutil
+
         init = self.s.store.layers.tmp_dir / temp_name()
         write_init_layer(init, image, with_init=False)
         self.cleanup.callback(shutil.rmtree, init, True)
@@ -648,6 +648,7 @@ class _Run:
         path component, mode 0600 and the server's Last-Modified time, as Docker does.
         Its content digest is what the cache key hashes."""
         import email.utils
+        import shutil
         import urllib.error
         import urllib.parse
         import urllib.request
@@ -826,6 +827,8 @@ def _expand_vars(text: str, env: dict[str, str]) -> str:
 
 
 def _is_archive(path: Path) -> bool:
+    import tarfile
+
     from ..image.compression import decompressed
 
     try:

@@ -3,10 +3,10 @@ HostConfig JSON (what ``inspect`` shows and what the store keeps)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidArgument
+from ..records import dataclass, field
 from .isolation import Isolation, security_options
 from .isolation import host_config_fields as isolation_fields
 from .resources import Limits, host_config_fields

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Settings
+from ..records import dataclass
 
 if TYPE_CHECKING:
     from ..runtime.monitor import MonitorPaths

@@ -8,17 +8,18 @@ import builtins
 import os
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..errors import Conflict, ContainerNotFound, InvalidArgument, NotFound
 from ..processes import alive
+from ..records import dataclass
 from ..store.containers import ContainerRow, ContainerTable
 from ..store.networks import NetworkTable
 from ..store.snapshots import is_mounted, mount_overlay, unmount
 from ..store.store import Store
+from ..store.tempnames import remove_tree
 from ..timefmt import now_rfc3339
 from .container_paths import INIT_PATH, ContainerPaths
 from .names import random_name, validate
@@ -216,7 +217,7 @@ class ContainerService:
                         if m.type == "bind" and not os.path.exists(m.source):
                             os.makedirs(m.source, exist_ok=True)
             except BaseException:
-                _rmtree(paths.dir)
+                remove_tree(paths.dir)
                 raise
         return row
 
@@ -229,17 +230,14 @@ class ContainerService:
         flags = (opts.volumes, opts.mounts, opts.tmpfs, opts.volumes_from)
         if not any(flags) and not image_cfg.get("Volumes"):
             return []
-        import dataclasses
-
+        from ..records import replace
         from . import mounts as parse
 
         inherited = []
         for spec in opts.volumes_from:
             ref, readonly = parse.volumes_from(spec)
             for m in self.mounts(self.get(ref).id):
-                inherited.append(
-                    m if readonly is None else dataclasses.replace(m, readonly=readonly)
-                )
+                inherited.append(m if readonly is None else replace(m, readonly=readonly))
         rows = parse.resolve(
             opts.volumes, opts.mounts, opts.tmpfs, inherited, image_cfg.get("Volumes") or {}
         )
@@ -285,7 +283,7 @@ class ContainerService:
         if gone:
             self.volumes.delete(gone)
         unmount(paths.rootfs)
-        _rmtree(paths.dir)
+        remove_tree(paths.dir)
 
     def rename(self, ref: str, new_name: str) -> None:
         new = validate(new_name)
@@ -348,7 +346,7 @@ def write_init_layer(init: Path, image: builtins.list[Path], with_init: bool) ->
     they never land in the container's own changes (diff, commit). Nothing that the
     image has as a symlink is shadowed by a directory."""
     tmp = init.with_name(init.name + ".tmp")
-    _rmtree(tmp)
+    remove_tree(tmp)
     tmp.mkdir()
     files = ["etc/hosts", "etc/hostname", "etc/resolv.conf"]
     if with_init:
@@ -450,9 +448,3 @@ def inspect_json(
         "Config": row.config,
         "NetworkSettings": network_settings,
     }
-
-
-def _rmtree(path: Path) -> None:
-    import shutil  # here: it imports zlib, bz2 and lzma, which listing containers never needs
-
-    shutil.rmtree(path, ignore_errors=True)

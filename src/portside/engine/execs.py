@@ -8,10 +8,10 @@ config.json), with what the exec's options change on top, as Docker does.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import IO, Any
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument
+from ..records import dataclass
 from ..runtime.exec_process import ExecProcess, spawn
 from ..runtime.users import resolve_user
 from .capabilities import effective_capabilities

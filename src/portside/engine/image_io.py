@@ -8,7 +8,6 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import IO, Any, BinaryIO, cast
 
 from ..build.config_ops import apply_changes
@@ -29,6 +28,7 @@ from ..image.manifest import (
 )
 from ..image.pipe import piped
 from ..image.reference import Reference, familiar, parse, parse_tagged
+from ..records import dataclass
 from ..timefmt import now_rfc3339
 from .images import ImageService, new_tag, publish_image
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import builtins
 import fnmatch
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, ImageNotFound, InvalidArgument, InvalidReference
 from ..image.manifest import OCI_CONFIG, OCI_LAYER, Descriptor, ImageConfig, oci_manifest
 from ..image.reference import Reference, familiar, parse, parse_tagged
+from ..records import dataclass, field
 from ..store.metadata import ImageRow
 from ..store.store import Publisher, Store
 from ..timefmt import now_rfc3339, parse_rfc3339

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidArgument
+from ..records import dataclass
 
 
 @dataclass(frozen=True)

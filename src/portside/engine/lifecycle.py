@@ -12,12 +12,12 @@ import os
 import select
 import socket
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument, PortsideError
 from ..processes import alive, pidfd
+from ..records import dataclass
 from ..runtime import cgroups, monitor, seccomp
 from ..runtime.monitor import CreateFailed
 from ..runtime.runc import Runtime

@@ -14,7 +14,6 @@ Every call here runs under the store lock.
 from __future__ import annotations
 
 import builtins
-import dataclasses
 import hashlib
 import ipaddress
 import re
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import Conflict, ContainerStartError, InvalidArgument, NotFound
 from ..network import links, nat
 from ..processes import alive
+from ..records import replace
 from ..store.networks import AttachmentRow, EndpointRow, NetworkRow, NetworkTable
 from ..timefmt import now_rfc3339
 
@@ -443,7 +443,7 @@ class NetworkService:
             with self.store.lock:
                 network = self._with_subnet(self.get("bridge"))
                 e = self._new_endpoint(step_id, network, {}, "eth0")
-                e = dataclasses.replace(e, holder_pid=holder.pid)
+                e = replace(e, holder_pid=holder.pid)
                 with self.store.meta.transaction():
                     self.table.add_endpoint(e)
                 try:

@@ -25,7 +25,6 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from http.client import HTTPException
 from typing import Any
 
@@ -49,6 +48,7 @@ from ..image.manifest import (
 )
 from ..image.reference import Reference, parse_tagged
 from ..progress import LayerProgress
+from ..records import dataclass, field
 from ..registry.client import Registry, RegistryError
 from ..store.content import Ingest, sha256_digest
 from ..timefmt import now_rfc3339

@@ -7,10 +7,10 @@ HostConfig fields, checked with Docker's words, and the OCI ``linux.resources`` 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidArgument
+from ..records import dataclass
 from ..units import parse_bytes
 
 MIN_MEMORY = 6 * 1024 * 1024  # Docker's floor

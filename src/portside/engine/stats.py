@@ -4,9 +4,9 @@ and its network namespace's counters, as Docker's columns show it."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..records import dataclass
 from ..runtime import cgroups
 from ..store.containers import ContainerRow
 

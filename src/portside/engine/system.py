@@ -7,10 +7,10 @@ import platform
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..image.archive_read import host_platform
+from ..records import dataclass
 from ..version import API_VERSION, __version__
 
 if TYPE_CHECKING:

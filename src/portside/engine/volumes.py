@@ -10,7 +10,6 @@ its row is gone, so a crash leaves at worst an unnamed directory that the next
 from __future__ import annotations
 
 import builtins
-import dataclasses
 import os
 import secrets
 import shutil
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, InvalidArgument, NotFound
+from ..records import replace
 from ..store.tempnames import sweep_stale, temp_name
 from ..store.volumes import ANONYMOUS, MountRow, VolumeRow, VolumeTable
 from ..timefmt import now_rfc3339
@@ -144,7 +144,7 @@ class VolumeService:
         for m in mounts:
             if m.type == "volume":
                 if not m.source:
-                    m = dataclasses.replace(m, source=secrets.token_hex(32))
+                    m = replace(m, source=secrets.token_hex(32))
                     labels = {ANONYMOUS: ""}
                 else:
                     labels = {}

@@ -13,10 +13,10 @@ import platform
 import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ..errors import DigestMismatch, InvalidArchive
+from ..records import dataclass, field
 from ..store.content import check_digest, sha256_digest
 from .manifest import (
     ANNOTATION_CONTAINERD_NAME,

@@ -14,9 +14,9 @@ import io
 import json
 import tarfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import IO, BinaryIO
 
+from ..records import dataclass
 from .manifest import (
     ANNOTATION_CONTAINERD_NAME,
     ANNOTATION_REF_NAME,

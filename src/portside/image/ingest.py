@@ -8,15 +8,16 @@ therefore has an uncompressed tar blob whose digest is its diff ID.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import DigestMismatch
+from ..records import dataclass
 from ..store.content import Ingest
 from ..store.store import Publisher, Store
-from .compression import Hasher, TeeReader, buffered, decompressed, drain
-from .layer import apply_tar
+
+if TYPE_CHECKING:  # only staging reads a layer: a fully cached build never does
+    from .compression import Hasher
 
 
 @dataclass
@@ -62,6 +63,9 @@ def stage_layer(
     ``on_read`` sees every raw (compressed) chunk, for progress; ``raw_hasher`` hashes
     them, so the caller can check the compressed digest of a descriptor.
     """
+    from .compression import TeeReader, buffered, decompressed, drain
+    from .layer import apply_tar
+
     sinks = [s for s in (on_read, raw_hasher.update if raw_hasher else None) if s is not None]
     source: BinaryIO = raw
     if sinks:

@@ -17,11 +17,11 @@ import posixpath
 import shutil
 import stat
 import tarfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InvalidArchive
+from ..records import dataclass
 from .compression import CHUNK
 
 WHITEOUT_PREFIX = ".wh."

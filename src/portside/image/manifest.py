@@ -7,8 +7,9 @@ bytes); ``ImageConfig`` is a typed, read-only view over them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
+
+from ..records import dataclass, field
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"

@@ -18,11 +18,11 @@ import stat
 import tarfile
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InvalidArgument, NotFound
+from ..records import dataclass
 from .layer import apply_tar
 from .pipe import piped
 

@@ -14,9 +14,9 @@ lower-case path components; a tag is up to 128 word characters; a digest is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ..errors import InvalidReference
+from ..records import dataclass
 
 DEFAULT_DOMAIN = "docker.io"
 LEGACY_DOMAIN = "index.docker.io"

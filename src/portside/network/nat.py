@@ -16,8 +16,8 @@ reconcile, and nothing needs rule handles.
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
 
+from ..records import dataclass
 from .links import NetworkSetupError
 
 

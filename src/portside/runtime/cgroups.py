@@ -6,8 +6,9 @@ cgroup v1 (one hierarchy per controller, as on these machines) and v2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+from ..records import dataclass
 
 ROOT = Path("/sys/fs/cgroup")
 

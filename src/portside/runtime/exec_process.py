@@ -15,10 +15,10 @@ import json
 import os
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from ..records import dataclass
 from .runc import Runtime
 
 RUNC_FAILED = 255

@@ -14,11 +14,11 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..errors import InvalidArgument
+from ..records import dataclass
 
 _RECORD = re.compile(rb"^(\S+) (stdout|stderr) ([FP]) ?(.*)$", re.S)
 

@@ -18,10 +18,10 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import StoreError
+from ..records import dataclass
 from .runc import Runtime
 
 

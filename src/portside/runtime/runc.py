@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import StoreError
+
+if TYPE_CHECKING:  # loaded at the first runc call: a fully cached build makes none
+    import subprocess
 
 
 class Runtime:
@@ -19,6 +22,8 @@ class Runtime:
         return [self.binary, "--root", str(self.state_root), *args]
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        import subprocess
+
         try:
             proc = subprocess.run(self.argv(*args), capture_output=True, text=True, timeout=60)
         except FileNotFoundError:
@@ -67,6 +72,8 @@ class Runtime:
     def run_attached(self, bundle: Path, container_id: str, output: Callable[[str], None]) -> int:
         """``runc run`` in the foreground (a build step): each output line to ``output``,
         stdout and stderr together; the process's exit code. Nothing is left behind."""
+        import subprocess
+
         proc = subprocess.Popen(
             self.argv("run", "--bundle", str(bundle), container_id),
             stdin=subprocess.DEVNULL,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, fields
 from typing import Any
+
+from ..records import dataclass, fields
 
 _COLUMNS = (
     "id, name, image_id, image_ref, created, config, host_config, status, pid, monitor_pid, "

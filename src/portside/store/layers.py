@@ -12,12 +12,11 @@ partial layer under its final name, and ``tempnames.sweep_stale`` clears the res
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 from .content import check_digest
-from .tempnames import temp_name
+from .tempnames import remove_tree, temp_name
 
 
 class LayerStore:
@@ -43,7 +42,7 @@ class LayerStore:
         return work
 
     def discard(self, work: Path) -> None:
-        shutil.rmtree(work, ignore_errors=True)
+        remove_tree(work)
 
     def commit(self, work: Path, diff_id: str) -> bool:
         """Move an extracted layer into place; False when it was already there."""
@@ -60,7 +59,7 @@ class LayerStore:
             return
         doomed = self.tmp_dir / temp_name()
         os.rename(final, doomed)
-        shutil.rmtree(doomed, ignore_errors=True)
+        remove_tree(doomed)
 
     def diff_ids(self) -> Iterator[str]:
         for name in os.listdir(self.layer_dir):

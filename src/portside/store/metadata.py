@@ -11,10 +11,10 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import StoreError
+from ..records import dataclass
 
 _MIGRATIONS: tuple[str, ...] = (
     # 1: images, their layers, tags and repo digests

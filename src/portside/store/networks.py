@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from typing import Any
+
+from ..records import dataclass
 
 _COLUMNS = "id, name, driver, subnet, gateway, bridge, internal, chosen_subnet, created, labels"
 

@@ -16,6 +16,14 @@ def temp_name() -> str:
     return f"{os.getpid()}-{os.urandom(8).hex()}"
 
 
+def remove_tree(path: Path) -> None:
+    """``rm -rf``, whatever fails left as it is. shutil is imported here, at the first
+    removal: it imports zlib, bz2 and lzma, which commands that only read never need."""
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def sweep_stale(directory: Path) -> int:
     """Remove entries of ``directory`` whose creating process is gone; return how many."""
     removed = 0
@@ -29,10 +37,8 @@ def sweep_stale(directory: Path) -> int:
             continue
         path = directory / name
         if path.is_dir() and not path.is_symlink():
-            import shutil  # only for a crashed process's leftovers
-
             _unmount_under(path)  # never remove files through a mount (a killed build's root)
-            shutil.rmtree(path, ignore_errors=True)
+            remove_tree(path)
         else:
             path.unlink(missing_ok=True)
         removed += 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+
+from ..records import dataclass
 
 ANONYMOUS = "com.docker.volume.anonymous"  # Docker's label for a volume made for one container
 
