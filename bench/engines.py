@@ -79,8 +79,14 @@ class HostNetworkGuard:
     TABLES = ("filter", "nat")
 
     def __init__(self) -> None:
+        self.nft_tables = self._nft_tables()  # before iptables-nft makes any
         self.rules = {t: self._rules(t) for t in self.TABLES}
         self.links = set(os.listdir("/sys/class/net"))
+
+    @staticmethod
+    def _nft_tables() -> set[str]:
+        proc = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True)
+        return set(proc.stdout.splitlines()) if proc.returncode == 0 else set()
 
     @staticmethod
     def _rules(table: str) -> list[str]:
@@ -101,6 +107,17 @@ class HostNetworkGuard:
             for rule in added:
                 if rule.startswith("-N "):
                     subprocess.run(["iptables", "-t", table, "-X", rule[3:].strip()])
+        # iptables-nft leaves its tables (builtin chains, no rules) once it has run:
+        # the ones it made, left empty, go too
+        for line in sorted(self._nft_tables() - self.nft_tables):
+            family_table = line.removeprefix("table ").split()
+            listing = subprocess.run(
+                ["nft", "list", "table", *family_table], capture_output=True, text=True
+            ).stdout
+            body = [ln.strip() for ln in listing.splitlines()]
+            rules = [ln for ln in body if ln and not ln.startswith(("table", "chain", "type", "}"))]
+            if not rules:
+                subprocess.run(["nft", "delete", "table", *family_table], capture_output=True)
         for link in set(os.listdir("/sys/class/net")) - self.links:
             if link.startswith(("podman", "veth", "docker")):
                 subprocess.run(["ip", "link", "del", link], capture_output=True)
