@@ -209,6 +209,16 @@ def test_volumes_and_binds_are_copied_where_the_container_sees_them(
     portside("cp", "mnt:/vol/tree", str(out))
     assert (out / "top.txt").read_text() == "top\n"
     assert read(portside, "mnt", "/one.txt") == "one file\n"  # a bound file
+    up = tmp_path / "up"
+    (up / "data").mkdir(parents=True)
+    (up / "data" / "inner.txt").write_text("through the root\n")
+    os.chown(up / "data" / "inner.txt", 1234, 4321)
+    portside("cp", "-a", f"{up}/.", "mnt:/")  # from the root down into the bind
+    assert (bound / "inner.txt").read_text() == "through the root\n"
+    assert (os.stat(bound / "inner.txt").st_uid, os.stat(bound / "inner.txt").st_gid) == (
+        1234,
+        4321,
+    )
     if state == "running":
         assert portside("exec", "mnt", "cat", "/data/top.txt").stdout == "top\n"
         # the files start wrote for it, as Docker shows them
@@ -218,6 +228,15 @@ def test_volumes_and_binds_are_copied_where_the_container_sees_them(
 
     r = portside("cp", str(tree / "top.txt"), "mnt:/ro/", check=False)
     assert (r.returncode, r.stderr.strip()) == (1, "Error: mounted volume is marked read-only")
+    assert sorted(p.name for p in shown.iterdir()) == ["given.txt"]
+    (up / "ro").mkdir()
+    (up / "ro" / "x.txt").write_text("refused\n")
+    (up / "data" / "inner.txt").unlink()
+    r = portside("cp", f"{up}/ro", "mnt:/", check=False)  # into a read-only mount, from above
+    assert (r.returncode, r.stderr.strip()) == (
+        1,
+        "Error: cannot copy to '/': Read-only file system",
+    )
     assert sorted(p.name for p in shown.iterdir()) == ["given.txt"]
     r = portside("cp", str(tree / "top.txt"), "mnt:/one.txt", check=False)
     assert (r.returncode, r.stderr.strip()) == (

@@ -6,11 +6,13 @@ from what DEST is: an existing directory, an existing file, or a new name whose 
 exists). The stream is extracted into a staging directory next to its destination with
 the hardened layer extractor (no member may pass through a symlink, none may leave the
 root), checked against what is already there, and only then moved into place, so a bad
-archive or a file/directory clash changes nothing.
+archive or a file/directory clash changes nothing. An entry that lands on another
+filesystem (a container's volume under the destination) is copied across instead.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import shutil
@@ -122,7 +124,10 @@ def extract(
             os.rename(staging / entries[0], staging / target.rename)
         shown_dir = target.shown if target.rename is None else posixpath.dirname(target.shown)
         _check_merge(staging, target.dir, shown_dir)
-        _merge(staging, target.dir)
+        try:
+            _merge(staging, target.dir)
+        except OSError as e:  # a read-only mount under the destination, a full disk …
+            raise InvalidArgument(f"cannot copy to {target.shown!r}: {e.strerror}") from None
         return size
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -177,4 +182,30 @@ def _merge(new: Path, existing: Path) -> None:
             os.chmod(dst, stat.S_IMODE(st.st_mode))
             os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns))
         else:
-            os.rename(src, dst)
+            try:
+                os.rename(src, dst)
+            except OSError as e:
+                if e.errno != errno.EXDEV:
+                    raise
+                _move_across(src, dst)
+
+
+def _move_across(src: Path, dst: Path) -> None:
+    """rename's stand-in where ``dst`` is on another filesystem (a volume or bind that a
+    container has under the destination): the entry copied with its owner, mode and
+    times, then removed from the staging folder."""
+    st = os.lstat(src)
+    if stat.S_ISDIR(st.st_mode):
+        os.mkdir(dst)
+        for name in os.listdir(src):
+            _move_across(src / name, dst / name)
+    elif stat.S_ISLNK(st.st_mode):
+        os.symlink(os.readlink(src), dst)
+    elif stat.S_ISREG(st.st_mode):
+        shutil.copyfile(src, dst, follow_symlinks=False)
+    else:  # fifos and device nodes
+        os.mknod(dst, st.st_mode, st.st_rdev)
+    os.lchown(dst, st.st_uid, st.st_gid)
+    if not stat.S_ISLNK(st.st_mode):
+        os.chmod(dst, stat.S_IMODE(st.st_mode))
+    os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
