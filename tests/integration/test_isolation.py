@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -80,8 +81,28 @@ def test_pid_ipc_uts_namespaces(portside: Portside) -> None:
         marker.unlink()
     r = portside(*RUN, "--ipc", "none", "busybox", "ls", "/dev/shm", check=False)
     assert r.returncode == 1 and "No such file or directory" in r.stderr
-    # container:NAME joins a running container's namespaces
-    portside("run", "-d", "--name", "target", "busybox", "sleep", "300")
+    # container:NAME joins a running container's namespaces, and a shareable one's /dev/shm
+    portside("run", "-d", "--name", "private", "busybox", "sleep", "300")
+    r = portside(*RUN, "--ipc", "container:private", "busybox", "true", check=False)
+    assert (r.returncode, r.stderr.strip()) == (
+        125,
+        "Error: container private: non-shareable IPC "
+        "(hint: use IpcMode:shareable for the donor container)",
+    )
+    portside("rm", "-f", "private")
+    portside(
+        "run", "-d", "--name", "target", "--ipc", "shareable", "busybox",
+        "sh", "-c", "echo shared > /dev/shm/note; exec sleep 300",
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        seen = portside(
+            *RUN, "--ipc", "container:target", "busybox", "cat", "/dev/shm/note", check=False
+        )
+        if seen.returncode == 0:  # the note is written once the target's shell has run
+            break
+        time.sleep(0.1)
+    assert seen.stdout == "shared\n"
     joined = portside(
         *RUN,
         "--pid",
@@ -95,6 +116,7 @@ def test_pid_ipc_uts_namespaces(portside: Portside) -> None:
     )
     assert "sleep 300" in joined.stdout
     portside("rm", "-f", "target")
+    assert str(portside.root) not in Path("/proc/self/mounts").read_text()  # its /dev/shm too
 
 
 def test_devices_and_group_add(portside: Portside) -> None:

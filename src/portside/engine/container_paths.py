@@ -42,6 +42,11 @@ class ContainerPaths:
         return self.dir / "merged"
 
     @property
+    def shm(self) -> Path:
+        """A shareable container's /dev/shm, a tmpfs on the host that joiners bind."""
+        return self.dir / "shm"
+
+    @property
     def bundle(self) -> Path:
         return self.dir / "userdata"
 

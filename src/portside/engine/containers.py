@@ -102,6 +102,11 @@ class ContainerService:
         mount_overlay(self.lowers(row, paths), paths.upper, paths.work, paths.rootfs)
         return True
 
+    def unmount(self, paths: ContainerPaths) -> None:
+        """Unmount what a start mounted on the host: a shareable /dev/shm, the root."""
+        unmount(paths.shm)
+        unmount(paths.rootfs)
+
     def lowers(self, row: ContainerRow, paths: ContainerPaths) -> builtins.list[Path]:
         """The read-only layers, topmost first: the init layer, then the image's."""
         layers = self.images.meta.image_layers(row.image_id)
@@ -282,7 +287,7 @@ class ContainerService:
             gone = self.volumes.release(mounts) if mounts else []
         if gone:
             self.volumes.delete(gone)
-        unmount(paths.rootfs)
+        self.unmount(paths)
         remove_tree(paths.dir)
 
     def rename(self, ref: str, new_name: str) -> None:

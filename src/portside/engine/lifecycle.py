@@ -35,7 +35,7 @@ from ..runtime.spec import (
 from ..runtime.users import group_ids, resolve_user
 from ..signals import parse_signal
 from ..store.containers import ContainerRow
-from ..store.snapshots import unmount
+from ..store.snapshots import is_mounted, mount_tmpfs
 from ..timefmt import now_rfc3339
 from . import isolation, resources
 from .capabilities import effective_capabilities
@@ -89,9 +89,12 @@ class Lifecycle:
         self.c.mount(row, paths)
         networks = self.c.networks
         try:
+            if row.host_config.get("IpcMode") == "shareable":  # on the host, for joiners
+                size = row.host_config.get("ShmSize") or resources.DEFAULT_SHM
+                mount_tmpfs(paths.shm, f"mode=1777,size={size}")
             endpoints = networks.allocate(row)
         except BaseException:
-            unmount(paths.rootfs)
+            self.c.unmount(paths)
             raise
         try:
             spec = self._spec(row, paths, endpoints[0].ip if endpoints else "")
@@ -109,14 +112,14 @@ class Lifecycle:
             )
         except CreateFailed as e:
             networks.release(row.id)
-            unmount(paths.rootfs)
+            self.c.unmount(paths)
             code = start_exit_code(e.message)
             with self.store.meta.transaction():
                 self.table.update(row.id, status="created", exit_code=code, error=e.message)
             raise ContainerStartError(e.message, code) from None
         except BaseException:
             networks.release(row.id)
-            unmount(paths.rootfs)
+            self.c.unmount(paths)
             raise
         sock = monitor_attach(paths) if attach else None
         try:
@@ -218,10 +221,29 @@ class Lifecycle:
             rlimits=tuple(resources.rlimits(host)),
             shm_size=host.get("ShmSize") or resources.DEFAULT_SHM,
             shared=shared,
-            shm_from=_shm_from(str(host.get("IpcMode") or ""), shared.get("ipc", "")),
+            shm_from=self._shm_from(str(host.get("IpcMode") or ""), paths),
             devices=tuple(devices),
             device_rules=tuple(device_rules),
         )
+
+    def _shm_from(self, ipc_mode: str, paths: ContainerPaths) -> str:
+        """/dev/shm as Docker gives it for ``--ipc``: none for "none", the host's for
+        "host", the host-side tmpfs for "shareable" and for what joins one, else a
+        tmpfs in the container's own mount namespace."""
+        if ipc_mode in ("none", "host"):
+            return "none" if ipc_mode == "none" else "/dev/shm"
+        if ipc_mode == "shareable":
+            return str(paths.shm)
+        if ipc_mode.startswith("container:"):
+            donor = self.c.paths(self._running_target(ipc_mode, "IPC").id).shm
+            if not is_mounted(donor):
+                raise ContainerStartError(
+                    f"container {ipc_mode.partition(':')[2]}: non-shareable IPC "
+                    "(hint: use IpcMode:shareable for the donor container)",
+                    125,
+                )
+            return str(donor)
+        return ""
 
     def _running_target(self, mode: str, what: str) -> ContainerRow:
         """The container a ``container:NAME`` mode names; it must run."""
@@ -418,7 +440,7 @@ class Lifecycle:
             if row is None:
                 return
             if row.status not in ACTIVE:
-                unmount(paths.rootfs)
+                self.c.unmount(paths)
                 return
             code = monitor.read_exit_code(paths.exit_dir, container_id)
             if code is None:
@@ -428,7 +450,7 @@ class Lifecycle:
             oom = cgroups.oom_killed(cgroups.of(container_id))  # gone at runc delete
             self.runtime.delete(container_id)
             self.c.networks.release(container_id)
-            unmount(paths.rootfs)
+            self.c.unmount(paths)
             policy = row.host_config.get("RestartPolicy") or {}
             name = policy.get("Name") or "no"
             if allow_restart and not row.stopped_by_user:
@@ -477,14 +499,6 @@ def _write_json(path: Path, value: object) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(value))
     os.replace(tmp, path)
-
-
-def _shm_from(ipc_mode: str, joined: str) -> str:
-    """/dev/shm as Docker gives it for ``--ipc``: none for "none", the host's for
-    "host", else a tmpfs of its own (for "container:NAME" too: see docs/containers.md)."""
-    if ipc_mode == "none":
-        return "none"
-    return "/dev/shm" if joined == "host" else ""
 
 
 __all__ = ["DEFAULT_CAPABILITIES", "Lifecycle", "Started"]

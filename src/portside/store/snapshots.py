@@ -121,6 +121,16 @@ def bind_mount(source: Path, target: Path, readonly: bool) -> None:
         raise
 
 
+def mount_tmpfs(target: Path, options: str) -> None:
+    """A tmpfs at ``target`` (made if missing), with ``options`` (``size=…,mode=…``)."""
+    target.mkdir(exist_ok=True)
+    flags = 2 | 4 | 8  # MS_NOSUID | MS_NODEV | MS_NOEXEC
+    _check(
+        _libc().mount(b"shm", str(target).encode(), b"tmpfs", flags, options.encode()),
+        f"mount tmpfs at {target}",
+    )
+
+
 def unmount(target: Path) -> None:
     """Unmount ``target`` (lazily, so a process still inside cannot block removal)."""
     if _libc().umount2(str(target).encode(), MNT_DETACH) < 0:
