@@ -28,7 +28,7 @@ from ..image import layer_write, path_archive
 from ..image.path_archive import Source
 from ..runtime.scope import container_path, makedirs_in_root, resolve_in_root
 from ..store.containers import ContainerRow
-from ..store.snapshots import bind_mount, unmount
+from ..store.snapshots import bind_mount, is_under, unmount
 from ..store.volumes import MountRow
 from .containers import ContainerService, command_of
 from .hostfiles import HOST_FILES
@@ -133,7 +133,7 @@ class ContainerFiles:
         host = resolve_in_root(root, clean)
         rel = os.path.relpath(host, os.path.realpath(root))
         inside = "/" if rel == "." else "/" + rel
-        under = [m for m in mounts if _contains(m.destination, inside)]
+        under = [m for m in mounts if is_under(inside, container_path(m.destination))]
         if under:
             if under[-1].readonly:
                 raise Conflict("mounted volume is marked read-only")
@@ -213,20 +213,13 @@ class ContainerFiles:
                     self.lifecycle.unpause(row.id)
 
 
-def _contains(destination: str, path: str) -> bool:
-    """Whether container path ``path`` is at or under mount point ``destination``."""
-    top = container_path(destination)
-    return path == top or path.startswith(top.rstrip("/") + "/")
-
-
 def _mount_point(root: Path, destination: str, is_dir: bool) -> Path:
     """The host path of a mount's destination in ``root``, made (a directory, or an
     empty file for a file's bind) when missing, as runc would make it at start."""
-    target = resolve_in_root(root, container_path(destination))
+    inside = container_path(destination)
+    target = resolve_in_root(root, inside)
     if not target.exists():
-        if is_dir:
-            makedirs_in_root(root, container_path(destination))
-        else:
-            makedirs_in_root(root, posixpath.dirname(container_path(destination)))
+        makedirs_in_root(root, inside if is_dir else posixpath.dirname(inside))
+        if not is_dir:
             target.touch(0o644)
     return target

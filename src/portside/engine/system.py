@@ -139,13 +139,13 @@ class SystemService:
 
 
 def _fs_type(path: os.PathLike[str] | str) -> str:
-    from ..store.snapshots import mounts
+    from ..store.snapshots import is_under, mounts
 
     best, fstype = "", ""
     target = os.path.realpath(path)
     try:
         for point, kind in mounts():
-            if (target + "/").startswith(point.rstrip("/") + "/") and len(point) >= len(best):
+            if is_under(target, point) and len(point) >= len(best):
                 best, fstype = point, kind
     except OSError:
         pass

@@ -19,7 +19,8 @@ from typing import Any
 from ..errors import StoreError
 
 MNT_DETACH = 2
-_MS_RDONLY, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT = 1, 2, 4, 8, 32
+_MS_BIND, _MS_REC, _MS_PRIVATE = 4096, 16384, 1 << 18
 _PAGE = 4096
 # x86_64 syscall numbers
 _SYS_MOVE_MOUNT, _SYS_FSOPEN, _SYS_FSCONFIG, _SYS_FSMOUNT = 429, 430, 431, 432
@@ -124,7 +125,7 @@ def bind_mount(source: Path, target: Path, readonly: bool) -> None:
 def mount_tmpfs(target: Path, options: str) -> None:
     """A tmpfs at ``target`` (made if missing), with ``options`` (``size=…,mode=…``)."""
     target.mkdir(exist_ok=True)
-    flags = 2 | 4 | 8  # MS_NOSUID | MS_NODEV | MS_NOEXEC
+    flags = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
     _check(
         _libc().mount(b"shm", str(target).encode(), b"tmpfs", flags, options.encode()),
         f"mount tmpfs at {target}",
@@ -148,6 +149,11 @@ def mounts() -> list[tuple[str, str]]:
             if len(parts) > 2:
                 out.append((_unescape(parts[1]), parts[2]))
     return out
+
+
+def is_under(path: str, point: str) -> bool:
+    """Whether ``path`` is ``point`` or below it (both absolute, normalised)."""
+    return path == point or path.startswith(point.rstrip("/") + "/")
 
 
 def _unescape(field: str) -> str:

@@ -47,9 +47,9 @@ def sweep_stale(directory: Path) -> int:
 
 def _unmount_under(path: Path) -> None:
     """Unmount every mount at or below ``path``, deepest first."""
-    from .snapshots import mounts, unmount
+    from .snapshots import is_under, mounts, unmount
 
     top = os.path.realpath(path)
-    inside = {p for p, _ in mounts() if p == top or p.startswith(top + "/")}
+    inside = {p for p, _ in mounts() if is_under(p, top)}
     for point in sorted(inside, key=len, reverse=True):
         unmount(Path(point))
