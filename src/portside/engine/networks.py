@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument, NotFound
-from ..network import links, nat
+from ..network import host_firewall, links, nat
 from ..processes import alive
 from ..records import replace
 from ..store.networks import AttachmentRow, EndpointRow, NetworkRow, NetworkTable
@@ -180,7 +180,7 @@ class NetworkService:
                 )
             with self.store.meta.transaction():
                 self.table.remove(network.id)
-            links.bridge_down(network.bridge)
+            _bridge_down(network.bridge)
         return network
 
     def prune(self) -> builtins.list[str]:
@@ -398,7 +398,8 @@ class NetworkService:
 
     def _plug_one(self, pid: int, network: NetworkRow, e: EndpointRow, default_route: bool) -> None:
         subnet = ipaddress.ip_network(network.subnet)
-        links.bridge_up(network.bridge, network.gateway, subnet.prefixlen)
+        if links.bridge_up(network.bridge, network.gateway, subnet.prefixlen):
+            host_firewall.admit(network.bridge)
         gateway = network.gateway if default_route and not network.internal else ""
         links.plug(
             pid,
@@ -558,7 +559,7 @@ class NetworkService:
             if network.driver != "bridge" or not network.bridge:
                 continue
             if network.id not in used:
-                links.bridge_down(network.bridge)
+                _bridge_down(network.bridge)
                 continue
             bridges.append(nat.Bridge(network.bridge, network.subnet, network.internal))
         for e in endpoints:
@@ -758,6 +759,12 @@ def _check_joinable(mode: str, network: NetworkRow) -> None:
             "container cannot be connected to multiple networks with one of the networks "
             "in private (none) mode"
         )
+
+
+def _bridge_down(bridge: str) -> None:
+    """A bridge gone from the host, with its accept rules in ``FORWARD``."""
+    if links.bridge_down(bridge):
+        host_firewall.withdraw(bridge)
 
 
 def _overlaps(candidate: Any, others: Iterable[Any]) -> bool:

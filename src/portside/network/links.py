@@ -33,32 +33,37 @@ def exists(name: str) -> bool:
     return Path("/sys/class/net", name).exists()
 
 
-def bridge_up(name: str, gateway: str, prefix: int) -> None:
+def bridge_up(name: str, gateway: str, prefix: int) -> bool:
     """The bridge with the gateway address, up; ``route_localnet`` on it so a port
-    published on 127.0.0.1 can be forwarded into a container (DNAT from loopback)."""
-    if not exists(name):
+    published on 127.0.0.1 can be forwarded into a container (DNAT from loopback).
+    True when it was made now."""
+    made = not exists(name)
+    if made:
         _run(
             ["ip", "-batch", "-"],
             f"link add {name} type bridge\naddr add {gateway}/{prefix} dev {name}\n"
             f"link set {name} up\n",
         )
     Path(f"/proc/sys/net/ipv4/conf/{name}/route_localnet").write_text("1\n")
+    return made
 
 
-def _delete(name: str) -> None:
-    """Delete a link if it is there; one the kernel removes meanwhile (a veth whose
-    namespace is being torn down) is not an error."""
+def _delete(name: str) -> bool:
+    """Delete a link if it is there (True then); one the kernel removes meanwhile (a
+    veth whose namespace is being torn down) is not an error."""
     if not exists(name):
-        return
+        return False
     try:
         _run(["ip", "-batch", "-"], f"link del {name}\n")
     except NetworkSetupError:
         if exists(name):
             raise
+    return True
 
 
-def bridge_down(name: str) -> None:
-    _delete(name)
+def bridge_down(name: str) -> bool:
+    """The bridge gone; True when it was there."""
+    return _delete(name)
 
 
 def plug(
