@@ -8,7 +8,6 @@ started on its own socket and data root (PLATFORM.md §7) and stopped by PID at 
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.engines import Dockerd, podman_argv  # noqa: E402
+from tests.engines import Dockerd, HostNetworkGuard, podman_argv  # noqa: E402
 
 __all__ = ["REPO", "Dockerd", "Engine", "HostNetworkGuard", "docker", "podman", "portside"]
 
@@ -70,57 +69,6 @@ def podman(work: Path) -> Engine | None:
     conf = work / "containers.conf"
     conf.write_text(PODMAN_CONF)
     return Engine("podman", argv, {"CONTAINERS_CONF": str(conf)})
-
-
-class HostNetworkGuard:
-    """Puts back the firewall and links as they were: Podman's default network
-    (netavark) adds iptables chains and a podman0 bridge and leaves the chains behind."""
-
-    TABLES = ("filter", "nat")
-
-    def __init__(self) -> None:
-        self.nft_tables = self._nft_tables()  # before iptables-nft makes any
-        self.rules = {t: self._rules(t) for t in self.TABLES}
-        self.links = set(os.listdir("/sys/class/net"))
-
-    @staticmethod
-    def _nft_tables() -> set[str]:
-        proc = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True)
-        return set(proc.stdout.splitlines()) if proc.returncode == 0 else set()
-
-    @staticmethod
-    def _rules(table: str) -> list[str]:
-        proc = subprocess.run(["iptables", "-t", table, "-S"], capture_output=True, text=True)
-        return proc.stdout.splitlines() if proc.returncode == 0 else []
-
-    def restore(self) -> None:
-        for table in self.TABLES:
-            before = set(self.rules[table])
-            added = [r for r in self._rules(table) if r not in before]
-            for rule in added:
-                if rule.startswith("-A "):
-                    subprocess.run(["iptables", "-t", table, "-D", *shlex.split(rule[3:])])
-            for rule in added:
-                if rule.startswith("-N "):
-                    chain = rule[3:].strip()
-                    subprocess.run(["iptables", "-t", table, "-F", chain])
-            for rule in added:
-                if rule.startswith("-N "):
-                    subprocess.run(["iptables", "-t", table, "-X", rule[3:].strip()])
-        # iptables-nft leaves its tables (builtin chains, no rules) once it has run:
-        # the ones it made, left empty, go too
-        for line in sorted(self._nft_tables() - self.nft_tables):
-            family_table = line.removeprefix("table ").split()
-            listing = subprocess.run(
-                ["nft", "list", "table", *family_table], capture_output=True, text=True
-            ).stdout
-            body = [ln.strip() for ln in listing.splitlines()]
-            rules = [ln for ln in body if ln and not ln.startswith(("table", "chain", "type", "}"))]
-            if not rules:
-                subprocess.run(["nft", "delete", "table", *family_table], capture_output=True)
-        for link in set(os.listdir("/sys/class/net")) - self.links:
-            if link.startswith(("podman", "veth", "docker")):
-                subprocess.run(["ip", "link", "del", link], capture_output=True)
 
 
 def docker(daemon: Dockerd) -> Engine | None:

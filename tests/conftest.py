@@ -7,6 +7,7 @@ Every test uses its own ``--root`` under pytest's tmp_path: nothing touches
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -103,6 +104,40 @@ def extract_all(archive: Path, dest: Path) -> None:
             tf.extractall(dest)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--beside-dockerd",
+        action="store_true",
+        help="run beside a private dockerd with its iptables rules on (FORWARD policy "
+        "DROP), as on a machine that also runs Docker",
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def beside_dockerd(request: pytest.FixtureRequest) -> Iterator[list[str] | None]:
+    """With ``--beside-dockerd``, the whole session runs while a dockerd holds the
+    host's iptables as a user's does (its client argv, else None); its rules and
+    bridge go when the session ends."""
+    from tests.engines import Dockerd, HostNetworkGuard, short_dir
+
+    if not request.config.getoption("--beside-dockerd"):
+        # our bridges' FORWARD rules make iptables-nft's filter table; left empty
+        tables = HostNetworkGuard()
+        yield None
+        tables.drop_empty_tables()
+        return
+
+    if not Dockerd.installed():
+        pytest.fail("--beside-dockerd: dockerd is not installed (apt-get install docker.io)")
+    work = short_dir()
+    daemon = Dockerd(work, iptables=True)
+    try:
+        yield daemon.start()
+    finally:
+        daemon.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 @pytest.fixture
 def store_root(tmp_path: Path) -> Path:
     return tmp_path / "root"
@@ -133,13 +168,16 @@ def remove_everything(ps: Portside) -> None:
     for kind, name in leaked:  # clean the machine, then fail the test that leaked
         if kind == "bridge":
             subprocess.run(["ip", "link", "del", name], capture_output=True)
+        elif kind == "forward-rule":
+            subprocess.run(["iptables", "-D", *shlex.split(name.removeprefix("-A "))])
         else:
             subprocess.run(["nft", "delete", "table", "ip", name], capture_output=True)
     assert not leaked, f"left on the host after every container was removed: {leaked}"
 
 
 def network_leftovers(ps: Portside) -> list[tuple[str, str]]:
-    """The store's bridges and nft table, which must be gone once no container runs."""
+    """The store's bridges, their FORWARD rules and its nft table, which must be gone
+    once no container runs."""
     import hashlib
     import sqlite3
 
@@ -151,6 +189,11 @@ def network_leftovers(ps: Portside) -> list[tuple[str, str]]:
     finally:
         conn.close()
     out = [("bridge", b) for b in bridges if Path("/sys/class/net", b).exists()]
+    if shutil.which("iptables") is not None:
+        forward = subprocess.run(["iptables", "-S", "FORWARD"], capture_output=True, text=True)
+        for rule in forward.stdout.splitlines():
+            if any(f'--comment "portside {b}"' in rule for b in bridges):
+                out.append(("forward-rule", rule))
     tag = hashlib.sha256(str(ps.root.resolve()).encode()).hexdigest()[:10]
     tables = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
     if f"table ip portside_{tag}" in tables:

@@ -434,3 +434,68 @@ def test_hostname_add_host_and_dns_options(portside: Portside, web: str) -> None
     assert [x for x in lines if x.startswith("nameserver")] == ["nameserver 10.9.9.9"]
     r = portside("run", "--rm", "--add-host", "nohost", web, "true", check=False)
     assert r.returncode == 125 and 'bad format for add-host: "nohost"' in r.stderr
+
+
+def _forward_rules() -> list[str]:
+    done = subprocess.run(["iptables", "-S", "FORWARD"], capture_output=True, text=True)
+    return done.stdout.splitlines()
+
+
+def test_beside_docker_both_engines_containers_talk_and_docker_rules_stay(
+    portside: Portside, web: str, busybox_tar: Path, beside_dockerd: list[str] | None
+) -> None:
+    """A dockerd decides FORWARD (policy DROP): our containers reach each other through
+    the accept rules of our bridges, Docker's reach theirs before, while and after ours
+    come and go, and FORWARD ends as it began."""
+    if beside_dockerd is None:
+        pytest.skip("needs --beside-dockerd (scripts/test runs the networking tests so)")
+    docker = beside_dockerd
+
+    def docker_run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*docker, *args], capture_output=True, text=True, timeout=120)
+
+    assert "-P FORWARD DROP" in _forward_rules()
+    assert docker_run("import", "--change", 'CMD ["sh"]', str(busybox_tar), "dkweb").returncode == 0
+    served = docker_run("run", "-d", "dkweb", "sh", "-c", "echo from-docker > /i && httpd -f -h /")
+    docker_ids = [served.stdout.strip()]
+    try:
+        docker_ip = docker_run(
+            "inspect", "-f", "{{.NetworkSettings.IPAddress}}", docker_ids[0]
+        ).stdout.strip()
+        fetch = ["timeout", "3", "wget", "-q", "-O", "-", f"http://{docker_ip}/i"]
+
+        def docker_reaches_docker() -> str:
+            return docker_run("run", "--rm", "dkweb", *fetch).stdout
+
+        forward_before = _forward_rules()
+        assert docker_reaches_docker() == "from-docker\n"
+        # ours on the default bridge and on a network of their own, Docker's beside them
+        portside("network", "create", "mine")
+        server = _serve(portside, web, "from-portside", "--network", "mine", "--name", "srv")
+        got = portside(
+            "run",
+            "--rm",
+            "--network",
+            "mine",
+            web,
+            "timeout",
+            "3",
+            "wget",
+            "-q",
+            "-O",
+            "-",
+            "http://srv/",
+        )
+        assert got.stdout == "from-portside\n"
+        bridge = next(r.split()[3] for r in _forward_rules() if '--comment "portside ps' in r)
+        ours = [r for r in _forward_rules() if f'"portside {bridge}"' in r]
+        assert len(ours) == 3 and all(r.endswith("-j ACCEPT") for r in ours)
+        assert docker_reaches_docker() == "from-docker\n"
+        # gone: FORWARD exactly as it was, and Docker's containers still talk
+        portside("rm", "-f", server)
+        portside("network", "rm", "mine")
+        assert _forward_rules() == forward_before
+        assert docker_reaches_docker() == "from-docker\n"
+    finally:
+        docker_run("rm", "-f", *docker_ids)
+        docker_run("rmi", "dkweb")
