@@ -72,10 +72,13 @@ def test_commit_makes_an_image_that_runs(portside: Portside) -> None:
     assert r.stdout == "yes\nmade\n" and "No such file" in r.stderr  # the deletion holds
     image = json.loads(portside("image", "inspect", "committed:v1").stdout)[0]
     assert image["Author"] == "Tester <t@example.com>"
+    assert image["Comment"] == "added data"  # -m is the image's comment, as in Docker
     assert image["Config"]["Cmd"] == ["cat", "/srv/new"]
     assert len(image["RootFS"]["Layers"]) == 2
     history = portside("history", "--no-trunc", "committed:v1").stdout
     assert "added data" in history and "rm /bin/ls" in history
+    comments = portside("history", "--format", "{{.Comment}}", "committed:v1").stdout
+    assert comments.splitlines()[0] == "added data"
     r = portside("commit", "-c", "BOGUS x", "changed", "bad:v1", check=False)
     assert r.returncode == 1 and "BOGUS" in r.stderr
     assert "bad" not in portside("images").stdout  # nothing half-made
