@@ -36,6 +36,24 @@ def test_diff_lists_only_the_containers_own_changes(portside: Portside) -> None:
     assert r.returncode == 1 and "No such container: nobox" in r.stderr
 
 
+def test_diff_marks_the_folder_of_an_added_or_deleted_file_changed(portside: Portside) -> None:
+    """Docker lists the folder of an added or deleted entry as changed even when the
+    folder kept its time and mode (here: touched back to its image's time)."""
+    script = (
+        "e=$(stat -c %Y /etc); r=$(stat -c %Y /root); rm /etc/group; echo x > /etc/new;"
+        " mkdir -p /root/a/b; touch -d @$e /etc; touch -d @$r /root"
+    )
+    portside("run", "--name", "gone", "busybox", "sh", "-c", script)
+    assert portside("diff", "gone").stdout.splitlines() == [
+        "C /etc",
+        "D /etc/group",
+        "A /etc/new",
+        "C /root",
+        "A /root/a",
+        "A /root/a/b",
+    ]
+
+
 def test_export_is_the_whole_filesystem(portside: Portside, tmp_path) -> None:
     portside("run", "--name", "changed", "busybox", "sh", "-c", CHANGES)
     with tarfile.open(fileobj=io.BytesIO(portside("export", "changed").stdout_bytes)) as tf:

@@ -171,7 +171,7 @@ class ContainerFiles:
         with self.c.store.lock:
             row = self.c.get(ref)
             paths = self.c.paths(row.id)
-            return layer_write.changes(paths.upper, self.c.lowers(row, paths))
+            return with_parents(layer_write.changes(paths.upper, self.c.lowers(row, paths)))
 
     def export(self, ref: str, out: BinaryIO) -> None:
         """``export``: the container's root filesystem as a tar stream."""
@@ -211,6 +211,23 @@ class ContainerFiles:
             finally:
                 if paused_here:
                     self.lifecycle.unpause(row.id)
+
+
+def with_parents(changes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Docker's rule on top of the walk: the folder of an added or deleted entry is
+    changed (``C``), once, before it, even when the folder kept its time and mode, so
+    deleting ``/etc/group`` reports ``C /etc``. Only the direct parent, and never ``/``,
+    as in Docker's ``archive.changes``."""
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for kind, path in changes:
+        parent = posixpath.dirname(path)
+        if kind in ("A", "D") and parent != "/" and parent not in seen:
+            out.append(("C", parent))
+            seen.add(parent)
+        out.append((kind, path))
+        seen.add(path)
+    return out
 
 
 def _mount_point(root: Path, destination: str, is_dir: bool) -> Path:
