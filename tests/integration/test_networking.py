@@ -313,7 +313,7 @@ def test_user_networks_find_containers_by_name_and_stay_apart(portside: Portside
     r = portside("network", "create", "appnet", check=False)
     assert r.returncode == 1 and "network with name appnet already exists" in r.stderr
     r = portside("network", "inspect", "nosuch", check=False)
-    assert r.returncode == 1 and "No such network: nosuch" in r.stderr
+    assert r.returncode == 1 and "network nosuch not found" in r.stderr
     # stopped, the network can go; prune takes the unused one
     portside("rm", "-f", server)
     assert portside("network", "rm", "appnet").stdout == "appnet\n"

@@ -105,20 +105,11 @@ def _ls(ctx: Context, argv: list[str]) -> int:
 
 
 def _rm(ctx: Context, argv: list[str]) -> int:
-    from ..errors import NotFound
-
     p = Parser(ctx.verb, "NETWORK [NETWORK...]", "Remove one or more networks")
     p.add_argument("names", nargs="*")
     args = p.parse_args(argv)
     p.need(args.names, 1)
-
-    def remove(name: str) -> None:
-        try:
-            ctx.engine.networks.remove(name)
-        except NotFound:
-            raise NotFound(f"No such network: {name}") from None
-
-    return for_each(ctx, args.names, remove)
+    return for_each(ctx, args.names, lambda name: (ctx.engine.networks.remove(name), None)[1])
 
 
 def _prune(ctx: Context, argv: list[str]) -> int:

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Conflict, ContainerStartError, InvalidArgument, NotFound
+from ..errors import Conflict, ContainerStartError, InvalidArgument, NetworkNotFound, NotFound
 from ..network import links, nat
 from ..processes import alive
 from ..records import replace
@@ -46,11 +46,6 @@ ALIAS_ONLY_USER_DEFINED = (
 HOST_NETWORK_FIXED = (
     "container cannot be disconnected from host network or connected to host network"
 )
-
-
-class NetworkNotFound(NotFound):
-    def __init__(self, ref: str) -> None:
-        super().__init__(f"network {ref} not found")
 
 
 class NetworkService:
