@@ -91,9 +91,21 @@ class NetworkService:
             raise NetworkNotFound(ref)
         return row
 
-    def list(self) -> list[NetworkRow]:
+    def list(self, filters: dict[str, builtins.list[str]] | None = None) -> list[NetworkRow]:
+        """By name; ``filters`` as ``network ls --filter`` (engine/network_filters.py)."""
+        from . import network_filters
+
         self._builtin()
-        return sorted(self.table.all(), key=lambda n: n.name)
+        filters = filters or {}
+        network_filters.check(filters)
+        rows = sorted(self.table.all(), key=lambda n: n.name)
+        return [
+            n
+            for n in rows
+            if network_filters.matches(
+                n, filters, "dangling" in filters and bool(self.table.attached(n.id))
+            )
+        ]
 
     def create(
         self,
