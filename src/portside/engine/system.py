@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
 
 from ..image.archive_read import host_platform
 from ..records import dataclass
+from ..timefmt import now_rfc3339
 from ..version import API_VERSION, __version__
 
 if TYPE_CHECKING:
@@ -102,38 +104,70 @@ class SystemService:
         return out.stdout.splitlines()[0] if out.stdout else ""
 
     def info(self) -> dict[str, Any]:
+        """``docker info``'s fields, in its order, with the ones that mean something
+        here filled; then portside's own (RunRoot, RuntimeVersion, PythonVersion)."""
+        from ..store.identity import engine_id
+        from .container_options import LOG_DRIVER
+
         store = self.engine.store
         meta = store.meta
-        images = len(meta.images())
-        os_name, arch = host_platform()
+        os_name, _ = host_platform()
         cgroup_v2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
         statuses = [row.status for row in self.engine.containers.list(all=True)]
+        running, paused = statuses.count("running"), statuses.count("paused")
+        runtime = self.engine.settings.runtime
+        security = ["name=seccomp,profile=default"]
+        if os.geteuid() != 0:
+            security.append("name=rootless")
         return {
-            "ID": "",
+            "ID": engine_id(store.root),
             "Containers": len(statuses),
-            "ContainersRunning": statuses.count("running"),
-            "ContainersPaused": statuses.count("paused"),
-            "ContainersStopped": len(statuses)
-            - statuses.count("running")
-            - statuses.count("paused"),
-            "Images": images,
+            "ContainersRunning": running,
+            "ContainersPaused": paused,
+            "ContainersStopped": len(statuses) - running - paused,
+            "Images": len(meta.images()),
             "Driver": "overlay",
             "DriverStatus": [
                 ["Backing Filesystem", _fs_type(store.root)],
                 ["Layers", str(len(meta.all_layers()))],
             ],
-            "DockerRootDir": str(store.root),
-            "RunRoot": str(self.engine.settings.runroot),
-            "DefaultRuntime": self.engine.settings.runtime,
-            "RuntimeVersion": self.runtime_version(),
+            "Plugins": {
+                "Volume": ["local"],
+                "Network": ["bridge", "host", "null"],
+                "Authorization": None,
+                "Log": [LOG_DRIVER],
+            },
+            "IPv4Forwarding": _sysctl("net/ipv4/ip_forward") == "1",
+            "Debug": False,
+            "SystemTime": now_rfc3339(),
+            "LoggingDriver": LOG_DRIVER,
+            "CgroupDriver": "cgroupfs",  # runc's cgroups are made by path, never via systemd
             "CgroupVersion": "2" if cgroup_v2 else "1",
             "KernelVersion": platform.release(),
-            "OperatingSystem": _os_name(),
+            "OperatingSystem": _os_release("PRETTY_NAME") or platform.system(),
+            "OSVersion": _os_release("VERSION_ID"),
             "OSType": os_name,
-            "Architecture": arch,
+            "Architecture": platform.machine(),  # uname -m, as Docker's info: x86_64
+            "IndexServerAddress": "https://index.docker.io/v1/",
             "NCPU": os.cpu_count() or 0,
             "MemTotal": _mem_total(),
+            "DockerRootDir": str(store.root),
+            "HttpProxy": os.environ.get("HTTP_PROXY") or os.environ.get("http_proxy", ""),
+            "HttpsProxy": os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy", ""),
+            "NoProxy": os.environ.get("NO_PROXY") or os.environ.get("no_proxy", ""),
+            "Name": socket.gethostname(),
+            "Labels": [],
+            "ExperimentalBuild": False,
             "ServerVersion": __version__,
+            "Runtimes": {os.path.basename(runtime): {"path": runtime}},
+            "DefaultRuntime": os.path.basename(runtime),
+            "Swarm": {"NodeID": "", "NodeAddr": "", "LocalNodeState": "inactive"},
+            "LiveRestoreEnabled": False,
+            "Isolation": "",
+            "SecurityOptions": security,
+            "Warnings": None,
+            "RunRoot": str(self.engine.settings.runroot),
+            "RuntimeVersion": self.runtime_version(),
             "PythonVersion": sys.version.split()[0],
         }
 
@@ -152,15 +186,23 @@ def _fs_type(path: os.PathLike[str] | str) -> str:
     return fstype
 
 
-def _os_name() -> str:
+def _os_release(key: str) -> str:
     try:
         with open("/etc/os-release") as f:
             for line in f:
-                if line.startswith("PRETTY_NAME="):
+                if line.startswith(key + "="):
                     return line.split("=", 1)[1].strip().strip('"')
     except OSError:
         pass
-    return platform.system()
+    return ""
+
+
+def _sysctl(name: str) -> str:
+    try:
+        with open(f"/proc/sys/{name}") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
 
 
 def _mem_total() -> int:
