@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -283,6 +284,49 @@ def test_system_df_counts_images_containers_and_build_cache(portside: Portside, 
     assert info == "1 1\n"
     portside("builder", "prune", "-a", "-f")
     assert df()["Build Cache"][0] == "0"
+
+
+def test_system_df_format_and_verbose(portside: Portside, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo hello > /hello\n")
+    portside("build", "-t", "small", str(tmp_path))
+    portside("run", "--name", "user", "-v", "vol1:/data", "small", "sh", "-c", "echo hi > /x")
+    rows = [
+        json.loads(line)
+        for line in portside("system", "df", "--format", "{{json .}}").stdout.splitlines()
+    ]
+    assert [list(r) for r in rows] == [["Active", "Reclaimable", "Size", "TotalCount", "Type"]] * 4
+    assert [r["Type"] for r in rows] == ["Images", "Containers", "Local Volumes", "Build Cache"]
+    assert [(r["TotalCount"], r["Active"]) for r in rows[:3]] == [
+        ("2", "1"),
+        ("1", "0"),
+        ("1", "1"),
+    ]
+    assert rows[1]["Size"] == "3B" and rows[1]["Reclaimable"] == "3B (100%)"
+    fmt = "table {{.Type}}\t{{.TotalCount}}"
+    table = portside("system", "df", "--format", fmt).stdout.splitlines()
+    assert table[0].split() == ["TYPE", "TOTAL"] and table[1].split() == ["Images", "2"]
+    text = portside("system", "df", "-v").stdout
+    sections = text.split("\n\n")
+    assert sections[0] == "Images space usage:"
+    images = sections[1].splitlines()
+    assert re.split(r"\s\s+", images[0])[:4] == ["REPOSITORY", "TAG", "IMAGE ID", "CREATED"]
+    assert "SHARED SIZE   UNIQUE SIZE   CONTAINERS" in images[0]
+    small = next(line.split() for line in images if line.startswith("small "))
+    assert small[:2] == ["small", "latest"] and small[-1] == "1"
+    assert sections[2] == "Containers space usage:"
+    containers = sections[3].splitlines()
+    assert "CONTAINER ID   IMAGE     COMMAND" in containers[0] and "LOCAL VOLUMES" in containers[0]
+    assert containers[1].split()[1] == "small" and containers[1].endswith("user")
+    assert sections[4] == "Local Volumes space usage:"
+    assert sections[5].splitlines()[1].split() == ["vol1", "1", "0B"]
+    assert sections[6].startswith("Build cache usage: ")
+    assert re.split(r"\s\s+", sections[7].splitlines()[0]) == [
+        "CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED", "USAGE", "SHARED"
+    ]  # fmt: skip
+    verbose = json.loads(portside("system", "df", "-v", "--format", "{{json .}}").stdout)
+    assert list(verbose) == ["Images", "Containers", "Volumes", "BuildCache"]
+    assert verbose["Volumes"][0]["Name"] == "vol1" and verbose["Volumes"][0]["Links"] == "1"
+    assert verbose["Containers"][0]["Names"] == "user"
 
 
 def test_context_as_a_tar_on_stdin_and_dockerfile_outside_it(

@@ -11,21 +11,12 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..image.archive_read import host_platform
-from ..records import dataclass
 from ..timefmt import now_rfc3339
 from ..version import API_VERSION, __version__
 
 if TYPE_CHECKING:
     from . import Engine
-
-
-@dataclass(frozen=True)
-class DiskUsage:
-    type: str
-    total: int
-    active: int
-    size: int
-    reclaimable: int
+    from .disk_usage import DiskUsageReport
 
 
 class SystemService:
@@ -43,55 +34,17 @@ class SystemService:
             "KernelVersion": platform.release(),
         }
 
-    def disk_usage(self) -> list[DiskUsage]:
-        """``system df``: images, containers, volumes and build cache, as Docker sums
-        them (a layer shared by several images counts once)."""
-        from .containers import dir_size
+    def disk_usage(self) -> DiskUsageReport:
+        """``system df`` (engine/disk_usage.py)."""
+        from .disk_usage import disk_usage
 
-        meta = self.engine.store.meta
-        containers = self.engine.containers.list(all=True)
-        sizes = meta.layer_sizes(meta.all_layers())
-        image_layers = {img.id: meta.image_layers(img.id) for img in meta.images()}
-        used_images = {c.image_id for c in containers}
-        in_images = {d for layers in image_layers.values() for d in layers}
-        in_use = {d for i in used_images for d in image_layers.get(i, [])}
-        cached = {d for key in meta.cache_keys() if (e := meta.cache_entry(key)) for d in e.layers}
-        upper = {c.id: dir_size(self.engine.containers.paths(c.id).upper) for c in containers}
-        active = [c for c in containers if c.status in ("running", "paused", "restarting")]
-        only_cache = cached - in_images
-        volumes = self.engine.volumes
-        volume_sizes = {v.name: dir_size(volumes.data(v.name)) for v in volumes.table.all()}
-        used_volumes = volumes.table.used() & set(volume_sizes)
-        return [
-            DiskUsage(
-                "Images",
-                len(image_layers),
-                len(used_images & set(image_layers)),
-                sum(sizes.get(d, 0) for d in in_images),
-                sum(sizes.get(d, 0) for d in in_images - in_use),
-            ),
-            DiskUsage(
-                "Containers",
-                len(containers),
-                len(active),
-                sum(upper.values()),
-                sum(v for k, v in upper.items() if k not in {c.id for c in active}),
-            ),
-            DiskUsage(
-                "Local Volumes",
-                len(volume_sizes),
-                len(used_volumes),
-                sum(volume_sizes.values()),
-                sum(v for k, v in volume_sizes.items() if k not in used_volumes),
-            ),
-            DiskUsage(
-                "Build Cache",
-                len(meta.cache_keys()),
-                0,
-                sum(sizes.get(d, 0) for d in only_cache),
-                sum(sizes.get(d, 0) for d in only_cache),
-            ),
-        ]
+        return disk_usage(self.engine)
+
+    def cache_only_bytes(self) -> int:
+        """What the build cache alone keeps on disk (``builder prune -a`` frees it)."""
+        from .disk_usage import cache_only_bytes
+
+        return cache_only_bytes(self.engine)
 
     def runtime_version(self) -> str:
         path = shutil.which(self.engine.settings.runtime)
