@@ -329,6 +329,48 @@ def test_system_df_format_and_verbose(portside: Portside, tmp_path: Path) -> Non
     assert verbose["Containers"][0]["Names"] == "user"
 
 
+def test_image_prune_says_what_the_build_cache_keeps(portside: Portside, tmp_path: Path) -> None:
+    """image prune -a of an image built FROM busybox deletes busybox too, but the cached
+    RUN step stands on busybox's layer: df's build cache row and prune's summary say so."""
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo hello > /hello\n")
+    portside("build", "-t", "small", str(tmp_path))
+    busybox_size = json.loads(portside("image", "inspect", "busybox").stdout)[0]["Size"]
+    out = portside("image", "prune", "-a", "-f").stdout
+    assert "untagged: busybox:latest" in out and "untagged: small:latest" in out
+    lines = out.splitlines()
+    assert lines[-2] == "Total reclaimed space: 0B"  # every layer is the cache's now
+    assert lines[-1].startswith("Still held by the build cache: ")
+    assert lines[-1].endswith(" (free it with: portside builder prune -a)")
+    df = {
+        r["Type"]: r
+        for r in map(
+            json.loads, portside("system", "df", "--format", "{{json .}}").stdout.splitlines()
+        )
+    }
+    assert df["Images"]["Size"] == "0B"
+    held = lines[-1].split(": ")[1].split(" (")[0]
+    assert df["Build Cache"]["Size"] == df["Build Cache"]["Reclaimable"] == held
+    cache = json.loads(portside("system", "df", "-v", "--format", "{{json .BuildCache}}").stdout)
+    assert sum(_bytes(e["Size"]) for e in cache) == _bytes(held) >= busybox_size * 0.99
+    out = portside("builder", "prune", "-a", "-f").stdout
+    assert "Still held" not in portside("image", "prune", "-a", "-f").stdout
+    assert (
+        json.loads(portside("system", "df", "--format", "{{json .}}").stdout.splitlines()[3])[
+            "Size"
+        ]
+        == "0B"
+    )
+
+
+def _bytes(human: str) -> float:
+    """A size as Docker prints it (``1.98MB``, ``6B``) back in bytes, roughly."""
+    units = {"kB": 1e3, "MB": 1e6, "GB": 1e9, "B": 1.0}
+    for unit, factor in units.items():
+        if human.endswith(unit):
+            return float(human[: -len(unit)]) * factor
+    raise ValueError(human)
+
+
 def test_context_as_a_tar_on_stdin_and_dockerfile_outside_it(
     portside: Portside, app: Path, tmp_path: Path
 ) -> None:
