@@ -52,6 +52,16 @@ def test_diff_marks_the_folder_of_an_added_or_deleted_file_changed(portside: Por
         "A /root/a",
         "A /root/a/b",
     ]
+    # every folder up to the root, once, as Docker 20.10 lists them (seen with its dockerd)
+    portside("run", "--name", "maker", "busybox", "sh", "-c", "mkdir -p /a/b/c; touch /a/b/c/f")
+    portside("commit", "maker", "nested")
+    portside("run", "--name", "deep", "nested", "rm", "/a/b/c/f")
+    assert portside("diff", "deep").stdout.splitlines() == [
+        "C /a",
+        "C /a/b",
+        "C /a/b/c",
+        "D /a/b/c/f",
+    ]
 
 
 def test_export_is_the_whole_filesystem(portside: Portside, tmp_path) -> None:

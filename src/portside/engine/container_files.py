@@ -214,20 +214,18 @@ class ContainerFiles:
 
 
 def with_parents(changes: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Docker's rule on top of the walk: the folder of an added or deleted entry is
-    changed (``C``), once, before it, even when the folder kept its time and mode, so
-    deleting ``/etc/group`` reports ``C /etc``. Only the direct parent, and never ``/``,
-    as in Docker's ``archive.changes``."""
-    out: list[tuple[str, str]] = []
-    seen: set[str] = set()
+    """Docker's rule on top of the walk: every folder above an added or deleted entry,
+    up to the root, is changed (``C``), once, even when it kept its time and mode, so
+    deleting ``/etc/group`` reports ``C /etc``. In the walk's order (parents first,
+    names sorted per folder), as Docker lists them."""
+    kinds = {path: kind for kind, path in changes}
     for kind, path in changes:
-        parent = posixpath.dirname(path)
-        if kind in ("A", "D") and parent != "/" and parent not in seen:
-            out.append(("C", parent))
-            seen.add(parent)
-        out.append((kind, path))
-        seen.add(path)
-    return out
+        if kind in ("A", "D"):
+            parent = posixpath.dirname(path)
+            while parent != "/":
+                kinds.setdefault(parent, "C")
+                parent = posixpath.dirname(parent)
+    return [(kinds[p], p) for p in sorted(kinds, key=lambda p: p.split("/"))]
 
 
 def _mount_point(root: Path, destination: str, is_dir: bool) -> Path:
