@@ -327,6 +327,7 @@ def test_system_df_format_and_verbose(portside: Portside, tmp_path: Path) -> Non
     assert list(verbose) == ["Images", "Containers", "Volumes", "BuildCache"]
     assert verbose["Volumes"][0]["Name"] == "vol1" and verbose["Volumes"][0]["Links"] == "1"
     assert verbose["Containers"][0]["Names"] == "user"
+    assert "echo hello > /hello" in verbose["BuildCache"][-1]["Description"]
 
 
 def test_image_prune_says_what_the_build_cache_keeps(portside: Portside, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ layers stay on disk while a cached step stands on them, and that is where they s
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from ..records import dataclass
@@ -60,6 +61,7 @@ class CacheUsage:
     created: float
     last_used: float
     shared: bool  # its top layer is an image's too
+    description: str  # the step, as the image's history says it
 
 
 @dataclass(frozen=True)
@@ -151,9 +153,19 @@ def disk_usage(engine: Engine) -> DiskUsageReport:
 def _cache_usage(engine: Engine, sizes: dict[str, int], in_images: set[str]) -> list[CacheUsage]:
     counted: set[str] = set()
     out = []
-    for key, created, last_used, layers in engine.store.meta.cache_records():
+    for key, created, last_used, layers, history in engine.store.meta.cache_records():
         own = [d for d in dict.fromkeys(layers) if d not in in_images and d not in counted]
         counted.update(own)
         shared = bool(layers) and layers[-1] in in_images
-        out.append(CacheUsage(key, sum(sizes.get(d, 0) for d in own), created, last_used, shared))
+        steps = json.loads(history) or [{}]
+        out.append(
+            CacheUsage(
+                key,
+                sum(sizes.get(d, 0) for d in own),
+                created,
+                last_used,
+                shared,
+                str(steps[-1].get("created_by", "")),
+            )
+        )
     return out

@@ -335,17 +335,17 @@ class Metadata:
     def cache_keys(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT key FROM build_cache")]
 
-    def cache_records(self) -> list[tuple[str, float, float, list[str]]]:
-        """(key, created, last used, layers) of every entry, oldest first."""
+    def cache_records(self) -> list[tuple[str, float, float, list[str], str]]:
+        """(key, created, last used, layers, history JSON) of every entry, oldest first."""
         layers: dict[str, list[str]] = {}
         for key, diff_id in self.conn.execute(
             "SELECT key, diff_id FROM build_cache_layers ORDER BY key, idx"
         ):
             layers.setdefault(key, []).append(diff_id)
         rows = self.conn.execute(
-            "SELECT key, created, last_used FROM build_cache ORDER BY created, key"
+            "SELECT key, created, last_used, history FROM build_cache ORDER BY created, key"
         )
-        return [(k, created, used, layers.get(k, [])) for k, created, used in rows]
+        return [(k, made, used, layers.get(k, []), history) for k, made, used, history in rows]
 
     def cache_only_layers(self) -> list[str]:
         """Layers the build cache holds and no image has: what ``builder prune -a`` frees."""
