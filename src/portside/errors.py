@@ -12,7 +12,8 @@ The CLI maps them to exit codes in exactly one place (``cli/main.py``).
     │   └── DockerfileError                       "Dockerfile:LINE: what is wrong"
     ├── NotFound                  exit 1, 404
     │   ├── ImageNotFound                         "No such image: X"
-    │   └── ContainerNotFound                     "No such container: X"
+    │   ├── ContainerNotFound                     "No such container: X"
+    │   └── NetworkNotFound                       "network X not found"
     ├── Conflict                  exit 1, 409     image in use, ambiguous prefix
     ├── InvalidArchive            exit 1, 400     corrupt, truncated or hostile input
     │   └── DigestMismatch                        content does not hash to its digest
@@ -71,6 +72,14 @@ class ImageNotFound(NotFound):
 class ContainerNotFound(NotFound):
     def __init__(self, ref: str) -> None:
         super().__init__(f"No such container: {ref}")
+        self.ref = ref
+
+
+class NetworkNotFound(NotFound):
+    """Current Docker's words (20.10 said "No such network"); client libraries match them."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"network {ref} not found")
         self.ref = ref
 
 

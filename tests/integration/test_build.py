@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -283,6 +284,92 @@ def test_system_df_counts_images_containers_and_build_cache(portside: Portside, 
     assert info == "1 1\n"
     portside("builder", "prune", "-a", "-f")
     assert df()["Build Cache"][0] == "0"
+
+
+def test_system_df_format_and_verbose(portside: Portside, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo hello > /hello\n")
+    portside("build", "-t", "small", str(tmp_path))
+    portside("run", "--name", "user", "-v", "vol1:/data", "small", "sh", "-c", "echo hi > /x")
+    rows = [
+        json.loads(line)
+        for line in portside("system", "df", "--format", "{{json .}}").stdout.splitlines()
+    ]
+    assert [list(r) for r in rows] == [["Active", "Reclaimable", "Size", "TotalCount", "Type"]] * 4
+    assert [r["Type"] for r in rows] == ["Images", "Containers", "Local Volumes", "Build Cache"]
+    assert [(r["TotalCount"], r["Active"]) for r in rows[:3]] == [
+        ("2", "1"),
+        ("1", "0"),
+        ("1", "1"),
+    ]
+    assert rows[1]["Size"] == "3B" and rows[1]["Reclaimable"] == "3B (100%)"
+    fmt = "table {{.Type}}\t{{.TotalCount}}"
+    table = portside("system", "df", "--format", fmt).stdout.splitlines()
+    assert table[0].split() == ["TYPE", "TOTAL"] and table[1].split() == ["Images", "2"]
+    text = portside("system", "df", "-v").stdout
+    sections = text.split("\n\n")
+    assert sections[0] == "Images space usage:"
+    images = sections[1].splitlines()
+    assert re.split(r"\s\s+", images[0])[:4] == ["REPOSITORY", "TAG", "IMAGE ID", "CREATED"]
+    assert "SHARED SIZE   UNIQUE SIZE   CONTAINERS" in images[0]
+    small = next(line.split() for line in images if line.startswith("small "))
+    assert small[:2] == ["small", "latest"] and small[-1] == "1"
+    assert sections[2] == "Containers space usage:"
+    containers = sections[3].splitlines()
+    assert "CONTAINER ID   IMAGE     COMMAND" in containers[0] and "LOCAL VOLUMES" in containers[0]
+    assert containers[1].split()[1] == "small" and containers[1].endswith("user")
+    assert sections[4] == "Local Volumes space usage:"
+    assert sections[5].splitlines()[1].split() == ["vol1", "1", "0B"]
+    assert sections[6].startswith("Build cache usage: ")
+    assert re.split(r"\s\s+", sections[7].splitlines()[0]) == [
+        "CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED", "USAGE", "SHARED"
+    ]  # fmt: skip
+    verbose = json.loads(portside("system", "df", "-v", "--format", "{{json .}}").stdout)
+    assert list(verbose) == ["Images", "Containers", "Volumes", "BuildCache"]
+    assert verbose["Volumes"][0]["Name"] == "vol1" and verbose["Volumes"][0]["Links"] == "1"
+    assert verbose["Containers"][0]["Names"] == "user"
+    assert "echo hello > /hello" in verbose["BuildCache"][-1]["Description"]
+
+
+def test_image_prune_says_what_the_build_cache_keeps(portside: Portside, tmp_path: Path) -> None:
+    """image prune -a of an image built FROM busybox deletes busybox too, but the cached
+    RUN step stands on busybox's layer: df's build cache row and prune's summary say so."""
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo hello > /hello\n")
+    portside("build", "-t", "small", str(tmp_path))
+    busybox_size = json.loads(portside("image", "inspect", "busybox").stdout)[0]["Size"]
+    out = portside("image", "prune", "-a", "-f").stdout
+    assert "untagged: busybox:latest" in out and "untagged: small:latest" in out
+    lines = out.splitlines()
+    assert lines[-2] == "Total reclaimed space: 0B"  # every layer is the cache's now
+    assert lines[-1].startswith("Still held by the build cache: ")
+    assert lines[-1].endswith(" (free it with: portside builder prune -a)")
+    df = {
+        r["Type"]: r
+        for r in map(
+            json.loads, portside("system", "df", "--format", "{{json .}}").stdout.splitlines()
+        )
+    }
+    assert df["Images"]["Size"] == "0B"
+    held = lines[-1].split(": ")[1].split(" (")[0]
+    assert df["Build Cache"]["Size"] == df["Build Cache"]["Reclaimable"] == held
+    cache = json.loads(portside("system", "df", "-v", "--format", "{{json .BuildCache}}").stdout)
+    assert sum(_bytes(e["Size"]) for e in cache) == _bytes(held) >= busybox_size * 0.99
+    out = portside("builder", "prune", "-a", "-f").stdout
+    assert "Still held" not in portside("image", "prune", "-a", "-f").stdout
+    assert (
+        json.loads(portside("system", "df", "--format", "{{json .}}").stdout.splitlines()[3])[
+            "Size"
+        ]
+        == "0B"
+    )
+
+
+def _bytes(human: str) -> float:
+    """A size as Docker prints it (``1.98MB``, ``6B``) back in bytes, roughly."""
+    units = {"kB": 1e3, "MB": 1e6, "GB": 1e9, "B": 1.0}
+    for unit, factor in units.items():
+        if human.endswith(unit):
+            return float(human[: -len(unit)]) * factor
+    raise ValueError(human)
 
 
 def test_context_as_a_tar_on_stdin_and_dockerfile_outside_it(

@@ -36,6 +36,34 @@ def test_diff_lists_only_the_containers_own_changes(portside: Portside) -> None:
     assert r.returncode == 1 and "No such container: nobox" in r.stderr
 
 
+def test_diff_marks_the_folder_of_an_added_or_deleted_file_changed(portside: Portside) -> None:
+    """Docker lists the folder of an added or deleted entry as changed even when the
+    folder kept its time and mode (here: touched back to its image's time)."""
+    script = (
+        "e=$(stat -c %Y /etc); r=$(stat -c %Y /root); rm /etc/group; echo x > /etc/new;"
+        " mkdir -p /root/a/b; touch -d @$e /etc; touch -d @$r /root"
+    )
+    portside("run", "--name", "gone", "busybox", "sh", "-c", script)
+    assert portside("diff", "gone").stdout.splitlines() == [
+        "C /etc",
+        "D /etc/group",
+        "A /etc/new",
+        "C /root",
+        "A /root/a",
+        "A /root/a/b",
+    ]
+    # every folder up to the root, once, as Docker 20.10 lists them (seen with its dockerd)
+    portside("run", "--name", "maker", "busybox", "sh", "-c", "mkdir -p /a/b/c; touch /a/b/c/f")
+    portside("commit", "maker", "nested")
+    portside("run", "--name", "deep", "nested", "rm", "/a/b/c/f")
+    assert portside("diff", "deep").stdout.splitlines() == [
+        "C /a",
+        "C /a/b",
+        "C /a/b/c",
+        "D /a/b/c/f",
+    ]
+
+
 def test_export_is_the_whole_filesystem(portside: Portside, tmp_path) -> None:
     portside("run", "--name", "changed", "busybox", "sh", "-c", CHANGES)
     with tarfile.open(fileobj=io.BytesIO(portside("export", "changed").stdout_bytes)) as tf:
@@ -72,10 +100,13 @@ def test_commit_makes_an_image_that_runs(portside: Portside) -> None:
     assert r.stdout == "yes\nmade\n" and "No such file" in r.stderr  # the deletion holds
     image = json.loads(portside("image", "inspect", "committed:v1").stdout)[0]
     assert image["Author"] == "Tester <t@example.com>"
+    assert image["Comment"] == "added data"  # -m is the image's comment, as in Docker
     assert image["Config"]["Cmd"] == ["cat", "/srv/new"]
     assert len(image["RootFS"]["Layers"]) == 2
     history = portside("history", "--no-trunc", "committed:v1").stdout
     assert "added data" in history and "rm /bin/ls" in history
+    comments = portside("history", "--format", "{{.Comment}}", "committed:v1").stdout
+    assert comments.splitlines()[0] == "added data"
     r = portside("commit", "-c", "BOGUS x", "changed", "bad:v1", check=False)
     assert r.returncode == 1 and "BOGUS" in r.stderr
     assert "bad" not in portside("images").stdout  # nothing half-made

@@ -284,6 +284,17 @@ def test_kill_pause_unpause(portside: Portside) -> None:
     assert r.returncode == 1 and "Invalid signal: NOPE" in r.stderr
 
 
+def test_kill_returns_once_the_container_is_down(portside: Portside) -> None:
+    for name, paused in (("k1", False), ("k2", True)):
+        portside("run", "-d", "--name", name, "busybox", "sleep", "100")
+        if paused:
+            portside("pause", name)
+        portside("kill", name)
+        after = state(portside, name)  # no wait: kill itself waited, as Docker's does
+        assert (after["Running"], after["Paused"], after["ExitCode"]) == (False, False, 137)
+        assert after["Status"] == "exited"
+
+
 def test_ps_filters_and_formats(portside: Portside) -> None:
     portside("run", "--name", "ok", "-l", "app=a", "busybox", "true")
     portside("run", "--name", "bad", "busybox", "sh", "-c", "exit 9", check=False)

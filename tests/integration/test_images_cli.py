@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
+import socket
 from pathlib import Path
 
 import zstandard
@@ -207,3 +209,29 @@ def test_version_and_info(portside: Portside, busybox: str) -> None:
     assert info["DockerRootDir"] == str(portside.root)
     assert info["Driver"] == "overlay"
     assert "Images: 1" in portside("system", "info").stdout
+
+
+def test_info_has_the_fields_clients_read(portside: Portside, busybox: str) -> None:
+    portside("create", "--name", "idle", busybox, "true")
+    info = json.loads(portside("info", "--format", "{{json .}}").stdout)
+    assert info["Name"] == socket.gethostname()
+    assert re.fullmatch(r"([A-Z2-7]{4}:){11}[A-Z2-7]{4}", info["ID"])  # Docker 20.10's form
+    assert (portside.root / "engine-id").read_text().strip() == info["ID"]
+    assert portside("info", "--format", "{{.ID}}").stdout == info["ID"] + "\n"  # stable
+    counts = ["Containers", "ContainersRunning", "ContainersPaused", "ContainersStopped"]
+    assert [info[k] for k in counts] == [1, 0, 0, 1] and info["Images"] == 1
+    assert info["Driver"] == "overlay" and info["DriverStatus"][0][0] == "Backing Filesystem"
+    assert info["KernelVersion"] == os.uname().release and info["OSType"] == "linux"
+    assert info["Architecture"] == os.uname().machine and info["NCPU"] == os.cpu_count()
+    assert info["MemTotal"] > 0 and info["DockerRootDir"] == str(portside.root)
+    assert info["OperatingSystem"] and info["ServerVersion"]
+    assert info["CgroupDriver"] == "cgroupfs" and info["CgroupVersion"] in ("1", "2")
+    assert info["DefaultRuntime"] == "runc" and "runc" in info["Runtimes"]
+    assert info["SecurityOptions"] == ["name=seccomp,profile=default"]
+    assert info["LoggingDriver"] == info["Plugins"]["Log"][0]
+    assert info["Swarm"]["LocalNodeState"] == "inactive"
+    line = "{{.Name}} {{.CgroupDriver}} {{.LoggingDriver}} {{.OSType}} {{.ContainersStopped}}"
+    out = portside("info", "--format", line).stdout
+    assert out == f"{socket.gethostname()} cgroupfs {info['LoggingDriver']} linux 1\n"
+    text = portside("info").stdout
+    assert f"Name: {socket.gethostname()}\n" in text and f"ID: {info['ID']}\n" in text

@@ -313,13 +313,61 @@ def test_user_networks_find_containers_by_name_and_stay_apart(portside: Portside
     r = portside("network", "create", "appnet", check=False)
     assert r.returncode == 1 and "network with name appnet already exists" in r.stderr
     r = portside("network", "inspect", "nosuch", check=False)
-    assert r.returncode == 1 and "No such network: nosuch" in r.stderr
+    assert r.returncode == 1 and "network nosuch not found" in r.stderr
     # stopped, the network can go; prune takes the unused one
     portside("rm", "-f", server)
     assert portside("network", "rm", "appnet").stdout == "appnet\n"
     assert portside("network", "prune", "-f").stdout == "Deleted Networks:\nothernet\n"
     names = portside("network", "ls", "--format", "{{.Name}}").stdout.split()
     assert names == ["bridge", "host", "none"]
+
+
+def test_network_ls_filters_and_formats_and_a_missing_network(
+    portside: Portside, busybox: str
+) -> None:
+    portside("network", "create", "--label", "team=a", "front")
+    back = portside("network", "create", "back").stdout.strip()
+    portside("create", "--network", "back", "--name", "user", busybox, "true")
+
+    def names(*flags: str) -> list[str]:
+        return portside("network", "ls", *flags, "--format", "{{.Name}}").stdout.split()
+
+    assert names("-f", "type=custom") == ["back", "front"]
+    assert names("--filter", "type=builtin") == ["bridge", "host", "none"]
+    assert names("-f", "dangling=true") == ["front"]  # pre-defined ones never dangle
+    assert names("-f", "dangling=false") == ["back", "bridge", "host", "none"]
+    assert names("-f", "label=team=a") == names("-f", "label=team") == ["front"]
+    assert names("-f", "driver=null") == ["none"]
+    assert names("-f", "name=o", "-f", "driver=bridge") == ["front"]  # every key holds
+    assert names("-f", f"id={back[:10]}") == ["back"]
+    assert portside("network", "ls", "-q", "-f", "name=back").stdout == back[:12] + "\n"
+    assert portside("network", "ls", "-q", "--no-trunc", "-f", "name=back").stdout == back + "\n"
+    table = portside("network", "ls", "-f", "name=front").stdout.splitlines()
+    assert table[0].split() == ["NETWORK", "ID", "NAME", "DRIVER", "SCOPE"]
+    out = portside("network", "ls", "-f", "name=front", "--format", "{{json .}}").stdout
+    row = json.loads(out)
+    assert list(row) == [
+        "CreatedAt", "Driver", "ID", "IPv6", "Internal", "Labels", "Name", "Scope"
+    ]  # fmt: skip
+    assert (row["Name"], row["Driver"], row["Labels"], row["Scope"]) == (
+        "front",
+        "bridge",
+        "team=a",
+        "local",
+    )
+    assert row["CreatedAt"].endswith(" +0000 UTC")
+    for flag, words in [
+        ("foo=bar", "Invalid filter 'foo'"),
+        ("type=bogus", "invalid filter: 'type'='bogus'"),
+        ("dangling=maybe", "invalid value for filter 'dangling'"),
+    ]:
+        r = portside("network", "ls", "-f", flag, check=False)
+        assert r.returncode == 1 and words in r.stderr, (flag, r.stderr)
+    # a missing network in current Docker's words, which client libraries match on
+    r = portside("network", "inspect", "nosuch", check=False)
+    assert (r.returncode, r.stdout, r.stderr) == (1, "[]\n", "Error: network nosuch not found\n")
+    r = portside("network", "rm", "nosuch", "front", check=False)
+    assert (r.returncode, r.stdout, r.stderr) == (1, "front\n", "Error: network nosuch not found\n")
 
 
 def test_connect_and_disconnect_running_and_stopped_containers(

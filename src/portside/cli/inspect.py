@@ -84,9 +84,6 @@ def _inspect_one(ctx: Context, name: str, kind: str) -> Any:
 
 
 def _network(ctx: Context, name: str) -> Any:
-    try:
-        network = ctx.engine.networks.get(name)
-    except NotFound:
-        raise NotFound(f"No such network: {name}") from None
+    network = ctx.engine.networks.get(name)
     names = {r.id: r.name for r in ctx.engine.containers.list(all=True)}
     return ctx.engine.networks.inspect(network, names)

@@ -4,8 +4,9 @@ inspect.py)."""
 from __future__ import annotations
 
 from .context import Context, Parser
+from .filters import parse_filters
 from .image_prune import confirm
-from .output import write_formatted
+from .output import go_time_text, write_formatted
 from .targets import for_each
 
 HEADERS = {"ID": "NETWORK ID", "Name": "NAME", "Driver": "DRIVER", "Scope": "SCOPE"}
@@ -79,22 +80,30 @@ def _disconnect(ctx: Context, argv: list[str]) -> int:
 
 def _ls(ctx: Context, argv: list[str]) -> int:
     p = Parser(ctx.verb, "[OPTIONS]", "List networks")
-    p.add_argument("-q", "--quiet", action="store_true", help="Only display network IDs")
-    p.add_argument("--no-trunc", action="store_true", help="Do not truncate the output")
+    p.add_argument(
+        "-f",
+        "--filter",
+        action="append",
+        metavar="filter",
+        default=[],
+        help="Provide filter values (e.g. 'driver=bridge')",
+    )
     p.add_argument("--format", default="", help="Pretty-print networks using a Go template")
+    p.add_argument("--no-trunc", action="store_true", help="Do not truncate the output")
+    p.add_argument("-q", "--quiet", action="store_true", help="Only display network IDs")
     args = p.parse_args(argv)
     rows = [
-        {
-            "ID": n.id if args.no_trunc else n.id[:12],
-            "Name": n.name,
+        {  # Docker's fields, in the order its {{json .}} writes them
+            "CreatedAt": go_time_text(n.created),
             "Driver": n.driver,
-            "Scope": "local",
+            "ID": n.id if args.no_trunc else n.id[:12],
             "IPv6": "false",
             "Internal": str(n.internal).lower(),
-            "CreatedAt": n.created,
             "Labels": ",".join(f"{k}={v}" for k, v in (n.labels or {}).items()),
+            "Name": n.name,
+            "Scope": "local",
         }
-        for n in ctx.engine.networks.list()
+        for n in ctx.engine.networks.list(parse_filters(args.filter))
     ]
     if args.quiet:
         ctx.stdout.writelines(r["ID"] + "\n" for r in rows)
@@ -105,20 +114,11 @@ def _ls(ctx: Context, argv: list[str]) -> int:
 
 
 def _rm(ctx: Context, argv: list[str]) -> int:
-    from ..errors import NotFound
-
     p = Parser(ctx.verb, "NETWORK [NETWORK...]", "Remove one or more networks")
     p.add_argument("names", nargs="*")
     args = p.parse_args(argv)
     p.need(args.names, 1)
-
-    def remove(name: str) -> None:
-        try:
-            ctx.engine.networks.remove(name)
-        except NotFound:
-            raise NotFound(f"No such network: {name}") from None
-
-    return for_each(ctx, args.names, remove)
+    return for_each(ctx, args.names, lambda name: (ctx.engine.networks.remove(name), None)[1])
 
 
 def _prune(ctx: Context, argv: list[str]) -> int:

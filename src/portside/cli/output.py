@@ -15,6 +15,7 @@ __all__ = [
     "human_size",
     "since",
     "go_time",
+    "go_time_text",
     "tabwrite",
     "write_formatted",
     "write_json",
@@ -32,6 +33,14 @@ def since(epoch: float, now: float | None = None) -> str:
 def go_time(epoch: float) -> str:
     """Go's time.Time.String() in UTC: ``2023-05-19 20:18:47 +0000 UTC``."""
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
+
+
+def go_time_text(stamp: str) -> str:
+    """Go's time.Time.String() of an RFC 3339 UTC time, its fraction kept as Go keeps
+    it (trailing zeros dropped): ``2026-12-06 03:01:43.091362 +0000 UTC``."""
+    if not stamp.endswith("Z") or "T" not in stamp:
+        return stamp
+    return stamp[:-1].replace("T", " ", 1) + " +0000 UTC"
 
 
 def tabwrite(rows: Iterable[str], out: TextIO, minwidth: int = 10, padding: int = 3) -> None:

@@ -171,7 +171,7 @@ class ContainerFiles:
         with self.c.store.lock:
             row = self.c.get(ref)
             paths = self.c.paths(row.id)
-            return layer_write.changes(paths.upper, self.c.lowers(row, paths))
+            return with_parents(layer_write.changes(paths.upper, self.c.lowers(row, paths)))
 
     def export(self, ref: str, out: BinaryIO) -> None:
         """``export``: the container's root filesystem as a tar stream."""
@@ -211,6 +211,21 @@ class ContainerFiles:
             finally:
                 if paused_here:
                     self.lifecycle.unpause(row.id)
+
+
+def with_parents(changes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Docker's rule on top of the walk: every folder above an added or deleted entry,
+    up to the root, is changed (``C``), once, even when it kept its time and mode, so
+    deleting ``/etc/group`` reports ``C /etc``. In the walk's order (parents first,
+    names sorted per folder), as Docker lists them."""
+    kinds = {path: kind for kind, path in changes}
+    for kind, path in changes:
+        if kind in ("A", "D"):
+            parent = posixpath.dirname(path)
+            while parent != "/":
+                kinds.setdefault(parent, "C")
+                parent = posixpath.dirname(parent)
+    return [(kinds[p], p) for p in sorted(kinds, key=lambda p: p.split("/"))]
 
 
 def _mount_point(root: Path, destination: str, is_dir: bool) -> Path:

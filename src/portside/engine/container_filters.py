@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ..errors import InvalidArgument
 from ..store.containers import ContainerRow
 from ..timefmt import parse_rfc3339
+from . import filters as shared
 
 if TYPE_CHECKING:
     from .containers import ContainerService
@@ -20,9 +21,7 @@ STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", 
 
 
 def check(filters: dict[str, list[str]]) -> None:
-    for key in filters:
-        if key not in FILTERS:
-            raise InvalidArgument(f"Invalid filter '{key}'")
+    shared.check(filters, FILTERS)
 
 
 def matches(containers: ContainerService, row: ContainerRow, filters: dict[str, list[str]]) -> bool:
@@ -43,11 +42,8 @@ def matches(containers: ContainerService, row: ContainerRow, filters: dict[str, 
             if not any(row.id.startswith(v) for v in values):
                 return False
         elif key == "label":
-            labels = row.config.get("Labels") or {}
-            for v in values:
-                k, eq, val = v.partition("=")
-                if k not in labels or (eq and labels[k] != val):
-                    return False
+            if not shared.labels_match(row.config.get("Labels"), values):
+                return False
         elif key == "ancestor":
             ids = set()
             for v in values:

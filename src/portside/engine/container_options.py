@@ -11,6 +11,7 @@ from .isolation import Isolation, security_options
 from .isolation import host_config_fields as isolation_fields
 from .resources import Limits, host_config_fields
 
+LOG_DRIVER = "k8s-file"  # conmon's log format, the one every container uses
 RESTART_POLICIES = ("no", "always", "on-failure", "unless-stopped")
 
 
@@ -193,7 +194,7 @@ def build_host_config(opts: CreateOptions) -> dict[str, Any]:
         "ExtraHosts": list(opts.add_hosts) or None,
         "Dns": list(opts.dns),
         "DnsSearch": list(opts.dns_search),
-        "LogConfig": {"Type": "k8s-file", "Config": {}},
+        "LogConfig": {"Type": LOG_DRIVER, "Config": {}},
         **host_config_fields(opts.limits),
         **isolation_fields(opts.isolation, opts.hostname is not None),
     }

@@ -144,6 +144,8 @@ class ImageIO:
             }
             if author:
                 image["author"] = author
+            if message:
+                image["comment"] = message  # inspect's Comment, as Docker's commit sets it
             with self.store.writing() as publisher:
                 layers = []
                 for diff_id in diff_ids[:-1]:

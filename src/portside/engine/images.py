@@ -17,6 +17,7 @@ from ..records import dataclass, field
 from ..store.metadata import ImageRow
 from ..store.store import Publisher, Store
 from ..timefmt import now_rfc3339, parse_rfc3339
+from .filters import labels_match
 
 if TYPE_CHECKING:
     from ..image.ingest import StagedLayer
@@ -390,9 +391,8 @@ def _filter_images(
     patterns = filters.get("reference", [])
     if patterns:
         out = [i for i in out if any(_reference_matches(i, p) for p in patterns)]
-    for label in filters.get("label", []):
-        key, eq, value = label.partition("=")
-        out = [i for i in out if key in i.labels and (not eq or i.labels[key] == value)]
+    if "label" in filters:
+        out = [i for i in out if labels_match(i.labels, filters["label"])]
     for key, newer in (("before", False), ("since", True)):
         for value in filters.get(key, []):
             pivot_id, _ = service.resolve(value)

@@ -326,7 +326,13 @@ class Lifecycle:
             with self.store.meta.transaction():
                 self.table.update(row.id, stopped_by_user=True)
         self.runtime.kill(row.id, sig)
-        return row
+        if sig != 9:
+            return row
+        # Docker's kill with SIGKILL returns once the container is down, so an inspect
+        # right after it sees the exit (runc thaws a paused one for SIGKILL)
+        self._wait_exit(row, 10.0)
+        self.cleanup(row.id)
+        return self.table.get(row.id) or row
 
     def stop(self, ref: str, timeout: int | None = None) -> ContainerRow:
         row = self.c.get(ref)

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Conflict, ContainerStartError, InvalidArgument, NotFound
+from ..errors import Conflict, ContainerStartError, InvalidArgument, NetworkNotFound, NotFound
 from ..network import host_firewall, links, nat
 from ..processes import alive
 from ..records import replace
@@ -46,11 +46,6 @@ ALIAS_ONLY_USER_DEFINED = (
 HOST_NETWORK_FIXED = (
     "container cannot be disconnected from host network or connected to host network"
 )
-
-
-class NetworkNotFound(NotFound):
-    def __init__(self, ref: str) -> None:
-        super().__init__(f"network {ref} not found")
 
 
 class NetworkService:
@@ -96,9 +91,21 @@ class NetworkService:
             raise NetworkNotFound(ref)
         return row
 
-    def list(self) -> list[NetworkRow]:
+    def list(self, filters: dict[str, builtins.list[str]] | None = None) -> list[NetworkRow]:
+        """By name; ``filters`` as ``network ls --filter`` (engine/network_filters.py)."""
+        from . import network_filters
+
         self._builtin()
-        return sorted(self.table.all(), key=lambda n: n.name)
+        filters = filters or {}
+        network_filters.check(filters)
+        rows = sorted(self.table.all(), key=lambda n: n.name)
+        return [
+            n
+            for n in rows
+            if network_filters.matches(
+                n, filters, "dangling" in filters and bool(self.table.attached(n.id))
+            )
+        ]
 
     def create(
         self,

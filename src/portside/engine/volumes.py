@@ -21,6 +21,7 @@ from ..records import replace
 from ..store.tempnames import sweep_stale, temp_name
 from ..store.volumes import ANONYMOUS, MountRow, VolumeRow, VolumeTable
 from ..timefmt import now_rfc3339
+from . import filters as shared
 from .mounts import check_volume_name
 
 if TYPE_CHECKING:
@@ -88,9 +89,7 @@ class VolumeService:
         self, filters: dict[str, builtins.list[str]] | None = None
     ) -> builtins.list[VolumeRow]:
         filters = filters or {}
-        for key in filters:
-            if key not in FILTERS:
-                raise InvalidArgument(f"Invalid filter '{key}'")
+        shared.check(filters, FILTERS)
         used = self.table.used()
         return [v for v in self.table.all() if _matches(v, filters, v.name in used)]
 
@@ -194,10 +193,8 @@ def _matches(v: VolumeRow, filters: dict[str, list[str]], in_use: bool) -> bool:
             if v.driver not in values:
                 return False
         elif key == "label":
-            for x in values:
-                k, eq, val = x.partition("=")
-                if k not in v.labels or (eq and v.labels[k] != val):
-                    return False
+            if not shared.labels_match(v.labels, values):
+                return False
     return True
 
 

@@ -335,6 +335,26 @@ class Metadata:
     def cache_keys(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT key FROM build_cache")]
 
+    def cache_records(self) -> list[tuple[str, float, float, list[str], str]]:
+        """(key, created, last used, layers, history JSON) of every entry, oldest first."""
+        layers: dict[str, list[str]] = {}
+        for key, diff_id in self.conn.execute(
+            "SELECT key, diff_id FROM build_cache_layers ORDER BY key, idx"
+        ):
+            layers.setdefault(key, []).append(diff_id)
+        rows = self.conn.execute(
+            "SELECT key, created, last_used, history FROM build_cache ORDER BY created, key"
+        )
+        return [(k, made, used, layers.get(k, []), history) for k, made, used, history in rows]
+
+    def cache_only_layers(self) -> list[str]:
+        """Layers the build cache holds and no image has: what ``builder prune -a`` frees."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT diff_id FROM build_cache_layers"
+            " WHERE diff_id NOT IN (SELECT diff_id FROM image_layers)"
+        )
+        return [r[0] for r in rows]
+
     def remove_cache_entries(self, keys: Sequence[str]) -> None:
         self.conn.executemany("DELETE FROM build_cache WHERE key = ?", [(k,) for k in keys])
 
