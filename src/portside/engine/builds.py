@@ -551,8 +551,8 @@ class _Run:
     # -- RUN ----------------------------------------------------------------------------
     def _run(self, state: State, node: Node, fs: step_fs.StepFS) -> str:
         from ..build import step_fs
-        from ..runtime.spec import ProcessSpec
-        from .hostfiles import write_host_files
+        from ..network.hostfiles import write_host_files
+        from ..runtime.spec import Bind, ProcessSpec
 
         cfg = state.config
         if node.json is not None:
@@ -586,7 +586,8 @@ class _Run:
         namespace, ip = "", ""
         if network in ("default", "bridge"):  # the default bridge, as Docker's builders
             namespace, ip = self._sandbox()
-        binds = write_host_files(bundle, hostname, network == "host", ip)
+        written = write_host_files(bundle, hostname, network == "host", ip)
+        binds = [Bind(source, target) for source, target in written]
         self.out(f" ---> Running in {hostname}")
         code = step_fs.run_process(
             self.s.runtime,

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, BinaryIO
 from ..errors import Conflict
 from ..image import layer_write, path_archive
 from ..image.path_archive import Source
+from ..network.hostfiles import HOST_FILES
 from ..runtime.scope import container_path, makedirs_in_root, resolve_in_root
 from ..store.containers import ContainerRow
 from ..store.snapshots import bind_mount, is_under, unmount
 from ..store.volumes import MountRow
 from .containers import ContainerService, command_of
-from .hostfiles import HOST_FILES
 from .mounts import in_mount_order
 
 if TYPE_CHECKING:

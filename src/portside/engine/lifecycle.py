@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument, PortsideError
+from ..network.hostfiles import write_host_files
 from ..processes import alive, pidfd
 from ..records import dataclass
 from ..runtime import cgroups, monitor, seccomp
@@ -40,7 +41,6 @@ from ..timefmt import now_rfc3339
 from . import isolation, resources
 from .capabilities import effective_capabilities
 from .container_paths import INIT_PATH, ContainerPaths
-from .hostfiles import write_host_files
 
 if TYPE_CHECKING:
     from .containers import ContainerService
@@ -167,7 +167,7 @@ class Lifecycle:
             binds = [_bind(str(theirs / n), f"/etc/{n}") for n in ("hosts", "resolv.conf")]
             binds.append(_bind(str(theirs / "hostname"), "/etc/hostname"))
         else:
-            binds = write_host_files(
+            written = write_host_files(
                 paths.bundle,
                 cfg["Hostname"],
                 host_network,
@@ -176,6 +176,7 @@ class Lifecycle:
                 host.get("Dns") or (),
                 host.get("DnsSearch") or (),
             )
+            binds = [_bind(source, target) for source, target in written]
         if host.get("Init"):
             init = next((p for p in INIT_BINARIES if os.path.exists(p)), None)
             if init is None:

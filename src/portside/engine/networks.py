@@ -18,19 +18,19 @@ import hashlib
 import ipaddress
 import re
 import secrets
-import socket
-import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument, NetworkNotFound, NotFound
-from ..network import host_firewall, links, nat
+from ..network import addresses, host_firewall, host_ports, links, namespace_holder, nat
+from ..network.hostfiles import hosts_text, rewrite_in_place
 from ..processes import alive
 from ..records import replace
 from ..store.networks import AttachmentRow, EndpointRow, NetworkRow, NetworkTable
 from ..timefmt import now_rfc3339
+from . import network_inspect
 
 if TYPE_CHECKING:
     from ..store.containers import ContainerRow
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 BUILTIN = (("bridge", "bridge"), ("host", "host"), ("none", "null"))
 BUILTIN_NAMES = frozenset(name for name, _ in BUILTIN)
 _NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
-SUBNET_POOL = ipaddress.ip_network("10.99.0.0/16")  # /24s for bridges, first free one
 ALIAS_ONLY_USER_DEFINED = (
     "network-scoped alias is supported only for containers in user defined networks"
 )
@@ -127,24 +126,7 @@ class NetworkService:
             raise NotFound(f'plugin "{driver}" not found')
         chosen = not subnet
         if subnet:
-            try:
-                net = ipaddress.ip_network(subnet, strict=False)
-            except ValueError:
-                raise InvalidArgument(f"invalid CIDR address: {subnet}") from None
-            if net.version != 4:
-                raise InvalidArgument(f"IPv6 subnets are not supported yet: {subnet}")
-            if net.num_addresses < 4:
-                raise InvalidArgument(f"subnet {subnet} is too small for a network")
-            subnet = str(net)
-            if gateway:
-                try:
-                    inside = ipaddress.ip_address(gateway) in net
-                except ValueError:
-                    inside = False
-                if not inside:
-                    raise InvalidArgument(f"no matching subnet for gateway {gateway}")
-            else:
-                gateway = str(next(net.hosts()))
+            subnet, gateway = addresses.user_subnet(subnet, gateway)
         elif gateway:
             raise InvalidArgument("a gateway needs its --subnet")
         self._builtin()
@@ -154,7 +136,7 @@ class NetworkService:
             if subnet:
                 mine = [ipaddress.ip_network(n.subnet) for n in self.table.all() if n.subnet]
                 routes = [ipaddress.ip_network(r) for r in links.host_routes()]
-                if _overlaps(ipaddress.ip_network(subnet), mine + routes):
+                if addresses.overlaps(ipaddress.ip_network(subnet), mine + routes):
                     raise Conflict("Pool overlaps with other one on this address space")
             network_id = secrets.token_hex(32)
             row = NetworkRow(
@@ -203,36 +185,7 @@ class NetworkService:
 
     def inspect(self, network: NetworkRow, names: dict[str, str]) -> dict[str, Any]:
         """Docker's network JSON; ``names``: container ID -> name, for Containers."""
-        prefix = ipaddress.ip_network(network.subnet).prefixlen if network.subnet else 0
-        containers = {
-            e.container_id: {
-                "Name": names.get(e.container_id, ""),
-                "EndpointID": _endpoint_id(network.id, e.container_id),
-                "MacAddress": e.mac,
-                "IPv4Address": f"{e.ip}/{prefix}",
-                "IPv6Address": "",
-            }
-            for e in self.table.endpoints(network.id)
-        }
-        config = [{"Subnet": network.subnet, "Gateway": network.gateway}] if network.subnet else []
-        options = {"com.docker.network.bridge.name": network.bridge} if network.bridge else {}
-        return {
-            "Name": network.name,
-            "Id": network.id,
-            "Created": network.created,
-            "Scope": "local",
-            "Driver": network.driver,
-            "EnableIPv6": False,
-            "IPAM": {"Driver": "default", "Options": {}, "Config": config},
-            "Internal": network.internal,
-            "Attachable": False,
-            "Ingress": False,
-            "ConfigFrom": {"Network": ""},
-            "ConfigOnly": False,
-            "Containers": containers,
-            "Options": options,
-            "Labels": network.labels or {},
-        }
+        return network_inspect.network_json(network, self.table.endpoints(network.id), names)
 
     # -- the networks a container is on --------------------------------------------------
     def first_attachment(
@@ -366,13 +319,10 @@ class NetworkService:
     ) -> EndpointRow:
         """The first free address of the network (its gateway's excepted)."""
         taken = {e.ip for e in self.table.endpoints(network.id) if e.container_id != container_id}
-        taken.add(network.gateway)
-        subnet = ipaddress.ip_network(network.subnet)
-        ip = next((str(h) for h in subnet.hosts() if str(h) not in taken), None)
+        ip = addresses.free_address(network.subnet, taken | {network.gateway})
         if ip is None:
             raise ContainerStartError(f"no available IPv4 addresses on network {network.name}", 125)
-        mac = "02:42:" + ":".join(f"{b:02x}" for b in ipaddress.ip_address(ip).packed)
-        return EndpointRow(network.id, container_id, ip, mac, ports, iface)
+        return EndpointRow(network.id, container_id, ip, addresses.mac_for(ip), ports, iface)
 
     def plug(self, container_id: str, pid: int) -> None:
         """The container's veth pairs into its namespace, and the NAT rules; on failure
@@ -439,14 +389,9 @@ class NetworkService:
         """A network namespace on the default bridge for a build's RUN step, as Docker's
         builders give one: (its path, for runc to join; its address). A process holds
         it and dies with this one (``PR_SET_PDEATHSIG``), so a killed build takes the
-        namespace and its veth along; its row goes at the next sync."""
-        holder = subprocess.Popen(
-            ["sleep", "infinity"],
-            preexec_fn=_own_network_namespace,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        namespace and its veth along (network/namespace_holder.py); its row goes at the
+        next sync."""
+        holder = namespace_holder.start()
         try:
             with self.store.lock:
                 network = self._with_subnet(self.get("bridge"))
@@ -486,11 +431,8 @@ class NetworkService:
         return None
 
     def settings(self, row: ContainerRow) -> dict[str, Any]:
-        """Docker's NetworkSettings for ``inspect``: every network the container is on,
-        with its live endpoint while it runs and empty addresses otherwise."""
+        """Docker's NetworkSettings for ``inspect`` (engine/network_inspect.py)."""
         mode = row.host_config.get("NetworkMode") or "bridge"
-        running = row.status in ("running", "paused")
-        endpoints = {e.network_id: e for e in self.table.endpoints_of(row.id)}
         attached: list[tuple[NetworkRow | None, AttachmentRow | None]] = []
         if mode in ("host", "none"):
             attached = [(self.get(mode), None)]
@@ -498,55 +440,9 @@ class NetworkService:
             attached = [
                 (self.table.get(a.network_id), a) for a in self.table.attachments_of(row.id)
             ]
-        ports: dict[str, Any] = {}
-        for live in endpoints.values():
-            ports.update(live.ports)
-        if running and not endpoints and mode != "none":
-            ports = {key: None for key in row.config.get("ExposedPorts") or {}}
-        networks: dict[str, Any] = {}
-        for network, a in attached:
-            e = endpoints.get(network.id) if network else None
-            prefix = ipaddress.ip_network(network.subnet).prefixlen if e and network else 0
-            aliases = None
-            if a is not None and a.network_name not in BUILTIN_NAMES:
-                aliases = [*a.aliases, row.id[:12]] if e else list(a.aliases) or None
-            networks[network.name if network else a.network_name if a else mode] = {
-                "IPAMConfig": None,
-                "Links": None,
-                "Aliases": aliases,
-                "NetworkID": network.id if network else "",
-                "EndpointID": _endpoint_id(network.id, row.id) if e and network else "",
-                "Gateway": network.gateway if e and network else "",
-                "IPAddress": e.ip if e else "",
-                "IPPrefixLen": prefix,
-                "IPv6Gateway": "",
-                "GlobalIPv6Address": "",
-                "GlobalIPv6PrefixLen": 0,
-                "MacAddress": e.mac if e else "",
-                "DriverOpts": None,
-            }
-        # the top-level fields repeat the default bridge's endpoint only, as Docker's do
-        top = networks.get("bridge", {})
-        return {
-            "Bridge": "",
-            "SandboxID": hashlib.sha256(row.id.encode()).hexdigest() if running else "",
-            "HairpinMode": False,
-            "LinkLocalIPv6Address": "",
-            "LinkLocalIPv6PrefixLen": 0,
-            "Ports": ports,
-            "SandboxKey": f"/proc/{row.pid}/ns/net" if running and row.pid else "",
-            "SecondaryIPAddresses": None,
-            "SecondaryIPv6Addresses": None,
-            "EndpointID": top.get("EndpointID", ""),
-            "Gateway": top.get("Gateway", ""),
-            "GlobalIPv6Address": "",
-            "GlobalIPv6PrefixLen": 0,
-            "IPAddress": top.get("IPAddress", ""),
-            "IPPrefixLen": top.get("IPPrefixLen", 0),
-            "IPv6Gateway": "",
-            "MacAddress": top.get("MacAddress", ""),
-            "Networks": networks,
-        }
+        return network_inspect.settings(
+            row, attached, self.table.endpoints_of(row.id), BUILTIN_NAMES
+        )
 
     def sync(self) -> None:
         """Make the host match the endpoints: bridges of networks in use up (the rest
@@ -582,7 +478,6 @@ class NetworkService:
         if self.bundle is None:
             return
         from ..store.containers import ContainerTable
-        from .hostfiles import hosts_text, rewrite_in_place
 
         table = ContainerTable(self.store.meta.conn)
         affected = set(also)
@@ -620,6 +515,17 @@ class NetworkService:
             except OSError:
                 pass  # its folder is going away with it
 
+    def _host_ports(self, row: ContainerRow) -> dict[str, Any]:
+        """NetworkSettings.Ports for the container, host ports chosen now."""
+        others = (e.ports for e in self.table.endpoints() if e.container_id != row.id)
+        return host_ports.choose(
+            list((row.config.get("ExposedPorts") or {}).keys()),
+            dict(row.host_config.get("PortBindings") or {}),
+            bool(row.host_config.get("PublishAllPorts")),
+            host_ports.taken_by(others),
+            f"{row.name} ({row.id})",
+        )
+
     def _with_subnet(self, network: NetworkRow) -> NetworkRow:
         """The network with a subnet that no host route overlaps. One portside chose
         moves while the network is unused (another tool may have taken it meanwhile)."""
@@ -629,122 +535,30 @@ class NetworkService:
         routes = [ipaddress.ip_network(r, strict=False) for r in links.host_routes()]
         if network.subnet and links.exists(network.bridge):
             routes = [r for r in routes if str(r) != network.subnet]  # our own, stale
-        if network.subnet and not _overlaps(ipaddress.ip_network(network.subnet), routes):
+        if network.subnet and not addresses.overlaps(ipaddress.ip_network(network.subnet), routes):
             return network
         mine = [
             ipaddress.ip_network(n.subnet)
             for n in self.table.all()
             if n.subnet and n.id != network.id
         ]
-        for candidate in SUBNET_POOL.subnets(new_prefix=24):
-            if not _overlaps(candidate, routes + mine):
-                gateway = str(next(candidate.hosts()))
-                with self.store.meta.transaction():
-                    self.table.set_subnet(network.id, str(candidate), gateway)
-                found = self.table.get(network.id)
-                assert found is not None
-                return found
+        subnet = addresses.free_subnet(routes + mine)
+        if subnet is not None:
+            with self.store.meta.transaction():
+                self.table.set_subnet(network.id, str(subnet), addresses.gateway_of(subnet))
+            found = self.table.get(network.id)
+            assert found is not None
+            return found
         raise ContainerStartError(
             f"could not find an available, non-overlapping IPv4 address pool among the "
             f"defaults to assign to the network {network.name}",
             125,
         )
 
-    def _host_ports(self, row: ContainerRow) -> dict[str, Any]:
-        """NetworkSettings.Ports for the container: each exposed port, with the host
-        ports it is published on (random ones chosen now), or None."""
-        bindings: dict[str, list[dict[str, str]]] = dict(row.host_config.get("PortBindings") or {})
-        exposed = list((row.config.get("ExposedPorts") or {}).keys())
-        if row.host_config.get("PublishAllPorts"):
-            for key in exposed:
-                bindings.setdefault(key, [{"HostIp": "", "HostPort": ""}])
-        taken = {
-            (key.partition("/")[2], b["HostIp"], int(b["HostPort"]))
-            for e in self.table.endpoints()
-            if e.container_id != row.id
-            for key, binds in e.ports.items()
-            for b in binds or []
-        }
-        ports: dict[str, Any] = {key: None for key in exposed}
-        for key in sorted(bindings):
-            proto = key.partition("/")[2] or "tcp"
-            chosen = []
-            for b in bindings[key]:
-                host_ip = b.get("HostIp") or "0.0.0.0"
-                if ":" in host_ip:
-                    raise ContainerStartError(
-                        f"publishing on an IPv6 address ({host_ip}) is not supported yet", 125
-                    )
-                port = self._pick_port(row, proto, host_ip, b.get("HostPort") or "", taken)
-                taken.add((proto, host_ip, port))
-                chosen.append({"HostIp": host_ip, "HostPort": str(port)})
-            ports[key] = chosen
-        return ports
-
-    def _pick_port(
-        self,
-        row: ContainerRow,
-        proto: str,
-        host_ip: str,
-        wanted: str,
-        taken: Iterable[tuple[str, str, int]],
-    ) -> int:
-        def clash(port: int) -> bool:
-            return any(
-                p == proto and n == port and (ip == host_ip or "0.0.0.0" in (ip, host_ip))
-                for p, ip, n in taken
-            )
-
-        failed = (
-            f"driver failed programming external connectivity on endpoint {row.name} ({row.id})"
-        )
-        if wanted and "-" not in wanted:
-            port = int(wanted)
-            if clash(port):
-                raise ContainerStartError(
-                    f"{failed}: Bind for {host_ip}:{port} failed: port is already allocated", 125
-                )
-            reason = _bind_error(proto, host_ip, port)
-            if reason:
-                raise ContainerStartError(
-                    f"{failed}: Error starting userland proxy: listen {proto}4 "
-                    f"{host_ip}:{port}: bind: {reason}",
-                    125,
-                )
-            return port
-        if wanted:
-            low, _, high = wanted.partition("-")
-            candidates = range(int(low), int(high) + 1)
-        else:
-            candidates = range(*_ephemeral_range())
-        for port in candidates:
-            if not clash(port) and not _bind_error(proto, host_ip, port):
-                return port
-        raise ContainerStartError(
-            f"{failed}: Bind for {host_ip}:{wanted or '0'} failed: no free port in range", 125
-        )
-
-
-def _endpoint_id(network_id: str, container_id: str) -> str:
-    return hashlib.sha256(f"{network_id}/{container_id}".encode()).hexdigest()
-
 
 def _host_end(container_id: str, network_id: str) -> str:
     """The host end of a container's veth on a network: 15 characters, as Linux allows."""
     return "v" + container_id[:9] + network_id[:5]
-
-
-def _own_network_namespace() -> None:
-    """In the child before exec: a network namespace of its own, and death (SIGKILL)
-    when its parent goes."""
-    import ctypes
-    import signal
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
-    if libc.unshare(0x40000000) != 0:  # CLONE_NEWNET
-        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
 
 
 def _unique(words: Sequence[str]) -> tuple[str, ...]:
@@ -774,10 +588,6 @@ def _bridge_down(bridge: str) -> None:
         host_firewall.withdraw(bridge)
 
 
-def _overlaps(candidate: Any, others: Iterable[Any]) -> bool:
-    return any(candidate.overlaps(o) for o in others)
-
-
 def _forwards(e: EndpointRow) -> list[nat.Forward]:
     out = []
     for key, binds in e.ports.items():
@@ -785,28 +595,3 @@ def _forwards(e: EndpointRow) -> list[nat.Forward]:
         for b in binds or []:
             out.append(nat.Forward(proto, b["HostIp"], int(b["HostPort"]), e.ip, int(port)))
     return out
-
-
-def _ephemeral_range() -> tuple[int, int]:
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            low, high = (int(x) for x in f.read().split())
-    except (OSError, ValueError):
-        low, high = 32768, 60999
-    return low, high + 1
-
-
-def _bind_error(proto: str, host_ip: str, port: int) -> str:
-    """Why a process of the host could not listen there now ("" when it could): a port
-    a host program holds would never see the forwarded traffic, as with Docker."""
-    if proto == "sctp":
-        return ""  # no SCTP socket to try without the sctp module loaded
-    kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
-    try:
-        with socket.socket(socket.AF_INET, kind) as s:
-            if kind == socket.SOCK_STREAM:
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind((host_ip, port))
-    except OSError as e:
-        return (e.strerror or str(e)).lower()
-    return ""

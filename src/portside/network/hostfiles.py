@@ -8,8 +8,6 @@ import socket
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..runtime.spec import Bind
-
 _HOSTS = (
     "127.0.0.1\tlocalhost\n"
     "::1\tlocalhost ip6-localhost ip6-loopback\n"
@@ -89,9 +87,10 @@ def write_host_files(
     extra: Sequence[str] = (),
     dns: Sequence[str] = (),
     search: Sequence[str] = (),
-) -> list[Bind]:
-    """The three files; ``ip``, the container's address on its network, names it by
-    its hostname in /etc/hosts, as Docker's does."""
+) -> list[tuple[str, str]]:
+    """The three files, as (path, where the container sees it) to bind; ``ip``, the
+    container's address on its network, names it by its hostname in /etc/hosts, as
+    Docker's does."""
     if host_network:
         hosts = Path("/etc/hosts").read_text() if os.path.exists("/etc/hosts") else _HOSTS
         hosts += _added_hosts(extra)
@@ -108,5 +107,5 @@ def write_host_files(
         tmp.write_text(content)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-        binds.append(Bind(str(path), f"/etc/{name}"))
+        binds.append((str(path), f"/etc/{name}"))
     return binds
