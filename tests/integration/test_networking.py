@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Portside
+from tests.conftest import Portside, network_leftovers
 from tests.integration.registries import free_port, http_get
 
 HTTPD = ["httpd", "-f", "-p", "80", "-h", "/www"]
@@ -65,9 +65,8 @@ def _host_state(portside: Portside, *ids: str) -> dict[str, object]:
     return {
         "table": f"portside_{tag}" in tables,
         "veths": [n for n in links if any(n.startswith("v" + i[:9]) for i in ids)],
-        "bridges": [
-            n for n in links if n.startswith("ps") and Path(f"/sys/class/net/{n}/bridge").exists()
-        ],
+        # this store's (another store's tests may run beside this one)
+        "bridges": [name for kind, name in network_leftovers(portside) if kind == "bridge"],
     }
 
 

@@ -83,7 +83,7 @@ class Engine:
             self.images,
             runtime,
             lambda name, out: self.registry.pull(name, out),
-            lambda: self.networks,
+            lambda: self.containers.endpoints,
         )
 
     @cached_property

@@ -48,7 +48,7 @@ from .images import ImageService, new_tag, publish_image
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
     from ..build import step_fs
     from ..runtime.runc import Runtime
-    from .networks import NetworkService
+    from .endpoints import EndpointService
 
 Output = Callable[[str], None]
 # RUN's networks, as BuildKit's: default (the default bridge; "bridge" names it too)
@@ -128,13 +128,13 @@ class BuildService:
         images: ImageService,
         runtime: Runtime,
         pull: Callable[[str, Output], str],
-        networks: Callable[[], NetworkService],
+        endpoints: Callable[[], EndpointService],
     ) -> None:
         self.images = images
         self.store = images.store
         self.runtime = runtime
         self.pull = pull  # the registry's pull, imported only when an image is missing
-        self.networks = networks  # made only when a RUN step needs the bridge
+        self.endpoints = endpoints  # made only when a RUN step needs the bridge
 
     # -- the whole build ------------------------------------------------------------
     def build(self, opts: BuildOptions, out: Output) -> str:
@@ -717,7 +717,7 @@ class _Run:
         the build's RUN steps share: made at the first one, gone with the build."""
         if self.sandbox is None:
             step_id = "build-" + os.urandom(12).hex()
-            self.sandbox = self.cleanup.enter_context(self.s.networks().sandbox(step_id))
+            self.sandbox = self.cleanup.enter_context(self.s.endpoints().sandbox(step_id))
         return self.sandbox
 
     def _copy(

@@ -57,7 +57,7 @@ def matches(containers: ContainerService, row: ContainerRow, filters: dict[str, 
             if row.status != "exited" or str(row.exit_code) not in values:
                 return False
         elif key == "network":
-            on = containers.networks.networks_of(row)
+            on = containers.endpoints.networks_of(row)
             if not any(v in on for v in values):
                 return False
         elif key in ("before", "since"):

@@ -27,6 +27,7 @@ from .names import random_name, validate
 if TYPE_CHECKING:  # only create() needs them: ps and the rest start faster without
     from ..store.volumes import MountRow
     from .container_options import CreateOptions
+    from .endpoints import EndpointService
     from .images import ImageService
     from .networks import NetworkService
     from .volumes import VolumeService
@@ -47,6 +48,7 @@ class ContainerService:
         self.images = images
         self.table = ContainerTable(store.meta.conn)
         self._networks: NetworkService | None = None
+        self._endpoints: EndpointService | None = None
         self._volumes: VolumeService | None = None
 
     def paths(self, container_id: str) -> ContainerPaths:
@@ -69,8 +71,18 @@ class ContainerService:
         if self._networks is None:
             from .networks import NetworkService
 
-            self._networks = NetworkService(self.store, lambda cid: self.paths(cid).bundle)
+            self._networks = NetworkService(self.store)
         return self._networks
+
+    @property
+    def endpoints(self) -> EndpointService:
+        """The networks each container is on, and its addresses there."""
+        if self._endpoints is None:
+            from .endpoints import EndpointService
+
+            bundle = lambda cid: self.paths(cid).bundle  # noqa: E731
+            self._endpoints = EndpointService(self.store, self.networks, bundle)
+        return self._endpoints
 
     @property
     def volumes(self) -> VolumeService:
@@ -88,11 +100,11 @@ class ContainerService:
     def connect(self, network: str, ref: str, aliases: Sequence[str] = ()) -> None:
         """``network connect``: the container's state read and acted on in one hold."""
         with self.store.lock:
-            self.networks.connect(network, self.get(ref), aliases)
+            self.endpoints.connect(network, self.get(ref), aliases)
 
     def disconnect(self, network: str, ref: str) -> None:
         with self.store.lock:
-            self.networks.disconnect(network, self.get(ref))
+            self.endpoints.disconnect(network, self.get(ref))
 
     def mount(self, row: ContainerRow, paths: ContainerPaths) -> bool:
         """Mount the root filesystem (the image's layers, the init layer, the container's
@@ -182,7 +194,7 @@ class ContainerService:
         elif mode not in ("bridge", "host", "none"):
             host_config["NetworkMode"] = self.networks.get(mode).name  # exists, by its name
         mounts = self._mounts_for(opts, image_cfg)
-        attachment = self.networks.first_attachment(
+        attachment = self.endpoints.first_attachment(
             container_id, host_config["NetworkMode"], opts.network_aliases
         )
         paths = self.paths(container_id)
@@ -282,7 +294,7 @@ class ContainerService:
                 return
             mounts = self.mounts(container_id) if volumes else []
             if NetworkTable(self.store.meta.conn).endpoints_of(container_id):
-                self.networks.release(container_id)  # an endpoint a failed start left
+                self.endpoints.release(container_id)  # an endpoint a failed start left
             self.table.remove(container_id)
             gone = self.volumes.release(mounts) if mounts else []
         if gone:
@@ -318,7 +330,7 @@ class ContainerService:
         return inspect_json(
             row,
             self.paths(row.id),
-            self.networks.settings(row),
+            self.endpoints.settings(row),
             self._mounts_json(row, mounts) if mounts else [],
         )
 

@@ -87,7 +87,7 @@ class Lifecycle:
     def _start_locked(self, row: ContainerRow, attach: bool) -> Started:
         paths = self.c.paths(row.id)
         self.c.mount(row, paths)
-        networks = self.c.networks
+        networks = self.c.endpoints
         try:
             if row.host_config.get("IpcMode") == "shareable":  # on the host, for joiners
                 size = row.host_config.get("ShmSize") or resources.DEFAULT_SHM
@@ -172,7 +172,7 @@ class Lifecycle:
                 cfg["Hostname"],
                 host_network,
                 ip,
-                self.c.networks.extra_hosts(row),
+                self.c.endpoints.extra_hosts(row),
                 host.get("Dns") or (),
                 host.get("DnsSearch") or (),
             )
@@ -456,7 +456,7 @@ class Lifecycle:
                 code = 255 if row.status != "restarting" else row.exit_code
             oom = cgroups.oom_killed(cgroups.of(container_id))  # gone at runc delete
             self.runtime.delete(container_id)
-            self.c.networks.release(container_id)
+            self.c.endpoints.release(container_id)
             self.c.unmount(paths)
             policy = row.host_config.get("RestartPolicy") or {}
             name = policy.get("Name") or "no"
