@@ -41,10 +41,11 @@ def run(ctx: Context, argv: list[str]) -> int:
     report = ctx.engine.images.prune(all=args.all)
     write_deleted_images(ctx, report)
     ctx.stdout.write(f"Total reclaimed space: {human_size(report.reclaimed)}\n")
-    # layers a cached build step stands on stay (a deleted base image's too): say where
+    # layers a cached build step stands on stay (a deleted base image's too): say where,
+    # on stderr, so stdout ends as Docker's does for the clients that parse it
     held = ctx.engine.system.cache_only_bytes()
     if held:
-        ctx.stdout.write(
+        ctx.stderr.write(
             f"Still held by the build cache: {human_size(held)}"
             " (free it with: portside builder prune -a)\n"
         )
