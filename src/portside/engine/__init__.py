@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .networks import NetworkService
     from .registry import RegistryService
     from .system import SystemService
+    from .targets import TargetService
     from .volumes import VolumeService
 
 
@@ -103,6 +104,12 @@ class Engine:
         from .system import SystemService
 
         return SystemService(self)
+
+    @cached_property
+    def targets(self) -> TargetService:
+        from .targets import TargetService
+
+        return TargetService(self)
 
     def close(self) -> None:
         if "store" in self.__dict__:
