@@ -31,9 +31,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         raise UsageError("you cannot start and attach multiple containers at once")
     row = ctx.engine.containers.get(args.containers[0])
     if row.status == "running":
-        from ..runtime.attach import connect
-
-        sock = connect(ctx.engine.containers.paths(row.id).bundle)
+        sock = ctx.engine.attach.connect(row.id)
     else:
         started = life.start(row.id, attach=True)
         assert started.attach is not None

@@ -9,6 +9,7 @@ from ..config import Settings
 
 if TYPE_CHECKING:
     from ..store.store import Store
+    from .attach import AttachService
     from .builds import BuildService
     from .container_files import ContainerFiles
     from .containers import ContainerService
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from .image_io import ImageIO
     from .images import ImageService
     from .lifecycle import Lifecycle
+    from .logs import LogService
     from .networks import NetworkService
     from .registry import RegistryService
     from .system import SystemService
@@ -66,6 +68,18 @@ class Engine:
         from .lifecycle import Lifecycle
 
         return Lifecycle(self.containers)
+
+    @cached_property
+    def logs(self) -> LogService:
+        from .logs import LogService
+
+        return LogService(self.containers)
+
+    @cached_property
+    def attach(self) -> AttachService:
+        from .attach import AttachService
+
+        return AttachService(self.containers)
 
     @cached_property
     def execs(self) -> ExecService:
