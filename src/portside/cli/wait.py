@@ -16,5 +16,5 @@ def run(ctx: Context, argv: list[str]) -> int:
     args = p.parse_args(argv)
     p.need(args.containers, 1)
     return write_reports(
-        ctx, ctx.engine.targets.wait(args.containers), lambda report: str(report.exit_code)
+        ctx, ctx.engine.targets.wait(args.containers), lambda report: [str(report.exit_code)]
     )

@@ -27,6 +27,8 @@ class TargetReport:
     id: str = ""  # the object's full ID (a volume's name), when it was found
     error: PortsideError | None = None
     exit_code: int | None = None  # ``wait``: the container's exit code
+    untagged: tuple[str, ...] = ()  # ``rmi``: names removed (familiar form)
+    deleted: tuple[str, ...] = ()  # ``rmi``: image IDs deleted
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def each(targets: Iterable[str], action: Callable[[str], TargetReport]) -> Itera
 
 
 class TargetService:
-    """The multi-target verbs of containers, networks and volumes."""
+    """The multi-target verbs of containers, images, networks and volumes."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -109,6 +111,18 @@ class TargetService:
                 ref, containers.remove(ref, options.force, options.volumes).id
             ),
         )
+
+    def remove_images(self, refs: Iterable[str], force: bool = False) -> Iterator[TargetReport]:
+        """``rmi``: untag each name, and delete an image once nothing names it."""
+        images = self.engine.images
+
+        def remove(ref: str) -> TargetReport:
+            removed = images.remove(ref, force=force)
+            return TargetReport(
+                ref, untagged=tuple(removed.untagged), deleted=tuple(removed.deleted)
+            )
+
+        return each(refs, remove)
 
     def remove_networks(self, refs: Iterable[str]) -> Iterator[TargetReport]:
         networks = self.engine.networks
