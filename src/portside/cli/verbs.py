@@ -29,7 +29,7 @@ class Group(NamedTuple):
     module: str = ""  # one that parses the group's words itself instead of dispatch
 
 
-# (named ``VERBS`` so ``completion`` can say which verbs exist without a group)
+# the verbs outside any group
 VERBS: tuple[Verb, ...] = (
     Verb("attach", "attach", "Attach local standard input, output, and error streams to a running container"),  # noqa: E501
     Verb("build", "build", "Build an image from a Dockerfile"),
