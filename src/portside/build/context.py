@@ -231,3 +231,22 @@ def _digest(path: Path, st: os.stat_result | None = None) -> str:
     else:
         h.update(f"other {st.st_mode:o}".encode())
     return h.hexdigest()[:32]
+
+
+def unpack_archive(data: bytes, into: Path) -> bool:
+    """``build -``: ``data`` unpacked into ``into`` when it is a tar of a build context
+    (compressed or not); False when it is not (a Dockerfile alone)."""
+    import io
+    import tarfile
+
+    from ..image.compression import decompressed
+    from ..image.layer import apply_tar
+
+    plain, _ = decompressed(io.BytesIO(data))
+    body = plain.read()
+    try:
+        tarfile.open(fileobj=io.BytesIO(body)).getmembers()
+    except tarfile.TarError:
+        return False
+    apply_tar(io.BytesIO(body), into, whiteouts=False)
+    return True

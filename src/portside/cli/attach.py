@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..errors import Conflict
-from ..runtime.attach import connect
 from .attaching import relay
 from .context import Context, Parser
 
@@ -30,7 +29,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         raise Conflict("You cannot attach to a paused container, unpause it first")
     if row.status != "running":
         raise Conflict("You cannot attach to a stopped container, start it first")
-    sock = connect(containers.paths(row.id).bundle)
+    sock = ctx.engine.attach.connect(row.id)
     outcome = relay(ctx, row, sock, sig_proxy=args.sig_proxy, stdin=not args.no_stdin)
     if outcome == "detached":
         return 0

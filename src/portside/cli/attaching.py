@@ -13,9 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from ..runtime.attach import Session
-from ..runtime.monitor import resize
-from ..store.containers import ContainerRow
+from ..engine.rows import ContainerRow
 from .context import Context
 
 
@@ -56,13 +54,13 @@ def relay(
     tty = bool(row.config.get("Tty"))
     wanted = bool(row.config.get("AttachStdin")) if stdin is None else stdin
     interactive = bool(row.config.get("OpenStdin")) and wanted
-    bundle = ctx.engine.containers.paths(row.id).bundle
+    attach = ctx.engine.attach
     previous: dict[signal.Signals, object] = {}
 
     def on_winch(signum: int, frame: FrameType | None) -> None:
         size = _window_size()
         if size:
-            resize(bundle, *size)
+            attach.resize(row.id, *size)
 
     def forward(signum: int, frame: FrameType | None) -> None:
         try:
@@ -76,16 +74,15 @@ def relay(
     if sig_proxy and not tty:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
             previous[sig] = signal.signal(sig, forward)
-    session = Session(
-        sock,
-        sys.stdout.buffer,
-        sys.stderr.buffer,
-        stdin=sys.stdin.buffer if interactive else None,
-        detach_keys=b"\x10\x11" if interactive else b"",
-    )
     try:
         with raw_terminal(tty and interactive):
-            outcome = session.run()
+            outcome = attach.relay(
+                sock,
+                sys.stdout.buffer,
+                sys.stderr.buffer,
+                stdin=sys.stdin.buffer if interactive else None,
+                detach_keys=b"\x10\x11" if interactive else b"",
+            )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)  # type: ignore[arg-type]

@@ -94,18 +94,9 @@ def run(ctx: Context, argv: list[str]) -> int:
 
 def _stdin_context(tmp: Path, dockerfile_text: bytes | None) -> tuple[Path, bytes | None]:
     """``build -``: a tar of the context on stdin, or only a Dockerfile (no context)."""
-    from ..image.compression import decompressed
-    from ..image.layer import apply_tar
+    from ..engine.builds import unpack_context
 
     data = sys.stdin.buffer.read()
-    import io
-    import tarfile
-
-    plain, _ = decompressed(io.BytesIO(data))
-    body = plain.read()
-    try:
-        tarfile.open(fileobj=io.BytesIO(body)).getmembers()
-    except tarfile.TarError:
+    if not unpack_context(data, tmp):
         return tmp, data if dockerfile_text is None else dockerfile_text
-    apply_tar(io.BytesIO(body), tmp, whiteouts=False)
     return tmp, dockerfile_text

@@ -1,22 +1,18 @@
-"""portside builder COMMAND: the build cache (``builder prune``)."""
+"""portside builder COMMAND: the build cache (``builder prune``), its words parsed here."""
 
 from __future__ import annotations
 
 from ..units import human_size
 from .context import Context, Parser
-from .image_prune import confirm
-
-SUBCOMMANDS = {"prune": "builder"}  # its one verb, handled here
+from .prompt import confirm
+from .verbs import GROUP, group_usage, group_verb
 
 
 def run(ctx: Context, argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
-        ctx.stdout.write(
-            "Usage:  portside builder COMMAND\n\nManage builds\n\nCommands:\n"
-            "  prune       Remove build cache\n"
-        )
+        ctx.stdout.write(group_usage(GROUP["builder"]))
         return 0 if argv else 1
-    if argv[0] not in SUBCOMMANDS:
+    if group_verb(GROUP["builder"], argv[0]) is None:  # its one verb, prune, is here
         from ..errors import UsageError
 
         raise UsageError(f"unknown command: portside builder {argv[0]}")

@@ -9,15 +9,12 @@ Names are asked of portside itself at TAB time, with the ``--root``/``--runroot`
 from __future__ import annotations
 
 import argparse
-import importlib
 import io
 import re
 import shlex
 
-from .context import Context, Described, Parser, run_command
-
-GROUPS = ("builder", "container", "image", "network", "system", "volume")
-HIDDEN = {"container cleanup"}  # conmon's exit hook, not for users
+from .context import Context, Described, Parser, run_words
+from .verbs import GROUPS, TOP, paths
 
 # a usage word (its first name, before ":" or "|" or "[") -> what completes it
 ARGUMENT_KINDS = {
@@ -88,32 +85,18 @@ def run(ctx: Context, argv: list[str]) -> int:
 
 def commands() -> list[str]:
     """Every command path users type: "ps", "image ls", "builder prune" …"""
-    from .main import COMMANDS
-
-    paths = []
-    for verb, module_name in COMMANDS.items():
-        if verb == "completion":
-            continue
-        if verb not in GROUPS:
-            paths.append(verb)
-            continue
-        module = importlib.import_module(f"portside.cli.{module_name}")
-        subs = getattr(module, "SUBCOMMANDS", {})
-        paths.extend(f"{verb} {sub}" for sub in subs if f"{verb} {sub}" not in HIDDEN)
-    return paths
+    return paths()
 
 
 def describe(ctx: Context, path: str) -> Parser | None:
     """The parser that ``portside PATH`` builds, without running the command: it is
     caught at ``parse_args``, before the verb opens the store or writes a word."""
-    from .main import COMMANDS
-
     words = path.split()
     quiet = Context(root=str(ctx.settings.root), runroot=str(ctx.settings.runroot))
     quiet.stdout = quiet.stderr = io.StringIO()
     Parser.describing = True
     try:
-        run_command(quiet, words[0], COMMANDS[words[0]], words[1:])
+        run_words(quiet, words)
     except Described as d:
         return d.parser
     finally:
@@ -162,11 +145,9 @@ def _arguments(usage: str) -> list[str]:
 
 
 def script(ctx: Context) -> str:
-    from .main import COMMANDS
-
     tables: list[str] = []
-    paths = commands()
-    for path in paths:
+    every_path = commands()
+    for path in every_path:
         parser = describe(ctx, path)
         if parser is None:
             continue
@@ -176,10 +157,10 @@ def script(ctx: Context) -> str:
         tables.append(f"  [{key}]={shlex.quote(' '.join(every))}")
         tables.append(f"  [{key}:valued]={shlex.quote(' '.join(valued))}")
         tables.append(f"  [{key}:args]={shlex.quote(' '.join(_arguments(usage)))}")
-    groups = {g: " ".join(p.split()[1] for p in paths if p.startswith(g + " ")) for g in GROUPS}
-    for group, subs in groups.items():
-        tables.append(f"  [{group}:subcommands]={shlex.quote(subs)}")
-    top = " ".join(COMMANDS)
+    for group in GROUPS:
+        subs = " ".join(p.split()[1] for p in every_path if p.startswith(group.name + " "))
+        tables.append(f"  [{group.name}:subcommands]={shlex.quote(subs)}")
+    top = " ".join([*TOP, *(group.name for group in GROUPS)])
     values = " ".join(f"[{flag}]={kind}" for flag, kind in VALUE_KINDS.items())
     return (
         TEMPLATE.replace("@TABLES@", "\n".join(tables))

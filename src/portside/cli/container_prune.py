@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..units import human_size
 from .context import Context, Parser
-from .image_prune import confirm
+from .prompt import confirm
 
 
 def run(ctx: Context, argv: list[str]) -> int:

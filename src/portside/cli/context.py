@@ -15,6 +15,7 @@ from ..records import replace
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from .verbs import Group
 
 
 class Context:
@@ -199,27 +200,33 @@ def run_command(ctx: Context, verb: str, module_name: str, argv: list[str]) -> i
             ctx.engine.close()
 
 
-def dispatch(
-    ctx: Context,
-    group: str,
-    usage: str,
-    subcommands: dict[str, str],
-    argv: list[str],
-    aliases: dict[str, str] | None = None,
-) -> int:
+def run_words(ctx: Context, words: list[str]) -> int:
+    """``portside WORDS...``: a verb, or a management command and its verb."""
+    from .verbs import GROUP, TOP
+
+    group = GROUP.get(words[0])
+    if group is not None and not group.module:
+        return dispatch(ctx, group, words[1:])
+    module = group.module if group is not None else TOP[words[0]].module
+    return run_command(ctx, words[0], module, words[1:])
+
+
+def dispatch(ctx: Context, group: Group, argv: list[str]) -> int:
     """A management command (``image``, ``container``, ``system``): its help, or one verb."""
+    from .verbs import group_usage, group_verb
+
     if not argv or argv[0] in ("-h", "--help"):
-        ctx.stdout.write(usage)
+        ctx.stdout.write(group_usage(group))
         return 0
     sub = argv[0]
-    module = subcommands.get(sub)
-    if module is None:
+    verb = group_verb(group, sub)
+    if verb is None:
         ctx.stderr.write(
-            f"portside: '{group} {sub}' is not a portside command.\nSee 'portside {group} --help'\n"
+            f"portside: '{group.name} {sub}' is not a portside command.\n"
+            f"See 'portside {group.name} --help'\n"
         )
         return 1
-    verb = (aliases or {}).get(sub, sub)
-    return run_command(ctx, f"{group} {verb}", module, argv[1:])
+    return run_command(ctx, f"{group.name} {verb.name}", verb.module, argv[1:])
 
 
 def _value_kind(action: argparse.Action) -> str:

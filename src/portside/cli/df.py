@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..image.reference import parse
+from ..engine.references import image_name
 from ..timefmt import format_rfc3339, parse_rfc3339
 from ..units import human_size
 from .context import Context, Parser
@@ -70,7 +70,7 @@ def _verbose(ctx: Context, report: DiskUsageReport) -> dict[str, list[dict[str, 
     for i in report.images:
         repo = tag = "<none>"
         if i.repo_tags:  # Docker shows the first name only
-            ref = parse(i.repo_tags[0])
+            ref = image_name(i.repo_tags[0])
             repo, tag = ref.familiar_name, ref.tag or "<none>"
         created = parse_rfc3339(i.created)
         images.append(

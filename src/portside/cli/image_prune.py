@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
 
 from ..units import human_size
 from .context import Context, Parser
 from .filters import parse_filters
+from .prompt import confirm
 
 if TYPE_CHECKING:
     from ..engine.images import PruneReport
-
-
-def confirm(ctx: Context, warning: str) -> bool:
-    ctx.stdout.write(f"{warning}\nAre you sure you want to continue? [y/N] ")
-    ctx.stdout.flush()
-    answer = sys.stdin.readline().strip().lower() if not sys.stdin.closed else ""
-    return answer in ("y", "yes")
 
 
 def run(ctx: Context, argv: list[str]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.images import ImageSummary
-from ..image.reference import parse
+from ..engine.references import image_name
 from ..timefmt import parse_rfc3339
 from .context import Context, Parser
 from .filters import parse_filters
@@ -42,11 +42,11 @@ def rows_for(image: ImageSummary, no_trunc: bool) -> list[dict[str, Any]]:
     }
     repos: dict[str, tuple[list[str], list[str]]] = {}
     for name in image.repo_tags:
-        ref = parse(name)
-        repos.setdefault(ref.familiar_name, ([], []))[0].append(ref.tag or "")
+        ref = image_name(name)
+        repos.setdefault(ref.familiar_name, ([], []))[0].append(ref.tag)
     for name in image.repo_digests:
-        ref = parse(name)
-        repos.setdefault(ref.familiar_name, ([], []))[1].append(ref.digest or "")
+        ref = image_name(name)
+        repos.setdefault(ref.familiar_name, ([], []))[1].append(ref.digest)
     rows = []
     for repo, (tags, digests) in repos.items():
         digest = digests[0] if digests else "<none>"

@@ -11,17 +11,17 @@ from .context import Context, Parser, add_tls_verify
 
 
 def run(ctx: Context, argv: list[str]) -> int:
-    from ..registry.credentials import auth_key, forget_login, server_domain
+    from ..engine.credentials import login_domain, logout
 
     if ctx.verb == "logout":
         p = Parser(ctx.verb, "[SERVER]", "Log out from a registry.")
         p.add_argument("server", nargs="?")
         args = p.parse_args(argv)
-        domain = server_domain(args.server)
-        if not forget_login(domain):
-            ctx.stdout.write(f"Not logged in to {auth_key(domain)}\n")
+        report = logout(args.server)
+        if not report.removed:
+            ctx.stdout.write(f"Not logged in to {report.key}\n")
             return 0
-        ctx.stdout.write(f"Removing login credentials for {auth_key(domain)}\n")
+        ctx.stdout.write(f"Removing login credentials for {report.key}\n")
         return 0
     p = Parser(ctx.verb, "[OPTIONS] [SERVER]", "Authenticate to a registry.")
     p.add_argument("-u", "--username", default=None, help="Username")
@@ -50,7 +50,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         ctx.stderr.write(
             "WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n"
         )
-    domain = server_domain(args.server)
+    domain = login_domain(args.server)
     ctx.engine.registry.login(domain, user, password, args.tls_verify)
     ctx.stdout.write("Login Succeeded\n")
     return 0

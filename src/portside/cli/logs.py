@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from ..engine.logs import LogOptions, log_time
 from ..errors import UsageError
-from ..runtime import logs as logfile
 from .context import Context, Parser
 
 
@@ -29,23 +29,16 @@ def run(ctx: Context, argv: list[str]) -> int:
         if not args.tail.lstrip("-").isdigit():
             raise UsageError(f'invalid value for "tail": {args.tail!r}')
         tail = int(args.tail) if int(args.tail) >= 0 else None
-    since = logfile.parse_time(args.since) if args.since else None
-    until = logfile.parse_time(args.until) if args.until else None
-    containers = ctx.engine.containers
-    row = containers.get(args.container[0])
-
+    options = LogOptions(
+        follow=args.follow,
+        tail=tail,
+        since=log_time(args.since) if args.since else None,
+        until=log_time(args.until) if args.until else None,
+        timestamps=args.timestamps,
+    )
     out, err = sys.stdout.buffer, sys.stderr.buffer
-    for line in logfile.read(
-        containers.paths(row.id).log,
-        tail,
-        since,
-        until,
-        args.follow,
-        lambda: containers.active(row.id),
-    ):
-        stream = err if line.stream == "stderr" else out
-        if args.timestamps:
-            stream.write(line.time.encode() + b" ")
-        stream.write(line.data)
+    for chunk in ctx.engine.logs.read(args.container[0], options):
+        stream = err if chunk.stream == "stderr" else out
+        stream.write(chunk.data)
         stream.flush()
     return 0

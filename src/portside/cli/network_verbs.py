@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from .context import Context, Parser
 from .filters import parse_filters
-from .image_prune import confirm
 from .output import go_time_text, write_formatted
-from .targets import for_each
+from .prompt import confirm
+from .reports import write_reports
 
 HEADERS = {"ID": "NETWORK ID", "Name": "NAME", "Driver": "DRIVER", "Scope": "SCOPE"}
 
@@ -118,7 +118,7 @@ def _rm(ctx: Context, argv: list[str]) -> int:
     p.add_argument("names", nargs="*")
     args = p.parse_args(argv)
     p.need(args.names, 1)
-    return for_each(ctx, args.names, lambda name: (ctx.engine.networks.remove(name), None)[1])
+    return write_reports(ctx, ctx.engine.targets.remove_networks(args.names))
 
 
 def _prune(ctx: Context, argv: list[str]) -> int:

@@ -19,7 +19,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     row = ctx.engine.containers.get(ref)
     ports = ctx.engine.containers.ports().get(row.id) or {}
     if len(args.args) == 2:
-        from ..network.ports import port_key
+        from ..engine.ports import port_key
 
         key = port_key(args.args[1])
         binds = ports.get(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.containers import command_of, dir_size
-from ..store.containers import ContainerRow
+from ..engine.rows import ContainerRow
 from ..timefmt import parse_rfc3339
 from ..units import human_duration, human_size
 from .context import Context, Parser
@@ -147,6 +147,6 @@ def run(ctx: Context, argv: list[str]) -> int:
 
 
 def _ports_text(ports: dict[str, Any]) -> str:
-    from ..network.ports import display
+    from ..engine.ports import ports_text
 
-    return display(ports)
+    return ports_text(ports)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..errors import InvalidArgument
 from ..progress import layer_progress
 from .context import Context, Parser, add_tls_verify
 
@@ -20,18 +19,14 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument("name", nargs="*")
     args = p.parse_args(argv)
     p.need(args.name, 1, 1)
-    from ..image.reference import parse_tagged
+    from ..engine.references import normalized
 
     registry = ctx.engine.registry
     out = layer_progress(ctx.stdout, args.quiet)
     if not args.all_tags:
         registry.pull(args.name[0], out, args.platform, args.tls_verify)
-        ctx.stdout.write(str(parse_tagged(args.name[0])) + "\n")
+        ctx.stdout.write(normalized(args.name[0]) + "\n")
         return 0
-    ref = parse_tagged(args.name[0])
-    if ref.digest is not None or ":" in args.name[0].rsplit("/", 1)[-1]:
-        raise InvalidArgument("tag can't be used with --all-tags/-a")
-    for tag in registry.tags(args.name[0], args.tls_verify):
-        registry.pull(str(ref.with_tag(tag)), out, args.platform, args.tls_verify)
-    ctx.stdout.write(ref.name + "\n")
+    name = registry.pull_all_tags(args.name[0], out, args.platform, args.tls_verify)
+    ctx.stdout.write(name + "\n")
     return 0

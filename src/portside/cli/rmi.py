@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from ..errors import PortsideError
+from typing import TYPE_CHECKING
+
 from .context import Context, Parser
+from .reports import write_reports
+
+if TYPE_CHECKING:
+    from ..engine.targets import TargetReport
 
 
 def run(ctx: Context, argv: list[str]) -> int:
@@ -13,16 +18,12 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument("images", nargs="*")
     args = p.parse_args(argv)
     p.need(args.images, 1)
-    status = 0
-    for target in args.images:
-        try:
-            report = ctx.engine.images.remove(target, force=args.force)
-        except PortsideError as e:
-            ctx.error(str(e))
-            status = e.exit_code
-            continue
-        for name in report.untagged:
-            ctx.stdout.write(f"Untagged: {name}\n")
-        for image_id in report.deleted:
-            ctx.stdout.write(f"Deleted: {image_id}\n")
-    return status
+    reports = ctx.engine.targets.remove_images(args.images, args.force)
+    return write_reports(ctx, reports, _lines, own_exit_codes=True)
+
+
+def _lines(report: TargetReport) -> list[str]:
+    return [
+        *(f"Untagged: {name}" for name in report.untagged),
+        *(f"Deleted: {image_id}" for image_id in report.deleted),
+    ]

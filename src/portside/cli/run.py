@@ -44,10 +44,10 @@ def _pull(ctx: Context, image: str) -> None:
 
 
 def _tagged(image: str) -> str:
-    from ..image.reference import parse_tagged
+    from ..engine.references import familiar
 
     try:
-        return parse_tagged(image).familiar()
+        return familiar(image)
     except PortsideError:
         return image
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import UsageError
 from .attaching import relay
 from .context import Context, Parser
-from .targets import for_each
+from .reports import write_reports
 
 
 def run(ctx: Context, argv: list[str]) -> int:
@@ -26,14 +26,12 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.need(args.containers, 1)
     life = ctx.engine.lifecycle
     if not (args.attach or args.interactive):
-        return for_each(ctx, args.containers, lambda ref: (life.start(ref), None)[1])
+        return write_reports(ctx, ctx.engine.targets.start(args.containers))
     if len(args.containers) > 1:
         raise UsageError("you cannot start and attach multiple containers at once")
     row = ctx.engine.containers.get(args.containers[0])
     if row.status == "running":
-        from ..runtime.attach import connect
-
-        sock = connect(ctx.engine.containers.paths(row.id).bundle)
+        sock = ctx.engine.attach.connect(row.id)
     else:
         started = life.start(row.id, attach=True)
         assert started.attach is not None

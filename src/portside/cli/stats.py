@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sys
 
+from ..engine.rows import ContainerRow
 from ..engine.stats import Stats
-from ..store.containers import ContainerRow
 from ..units import bytes_size, human_size
 from .context import Context, Parser
 from .output import write_formatted

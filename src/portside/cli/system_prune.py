@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ..units import human_size
 from .context import Context, Parser
-from .image_prune import confirm, write_deleted_images
+from .image_prune import write_deleted_images
+from .prompt import confirm
 
 
 def run(ctx: Context, argv: list[str]) -> int:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..engine.targets import UpdateOptions
 from .context import Context, Parser
 from .create_flags import add_limit_flags, limits_of
-from .targets import for_each
+from .reports import write_reports
 
 
 def run(ctx: Context, argv: list[str]) -> int:
@@ -22,8 +23,5 @@ def run(ctx: Context, argv: list[str]) -> int:
     if not limits.given() and not args.restart:
         ctx.error("you must provide one or more flags when using this command")
         return 1
-    return for_each(
-        ctx,
-        args.containers,
-        lambda ref: (ctx.engine.lifecycle.update(ref, limits, args.restart), None)[1],
-    )
+    options = UpdateOptions(limits, args.restart)
+    return write_reports(ctx, ctx.engine.targets.update(args.containers, options))

@@ -7,9 +7,9 @@ import argparse
 from ..units import human_size
 from .context import Context, Parser
 from .filters import parse_filters
-from .image_prune import confirm
 from .output import write_formatted
-from .targets import for_each
+from .prompt import confirm
+from .reports import write_reports
 
 HEADERS = {"Driver": "DRIVER", "Name": "VOLUME NAME", "Mountpoint": "MOUNTPOINT"}
 
@@ -78,7 +78,7 @@ def _rm(ctx: Context, argv: list[str]) -> int:
     p.add_argument("names", nargs="*")
     args = p.parse_args(argv)
     p.need(args.names, 1)
-    return for_each(ctx, args.names, lambda name: ctx.engine.volumes.remove(name, args.force))
+    return write_reports(ctx, ctx.engine.targets.remove_volumes(args.names, args.force))
 
 
 def _prune(ctx: Context, argv: list[str]) -> int:

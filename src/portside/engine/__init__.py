@@ -9,6 +9,7 @@ from ..config import Settings
 
 if TYPE_CHECKING:
     from ..store.store import Store
+    from .attach import AttachService
     from .builds import BuildService
     from .container_files import ContainerFiles
     from .containers import ContainerService
@@ -16,9 +17,11 @@ if TYPE_CHECKING:
     from .image_io import ImageIO
     from .images import ImageService
     from .lifecycle import Lifecycle
+    from .logs import LogService
     from .networks import NetworkService
     from .registry import RegistryService
     from .system import SystemService
+    from .targets import TargetService
     from .volumes import VolumeService
 
 
@@ -67,6 +70,18 @@ class Engine:
         return Lifecycle(self.containers)
 
     @cached_property
+    def logs(self) -> LogService:
+        from .logs import LogService
+
+        return LogService(self.containers)
+
+    @cached_property
+    def attach(self) -> AttachService:
+        from .attach import AttachService
+
+        return AttachService(self.containers)
+
+    @cached_property
     def execs(self) -> ExecService:
         from .execs import ExecService
 
@@ -103,6 +118,12 @@ class Engine:
         from .system import SystemService
 
         return SystemService(self)
+
+    @cached_property
+    def targets(self) -> TargetService:
+        from .targets import TargetService
+
+        return TargetService(self)
 
     def close(self) -> None:
         if "store" in self.__dict__:

@@ -877,3 +877,11 @@ def _make_workdir(root: Path, config: dict[str, Any]) -> None:
         return
     user = resolve_user(root, config.get("User") or "")
     makedirs_in_root(root, workdir, user.uid, user.gid)
+
+
+def unpack_context(data: bytes, into: Path) -> bool:
+    """``build -``: stdin's bytes unpacked into ``into`` when they are a tar of the build
+    context; False when they are not (a Dockerfile alone, no context)."""
+    from ..build.context import unpack_archive
+
+    return unpack_archive(data, into)

@@ -338,12 +338,24 @@ class RegistryService:
         ref = parse_tagged(text)
         return sorted(self._registry(ref.domain, tls_verify).tags(ref.path))
 
+    def pull_all_tags(
+        self,
+        text: str,
+        progress: LayerProgress | Output,
+        platform: str = "",
+        tls_verify: bool | None = None,
+    ) -> str:
+        """``pull -a``: every tag of the repository ``text`` names (no tag in it); the
+        repository's full name."""
+        ref = _repository(text)
+        for tag in self.tags(text, tls_verify):
+            self.pull(str(ref.with_tag(tag)), progress, platform, tls_verify)
+        return ref.name
+
     # -- push -------------------------------------------------------------------------
     def local_tags(self, text: str) -> list[str]:
         """``push -a``: every local tag of the repository ``text`` names (no tag in it)."""
-        ref = parse_tagged(text)
-        if ref.digest is not None or ":" in text.rsplit("/", 1)[-1]:
-            raise InvalidArgument("tag can't be used with --all-tags/-a")
+        ref = _repository(text)
         found = [n for n, _ in self.store.meta.all_tags() if n.rsplit(":", 1)[0] == ref.name]
         if not found:
             raise InvalidArgument(f"An image does not exist locally with the tag: {ref.name}")
@@ -578,3 +590,11 @@ def _json(data: bytes, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidArgument(f"the registry sent a {what} that is not a JSON object")
     return value
+
+
+def _repository(text: str) -> Reference:
+    """The repository ``pull -a``/``push -a`` name: a name with a tag or digest is refused."""
+    ref = parse_tagged(text)
+    if ref.digest is not None or ":" in text.rsplit("/", 1)[-1]:
+        raise InvalidArgument("tag can't be used with --all-tags/-a")
+    return ref
