@@ -24,11 +24,6 @@ KNOWN_CYCLES = {
     "containers-lifecycle-volumes": frozenset(
         {"portside.engine.containers", "portside.engine.lifecycle", "portside.engine.volumes"}
     ),
-    # networks.list imports network_filters lazily; network_filters takes BUILTIN_NAMES
-    # from networks
-    "networks-network_filters": frozenset(
-        {"portside.engine.networks", "portside.engine.network_filters"}
-    ),
 }
 
 

@@ -88,7 +88,10 @@ class NetworkService:
             n
             for n in rows
             if network_filters.matches(
-                n, filters, "dangling" in filters and bool(self.table.attached(n.id))
+                n,
+                filters,
+                n.name in BUILTIN_NAMES,
+                "dangling" in filters and bool(self.table.attached(n.id)),
             )
         ]
 
