@@ -7,11 +7,11 @@ config.json), with what the exec's options change on top, as Docker does.
 
 from __future__ import annotations
 
-import json
-from typing import IO, Any
+from typing import IO
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument
 from ..records import dataclass
+from ..runtime.bundle import read_process
 from ..runtime.exec_process import ExecProcess, spawn
 from ..runtime.users import resolve_user
 from .capabilities import effective_capabilities
@@ -56,8 +56,7 @@ class ExecService:
         if row.status != "running":
             raise Conflict(f"Container {row.id} is not running")
         paths = self.c.paths(row.id)
-        with open(paths.bundle / "config.json") as f:
-            base: dict[str, Any] = json.load(f)["process"]
+        base = read_process(paths.bundle)
         process = dict(base)
         process["args"] = list(opts.command)
         process["terminal"] = opts.tty

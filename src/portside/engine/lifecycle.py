@@ -7,7 +7,6 @@ Every state change happens under the store lock, so the exit command, a ``stop``
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import socket
@@ -19,6 +18,7 @@ from ..errors import Conflict, ContainerStartError, InvalidArgument, PortsideErr
 from ..processes import alive, pidfd
 from ..records import dataclass
 from ..runtime import cgroups, monitor, seccomp
+from ..runtime.bundle import write_config
 from ..runtime.monitor import CreateFailed
 from ..runtime.runc import Runtime
 from ..runtime.scope import makedirs_in_root
@@ -30,7 +30,6 @@ from ..runtime.spec import (
     ProcessSpec,
     Tmpfs,
     User,
-    config_json,
 )
 from ..runtime.users import group_ids, resolve_user
 from ..signals import parse_signal
@@ -98,7 +97,7 @@ class Lifecycle:
             raise
         try:
             spec = self._spec(row, paths, endpoints[0].ip if endpoints else "")
-            _write_json(paths.bundle / "config.json", config_json(spec))
+            write_config(paths.bundle, spec)
             self.runtime.delete(row.id)
             (paths.exit_dir / row.id).unlink(missing_ok=True)
             pid, monitor_pid = monitor.launch(
@@ -499,12 +498,6 @@ def monitor_attach(paths: ContainerPaths) -> socket.socket:
 
 def _bind(source: str, destination: str, readonly: bool = False) -> Bind:
     return Bind(source, destination, readonly)
-
-
-def _write_json(path: Path, value: object) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(value))
-    os.replace(tmp, path)
 
 
 __all__ = ["DEFAULT_CAPABILITIES", "Lifecycle", "Started"]
