@@ -16,6 +16,7 @@ from ..runtime.exec_process import ExecProcess, spawn
 from ..runtime.users import resolve_user
 from .capabilities import effective_capabilities
 from .container_options import merge_env
+from .container_state import Status
 from .containers import ContainerService
 from .lifecycle import Lifecycle, start_exit_code
 
@@ -51,9 +52,9 @@ class ExecService:
             # outlive the CLI to hold the master (conmon --exec could: not built yet).
             raise InvalidArgument("exec: --detach with --tty is not supported yet")
         row = self.c.get(ref)
-        if row.status == "paused":
+        if row.status == Status.PAUSED:
             raise Conflict(f"Container {row.id} is paused, unpause the container before exec")
-        if row.status != "running":
+        if row.status != Status.RUNNING:
             raise Conflict(f"Container {row.id} is not running")
         paths = self.c.paths(row.id)
         base = read_process(paths.bundle)

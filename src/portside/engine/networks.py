@@ -31,6 +31,7 @@ from ..processes import alive
 from ..records import replace
 from ..store.networks import AttachmentRow, EndpointRow, NetworkRow, NetworkTable
 from ..timefmt import now_rfc3339
+from .container_state import UP
 
 if TYPE_CHECKING:
     from ..store.containers import ContainerRow
@@ -266,7 +267,7 @@ class NetworkService:
             attachment = AttachmentRow(row.id, network.id, network.name, seq, _unique(aliases))
             with self.store.meta.transaction():
                 self.table.attach(attachment)
-            if row.status not in ("running", "paused") or not row.pid:
+            if row.status not in UP or not row.pid:
                 return
             try:
                 endpoints = self.table.endpoints_of(row.id)
@@ -489,7 +490,7 @@ class NetworkService:
         """Docker's NetworkSettings for ``inspect``: every network the container is on,
         with its live endpoint while it runs and empty addresses otherwise."""
         mode = row.host_config.get("NetworkMode") or "bridge"
-        running = row.status in ("running", "paused")
+        running = row.status in UP
         endpoints = {e.network_id: e for e in self.table.endpoints_of(row.id)}
         attached: list[tuple[NetworkRow | None, AttachmentRow | None]] = []
         if mode in ("host", "none"):
