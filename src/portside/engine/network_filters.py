@@ -6,7 +6,6 @@ from __future__ import annotations
 from ..errors import InvalidArgument
 from ..store.networks import NetworkRow
 from . import filters as shared
-from .networks import BUILTIN_NAMES
 
 FILTERS = frozenset({"name", "id", "label", "driver", "type", "dangling"})
 
@@ -20,9 +19,11 @@ def check(filters: dict[str, list[str]]) -> None:
         shared.boolean("dangling", filters["dangling"])
 
 
-def matches(network: NetworkRow, filters: dict[str, list[str]], in_use: bool) -> bool:
-    """``in_use``: a container is attached to the network."""
-    builtin = network.name in BUILTIN_NAMES
+def matches(
+    network: NetworkRow, filters: dict[str, list[str]], in_use: bool, builtin: bool
+) -> bool:
+    """``in_use``: a container is attached to the network; ``builtin``: it is one of
+    the pre-defined ones (bridge, host, none)."""
     for key, values in filters.items():
         if key == "name" and not shared.loosely_matches(network.name, values):
             return False

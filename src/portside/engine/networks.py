@@ -31,6 +31,7 @@ from ..processes import alive
 from ..records import replace
 from ..store.networks import AttachmentRow, EndpointRow, NetworkRow, NetworkTable
 from ..timefmt import now_rfc3339
+from . import network_filters
 from .container_state import UP
 
 if TYPE_CHECKING:
@@ -94,8 +95,6 @@ class NetworkService:
 
     def list(self, filters: dict[str, builtins.list[str]] | None = None) -> list[NetworkRow]:
         """By name; ``filters`` as ``network ls --filter`` (engine/network_filters.py)."""
-        from . import network_filters
-
         self._builtin()
         filters = filters or {}
         network_filters.check(filters)
@@ -104,7 +103,10 @@ class NetworkService:
             n
             for n in rows
             if network_filters.matches(
-                n, filters, "dangling" in filters and bool(self.table.attached(n.id))
+                n,
+                filters,
+                "dangling" in filters and bool(self.table.attached(n.id)),
+                n.name in BUILTIN_NAMES,
             )
         ]
 
