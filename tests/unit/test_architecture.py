@@ -16,16 +16,6 @@ SRC = PACKAGE.parent
 # the packages below engine/ that a front end must not import
 BELOW_ENGINE = ("runtime", "store", "image", "registry", "network", "build")
 
-# Cycles that exist today through imports inside functions, each to be broken, not
-# copied. Any other cycle fails.
-KNOWN_CYCLES = {
-    # containers.remove/purge -> lifecycle, lifecycle -> containers, volumes -> containers:
-    # being broken apart on the container-state branch
-    "containers-lifecycle-volumes": frozenset(
-        {"portside.engine.containers", "portside.engine.lifecycle", "portside.engine.volumes"}
-    ),
-}
-
 
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(SRC).with_suffix("").parts)
@@ -148,9 +138,9 @@ def test_no_import_cycle_between_modules_at_import_time() -> None:
 
 
 def test_no_import_cycle_counting_imports_inside_functions() -> None:
-    """With the imports functions make when called: none but the known ones."""
-    known = set(KNOWN_CYCLES.values())
-    assert [sorted(c) for c in _cycles(_graph(in_functions=True)) if c not in known] == []
+    """With the imports functions make when called: none either (an import inside a
+    function is for start-up time, never to hide a circle)."""
+    assert [sorted(c) for c in _cycles(_graph(in_functions=True))] == []
 
 
 def test_the_walk_sees_imports_inside_functions_and_type_checking_blocks() -> None:

@@ -15,7 +15,6 @@ build can reap what a killed build left running.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import stat
@@ -28,6 +27,7 @@ from ..image.ingest import StagedLayer, existing_layer
 from ..image.layer_write import write_tree
 from ..records import dataclass
 from ..runtime import seccomp
+from ..runtime.bundle import write_config
 from ..runtime.runc import Runtime
 from ..runtime.scope import makedirs_in_root
 from ..runtime.spec import (
@@ -37,7 +37,6 @@ from ..runtime.spec import (
     ContainerSpec,
     ProcessSpec,
 )
-from ..runtime.spec import config_json as spec_json
 from ..runtime.users import resolve_user
 from ..store.snapshots import mount_overlay, unmount
 from ..store.store import Store
@@ -167,7 +166,7 @@ def run_process(
         cgroups_path=f"/portside/{container_id}",
         seccomp=seccomp.profile_for(DEFAULT_CAPABILITIES, None),
     )
-    (bundle / "config.json").write_text(json.dumps(spec_json(spec)))
+    write_config(bundle, spec)
     try:
         return runtime.run_attached(bundle, container_id, output)
     finally:

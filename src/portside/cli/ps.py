@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine.containers import command_of, dir_size
+from ..engine.container_state import UP, Status
+from ..engine.containers import command_of
+from ..engine.disk_usage import dir_size
 from ..engine.rows import ContainerRow
 from ..timefmt import parse_rfc3339
 from ..units import human_duration, human_size
@@ -32,12 +34,12 @@ HEADERS = {
 
 def status_text(row: ContainerRow) -> str:
     """Docker's STATUS column: "Up 3 seconds", "Exited (0) 5 seconds ago", "Created"."""
-    if row.status in ("running", "paused"):
+    if row.status in UP:
         text = "Up " + human_duration(_ago(row.started_at))
-        return text + " (Paused)" if row.status == "paused" else text
-    if row.status == "restarting":
+        return text + " (Paused)" if row.status == Status.PAUSED else text
+    if row.status == Status.RESTARTING:
         return f"Restarting ({row.exit_code}) {human_duration(_ago(row.finished_at))} ago"
-    if row.status == "exited":
+    if row.status == Status.EXITED:
         return f"Exited ({row.exit_code}) {human_duration(_ago(row.finished_at))} ago"
     return row.status.title()
 

@@ -53,7 +53,10 @@ class Engine:
     def containers(self) -> ContainerService:
         from .containers import ContainerService
 
-        return ContainerService(self.settings, self.store, self.images)
+        # a restart policy's start is the running side's: built only when one happens
+        return ContainerService(
+            self.settings, self.store, self.images, lambda row: self.lifecycle.start_again(row)
+        )
 
     @property
     def networks(self) -> NetworkService:

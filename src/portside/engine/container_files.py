@@ -31,6 +31,7 @@ from ..runtime.scope import container_path, makedirs_in_root, resolve_in_root
 from ..store.containers import ContainerRow
 from ..store.snapshots import bind_mount, is_under, unmount
 from ..store.volumes import MountRow
+from .container_state import Status
 from .containers import ContainerService, command_of
 from .mounts import in_mount_order
 
@@ -193,7 +194,7 @@ class ContainerFiles:
         with self.c.store.lock:
             row = self.c.get(ref)
             paths = self.c.paths(row.id)
-            paused_here = pause and row.status == "running"
+            paused_here = pause and row.status == Status.RUNNING
             if paused_here:
                 self.lifecycle.pause(row.id)
             try:

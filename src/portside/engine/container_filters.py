@@ -10,6 +10,7 @@ from ..errors import InvalidArgument
 from ..store.containers import ContainerRow
 from ..timefmt import parse_rfc3339
 from . import filters as shared
+from .container_state import Status
 
 if TYPE_CHECKING:
     from .containers import ContainerService
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
 FILTERS = frozenset(
     {"status", "name", "id", "label", "ancestor", "exited", "before", "since", "network"}
 )
-STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
 
 
 def check(filters: dict[str, list[str]]) -> None:
@@ -29,7 +29,7 @@ def matches(containers: ContainerService, row: ContainerRow, filters: dict[str, 
     for key, values in filters.items():
         if key == "status":
             for v in values:
-                if v not in STATUSES:
+                if v not in frozenset(Status):
                     raise InvalidArgument(f"Invalid filter 'status={v}'")
             if row.status not in values:
                 return False
@@ -54,7 +54,7 @@ def matches(containers: ContainerService, row: ContainerRow, filters: dict[str, 
             if row.image_id not in ids:
                 return False
         elif key == "exited":
-            if row.status != "exited" or str(row.exit_code) not in values:
+            if row.status != Status.EXITED or str(row.exit_code) not in values:
                 return False
         elif key == "network":
             on = containers.endpoints.networks_of(row)

@@ -1,5 +1,6 @@
 """Container use cases that do not run anything: create, find, list, inspect, rename,
-remove, prune. Starting, stopping and the rest of the running side are in lifecycle.py.
+remove, prune. Starting, stopping and the rest of the running side are in lifecycle.py;
+statuses, and the recording of a container's exit, in container_state.py.
 """
 
 from __future__ import annotations
@@ -7,21 +8,22 @@ from __future__ import annotations
 import builtins
 import os
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..errors import Conflict, ContainerNotFound, InvalidArgument, NotFound
-from ..processes import alive
 from ..records import dataclass
 from ..store.containers import ContainerRow, ContainerTable
 from ..store.networks import NetworkTable
-from ..store.snapshots import is_mounted, mount_overlay, unmount
+from ..store.snapshots import is_mounted, mount_overlay
 from ..store.store import Store
 from ..store.tempnames import remove_tree
 from ..timefmt import now_rfc3339
 from .container_paths import INIT_PATH, ContainerPaths
+from .container_state import ACTIVE, ContainerState, Status, state_json, unmount_all
+from .disk_usage import dir_size
 from .names import random_name, validate
 
 if TYPE_CHECKING:  # only create() needs them: ps and the rest start faster without
@@ -32,8 +34,6 @@ if TYPE_CHECKING:  # only create() needs them: ps and the rest start faster with
     from .networks import NetworkService
     from .volumes import VolumeService
 
-ACTIVE = ("running", "paused", "restarting")
-
 
 @dataclass
 class RemoveResult:
@@ -42,7 +42,15 @@ class RemoveResult:
 
 
 class ContainerService:
-    def __init__(self, settings: Settings, store: Store, images: ImageService) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        images: ImageService,
+        start_again: Callable[[ContainerRow], object],
+    ) -> None:
+        """``start_again``: starts a container its restart policy brings back (the
+        running side's, engine/lifecycle.py), under the store lock."""
         self.settings = settings
         self.store = store
         self.images = images
@@ -50,6 +58,13 @@ class ContainerService:
         self._networks: NetworkService | None = None
         self._endpoints: EndpointService | None = None
         self._volumes: VolumeService | None = None
+        self.state = ContainerState(
+            settings,
+            store,
+            release_network=lambda cid: self.endpoints.release(cid),
+            purge=lambda cid: self.purge(cid, volumes=True),  # --rm: its anonymous volumes too
+            start_again=start_again,
+        )
 
     def paths(self, container_id: str) -> ContainerPaths:
         return ContainerPaths(self.settings, container_id)
@@ -114,11 +129,6 @@ class ContainerService:
         mount_overlay(self.lowers(row, paths), paths.upper, paths.work, paths.rootfs)
         return True
 
-    def unmount(self, paths: ContainerPaths) -> None:
-        """Unmount what a start mounted on the host: a shareable /dev/shm, the root."""
-        unmount(paths.shm)
-        unmount(paths.rootfs)
-
     def lowers(self, row: ContainerRow, paths: ContainerPaths) -> builtins.list[Path]:
         """The read-only layers, topmost first: the init layer, then the image's."""
         layers = self.images.meta.image_layers(row.image_id)
@@ -141,16 +151,7 @@ class ContainerService:
             row = matches[0] if matches else None
         if row is None:
             raise ContainerNotFound(ref)
-        return self.reconcile(row)
-
-    def reconcile(self, row: ContainerRow) -> ContainerRow:
-        """A container whose monitor is gone is not running: record its exit now."""
-        if row.status not in ACTIVE or alive(row.monitor_pid):
-            return row
-        from .lifecycle import Lifecycle
-
-        Lifecycle(self).cleanup(row.id)
-        return self.table.get(row.id) or row
+        return self.state.reconcile(row)
 
     def list(
         self, all: bool = False, filters: dict[str, builtins.list[str]] | None = None
@@ -159,7 +160,7 @@ class ContainerService:
         from . import container_filters
 
         container_filters.check(filters or {})
-        rows = [self.reconcile(r) for r in self.table.all()]
+        rows = [self.state.reconcile(r) for r in self.table.all()]
         rows = [r for r in rows if all or r.status in ACTIVE]
         if filters:
             rows = [r for r in rows if container_filters.matches(self, r, filters)]
@@ -168,7 +169,7 @@ class ContainerService:
     def active(self, container_id: str) -> bool:
         """Whether the container still runs (for following its log)."""
         row = self.table.get(container_id)
-        return row is not None and self.reconcile(row).status in ACTIVE
+        return row is not None and self.state.reconcile(row).status in ACTIVE
 
     # -- creating -----------------------------------------------------------------
     def create(self, opts: CreateOptions) -> ContainerRow:
@@ -218,7 +219,7 @@ class ContainerService:
                 created=now_rfc3339(),
                 config=config,
                 host_config=host_config,
-                status="created",
+                status=Status.CREATED,
             )
             paths.make()
             try:
@@ -274,14 +275,12 @@ class ContainerService:
         row = self.get(ref)
         if row.status in ACTIVE:
             if not force:
-                state = "paused" if row.status == "paused" else "running"
+                state = "paused" if row.status == Status.PAUSED else "running"
                 raise Conflict(
                     f"You cannot remove a {state} container {row.id}. Stop the container "
                     "before attempting removal or force remove"
                 )
-            from .lifecycle import Lifecycle
-
-            Lifecycle(self).kill_and_reap(row.id)
+            self.state.kill_and_reap(row.id)
         self.purge(row.id, volumes)
         return RemoveResult(row.id, row.name)
 
@@ -299,7 +298,7 @@ class ContainerService:
             gone = self.volumes.release(mounts) if mounts else []
         if gone:
             self.volumes.delete(gone)
-        self.unmount(paths)
+        unmount_all(paths)
         remove_tree(paths.dir)
 
     def rename(self, ref: str, new_name: str) -> None:
@@ -316,7 +315,7 @@ class ContainerService:
     def prune(self) -> tuple[builtins.list[str], int]:
         removed, freed = [], 0
         for row in self.list(all=True):
-            if row.status in ACTIVE or row.status == "removing":
+            if row.status in ACTIVE or row.status == Status.REMOVING:
                 continue
             freed += dir_size(self.paths(row.id).upper)
             self.purge(row.id)
@@ -393,36 +392,6 @@ def name_in_use(name: str, container_id: str) -> str:
         f'"{container_id}". You have to remove (or rename) that container to be able to reuse '
         "that name."
     )
-
-
-def dir_size(path: os.PathLike[str] | str) -> int:
-    total = 0
-    for dirpath, _, files in os.walk(path):
-        for f in files:
-            try:
-                total += os.lstat(os.path.join(dirpath, f)).st_size
-            except OSError:
-                pass
-    return total
-
-
-ZERO_TIME = "0001-01-01T00:00:00Z"
-
-
-def state_json(row: ContainerRow) -> dict[str, Any]:
-    return {
-        "Status": row.status,
-        "Running": row.status in ("running", "paused"),
-        "Paused": row.status == "paused",
-        "Restarting": row.status == "restarting",
-        "OOMKilled": row.oom_killed,
-        "Dead": row.status == "dead",
-        "Pid": row.pid if row.status in ("running", "paused") else 0,
-        "ExitCode": row.exit_code,
-        "Error": row.error,
-        "StartedAt": row.started_at or ZERO_TIME,
-        "FinishedAt": row.finished_at or ZERO_TIME,
-    }
 
 
 def command_of(row: ContainerRow) -> tuple[str, list[str]]:

@@ -9,11 +9,12 @@ layers stay on disk while a cached step stands on them, and that is where they s
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING
 
 from ..records import dataclass
 from ..store.containers import ContainerRow
-from .containers import ACTIVE, dir_size
+from .container_state import ACTIVE
 
 if TYPE_CHECKING:
     from . import Engine
@@ -169,3 +170,15 @@ def _cache_usage(engine: Engine, sizes: dict[str, int], in_images: set[str]) -> 
             )
         )
     return out
+
+
+def dir_size(path: os.PathLike[str] | str) -> int:
+    """Bytes the files under ``path`` take (their lengths, links' own included)."""
+    total = 0
+    for dirpath, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, f)).st_size
+            except OSError:
+                pass
+    return total

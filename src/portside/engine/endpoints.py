@@ -27,6 +27,7 @@ from ..network.hostfiles import hosts_text, rewrite_in_place
 from ..records import replace
 from ..store.networks import AttachmentRow, EndpointRow, NetworkRow, NetworkTable
 from . import network_inspect
+from .container_state import UP
 from .networks import BUILTIN_NAMES, NetworkService, host_end
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class EndpointService:
             attachment = AttachmentRow(row.id, network.id, network.name, seq, _unique(aliases))
             with self.store.meta.transaction():
                 self.table.attach(attachment)
-            if row.status not in ("running", "paused") or not row.pid:
+            if row.status not in UP or not row.pid:
                 return
             try:
                 endpoints = self.table.endpoints_of(row.id)

@@ -7,15 +7,16 @@ config.json), with what the exec's options change on top, as Docker does.
 
 from __future__ import annotations
 
-import json
-from typing import IO, Any
+from typing import IO
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument
 from ..records import dataclass
+from ..runtime.bundle import read_process
 from ..runtime.exec_process import ExecProcess, spawn
 from ..runtime.users import resolve_user
 from .capabilities import effective_capabilities
 from .container_options import merge_env
+from .container_state import Status
 from .containers import ContainerService
 from .lifecycle import Lifecycle, start_exit_code
 
@@ -51,13 +52,12 @@ class ExecService:
             # outlive the CLI to hold the master (conmon --exec could: not built yet).
             raise InvalidArgument("exec: --detach with --tty is not supported yet")
         row = self.c.get(ref)
-        if row.status == "paused":
+        if row.status == Status.PAUSED:
             raise Conflict(f"Container {row.id} is paused, unpause the container before exec")
-        if row.status != "running":
+        if row.status != Status.RUNNING:
             raise Conflict(f"Container {row.id} is not running")
         paths = self.c.paths(row.id)
-        with open(paths.bundle / "config.json") as f:
-            base: dict[str, Any] = json.load(f)["process"]
+        base = read_process(paths.bundle)
         process = dict(base)
         process["args"] = list(opts.command)
         process["terminal"] = opts.tty

@@ -17,6 +17,7 @@ from ..records import dataclass, field
 from ..store.metadata import ImageRow
 from ..store.store import Publisher, Store
 from ..timefmt import now_rfc3339, parse_rfc3339
+from .container_state import ACTIVE
 from .filters import labels_match
 
 if TYPE_CHECKING:
@@ -256,7 +257,7 @@ class ImageService:
             if last and not users:
                 self._delete(image_id, report)
             return report
-        running = [cid for cid, status in users if status in ("running", "paused", "restarting")]
+        running = [cid for cid, status in users if status in ACTIVE]
         if running:
             raise Conflict(
                 f"conflict: unable to delete {_short(image_id)} (cannot be forced) - image is "

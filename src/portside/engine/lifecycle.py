@@ -1,28 +1,22 @@
 """The running side of containers: start (through conmon), stop, kill, restart, pause,
-wait, and the cleanup that conmon's exit command (and any reconciling command) runs.
-
-Every state change happens under the store lock, so the exit command, a ``stop`` and a
-``ps`` that reconciles can race without harm: whoever comes first records the exit.
+wait. A container's exit is recorded by engine/container_state.py, which conmon's exit
+command, a ``stop`` and a ``ps`` that reconciles all go through.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import select
 import socket
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument, PortsideError
 from ..network.hostfiles import write_host_files
-from ..processes import alive, pidfd
 from ..records import dataclass
 from ..runtime import cgroups, monitor, seccomp
+from ..runtime.bundle import write_config
 from ..runtime.monitor import CreateFailed
-from ..runtime.runc import Runtime
-from ..runtime.scope import makedirs_in_root
+from ..runtime.scope import makedirs_in_root, resolve_in_root
 from ..runtime.spec import (
     DEFAULT_CAPABILITIES,
     DEFAULT_PATH,
@@ -31,7 +25,6 @@ from ..runtime.spec import (
     ProcessSpec,
     Tmpfs,
     User,
-    config_json,
 )
 from ..runtime.users import group_ids, resolve_user
 from ..signals import parse_signal
@@ -41,11 +34,13 @@ from ..timefmt import now_rfc3339
 from . import isolation, resources
 from .capabilities import effective_capabilities
 from .container_paths import INIT_PATH, ContainerPaths
+from .container_state import ACTIVE, UP, Status, unmount_all
+from .mounts import in_mount_order
+from .volumes import copy_up
 
 if TYPE_CHECKING:
     from .containers import ContainerService
 
-ACTIVE = ("running", "paused", "restarting")
 INIT_BINARIES = ("/usr/bin/tini-static", "/usr/bin/docker-init", "/usr/bin/tini")
 
 
@@ -71,16 +66,16 @@ class Lifecycle:
         self.c = containers
         self.store = containers.store
         self.table = containers.table
-        settings = containers.settings
-        self.runtime = Runtime(settings.runtime, settings.runroot / "runc")
+        self.state = containers.state
+        self.runtime = containers.state.runtime
 
     # -- start --------------------------------------------------------------------
     def start(self, ref: str, attach: bool = False) -> Started:
         with self.store.lock:
             row = self.c.get(ref)
-            if row.status in ("running", "restarting"):
+            if row.status in (Status.RUNNING, Status.RESTARTING):
                 return Started(row)
-            if row.status == "paused":
+            if row.status == Status.PAUSED:
                 raise Conflict("cannot start a paused container, try unpause instead")
             return self._start_locked(row, attach)
 
@@ -94,11 +89,11 @@ class Lifecycle:
                 mount_tmpfs(paths.shm, f"mode=1777,size={size}")
             endpoints = networks.allocate(row)
         except BaseException:
-            self.c.unmount(paths)
+            unmount_all(paths)
             raise
         try:
             spec = self._spec(row, paths, endpoints[0].ip if endpoints else "")
-            _write_json(paths.bundle / "config.json", config_json(spec))
+            write_config(paths.bundle, spec)
             self.runtime.delete(row.id)
             (paths.exit_dir / row.id).unlink(missing_ok=True)
             pid, monitor_pid = monitor.launch(
@@ -112,14 +107,14 @@ class Lifecycle:
             )
         except CreateFailed as e:
             networks.release(row.id)
-            self.c.unmount(paths)
+            unmount_all(paths)
             code = start_exit_code(e.message)
             with self.store.meta.transaction():
-                self.table.update(row.id, status="created", exit_code=code, error=e.message)
+                self.table.update(row.id, status=Status.CREATED, exit_code=code, error=e.message)
             raise ContainerStartError(e.message, code) from None
         except BaseException:
             networks.release(row.id)
-            self.c.unmount(paths)
+            unmount_all(paths)
             raise
         sock = monitor_attach(paths) if attach else None
         try:
@@ -135,7 +130,7 @@ class Lifecycle:
         with self.store.meta.transaction():
             self.table.update(
                 row.id,
-                status="running",
+                status=Status.RUNNING,
                 pid=pid,
                 monitor_pid=monitor_pid,
                 started_at=now_rfc3339(),
@@ -146,6 +141,10 @@ class Lifecycle:
                 oom_killed=False,
             )
         return Started(self.table.get(row.id) or row, sock)
+
+    def start_again(self, row: ContainerRow) -> None:
+        """Start a container its restart policy brings back; under the store lock."""
+        self._start_locked(row, attach=False)
 
     def _spec(self, row: ContainerRow, paths: ContainerPaths, ip: str) -> ContainerSpec:
         cfg, host = row.config, row.host_config
@@ -248,8 +247,8 @@ class Lifecycle:
 
     def _running_target(self, mode: str, what: str) -> ContainerRow:
         """The container a ``container:NAME`` mode names; it must run."""
-        target = self.c.reconcile(self.c.get(mode.partition(":")[2]))
-        if target.status not in ("running", "paused") or not target.pid:
+        target = self.c.get(mode.partition(":")[2])  # reconciled
+        if target.status not in UP or not target.pid:
             raise ContainerStartError(
                 f"cannot join {what} of a non running container: {target.id}", 125
             )
@@ -273,10 +272,6 @@ class Lifecycle:
         rows = self.c.mounts(row.id)
         if not rows:
             return ()
-        from ..runtime.scope import resolve_in_root
-        from .mounts import in_mount_order
-        from .volumes import copy_up
-
         out: list[Bind | Tmpfs] = []
         for m in in_mount_order(rows):
             if m.type == "tmpfs":
@@ -308,7 +303,7 @@ class Lifecycle:
                         "the container"
                     )
                 host["RestartPolicy"] = RestartPolicy.parse(restart).to_json()
-            if row.status in ("running", "paused") and limits.given():
+            if row.status in UP and limits.given():
                 try:
                     self.runtime.update(row.id, resources.update_argv(host))
                 except PortsideError as e:
@@ -321,7 +316,7 @@ class Lifecycle:
     def kill(self, ref: str, signal_text: str = "KILL") -> ContainerRow:
         sig = parse_signal(signal_text)
         row = self.c.get(ref)
-        if row.status not in ("running", "paused"):
+        if row.status not in UP:
             raise Conflict(f"Cannot kill container: {ref}: Container {row.id} is not running")
         if sig in (9, 15, 2):
             with self.store.meta.transaction():
@@ -331,8 +326,8 @@ class Lifecycle:
             return row
         # Docker's kill with SIGKILL returns once the container is down, so an inspect
         # right after it sees the exit (runc thaws a paused one for SIGKILL)
-        self._wait_exit(row, 10.0)
-        self.cleanup(row.id)
+        self.state.wait_exit(row, 10.0)
+        self.state.cleanup(row.id)
         return self.table.get(row.id) or row
 
     def stop(self, ref: str, timeout: int | None = None) -> ContainerRow:
@@ -347,68 +342,34 @@ class Lifecycle:
             timeout = 10
         sig = parse_signal(row.config.get("StopSignal") or "SIGTERM")
         self.runtime.kill(row.id, sig)
-        if row.status == "paused":
+        if row.status == Status.PAUSED:
             self.runtime.resume(row.id)
-        if not self._wait_exit(row, float(timeout) if timeout >= 0 else None):
+        if not self.state.wait_exit(row, float(timeout) if timeout >= 0 else None):
             self.runtime.kill(row.id, 9, all_processes=True)
-            self._wait_exit(row, 10.0)
-        self.cleanup(row.id)
+            self.state.wait_exit(row, 10.0)
+        self.state.cleanup(row.id)
         return self.table.get(row.id) or row
-
-    def kill_and_reap(self, container_id: str) -> None:
-        row = self.table.get(container_id)
-        if row is None:
-            return
-        with self.store.meta.transaction():
-            self.table.update(row.id, stopped_by_user=True)
-        if row.status == "paused":
-            self.runtime.resume(row.id)
-        self.runtime.kill(row.id, 9, all_processes=True)
-        self._wait_exit(row, 10.0)
-        self.cleanup(row.id, allow_restart=False)
-
-    def _wait_exit(self, row: ContainerRow, timeout: float | None) -> bool:
-        """Wait until conmon recorded the container's exit; False on timeout."""
-        paths = self.c.paths(row.id)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        fd = pidfd(row.pid)
-        try:
-            while True:
-                if monitor.read_exit_code(paths.exit_dir, row.id) is not None:
-                    return True
-                if not alive(row.monitor_pid):
-                    return True
-                remaining = 0.05 if deadline is None else min(0.05, deadline - time.monotonic())
-                if remaining <= 0:
-                    return False
-                if fd is not None:
-                    select.select([fd], [], [], remaining)
-                else:
-                    time.sleep(remaining)
-        finally:
-            if fd is not None:
-                os.close(fd)
 
     def pause(self, ref: str) -> None:
         row = self.c.get(ref)
-        if row.status != "running":
+        if row.status != Status.RUNNING:
             raise Conflict(f"Container {row.id} is not running")
         self.runtime.pause(row.id)
         with self.store.meta.transaction():
-            self.table.update(row.id, status="paused")
+            self.table.update(row.id, status=Status.PAUSED)
 
     def unpause(self, ref: str) -> None:
         row = self.c.get(ref)
-        if row.status != "paused":
+        if row.status != Status.PAUSED:
             raise Conflict(f"Container {row.id} is not paused")
         self.runtime.resume(row.id)
         with self.store.meta.transaction():
-            self.table.update(row.id, status="running")
+            self.table.update(row.id, status=Status.RUNNING)
 
     def top(self, ref: str, ps_args: list[str]) -> tuple[list[str], list[list[str]]]:
         """``top``: ps's column titles and one row per process of the container."""
         row = self.c.get(ref)
-        if row.status not in ("running", "paused"):
+        if row.status not in UP:
             raise Conflict(f"container {row.id} is not running")
         lines = self.runtime.ps(row.id, ps_args).splitlines()
         if not lines:
@@ -431,65 +392,12 @@ class Lifecycle:
             if current is None:  # removed (--rm): conmon's exit file still has the code
                 code = monitor.read_exit_code(exit_dir, container_id)
                 return code if code is not None else row.exit_code
-            current = self.c.reconcile(current)
+            current = self.state.reconcile(current)
             if current.status not in ACTIVE:
                 return current.exit_code
-            self._wait_exit(current, 0.5)
+            self.state.wait_exit(current, 0.5)
             if monitor.read_exit_code(exit_dir, container_id) is not None:
-                self.cleanup(container_id)
-
-    # -- cleanup (conmon's exit command) ------------------------------------------
-    def cleanup(self, container_id: str, allow_restart: bool = True) -> None:
-        paths = self.c.paths(container_id)
-        restart = remove = False
-        with self.store.lock:
-            row = self.table.get(container_id)
-            if row is None:
-                return
-            if row.status not in ACTIVE:
-                self.c.unmount(paths)
-                return
-            code = monitor.read_exit_code(paths.exit_dir, container_id)
-            if code is None:
-                # the monitor is gone without a word (killed): end what it left running
-                self.runtime.kill(container_id, 9, all_processes=True)
-                code = 255 if row.status != "restarting" else row.exit_code
-            oom = cgroups.oom_killed(cgroups.of(container_id))  # gone at runc delete
-            self.runtime.delete(container_id)
-            self.c.endpoints.release(container_id)
-            self.c.unmount(paths)
-            policy = row.host_config.get("RestartPolicy") or {}
-            name = policy.get("Name") or "no"
-            if allow_restart and not row.stopped_by_user:
-                if name in ("always", "unless-stopped"):
-                    restart = True
-                elif name == "on-failure" and code != 0:
-                    limit = int(policy.get("MaximumRetryCount") or 0)
-                    restart = limit == 0 or row.restart_count < limit
-            remove = bool(row.host_config.get("AutoRemove")) and not restart
-            with self.store.meta.transaction():
-                # while it waits to restart, this process stands in for the monitor, so a
-                # reconciling command does not take the container for dead
-                self.table.update(
-                    container_id,
-                    status="restarting" if restart else "exited",
-                    exit_code=code,
-                    finished_at=now_rfc3339(),
-                    pid=0,
-                    monitor_pid=os.getpid() if restart else 0,
-                    oom_killed=oom,
-                )
-        if remove:
-            self.c.purge(container_id, volumes=True)  # --rm: its anonymous volumes too
-        elif restart:
-            time.sleep(min(0.1 * (2**row.restart_count), 1.0))  # Docker's growing delay
-            with self.store.lock:
-                current = self.table.get(container_id)
-                if current is None or current.status != "restarting" or current.stopped_by_user:
-                    return
-                with self.store.meta.transaction():
-                    self.table.update(container_id, restart_count=current.restart_count + 1)
-                self._start_locked(current, attach=False)
+                self.state.cleanup(container_id)
 
 
 def monitor_attach(paths: ContainerPaths) -> socket.socket:
@@ -500,12 +408,6 @@ def monitor_attach(paths: ContainerPaths) -> socket.socket:
 
 def _bind(source: str, destination: str, readonly: bool = False) -> Bind:
     return Bind(source, destination, readonly)
-
-
-def _write_json(path: Path, value: object) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(value))
-    os.replace(tmp, path)
 
 
 __all__ = ["DEFAULT_CAPABILITIES", "Lifecycle", "Started"]

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..store.networks import AttachmentRow, EndpointRow, NetworkRow
+from .container_state import UP
 
 if TYPE_CHECKING:
     from ..store.containers import ContainerRow
@@ -66,7 +67,7 @@ def settings(
     ``live`` endpoint while it runs and empty addresses otherwise. Aliases are shown on
     networks whose names are not ``builtin``, as Docker's."""
     mode = row.host_config.get("NetworkMode") or "bridge"
-    running = row.status in ("running", "paused")
+    running = row.status in UP
     endpoints = {e.network_id: e for e in live}
     ports: dict[str, Any] = {}
     for endpoint in endpoints.values():

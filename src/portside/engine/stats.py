@@ -9,6 +9,7 @@ from pathlib import Path
 from ..records import dataclass
 from ..runtime import cgroups
 from ..store.containers import ContainerRow
+from .container_state import UP
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Stats:
 def sample(rows: list[ContainerRow], interval: float = 0.5) -> list[Stats]:
     """Two readings ``interval`` apart (the CPU share is the difference); a container
     that is not running reads as zeros."""
-    live = [r for r in rows if r.status in ("running", "paused") and r.pid]
+    live = [r for r in rows if r.status in UP and r.pid]
     first = {r.id: cgroups.usage(cgroups.of(r.id)).cpu_ns for r in live}
     start = time.monotonic()
     if live:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..image.archive_read import host_platform
 from ..timefmt import now_rfc3339
 from ..version import API_VERSION, __version__
+from .container_state import Status
 
 if TYPE_CHECKING:
     from . import Engine
@@ -67,7 +68,7 @@ class SystemService:
         os_name, _ = host_platform()
         cgroup_v2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
         statuses = [row.status for row in self.engine.containers.list(all=True)]
-        running, paused = statuses.count("running"), statuses.count("paused")
+        running, paused = statuses.count(Status.RUNNING), statuses.count(Status.PAUSED)
         runtime = self.engine.settings.runtime
         security = ["name=seccomp,profile=default"]
         if os.geteuid() != 0:

@@ -22,6 +22,7 @@ from ..store.tempnames import sweep_stale, temp_name
 from ..store.volumes import ANONYMOUS, MountRow, VolumeRow, VolumeTable
 from ..timefmt import now_rfc3339
 from . import filters as shared
+from .disk_usage import dir_size
 from .mounts import check_volume_name
 
 if TYPE_CHECKING:
@@ -109,8 +110,6 @@ class VolumeService:
     def prune(self, all: bool = False) -> tuple[builtins.list[str], int]:
         """``volume prune``: unused anonymous volumes (all unused ones with ``all``);
         their names and the bytes freed."""
-        from .containers import dir_size
-
         removed, freed = [], 0
         with self.store.writing():
             used = self.table.used()

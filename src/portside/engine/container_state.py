@@ -1,0 +1,207 @@
+"""Container state: Docker's ``State.Status`` values, and the one way a container leaves
+the running ones.
+
+    created ──start──► running ──pause──► paused ──unpause──► running
+    running, paused ──its process ends──► exited
+                                     └──► restarting (restart policy) ──► running
+    created, exited ──rm──► gone (``--rm``: as soon as it exits)
+
+``removing`` and ``dead`` are Docker's too: ``ps --filter status=`` takes them and
+``inspect`` reports them, but portside never puts a container in them.
+
+A container's exit is recorded in one place, ``ContainerState.cleanup``: by conmon's
+exit command (``portside container cleanup ID``), by ``stop``, ``kill`` and ``wait``
+once the process is down, and by ``reconcile``: a command that finds an active
+container whose monitor is gone records the exit then. Every change is made under the
+store lock, so all of these can race without harm: whoever comes first records it.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import time
+from collections.abc import Callable
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from ..config import Settings
+from ..processes import alive, pidfd
+from ..runtime import cgroups
+from ..runtime.runc import Runtime
+from ..store.containers import ContainerRow, ContainerTable
+from ..store.snapshots import unmount
+from ..timefmt import now_rfc3339
+from .container_paths import ContainerPaths
+
+if TYPE_CHECKING:
+    from ..store.store import Store
+
+
+class Status(StrEnum):
+    CREATED = "created"
+    RESTARTING = "restarting"
+    RUNNING = "running"
+    REMOVING = "removing"
+    PAUSED = "paused"
+    EXITED = "exited"
+    DEAD = "dead"
+
+
+ACTIVE = frozenset({Status.RUNNING, Status.PAUSED, Status.RESTARTING})  # a monitor holds it
+UP = frozenset({Status.RUNNING, Status.PAUSED})  # its processes exist (kill, top, its PID)
+
+ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def state_json(row: ContainerRow) -> dict[str, Any]:
+    """``inspect``'s State."""
+    return {
+        "Status": row.status,
+        "Running": row.status in UP,
+        "Paused": row.status == Status.PAUSED,
+        "Restarting": row.status == Status.RESTARTING,
+        "OOMKilled": row.oom_killed,
+        "Dead": row.status == Status.DEAD,
+        "Pid": row.pid if row.status in UP else 0,
+        "ExitCode": row.exit_code,
+        "Error": row.error,
+        "StartedAt": row.started_at or ZERO_TIME,
+        "FinishedAt": row.finished_at or ZERO_TIME,
+    }
+
+
+def unmount_all(paths: ContainerPaths) -> None:
+    """Unmount what a start mounted on the host: a shareable /dev/shm, the root."""
+    unmount(paths.shm)
+    unmount(paths.rootfs)
+
+
+class ContainerState:
+    """Records exits and applies what follows them (``--rm``, the restart policy).
+
+    What it cannot do itself it is given: ``release_network`` frees a container's
+    endpoints, ``purge`` removes a container (engine/containers.py), ``start_again``
+    starts one the restart policy brings back (engine/lifecycle.py), under the lock.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        release_network: Callable[[str], None],
+        purge: Callable[[str], None],
+        start_again: Callable[[ContainerRow], object],
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.table = ContainerTable(store.meta.conn)
+        self.runtime = Runtime(settings.runtime, settings.runroot / "runc")
+        self.release_network = release_network
+        self.purge = purge
+        self.start_again = start_again
+
+    def reconcile(self, row: ContainerRow) -> ContainerRow:
+        """A container whose monitor is gone is not running: record its exit now."""
+        if row.status not in ACTIVE or alive(row.monitor_pid):
+            return row
+        self.cleanup(row.id)
+        return self.table.get(row.id) or row
+
+    def wait_exit(self, row: ContainerRow, timeout: float | None) -> bool:
+        """Wait until conmon recorded the container's exit; False on timeout."""
+        from ..runtime.monitor import read_exit_code  # subprocess: not for every ``ps``
+
+        exit_dir = ContainerPaths(self.settings, row.id).exit_dir
+        deadline = None if timeout is None else time.monotonic() + timeout
+        fd = pidfd(row.pid)
+        try:
+            while True:
+                if read_exit_code(exit_dir, row.id) is not None:
+                    return True
+                if not alive(row.monitor_pid):
+                    return True
+                remaining = 0.05 if deadline is None else min(0.05, deadline - time.monotonic())
+                if remaining <= 0:
+                    return False
+                if fd is not None:
+                    select.select([fd], [], [], remaining)
+                else:
+                    time.sleep(remaining)
+        finally:
+            if fd is not None:
+                os.close(fd)
+
+    def kill_and_reap(self, container_id: str) -> None:
+        """``rm -f``: the container killed and its exit recorded, never restarted."""
+        row = self.table.get(container_id)
+        if row is None:
+            return
+        with self.store.meta.transaction():
+            self.table.update(row.id, stopped_by_user=True)
+        if row.status == Status.PAUSED:
+            self.runtime.resume(row.id)
+        self.runtime.kill(row.id, 9, all_processes=True)
+        self.wait_exit(row, 10.0)
+        self.cleanup(row.id, allow_restart=False)
+
+    def cleanup(self, container_id: str, allow_restart: bool = True) -> None:
+        """Record the container's exit (conmon's exit code, or 255 when the monitor
+        died without one), free what it held, then remove it (``--rm``) or start it
+        again (its restart policy)."""
+        from ..runtime.monitor import read_exit_code
+
+        paths = ContainerPaths(self.settings, container_id)
+        restart = remove = False
+        with self.store.lock:
+            row = self.table.get(container_id)
+            if row is None:
+                return
+            if row.status not in ACTIVE:
+                unmount_all(paths)
+                return
+            code = read_exit_code(paths.exit_dir, container_id)
+            if code is None:
+                # the monitor is gone without a word (killed): end what it left running
+                self.runtime.kill(container_id, 9, all_processes=True)
+                code = 255 if row.status != Status.RESTARTING else row.exit_code
+            oom = cgroups.oom_killed(cgroups.of(container_id))  # gone at runc delete
+            self.runtime.delete(container_id)
+            self.release_network(container_id)
+            unmount_all(paths)
+            policy = row.host_config.get("RestartPolicy") or {}
+            name = policy.get("Name") or "no"
+            if allow_restart and not row.stopped_by_user:
+                if name in ("always", "unless-stopped"):
+                    restart = True
+                elif name == "on-failure" and code != 0:
+                    limit = int(policy.get("MaximumRetryCount") or 0)
+                    restart = limit == 0 or row.restart_count < limit
+            remove = bool(row.host_config.get("AutoRemove")) and not restart
+            with self.store.meta.transaction():
+                # while it waits to restart, this process stands in for the monitor, so a
+                # reconciling command does not take the container for dead
+                self.table.update(
+                    container_id,
+                    status=Status.RESTARTING if restart else Status.EXITED,
+                    exit_code=code,
+                    finished_at=now_rfc3339(),
+                    pid=0,
+                    monitor_pid=os.getpid() if restart else 0,
+                    oom_killed=oom,
+                )
+        if remove:
+            self.purge(container_id)
+        elif restart:
+            time.sleep(min(0.1 * (2**row.restart_count), 1.0))  # Docker's growing delay
+            with self.store.lock:
+                current = self.table.get(container_id)
+                if (
+                    current is None
+                    or current.status != Status.RESTARTING
+                    or current.stopped_by_user
+                ):
+                    return
+                with self.store.meta.transaction():
+                    self.table.update(container_id, restart_count=current.restart_count + 1)
+                self.start_again(current)

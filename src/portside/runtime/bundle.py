@@ -1,0 +1,44 @@
+"""An OCI bundle's ``config.json``: the one place it is written and read back.
+
+Every container runc runs (``run``, a build's RUN step) gets its config this way, and
+``exec`` reads the container's process from it. It is written as every small file the
+store depends on: to a temporary file in the bundle, fsynced, renamed over
+``config.json``, and the bundle fsynced. A failed write leaves the previous config.json
+(a restart's) as it was and no temporary file behind; runc never reads half a config.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..store.content import fsync_dir
+from ..store.tempnames import temp_name
+from .spec import ContainerSpec, config_json
+
+CONFIG = "config.json"
+
+
+def write_config(bundle: Path, spec: ContainerSpec) -> None:
+    """``spec`` as the bundle's config.json, replacing any there atomically."""
+    data = json.dumps(config_json(spec)).encode()
+    tmp = bundle / f".{CONFIG}.{temp_name()}"
+    try:
+        with open(tmp, "xb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.rename(tmp, bundle / CONFIG)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(bundle)
+
+
+def read_process(bundle: Path) -> dict[str, Any]:
+    """The OCI process object of the config.json in ``bundle``."""
+    with open(bundle / CONFIG, "rb") as f:
+        process: dict[str, Any] = json.load(f)["process"]
+    return process
