@@ -16,13 +16,13 @@ import tarfile
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .client_model import Model
-from .errors import ContainerError, InvalidArgument
+from ..errors import ContainerError, InvalidArgument
+from .model import Model
 
 if TYPE_CHECKING:
-    from .engine import Engine
-    from .engine.container_options import CreateOptions
-    from .engine.resources import Limits
+    from ..engine import Engine
+    from ..engine.container_options import CreateOptions
+    from ..engine.resources import Limits
 
 _CREATE_KWARGS = {
     "name",
@@ -90,7 +90,7 @@ def _pairs(value: dict[str, Any] | builtins.list[str] | None) -> builtins.list[s
 
 def create_options(image: str, command: Any, kwargs: dict[str, Any]) -> CreateOptions:
     """docker-py's keyword arguments as the engine's options; unknown ones are refused."""
-    from .engine.container_options import CreateOptions, RestartPolicy
+    from ..engine.container_options import CreateOptions, RestartPolicy
 
     unknown = set(kwargs) - _CREATE_KWARGS
     if unknown:
@@ -143,7 +143,7 @@ def create_options(image: str, command: Any, kwargs: dict[str, Any]) -> CreateOp
 def limits(kwargs: dict[str, Any]) -> Limits:
     """docker-py's ``mem_limit="512m"`` (or bytes), ``nano_cpus``, ``pids_limit``,
     ``ulimits=[{"Name": "nofile", "Soft": 1024, "Hard": 2048}]`` … as Limits."""
-    from .engine.resources import Limits
+    from ..engine.resources import Limits
 
     nano = kwargs.get("nano_cpus")
     return Limits(
@@ -316,7 +316,7 @@ class Container(Model):
     ) -> bytes | Iterator[bytes]:
         """The log as bytes, or with ``stream`` its lines as they come (following until
         the container stops, unless ``follow=False``)."""
-        from .runtime import logs as logfile
+        from ..runtime import logs as logfile
 
         containers = self._engine.containers
         follow = stream if follow is None else follow
@@ -351,7 +351,7 @@ class Container(Model):
         demux: bool = False,
     ) -> ExecResult:
         """Run ``cmd`` in the running container; its exit code and output."""
-        from .engine.execs import ExecOptions
+        from ..engine.execs import ExecOptions
 
         if tty:
             raise InvalidArgument("exec_run(tty=True) is not supported yet: use the CLI's exec -t")

@@ -1,10 +1,7 @@
-"""The Python library, named after docker-py's high-level API so users can switch.
+"""Images in the Python library, named as docker-py's high-level API names them.
 
-client = portside.from_env()              # PORTSIDE_ROOT or /var/lib/portside
-client = portside.Client(root="/tmp/s")   # an explicit store
 image = client.images.get("busybox")
 image.tag("me/busybox", "1")
-out = client.containers.run("busybox", "echo hi", remove=True)   # b"hi\n" (client_containers.py)
 with open("bb.tar", "wb") as f:
     for chunk in image.save():
         f.write(chunk)
@@ -19,12 +16,8 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
-from .client_containers import ContainerCollection
-from .client_model import Model
-from .client_networks import NetworkCollection
-from .client_volumes import VolumeCollection
-from .config import Settings
-from .engine import Engine
+from ..engine import Engine
+from .model import Model
 
 
 class Image(Model):
@@ -146,7 +139,7 @@ class ImageCollection:
         list of ``{"stream": line}``. A failed step raises DockerfileError."""
         from pathlib import Path
 
-        from .engine.builds import BuildOptions
+        from ..engine.builds import BuildOptions
 
         log: list[dict[str, str]] = []
         context = Path(path)
@@ -192,48 +185,3 @@ class ImageCollection:
             deleted += [{"Untagged": n} for n in item.untagged]
             deleted += [{"Deleted": d} for d in item.deleted]
         return {"ImagesDeleted": deleted or None, "SpaceReclaimed": report.reclaimed}
-
-
-class Client:
-    """One store, and the collections that work on it (``client.images``)."""
-
-    def __init__(
-        self,
-        root: str | os.PathLike[str] | None = None,
-        runroot: str | os.PathLike[str] | None = None,
-    ) -> None:
-        self.engine = Engine(Settings.from_env(root, runroot))
-        self.images = ImageCollection(self.engine)
-        self.containers = ContainerCollection(self.engine, self.images)
-        self.networks = NetworkCollection(self.engine)
-        self.volumes = VolumeCollection(self.engine)
-
-    def version(self) -> dict[str, Any]:
-        return self.engine.system.version()
-
-    def login(
-        self, username: str, password: str, registry: str | None = None, save: bool = False
-    ) -> dict[str, str]:
-        """docker-py's ``login``: checked against the registry and used by this client's
-        pulls and pushes; kept where ``docker login`` keeps it only with ``save``."""
-        from .registry.credentials import server_domain
-
-        self.engine.registry.login(server_domain(registry), username, password, save=save)
-        return {"IdentityToken": "", "Status": "Login Succeeded"}
-
-    def info(self) -> dict[str, Any]:
-        return self.engine.system.info()
-
-    def close(self) -> None:
-        self.engine.close()
-
-    def __enter__(self) -> Client:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def from_env() -> Client:
-    """A client for the store named by PORTSIDE_ROOT (default ``/var/lib/portside``)."""
-    return Client()

@@ -1,0 +1,70 @@
+"""The Python library, named after docker-py's high-level API so users can switch.
+
+client = portside.from_env()              # PORTSIDE_ROOT or /var/lib/portside
+client = portside.Client(root="/tmp/s")   # an explicit store
+image = client.images.get("busybox")      # images.py
+out = client.containers.run("busybox", "echo hi", remove=True)   # b"hi\n" (containers.py)
+client.networks.create("net"); client.volumes.create("data")     # networks.py, volumes.py
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..config import Settings
+from ..engine import Engine
+from .containers import ContainerCollection
+from .images import ImageCollection
+from .networks import NetworkCollection
+from .volumes import VolumeCollection
+
+__all__ = ["Client", "DockerClient", "from_env"]
+
+
+class Client:
+    """One store, and the collections that work on it (``client.images``)."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str] | None = None,
+        runroot: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.engine = Engine(Settings.from_env(root, runroot))
+        self.images = ImageCollection(self.engine)
+        self.containers = ContainerCollection(self.engine, self.images)
+        self.networks = NetworkCollection(self.engine)
+        self.volumes = VolumeCollection(self.engine)
+
+    def version(self) -> dict[str, Any]:
+        return self.engine.system.version()
+
+    def login(
+        self, username: str, password: str, registry: str | None = None, save: bool = False
+    ) -> dict[str, str]:
+        """docker-py's ``login``: checked against the registry and used by this client's
+        pulls and pushes; kept where ``docker login`` keeps it only with ``save``."""
+        from ..registry.credentials import server_domain
+
+        self.engine.registry.login(server_domain(registry), username, password, save=save)
+        return {"IdentityToken": "", "Status": "Login Succeeded"}
+
+    def info(self) -> dict[str, Any]:
+        return self.engine.system.info()
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def from_env() -> Client:
+    """A client for the store named by PORTSIDE_ROOT (default ``/var/lib/portside``)."""
+    return Client()
+
+
+DockerClient = Client  # docker-py's name for it
