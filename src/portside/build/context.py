@@ -231,3 +231,23 @@ def _digest(path: Path, st: os.stat_result | None = None) -> str:
     else:
         h.update(f"other {st.st_mode:o}".encode())
     return h.hexdigest()[:32]
+
+
+def unpack(data: bytes, folder: Path) -> bool:
+    """A context sent as a tar (plain or compressed, as ``build -`` and the Engine API
+    take it) into ``folder``; False, with nothing written, when ``data`` is no tar
+    (then it is a Dockerfile alone)."""
+    import io
+    import tarfile
+
+    from ..image.compression import decompressed
+    from ..image.layer import apply_tar
+
+    plain, _ = decompressed(io.BytesIO(data))
+    body = plain.read()
+    try:
+        tarfile.open(fileobj=io.BytesIO(body)).getmembers()
+    except tarfile.TarError:
+        return False
+    apply_tar(io.BytesIO(body), folder, whiteouts=False)
+    return True

@@ -12,7 +12,6 @@ import builtins
 import io
 import shlex
 import subprocess
-import tarfile
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -391,14 +390,11 @@ class Container(Model):
         return [{"Path": p, "Kind": kinds[k]} for k, p in self._engine.files.changes(self.id)]
 
     def get_archive(self, path: str) -> tuple[Iterator[bytes], dict[str, Any]]:
-        """A tar of ``path`` in the container, in chunks, and its stat (name, size)."""
+        """A tar of ``path`` in the container, in chunks, and its stat as Docker's:
+        ``name``, ``size``, ``mode`` (Go's FileMode bits), ``mtime``, ``linkTarget``."""
         buf = io.BytesIO()
-        self._engine.files.archive(self.id, path, buf)
-        data = buf.getvalue()
-        with tarfile.open(fileobj=io.BytesIO(data)) as tf:
-            top = tf.next()
-        stat = {"name": top.name if top else "", "size": top.size if top else 0}
-        return iter([data]), stat
+        stat = self._engine.files.archive(self.id, path, buf)
+        return iter([buf.getvalue()]), stat.to_json()
 
     def put_archive(self, path: str, data: bytes) -> bool:
         """Extract the tar ``data`` in the container folder ``path``."""

@@ -126,32 +126,47 @@ class ImageCollection:
 
     def build(
         self,
-        path: str | os.PathLike[str],
+        path: str | os.PathLike[str] | None = None,
         tag: str | None = None,
+        quiet: bool = False,
+        fileobj: IO[bytes] | None = None,
+        nocache: bool = False,
+        rm: bool = False,
+        custom_context: bool = False,
+        encoding: str | None = None,
+        pull: bool = False,
+        forcerm: bool = False,
         dockerfile: str | None = None,
         buildargs: dict[str, str] | None = None,
-        nocache: bool = False,
-        target: str | None = None,
         labels: dict[str, str] | None = None,
+        target: str | None = None,
         network_mode: str | None = None,
     ) -> tuple[Image, builtins.list[dict[str, str]]]:
-        """``docker build`` of the folder ``path``: (image, log), the log as docker-py's
-        list of ``{"stream": line}``. A failed step raises DockerfileError."""
+        """``docker build``, as docker-py's: of the folder ``path``, or of ``fileobj``
+        (a Dockerfile, or with ``custom_context`` a tar of the context, gzipped or not);
+        ``dockerfile`` is relative to the context. (image, log), the log as docker-py's
+        ``{"stream": line}`` items. A failed step raises DockerfileError. Intermediate
+        containers are never kept, so ``rm``/``forcerm`` change nothing."""
         from pathlib import Path
 
         from ..engine.builds import BuildOptions
 
+        if path is None and fileobj is None:
+            raise TypeError("Either path or fileobj needs to be provided.")
+        sent = fileobj.read() if fileobj is not None else None
         log: list[dict[str, str]] = []
-        context = Path(path)
         opts = BuildOptions(
-            context=context,
-            dockerfile=(context / dockerfile) if dockerfile else None,
+            context=Path(path) if sent is None and path is not None else None,
+            context_archive=sent if custom_context else None,
+            dockerfile_text=None if custom_context else sent,
+            dockerfile=Path(dockerfile) if dockerfile else None,
             tags=(tag,) if tag else (),
             build_args=dict(buildargs or {}),
             target=target,
             no_cache=nocache,
             labels=dict(labels or {}),
             network=network_mode or "default",
+            pull=pull,
         )
         image_id = self.engine.builds.build(opts, lambda line: log.append({"stream": line + "\n"}))
         return self._image(image_id), log
