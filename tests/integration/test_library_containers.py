@@ -33,7 +33,9 @@ def test_run_attached_returns_output_or_raises(client: ps_lib.Client, portside: 
     assert caught.value.exit_status == 3 and caught.value.stderr == b"bad\n"
     assert client.containers.list(all=True) == []  # remove=True removed them all
     with pytest.raises(ps_lib.ImageNotFound):
-        client.containers.run("nosuchimage", "true")
+        client.containers.create("nosuchimage", "true")  # create never pulls, as docker-py's
+    with pytest.raises(ps_lib.PortsideError, match="cannot reach the registry"):
+        client.containers.run("127.0.0.1:1/nosuchimage", "true")  # run pulls what is missing
     with pytest.raises(TypeError):
         client.containers.run("busybox", "true", no_such_option=1)
 

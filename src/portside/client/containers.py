@@ -436,6 +436,7 @@ class ContainerCollection:
     def create(
         self, image: str, command: str | list[str] | None = None, **kwargs: Any
     ) -> Container:
+        """A new container; as docker-py's, it never pulls (``run`` does)."""
         row = self.engine.containers.create(create_options(image, command, kwargs))
         return self._container(row.id)
 
@@ -450,10 +451,14 @@ class ContainerCollection:
         **kwargs: Any,
     ) -> Container | bytes:
         """Detached: the started container. Otherwise its output once it ends (raising
-        ``ContainerError`` for a non-zero exit), as docker-py does."""
+        ``ContainerError`` for a non-zero exit), as docker-py does. An image the store
+        lacks is pulled first."""
+        from ..engine.creating import create_container
+
         if detach and remove:
             kwargs["auto_remove"] = True
-        container = self.create(image, command, **kwargs)
+        opts = create_options(image, command, kwargs)
+        container = self._container(create_container(self.engine, opts, "missing").id)
         try:
             container.start()
         except BaseException:
