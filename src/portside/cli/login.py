@@ -50,7 +50,6 @@ def run(ctx: Context, argv: list[str]) -> int:
         ctx.stderr.write(
             "WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n"
         )
-    domain = server_domain(args.server)
-    ctx.engine.registry.login(domain, user, password, args.tls_verify)
+    ctx.engine.registry.login(args.server, user, password, args.tls_verify)
     ctx.stdout.write("Login Succeeded\n")
     return 0

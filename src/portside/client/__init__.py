@@ -44,9 +44,7 @@ class Client:
     ) -> dict[str, str]:
         """docker-py's ``login``: checked against the registry and used by this client's
         pulls and pushes; kept where ``docker login`` keeps it only with ``save``."""
-        from ..registry.credentials import server_domain
-
-        self.engine.registry.login(server_domain(registry), username, password, save=save)
+        self.engine.registry.login(registry, username, password, save=save)
         return {"IdentityToken": "", "Status": "Login Succeeded"}
 
     def info(self) -> dict[str, Any]:
