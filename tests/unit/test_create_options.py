@@ -98,3 +98,29 @@ def test_docker_py_arguments_are_refused_with_dockers_words() -> None:
         create_options(
             "busybox", None, {"restart_policy": {"Name": "always", "MaximumRetryCount": 1}}
         )
+
+
+def test_limits_from_flags_and_from_docker_py() -> None:
+    from portside.client.options import limits
+    from portside.engine.resources import Limits, Ulimit
+
+    from_flags = Limits.parse(
+        memory="64m", memory_swap="-1", pids_limit=20, ulimits=["nofile=10:20"], shm_size="1m"
+    )
+    assert from_flags == Limits(
+        64 << 20, -1, None, None, "", 20, (Ulimit("nofile", 10, 20),), 1 << 20
+    )
+    assert from_flags == limits(
+        {
+            "mem_limit": "64m",
+            "memswap_limit": -1,
+            "pids_limit": 20,
+            "ulimits": [{"Name": "nofile", "Soft": 10, "Hard": 20}],
+            "shm_size": 1 << 20,
+        }
+    )
+    assert limits({"nano_cpus": 5 * 10**8}) == Limits(nano_cpus=5 * 10**8)
+    with pytest.raises(InvalidArgument, match='invalid argument "lots" for "-m, --memory" flag'):
+        Limits.parse(memory="lots")
+    with pytest.raises(InvalidArgument, match="soft limit must be less than or equal"):
+        limits({"ulimits": [{"Name": "nofile", "Soft": 20, "Hard": 10}]})

@@ -254,14 +254,14 @@ def _options(
 
 def limits_of(args: argparse.Namespace) -> Limits:
     """The resource flags (run, create and update share them)."""
-    return Limits(
+    return Limits.parse(
         memory=args.memory,
         memory_swap=args.memory_swap,
         cpus=args.cpus,
         cpu_shares=args.cpu_shares,
         cpuset_cpus=args.cpuset_cpus,
         pids_limit=args.pids_limit,
-        ulimits=tuple(getattr(args, "ulimit", ())),
+        ulimits=getattr(args, "ulimit", ()),
         shm_size=getattr(args, "shm_size", ""),
     )
 

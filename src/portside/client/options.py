@@ -124,22 +124,32 @@ def create_options(image: str, command: Any, kwargs: dict[str, Any]) -> CreateOp
 def limits(kwargs: dict[str, Any]) -> Limits:
     """docker-py's ``mem_limit="512m"`` (or bytes), ``nano_cpus``, ``pids_limit``,
     ``ulimits=[{"Name": "nofile", "Soft": 1024, "Hard": 2048}]`` … as Limits."""
-    from ..engine.resources import Limits
+    from ..engine.resources import Limits, Ulimit
 
-    nano = kwargs.get("nano_cpus")
     return Limits(
-        memory=str(kwargs.get("mem_limit") or ""),
-        memory_swap=str(kwargs.get("memswap_limit") or ""),
-        cpus=str(nano / 1e9) if nano else "",
+        memory=_bytes("mem_limit", kwargs.get("mem_limit")),
+        memory_swap=_bytes("memswap_limit", kwargs.get("memswap_limit")),
+        nano_cpus=kwargs.get("nano_cpus") or None,
         cpu_shares=kwargs.get("cpu_shares"),
         cpuset_cpus=kwargs.get("cpuset_cpus") or "",
         pids_limit=kwargs.get("pids_limit"),
         ulimits=tuple(
-            u if isinstance(u, str) else f"{u['Name']}={u['Soft']}:{u['Hard']}"
+            Ulimit.parse(u) if isinstance(u, str) else Ulimit(u["Name"], u["Soft"], u["Hard"])
             for u in kwargs.get("ulimits") or ()
         ),
-        shm_size=str(kwargs.get("shm_size") or ""),
+        shm_size=_bytes("shm_size", kwargs.get("shm_size")),
     )
+
+
+def _bytes(name: str, value: int | str | None) -> int | None:
+    """A docker-py size: bytes, or a string as ``"512m"`` (as docker-py reads it)."""
+    from ..engine.resources import size
+
+    if not value:
+        return None  # docker-py's 0: not given
+    if value in (-1, "-1"):
+        return -1  # memswap_limit: unlimited swap
+    return value if isinstance(value, int) else size(name, value)
 
 
 def _volumes(value: dict[str, Any] | builtins.list[str]) -> builtins.list[Mount]:
