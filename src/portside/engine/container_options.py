@@ -124,22 +124,13 @@ class Mount:
         return cls("tmpfs", parse_tmpfs(spec), spec)
 
     @classmethod
-    def of(
-        cls,
-        type: str,
-        target: str,
-        source: str = "",
-        readonly: bool = False,
-        propagation: str = "",
-        nocopy: bool = False,
-        tmpfs_size: int | None = None,
-        tmpfs_mode: int | None = None,
-    ) -> Mount:
-        """A mount from the Engine API's fields (docker-py's ``docker.types.Mount``)."""
+    def of(cls, *fields: Any, **named: Any) -> Mount:
+        """A mount from the Engine API's fields (docker-py's ``docker.types.Mount``):
+        type, target, source, readonly, propagation, nocopy, tmpfs_size, tmpfs_mode, as
+        engine/mounts.py's ``mount_row`` takes and checks them."""
         from .mounts import mount_row
 
-        row = mount_row(type, target, source, readonly, propagation, nocopy, tmpfs_size, tmpfs_mode)
-        return cls("mount", row)
+        return cls("mount", mount_row(*fields, **named))
 
     @classmethod
     def tmpfs(cls, path: str, options: str = "") -> Mount:
