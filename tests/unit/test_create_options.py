@@ -124,3 +124,15 @@ def test_limits_from_flags_and_from_docker_py() -> None:
         Limits.parse(memory="lots")
     with pytest.raises(InvalidArgument, match="soft limit must be less than or equal"):
         limits({"ulimits": [{"Name": "nofile", "Soft": 20, "Hard": 10}]})
+
+
+def test_devices_parsed_at_the_edge() -> None:
+    from portside.engine.isolation import Device
+
+    assert Device.parse("/dev/fuse") == Device("/dev/fuse")
+    assert Device.parse("/dev/fuse:r") == Device("/dev/fuse", "", "r")
+    assert Device.parse("/dev/sda:/dev/xvda:rw") == Device("/dev/sda", "/dev/xvda", "rw")
+    with pytest.raises(InvalidArgument, match="invalid device mode: rwx"):
+        Device.parse("/dev/fuse:/dev/f:rwx")
+    with pytest.raises(InvalidArgument, match="invalid device specification"):
+        Device.parse("/a:/b:r:x")

@@ -9,7 +9,7 @@ import argparse
 import shlex
 
 from ..engine.container_options import CreateOptions, Mount, PublishedPort, RestartPolicy
-from ..engine.isolation import Isolation
+from ..engine.isolation import Device, Isolation
 from ..engine.resources import Limits
 from ..errors import InvalidArgument, UsageError
 from ..signals import parse_signal
@@ -231,7 +231,7 @@ def _options(
             pid=args.pid,
             uts=args.uts,
             userns=args.userns,
-            devices=tuple(args.device),
+            devices=tuple(Device.parse(d) for d in args.device),
             group_add=tuple(args.group_add),
         ),
         publish=publish,
