@@ -110,11 +110,16 @@ def test_get_archive_stat_as_docker_gives_it(client: ps_lib.Client) -> None:
     assert stat["mtime"].endswith("Z")
     _, stat = c.get_archive("/d")
     assert stat["name"] == "d" and stat["mode"] == 1 << 31 | 0o755
-    chunks, stat = c.get_archive("/l")  # the link itself, and where it leads
+    chunks, stat = c.get_archive("/l", chunk_size=512)  # the link itself, and where it leads
     assert stat["name"] == "l" and stat["mode"] == 1 << 27 | 0o777
     assert stat["linkTarget"] == "/f"
-    with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as tf:
+    parts = list(chunks)
+    assert len(parts) > 1 and {len(p) for p in parts[:-1]} == {512}
+    with tarfile.open(fileobj=io.BytesIO(b"".join(parts))) as tf:
         assert tf.getmember("l").issym()
+    tar, _ = c.get_archive("/f")
+    assert c.put_archive("/d", io.BytesIO(b"".join(tar))) is True  # a stream, as docker-py's
+    assert c.get_archive("/d/f")[1]["size"] == 2
     c.remove()
 
 

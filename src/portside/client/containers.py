@@ -13,7 +13,7 @@ import io
 import shlex
 import subprocess
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import ContainerError, InvalidArgument
 from .model import Model
@@ -191,16 +191,22 @@ class Container(Model):
         kinds = {"C": 0, "A": 1, "D": 2}
         return [{"Path": p, "Kind": kinds[k]} for k, p in self._engine.files.changes(self.id)]
 
-    def get_archive(self, path: str) -> tuple[Iterator[bytes], dict[str, Any]]:
+    def get_archive(
+        self, path: str, chunk_size: int | None = 2 * 1024 * 1024, encode_stream: bool = False
+    ) -> tuple[Iterator[bytes], dict[str, Any]]:
         """A tar of ``path`` in the container, in chunks, and its stat as Docker's:
-        ``name``, ``size``, ``mode`` (Go's FileMode bits), ``mtime``, ``linkTarget``."""
+        ``name``, ``size``, ``mode`` (Go's FileMode bits), ``mtime``, ``linkTarget``.
+        (``encode_stream`` compresses docker-py's transfer; here nothing is sent.)"""
         buf = io.BytesIO()
         stat = self._engine.files.archive(self.id, path, buf)
-        return iter([buf.getvalue()]), stat.to_json()
+        data = buf.getvalue()
+        size = chunk_size or len(data) or 1
+        return (data[i : i + size] for i in range(0, len(data), size)), stat.to_json()
 
-    def put_archive(self, path: str, data: bytes) -> bool:
-        """Extract the tar ``data`` in the container folder ``path``."""
-        self._engine.files.extract_in(self.id, io.BytesIO(data), path)
+    def put_archive(self, path: str, data: bytes | IO[bytes]) -> bool:
+        """Extract the tar ``data`` (bytes or a stream) in the container folder ``path``."""
+        stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+        self._engine.files.extract_in(self.id, stream, path)  # type: ignore[arg-type]
         return True
 
     def export(self) -> Iterator[bytes]:
