@@ -55,21 +55,12 @@ class RestartPolicy:
 
 @dataclass(frozen=True)
 class PublishedPort:
-    """A container port published on the host (``-p`` with a range gives one a port)."""
+    """A container port published on the host (``-p`` with a range gives one record
+    per port)."""
 
     port: str  # as Docker keys it: "80/tcp"
     host_ip: str = ""  # "": every address
     host_port: str = ""  # "": a free port, chosen at start; "8000-8010": a free one of those
-
-    @classmethod
-    def parse(cls, spec: str) -> tuple[PublishedPort, ...]:
-        """``-p [IP:][HOSTPORT:]CTRPORT[/PROTO]`` (network/ports.py)."""
-        from ..network.ports import parse_publish
-
-        _, bindings = parse_publish(spec)
-        return tuple(
-            cls(port, b["HostIp"], b["HostPort"]) for port, binds in bindings.items() for b in binds
-        )
 
     def __post_init__(self) -> None:
         from ..network.ports import split_port
@@ -81,6 +72,16 @@ class PublishedPort:
                 split_port(self.host_port)
         except ValueError:
             raise InvalidArgument(f"invalid hostPort: {self.host_port}") from None
+
+    @classmethod
+    def parse(cls, spec: str) -> tuple[PublishedPort, ...]:
+        """``-p [IP:][HOSTPORT:]CTRPORT[/PROTO]`` (network/ports.py)."""
+        from ..network.ports import parse_publish
+
+        _, bindings = parse_publish(spec)
+        return tuple(
+            cls(port, b["HostIp"], b["HostPort"]) for port, binds in bindings.items() for b in binds
+        )
 
     @classmethod
     def of(cls, port: str | int, host_ip: str = "", host_port: str | int = "") -> PublishedPort:
