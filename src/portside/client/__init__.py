@@ -10,6 +10,7 @@ client.networks.create("net"); client.volumes.create("data")     # networks.py, 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from ..config import Settings
@@ -29,12 +30,30 @@ class Client:
         self,
         root: str | os.PathLike[str] | None = None,
         runroot: str | os.PathLike[str] | None = None,
+        environment: Mapping[str, str] | None = None,
     ) -> None:
-        self.engine = Engine(Settings.from_env(root, runroot))
+        settings = Settings.from_env(
+            root, runroot, os.environ if environment is None else environment
+        )
+        self.engine = Engine(settings)
         self.images = ImageCollection(self.engine)
         self.containers = ContainerCollection(self.engine, self.images)
         self.networks = NetworkCollection(self.engine)
         self.volumes = VolumeCollection(self.engine)
+
+    @classmethod
+    def from_env(
+        cls,
+        version: str | None = None,
+        timeout: int = 60,
+        max_pool_size: int = 10,
+        environment: Mapping[str, str] | None = None,
+        use_ssh_client: bool = False,
+    ) -> Client:
+        """docker-py's ``from_env``: the store that PORTSIDE_ROOT (and PORTSIDE_RUNROOT)
+        in ``environment`` (the process's by default) name. The connection settings
+        docker-py takes mean nothing without a daemon to connect to, and are ignored."""
+        return cls(environment=environment)
 
     def version(self) -> dict[str, Any]:
         return self.engine.system.version()
@@ -60,9 +79,16 @@ class Client:
         self.close()
 
 
-def from_env() -> Client:
-    """A client for the store named by PORTSIDE_ROOT (default ``/var/lib/portside``)."""
-    return Client()
+def from_env(
+    version: str | None = None,
+    timeout: int = 60,
+    max_pool_size: int = 10,
+    environment: Mapping[str, str] | None = None,
+    use_ssh_client: bool = False,
+) -> Client:
+    """A client for the store named by PORTSIDE_ROOT (default ``/var/lib/portside``),
+    taking docker-py's arguments (``Client.from_env``)."""
+    return Client.from_env(version, timeout, max_pool_size, environment, use_ssh_client)
 
 
 DockerClient = Client  # docker-py's name for it
