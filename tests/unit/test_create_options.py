@@ -136,3 +136,18 @@ def test_devices_parsed_at_the_edge() -> None:
         Device.parse("/dev/fuse:/dev/f:rwx")
     with pytest.raises(InvalidArgument, match="invalid device specification"):
         Device.parse("/a:/b:r:x")
+
+
+def test_isolation_from_docker_py() -> None:
+    from portside.engine.isolation import Device, Isolation
+
+    opts = create_options(
+        "busybox",
+        None,
+        {"devices": ["/dev/fuse:/dev/f:r"], "group_add": [10], "pid_mode": "host"},
+    )
+    assert opts.isolation == Isolation(
+        pid="host", devices=(Device("/dev/fuse", "/dev/f", "r"),), group_add=("10",)
+    )
+    with pytest.raises(InvalidArgument, match="--pid: invalid PID mode: nope"):
+        create_options("busybox", None, {"pid_mode": "nope"})

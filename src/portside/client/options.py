@@ -1,5 +1,6 @@
 """docker-py's keyword arguments for ``containers.create``/``run`` (and ``update``) as
-the engine's typed options: ports, mounts, restart policy and limits as records."""
+the engine's typed options: ports, mounts, restart policy, limits and isolation as
+records."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..engine.container_options import CreateOptions, Mount, PublishedPort
+    from ..engine.isolation import Isolation
     from ..engine.resources import Limits
 
 CREATE_KWARGS = {
@@ -44,6 +46,12 @@ CREATE_KWARGS = {
     "volumes_from",
     "ulimits",
     "shm_size",
+    "devices",
+    "group_add",
+    "ipc_mode",
+    "pid_mode",
+    "uts_mode",
+    "userns_mode",
 }
 LIMIT_KWARGS = {  # what update() can change too
     "mem_limit",
@@ -118,6 +126,7 @@ def create_options(image: str, command: Any, kwargs: dict[str, Any]) -> CreateOp
         ),
         volumes_from=tuple(kwargs.get("volumes_from") or ()),
         limits=limits(kwargs),
+        isolation=isolation(kwargs),
     )
 
 
@@ -138,6 +147,21 @@ def limits(kwargs: dict[str, Any]) -> Limits:
             for u in kwargs.get("ulimits") or ()
         ),
         shm_size=_bytes("shm_size", kwargs.get("shm_size")),
+    )
+
+
+def isolation(kwargs: dict[str, Any]) -> Isolation:
+    """docker-py's ``devices=["/dev/fuse:/dev/fuse:rwm"]``, ``group_add``, ``ipc_mode``,
+    ``pid_mode``, ``uts_mode`` and ``userns_mode``."""
+    from ..engine.isolation import Device, Isolation
+
+    return Isolation(
+        ipc=kwargs.get("ipc_mode") or "",
+        pid=kwargs.get("pid_mode") or "",
+        uts=kwargs.get("uts_mode") or "",
+        userns=kwargs.get("userns_mode") or "",
+        devices=tuple(Device.parse(d) for d in kwargs.get("devices") or ()),
+        group_add=tuple(str(g) for g in kwargs.get("group_add") or ()),
     )
 
 
