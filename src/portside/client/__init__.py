@@ -79,16 +79,6 @@ class Client:
         self.close()
 
 
-def from_env(
-    version: str | None = None,
-    timeout: int = 60,
-    max_pool_size: int = 10,
-    environment: Mapping[str, str] | None = None,
-    use_ssh_client: bool = False,
-) -> Client:
-    """A client for the store named by PORTSIDE_ROOT (default ``/var/lib/portside``),
-    taking docker-py's arguments (``Client.from_env``)."""
-    return Client.from_env(version, timeout, max_pool_size, environment, use_ssh_client)
-
+from_env = Client.from_env  # a client for the store PORTSIDE_ROOT names, as docker-py's
 
 DockerClient = Client  # docker-py's name for it
