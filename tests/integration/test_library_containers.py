@@ -33,7 +33,9 @@ def test_run_attached_returns_output_or_raises(client: ps_lib.Client, portside: 
     assert caught.value.exit_status == 3 and caught.value.stderr == b"bad\n"
     assert client.containers.list(all=True) == []  # remove=True removed them all
     with pytest.raises(ps_lib.ImageNotFound):
-        client.containers.run("nosuchimage", "true")
+        client.containers.create("nosuchimage", "true")  # create never pulls, as docker-py's
+    with pytest.raises(ps_lib.PortsideError, match="cannot reach the registry"):
+        client.containers.run("127.0.0.1:1/nosuchimage", "true")  # run pulls what is missing
     with pytest.raises(TypeError):
         client.containers.run("busybox", "true", no_such_option=1)
 
@@ -94,6 +96,51 @@ def test_build_through_the_library(client: ps_lib.Client, tmp_path: Path) -> Non
     with pytest.raises(ps_lib.DockerfileError) as caught:
         client.images.build(path=str(tmp_path))
     assert "returned a non-zero code: 4" in str(caught.value)
+
+
+def test_get_archive_stat_as_docker_gives_it(client: ps_lib.Client) -> None:
+    c = client.containers.create(
+        "busybox", ["sh", "-c", "echo x > /f && chmod 640 /f && mkdir /d && ln -s /d/../f /l"]
+    )
+    c.start()
+    assert c.wait()["StatusCode"] == 0
+    _, stat = c.get_archive("/f")
+    assert stat["name"] == "f" and stat["size"] == 2 and stat["mode"] == 0o640
+    assert stat["linkTarget"] == "" and stat["mtime"].startswith("20")
+    assert stat["mtime"].endswith("Z")
+    _, stat = c.get_archive("/d")
+    assert stat["name"] == "d" and stat["mode"] == 1 << 31 | 0o755
+    chunks, stat = c.get_archive("/l", chunk_size=512)  # the link itself, and where it leads
+    assert stat["name"] == "l" and stat["mode"] == 1 << 27 | 0o777
+    assert stat["linkTarget"] == "/f"
+    parts = list(chunks)
+    assert len(parts) > 1 and {len(p) for p in parts[:-1]} == {512}
+    with tarfile.open(fileobj=io.BytesIO(b"".join(parts))) as tf:
+        assert tf.getmember("l").issym()
+    tar, _ = c.get_archive("/f")
+    assert c.put_archive("/d", io.BytesIO(b"".join(tar))) is True  # a stream, as docker-py's
+    assert c.get_archive("/d/f")[1]["size"] == 2
+    c.remove()
+
+
+def test_build_from_a_file_object(client: ps_lib.Client) -> None:
+    dockerfile = io.BytesIO(b"FROM busybox\nRUN echo streamed > /s\n")
+    image, _ = client.images.build(fileobj=dockerfile, tag="libstream:1")
+    assert "libstream:1" in image.tags
+    assert client.containers.run("libstream:1", "cat /s", remove=True) == b"streamed\n"
+    context = io.BytesIO()  # a whole context, as docker-py's custom_context sends one
+    with tarfile.open(fileobj=context, mode="w:gz") as tf:
+        for name, data in (("build/Containerfile", b"FROM busybox\nCOPY a /a\n"), ("a", b"A")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    context.seek(0)
+    image, _ = client.images.build(
+        fileobj=context, custom_context=True, encoding="gzip", dockerfile="build/Containerfile"
+    )
+    assert client.containers.run(image.id, "cat /a", remove=True) == b"A"
+    with pytest.raises(TypeError):
+        client.images.build(tag="x")
 
 
 def test_networks_and_ports_through_the_library(client: ps_lib.Client) -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+import portside as ps_lib
+
 from ..conftest import Portside
 from .registries import LoopbackServer, blob_count, free_port, serve
 from .test_archives import run, tool
@@ -102,6 +104,10 @@ def test_run_pulls_a_missing_image_and_errors_are_one_line(
     r = fresh("run", "--rm", name, "echo", "ran")
     assert r.stdout == "ran\n"
     assert f"Unable to find image '{name}' locally" in r.stderr and "Pull complete" in r.stderr
+
+    with ps_lib.Client(root=tmp_path / "lib-store", runroot=tmp_path / "lib-run") as client:
+        assert client.containers.run(name, "echo ran", remove=True) == b"ran\n"  # pulled
+        assert name in client.images.get(name).tags
 
     r = fresh("pull", f"{registry}/team/absent:1", check=False)
     assert r.returncode == 1

@@ -76,12 +76,16 @@ def imported(name: str, in_functions: bool = True, type_checking: bool = True) -
     return found
 
 
-def test_the_cli_reaches_the_layers_only_through_the_engine() -> None:
+# the front ends: the CLI, the library (and the package's face, which is the library's)
+FRONT_ENDS = ("portside.cli.", "portside.client.")
+
+
+def test_the_front_ends_reach_the_layers_only_through_the_engine() -> None:
     below = tuple(f"portside.{package}" for package in BELOW_ENGINE)
     offenders = sorted(
         f"{name} imports {target}"
         for name in MODULES
-        if name.startswith("portside.cli.")
+        if name.startswith(FRONT_ENDS) or name in ("portside", "portside.client")
         for target in imported(name)
         if target in below or target.startswith(tuple(f"{b}." for b in below))
     )

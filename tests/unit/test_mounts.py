@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portside.engine.mounts import parse_mount, parse_tmpfs, parse_volume, resolve
+from portside.engine.mounts import mount_row, parse_mount, parse_tmpfs, parse_volume, resolve
 from portside.errors import InvalidArgument
 from portside.store.volumes import MountRow
 
@@ -58,6 +58,10 @@ def test_mount_forms() -> None:
         ("type=nfs,dst=/t", "type 'nfs'"),
         ("type=bind,src=/s,dst=/t,readonly=maybe", "invalid value for readonly"),
         ("type=volume,dst=/t,volume-driver=other", 'plugin "other" not found'),
+        ("type=bind,readonly=maybe", "field Target must not be empty"),  # the target first
+        ("type=volume,dst=/t,tmpfs-size=big", "field TmpfsOptions must not be specified"),
+        ("type=tmpfs,src=/s,dst=/t,tmpfs-size=big", "field Source must not be specified"),
+        ("type=tmpfs,dst=/t,tmpfs-size=big", "invalid tmpfs-size"),
     ],
 )
 def test_bad_mounts(text: str, words: str) -> None:
@@ -67,10 +71,28 @@ def test_bad_mounts(text: str, words: str) -> None:
 
 def test_precedence_given_then_inherited_then_image_volumes() -> None:
     inherited = [MountRow("volume", "shared", "/data"), MountRow("volume", "other", "/logs")]
-    rows = resolve(["/h:/data"], [], ["/tmp"], inherited, ["/logs", "/var/db/"])
+    given = [parse_volume("/h:/data"), parse_tmpfs("/tmp")]
+    rows = resolve(given, inherited, ["/logs", "/var/db/"])
     assert [(r.type, r.source, r.destination) for r in rows] == [
         ("bind", "/h", "/data"),
         ("tmpfs", "", "/tmp"),
         ("volume", "other", "/logs"),
         ("volume", "", "/var/db"),
     ]
+
+
+def test_the_engine_api_fields_make_the_same_mounts_as_the_flag() -> None:
+    """What docker-py sends (a Mount's fields) and what --mount says come out alike."""
+    assert mount_row("tmpfs", "/t", tmpfs_size=64 << 20, tmpfs_mode=0o1770) == parse_mount(
+        "type=tmpfs,dst=/t,tmpfs-size=64m,tmpfs-mode=1770"
+    )
+    assert mount_row("bind", "/t/", "/s", True, "rslave") == parse_mount(
+        "type=bind,src=/s,dst=/t,ro,bind-propagation=rslave"
+    )
+    assert mount_row("volume", "/t", "vol", nocopy=True) == parse_mount(
+        "src=vol,dst=/t,volume-nocopy"
+    )
+    with pytest.raises(InvalidArgument, match="field Source must not be empty"):
+        mount_row("bind", "/t")
+    with pytest.raises(InvalidArgument, match="field TmpfsOptions must not be specified"):
+        mount_row("volume", "/t", tmpfs_size=1)

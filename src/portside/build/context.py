@@ -233,9 +233,10 @@ def _digest(path: Path, st: os.stat_result | None = None) -> str:
     return h.hexdigest()[:32]
 
 
-def unpack_archive(data: bytes, into: Path) -> bool:
-    """``build -``: ``data`` unpacked into ``into`` when it is a tar of a build context
-    (compressed or not); False when it is not (a Dockerfile alone)."""
+def unpack(data: bytes, folder: Path) -> bool:
+    """A context sent as a tar (plain or compressed, as ``build -`` and the Engine API
+    take it) into ``folder``; False, with nothing written, when ``data`` is no tar
+    (then it is a Dockerfile alone)."""
     import io
     import tarfile
 
@@ -248,5 +249,5 @@ def unpack_archive(data: bytes, into: Path) -> bool:
         tarfile.open(fileobj=io.BytesIO(body)).getmembers()
     except tarfile.TarError:
         return False
-    apply_tar(io.BytesIO(body), into, whiteouts=False)
+    apply_tar(io.BytesIO(body), folder, whiteouts=False)
     return True

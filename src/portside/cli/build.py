@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 
 from ..errors import InvalidArgument
@@ -55,48 +54,29 @@ def run(ctx: Context, argv: list[str]) -> int:
     if args.network not in NETWORK_MODES:
         raise InvalidArgument(f'network mode "{args.network}" not supported: default, none or host')
 
-    with ExitStack() as stack:
-        dockerfile_text = None
-        if args.file == "-":
-            dockerfile_text = sys.stdin.buffer.read()
-        if args.path[0] == "-":
-            import tempfile  # only a context on stdin needs a folder
-
-            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="portside-context-"))
-            context, dockerfile_text = _stdin_context(Path(tmp), dockerfile_text)
-        else:
-            context = Path(args.path[0])
-        dockerfile = None
-        if args.file and args.file != "-":
-            dockerfile = Path(args.file)
-            if not dockerfile.is_absolute() and not dockerfile.exists():
-                dockerfile = context / args.file
-        opts = BuildOptions(
-            context=context,
-            dockerfile=dockerfile,
-            dockerfile_text=dockerfile_text,
-            tags=tuple(args.tag),
-            build_args=_build_args(args.build_arg),
-            target=args.target,
-            no_cache=args.no_cache,
-            labels=_labels(args.label),
-            network=args.network,
-            pull=args.pull,
-        )
-
-        image_id = ctx.engine.builds.build(opts, line_writer(ctx.stdout, args.quiet))
+    dockerfile_text = sys.stdin.buffer.read() if args.file == "-" else None
+    context_archive = sys.stdin.buffer.read() if args.path[0] == "-" else None
+    dockerfile = None
+    if args.file and args.file != "-":
+        dockerfile = Path(args.file)  # one relative to here, else to the context
+        if not dockerfile.is_absolute() and dockerfile.exists():
+            dockerfile = dockerfile.absolute()
+    opts = BuildOptions(
+        context=None if context_archive is not None else Path(args.path[0]),
+        context_archive=context_archive,
+        dockerfile=dockerfile,
+        dockerfile_text=dockerfile_text,
+        tags=tuple(args.tag),
+        build_args=_build_args(args.build_arg),
+        target=args.target,
+        no_cache=args.no_cache,
+        labels=_labels(args.label),
+        network=args.network,
+        pull=args.pull,
+    )
+    image_id = ctx.engine.builds.build(opts, line_writer(ctx.stdout, args.quiet))
     if args.quiet:
         ctx.stdout.write(image_id + "\n")
     if args.iidfile:
         Path(args.iidfile).write_text(image_id)
     return 0
-
-
-def _stdin_context(tmp: Path, dockerfile_text: bytes | None) -> tuple[Path, bytes | None]:
-    """``build -``: a tar of the context on stdin, or only a Dockerfile (no context)."""
-    from ..engine.builds import unpack_context
-
-    data = sys.stdin.buffer.read()
-    if not unpack_context(data, tmp):
-        return tmp, data if dockerfile_text is None else dockerfile_text
-    return tmp, dockerfile_text

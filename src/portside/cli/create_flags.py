@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import shlex
 
-from ..engine.container_options import CreateOptions, RestartPolicy
-from ..engine.isolation import Isolation
+from ..engine.container_options import CreateOptions, Mount, PublishedPort, RestartPolicy
+from ..engine.isolation import Device, Isolation
 from ..engine.resources import Limits
 from ..errors import InvalidArgument, UsageError
 from ..signals import parse_signal
@@ -202,6 +202,12 @@ def _options(
     entrypoint: list[str] | None,
     attach: tuple[str, ...],
 ) -> CreateOptions:
+    publish = tuple(p for spec in args.publish for p in PublishedPort.parse(spec))
+    mounts = (
+        *(Mount.parse_volume(v) for v in args.volume),
+        *(Mount.parse_mount(m) for m in args.mount),
+        *(Mount.parse_tmpfs(t) for t in args.tmpfs),
+    )
     return CreateOptions(
         image=args.image,
         command=list(args.command) or None,
@@ -217,9 +223,7 @@ def _options(
         auto_remove=args.rm,
         network=args.network,
         network_aliases=tuple(args.network_alias),
-        volumes=tuple(args.volume),
-        mounts=tuple(args.mount),
-        tmpfs=tuple(args.tmpfs),
+        mounts=mounts,
         volumes_from=tuple(args.volumes_from),
         limits=limits_of(args),
         isolation=Isolation(
@@ -227,10 +231,10 @@ def _options(
             pid=args.pid,
             uts=args.uts,
             userns=args.userns,
-            devices=tuple(args.device),
+            devices=tuple(Device.parse(d) for d in args.device),
             group_add=tuple(args.group_add),
         ),
-        publish=tuple(args.publish),
+        publish=publish,
         publish_all=args.publish_all,
         add_hosts=tuple(args.add_host),
         dns=tuple(args.dns),
@@ -250,14 +254,14 @@ def _options(
 
 def limits_of(args: argparse.Namespace) -> Limits:
     """The resource flags (run, create and update share them)."""
-    return Limits(
+    return Limits.parse(
         memory=args.memory,
         memory_swap=args.memory_swap,
         cpus=args.cpus,
         cpu_shares=args.cpu_shares,
         cpuset_cpus=args.cpuset_cpus,
         pids_limit=args.pids_limit,
-        ulimits=tuple(getattr(args, "ulimit", ())),
+        ulimits=getattr(args, "ulimit", ()),
         shm_size=getattr(args, "shm_size", ""),
     )
 

@@ -11,7 +11,7 @@ from .context import Context, Parser, add_tls_verify
 
 
 def run(ctx: Context, argv: list[str]) -> int:
-    from ..engine.credentials import login_domain, logout
+    from ..engine.credentials import logout
 
     if ctx.verb == "logout":
         p = Parser(ctx.verb, "[SERVER]", "Log out from a registry.")
@@ -50,7 +50,6 @@ def run(ctx: Context, argv: list[str]) -> int:
         ctx.stderr.write(
             "WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n"
         )
-    domain = login_domain(args.server)
-    ctx.engine.registry.login(domain, user, password, args.tls_verify)
+    ctx.engine.registry.login(args.server, user, password, args.tls_verify)
     ctx.stdout.write("Login Succeeded\n")
     return 0

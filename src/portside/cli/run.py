@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import ContainerStartError, ImageNotFound, PortsideError
+from ..errors import ContainerStartError, PortsideError
 from .attaching import relay
 from .context import Context, Parser
 from .create_flags import add_flags, options_from
@@ -16,40 +16,17 @@ def engine_error(e: PortsideError) -> PortsideError:
 
 
 def create(ctx: Context, args: object, detach: bool) -> str:
+    """The container, its image pulled first as ``--pull`` says (progress on stderr:
+    stdout is the container's)."""
+    from ..engine.creating import create_container
+    from ..progress import layer_progress
+
     opts = options_from(args, detach=detach)  # type: ignore[arg-type]
     policy = getattr(args, "pull", "missing")
     try:
-        if policy == "always":
-            _pull(ctx, opts.image)
-        return ctx.engine.containers.create(opts).id
-    except ImageNotFound:
-        ctx.stderr.write(f"Unable to find image '{_tagged(opts.image)}' locally\n")
-        if policy == "never":
-            raise engine_error(ImageNotFound(_tagged(opts.image))) from None
+        return create_container(ctx.engine, opts, policy, layer_progress(ctx.stderr)).id
     except PortsideError as e:
         raise engine_error(e) from None
-    try:  # missing: pull it, as Docker does, then create
-        _pull(ctx, opts.image)
-        return ctx.engine.containers.create(opts).id
-    except PortsideError as e:
-        raise engine_error(e) from None
-
-
-def _pull(ctx: Context, image: str) -> None:
-    """Pull with its progress on stderr (stdout is the container's)."""
-
-    from ..progress import layer_progress
-
-    ctx.engine.registry.pull(image, layer_progress(ctx.stderr))
-
-
-def _tagged(image: str) -> str:
-    from ..engine.references import familiar
-
-    try:
-        return familiar(image)
-    except PortsideError:
-        return image
 
 
 def run(ctx: Context, argv: list[str]) -> int:

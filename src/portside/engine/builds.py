@@ -80,8 +80,9 @@ PREDEFINED_ARGS = (
 
 @dataclass(frozen=True)
 class BuildOptions:
-    context: Path
-    dockerfile: Path | None = None  # default: context/Dockerfile
+    context: Path | None = None  # None: context_archive's files, or none at all
+    dockerfile: Path | None = None  # default: context/Dockerfile; a relative one in context
+    context_archive: bytes | None = None  # build -: a tar of the context, or a Dockerfile
     dockerfile_text: bytes | None = None  # -f - : read from stdin
     tags: tuple[str, ...] = ()
     build_args: dict[str, str | None] = field(default_factory=dict)
@@ -139,12 +140,14 @@ class BuildService:
     # -- the whole build ------------------------------------------------------------
     def build(self, opts: BuildOptions, out: Output) -> str:
         """Build; the image ID. ``out`` gets the progress lines."""
+        if opts.context is None:
+            return self._build_sent(opts, out)
         # bad tags fail before anything runs
         refs = [r for r in (new_tag(t) for t in opts.tags) if r is not None]
         context = BuildContext.open(opts.context)
         stat_file = self._stat_cache_file(context.root)
         context.load_stat_cache(stat_file)
-        dockerfile_path = opts.dockerfile or (opts.context / "Dockerfile")
+        dockerfile_path = opts.context / (opts.dockerfile or "Dockerfile")
         if opts.dockerfile_text is not None:
             data, name = opts.dockerfile_text, "Dockerfile"
         else:
@@ -187,6 +190,22 @@ class BuildService:
         for ref in refs:
             out(f"Successfully tagged {ref.familiar()}")
         return image_id
+
+    def _build_sent(self, opts: BuildOptions, out: Output) -> str:
+        """A build whose context came as bytes (or is empty): unpacked in a folder that
+        lives as long as the build."""
+        import tempfile
+
+        from ..build.context import unpack
+        from ..records import replace
+
+        with tempfile.TemporaryDirectory(prefix="portside-context-") as tmp:
+            text = opts.dockerfile_text
+            archive = opts.context_archive
+            if archive is not None and not unpack(archive, Path(tmp)) and text is None:
+                text = archive
+            sent = replace(opts, context=Path(tmp), context_archive=None, dockerfile_text=text)
+            return self.build(sent, out)
 
     def _stat_cache_file(self, context_root: Path) -> Path:
         name = hashlib.sha256(str(context_root).encode()).hexdigest()[:32]
@@ -877,11 +896,3 @@ def _make_workdir(root: Path, config: dict[str, Any]) -> None:
         return
     user = resolve_user(root, config.get("User") or "")
     makedirs_in_root(root, workdir, user.uid, user.gid)
-
-
-def unpack_context(data: bytes, into: Path) -> bool:
-    """``build -``: stdin's bytes unpacked into ``into`` when they are a tar of the build
-    context; False when they are not (a Dockerfile alone, no context)."""
-    from ..build.context import unpack_archive
-
-    return unpack_archive(data, into)

@@ -18,19 +18,22 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import Conflict
 from ..image import layer_write, path_archive
 from ..image.path_archive import Source
 from ..network.hostfiles import HOST_FILES
+from ..records import dataclass
 from ..runtime.scope import container_path, makedirs_in_root, resolve_in_root
 from ..store.containers import ContainerRow
 from ..store.snapshots import bind_mount, is_under, unmount
 from ..store.volumes import MountRow
+from ..timefmt import format_rfc3339
 from .container_state import Status
 from .containers import ContainerService, command_of
 from .mounts import in_mount_order
@@ -38,6 +41,49 @@ from .mounts import in_mount_order
 if TYPE_CHECKING:
     from .image_io import ImageIO
     from .lifecycle import Lifecycle
+
+# Go's os.FileMode type bits, as Docker's path stat (X-Docker-Container-Path-Stat) has them
+_GO_TYPE = {
+    stat.S_IFDIR: 1 << 31,
+    stat.S_IFLNK: 1 << 27,
+    stat.S_IFBLK: 1 << 26,
+    stat.S_IFCHR: 1 << 26 | 1 << 21,
+    stat.S_IFIFO: 1 << 25,
+    stat.S_IFSOCK: 1 << 24,
+}
+_GO_SPECIAL = ((stat.S_ISUID, 1 << 23), (stat.S_ISGID, 1 << 22), (stat.S_ISVTX, 1 << 20))
+
+
+@dataclass(frozen=True)
+class PathStat:
+    """A container path as Docker's archive endpoint describes it."""
+
+    name: str
+    size: int
+    mode: int  # Go's FileMode: permissions, and 1 << 31 for a directory, 1 << 27 a symlink …
+    mtime: str  # RFC 3339
+    link_target: str  # a symlink's target, resolved in the container ("" for others)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "size": self.size,
+            "mode": self.mode,
+            "mtime": self.mtime,
+            "linkTarget": self.link_target,
+        }
+
+
+def _stat(root: Path, source: Source, given: str) -> PathStat:
+    st = os.lstat(source.path)
+    mode = stat.S_IMODE(st.st_mode) & 0o777 | _GO_TYPE.get(stat.S_IFMT(st.st_mode), 0)
+    mode |= sum(go for bit, go in _GO_SPECIAL if st.st_mode & bit)
+    target = ""
+    if stat.S_ISLNK(st.st_mode):
+        rel = os.path.relpath(resolve_in_root(root, container_path(given)), os.path.realpath(root))
+        target = "/" if rel == "." else "/" + rel
+    name = posixpath.basename(container_path(given).rstrip("/")) or "/"
+    return PathStat(name, st.st_size, mode, format_rfc3339(st.st_mtime), target)
 
 
 class ContainerFiles:
@@ -99,10 +145,12 @@ class ContainerFiles:
             path, given, f"Could not find the file {given} in container {ref}"
         )
 
-    def archive(self, ref: str, src: str, out: BinaryIO, follow: bool = False) -> None:
-        """``cp CONTAINER:SRC -``: the tar stream of SRC."""
+    def archive(self, ref: str, src: str, out: BinaryIO, follow: bool = False) -> PathStat:
+        """``cp CONTAINER:SRC -``: the tar stream of SRC; what Docker's stat of it says."""
         with self.view(ref) as (_, root, _mounts):
-            path_archive.write_tar(self._source(root, ref, src, follow), out, False)
+            source = self._source(root, ref, src, follow)
+            path_archive.write_tar(source, out, False)
+            return _stat(root, source, src)
 
     def copy_out(
         self, ref: str, src: str, dest: str, follow: bool = False, archive: bool = False

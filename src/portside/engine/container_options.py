@@ -1,5 +1,10 @@
 """What ``create``/``run`` take: a typed options object, turned into Docker's Config and
-HostConfig JSON (what ``inspect`` shows and what the store keeps)."""
+HostConfig JSON (what ``inspect`` shows and what the store keeps).
+
+Front ends parse their own spelling once into these records (the CLI's ``-p``, ``-v``,
+``--mount``, ``--tmpfs`` and ``--restart`` through the ``parse*`` constructors below,
+docker-py's keyword arguments through the field-wise ones); the engine reads records.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,14 @@ from typing import Any
 
 from ..errors import InvalidArgument
 from ..records import dataclass, field
+from ..store.volumes import MountRow
 from .isolation import Isolation, security_options
 from .isolation import host_config_fields as isolation_fields
 from .resources import Limits, host_config_fields
 
 LOG_DRIVER = "k8s-file"  # conmon's log format, the one every container uses
 RESTART_POLICIES = ("no", "always", "on-failure", "unless-stopped")
+_NO_RETRIES = "maximum retry count cannot be used with restart policy '{}'"
 
 
 @dataclass(frozen=True)
@@ -20,27 +27,118 @@ class RestartPolicy:
     name: str = "no"
     maximum_retry_count: int = 0
 
+    def __post_init__(self) -> None:
+        if self.name not in RESTART_POLICIES:
+            raise InvalidArgument(f"invalid restart policy '{self.name}'")
+        if self.maximum_retry_count and self.name != "on-failure":
+            raise InvalidArgument(_NO_RETRIES.format(self.name))
+
     @classmethod
     def parse(cls, text: str) -> RestartPolicy:
+        """``--restart NAME[:MAX_RETRIES]``."""
         name, _, count = (text or "no").partition(":")
-        if name not in RESTART_POLICIES:
-            raise InvalidArgument(f"invalid restart policy '{name}'")
-        if count:
-            if name != "on-failure":
-                raise InvalidArgument(
-                    f"maximum retry count cannot be used with restart policy '{name}'"
-                )
-            if not count.isdigit():
-                raise InvalidArgument(
-                    "invalid restart policy format: maximum retry count must be an integer"
-                )
-        return cls(name, int(count or 0))
+        policy = cls(name)
+        if count and name != "on-failure":
+            raise InvalidArgument(_NO_RETRIES.format(name))
+        if count and not count.isdigit():
+            raise InvalidArgument(
+                "invalid restart policy format: maximum retry count must be an integer"
+            )
+        return cls(name, int(count)) if count else policy
 
     def to_json(self) -> dict[str, Any]:
         return {
             "Name": "" if self.name == "no" else self.name,
             "MaximumRetryCount": self.maximum_retry_count,
         }
+
+
+@dataclass(frozen=True)
+class PublishedPort:
+    """A container port published on the host (``-p`` with a range gives one record
+    per port)."""
+
+    port: str  # as Docker keys it: "80/tcp"
+    host_ip: str = ""  # "": every address
+    host_port: str = ""  # "": a free port, chosen at start; "8000-8010": a free one of those
+
+    def __post_init__(self) -> None:
+        from ..network.ports import split_port
+
+        if self.host_ip and not _is_ip(self.host_ip):
+            raise InvalidArgument(f"invalid IP address: {self.host_ip}")
+        try:
+            if self.host_port:
+                split_port(self.host_port)
+        except ValueError:
+            raise InvalidArgument(f"invalid hostPort: {self.host_port}") from None
+
+    @classmethod
+    def parse(cls, spec: str) -> tuple[PublishedPort, ...]:
+        """``-p [IP:][HOSTPORT:]CTRPORT[/PROTO]`` (network/ports.py)."""
+        from ..network.ports import parse_publish
+
+        _, bindings = parse_publish(spec)
+        return tuple(
+            cls(port, b["HostIp"], b["HostPort"]) for port, binds in bindings.items() for b in binds
+        )
+
+    @classmethod
+    def of(cls, port: str | int, host_ip: str = "", host_port: str | int = "") -> PublishedPort:
+        """docker-py's ``ports`` entry: ``"80/tcp"`` (or ``80``) on ``host_port`` (any
+        free one when empty) of ``host_ip`` (every address when empty)."""
+        from ..network.ports import port_key
+
+        return cls(port_key(str(port)), host_ip, str(host_port or ""))
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A mount asked for at create, parsed: ``-v`` (``flag="volume"``), ``--mount``
+    ("mount") or ``--tmpfs`` ("tmpfs"), as docker-py's ``volumes``, ``mounts`` and
+    ``tmpfs`` ask for them too. The flag decides what inspect shows it as (Binds,
+    Mounts, Tmpfs) and what a missing bind source does (``-v`` makes it)."""
+
+    flag: str
+    row: MountRow  # what is mounted (engine/mounts.py)
+    spec: str = ""  # -v's and --tmpfs's text as given, which Binds and Tmpfs keep
+
+    @classmethod
+    def parse_volume(cls, spec: str) -> Mount:
+        """``-v [SOURCE:]DESTINATION[:MODE]``."""
+        from .mounts import parse_volume
+
+        return cls("volume", parse_volume(spec), spec)
+
+    @classmethod
+    def parse_mount(cls, text: str) -> Mount:
+        """``--mount type=…,source=…,target=…``."""
+        from .mounts import parse_mount
+
+        return cls("mount", parse_mount(text))
+
+    @classmethod
+    def parse_tmpfs(cls, spec: str) -> Mount:
+        """``--tmpfs /path[:OPTIONS]``."""
+        from .mounts import parse_tmpfs
+
+        return cls("tmpfs", parse_tmpfs(spec), spec)
+
+    @classmethod
+    def of(cls, *fields: Any, **named: Any) -> Mount:
+        """A mount from the Engine API's fields (docker-py's ``docker.types.Mount``):
+        type, target, source, readonly, propagation, nocopy, tmpfs_size, tmpfs_mode, as
+        engine/mounts.py's ``mount_row`` takes and checks them."""
+        from .mounts import mount_row
+
+        return cls("mount", mount_row(*fields, **named))
+
+    @classmethod
+    def tmpfs(cls, path: str, options: str = "") -> Mount:
+        """A tmpfs at ``path`` with mount(8) ``options`` (docker-py's ``tmpfs``)."""
+        from .mounts import tmpfs_row
+
+        return cls("tmpfs", tmpfs_row(path, options), f"{path}:{options}" if options else path)
 
 
 @dataclass(frozen=True)
@@ -68,15 +166,13 @@ class CreateOptions:
     cap_drop: tuple[str, ...] = ()
     security_opt: tuple[str, ...] = ()
     read_only: bool = False
-    publish: tuple[str, ...] = ()  # -p values, Docker's syntax (network/ports.py)
+    publish: tuple[PublishedPort, ...] = ()  # -p
     publish_all: bool = False  # -P
     add_hosts: tuple[str, ...] = ()  # --add-host NAME:IP (IP may be host-gateway)
     dns: tuple[str, ...] = ()
     dns_search: tuple[str, ...] = ()
     attach: tuple[str, ...] = ()  # streams attached at create: "stdin", "stdout", "stderr"
-    volumes: tuple[str, ...] = ()  # -v [SOURCE:]DEST[:MODE] (engine/mounts.py)
-    mounts: tuple[str, ...] = ()  # --mount type=…,source=…,target=…
-    tmpfs: tuple[str, ...] = ()  # --tmpfs /path[:OPTIONS]
+    mounts: tuple[Mount, ...] = ()  # -v, --mount and --tmpfs, in that order of precedence
     volumes_from: tuple[str, ...] = ()  # --volumes-from CONTAINER[:ro|rw]
     limits: Limits = Limits()  # -m, --cpus, --pids-limit … (engine/resources.py)
     isolation: Isolation = Isolation()  # --ipc, --pid, --uts, --device … (engine/isolation.py)
@@ -93,15 +189,11 @@ class CreateOptions:
         for server in self.dns:
             if not _is_ip(server):
                 raise InvalidArgument(f"{server} is not an ip address")
-        if self.publish:
-            from ..network.ports import parse_publishes
-
-            parse_publishes(self.publish)  # malformed -p: the error before anything is made
-        if self.volumes or self.mounts or self.tmpfs:
+        if self.mounts:
             from .mounts import resolve
 
-            resolve(self.volumes, self.mounts, self.tmpfs, (), ())  # likewise for mounts
-        host_config_fields(self.limits)  # and for limits
+            resolve([m.row for m in self.mounts], (), ())  # two at one place: refused now
+        host_config_fields(self.limits)  # a bad limit: the error before anything is made
         isolation_fields(self.isolation, self.hostname is not None)
         security_options(self.security_opt)
         if self.cap_add or self.cap_drop:
@@ -153,17 +245,14 @@ def build_config(
         "Env": merge_env(image_cfg.get("Env"), opts.env),
         "Cmd": cmd,
         "Image": opts.image,
-        "Volumes": _volumes(image_cfg.get("Volumes"), opts.volumes),
+        "Volumes": _volumes(image_cfg.get("Volumes"), opts.mounts),
         "WorkingDir": opts.workdir if opts.workdir is not None else image_cfg.get("WorkingDir", ""),
         "Entrypoint": entrypoint,
         "OnBuild": None,
         "Labels": labels,
     }
     exposed = dict(image_cfg.get("ExposedPorts") or {})
-    if opts.publish:
-        from ..network.ports import parse_publishes
-
-        exposed.update((key, {}) for key in parse_publishes(opts.publish)[0])
+    exposed.update((p.port, {}) for p in opts.publish)
     if exposed:
         config["ExposedPorts"] = exposed
     stop_signal = opts.stop_signal or image_cfg.get("StopSignal")
@@ -185,9 +274,9 @@ def build_host_config(opts: CreateOptions) -> dict[str, Any]:
         "SecurityOpt": list(opts.security_opt) or None,
         "ReadonlyRootfs": opts.read_only,
         "Init": opts.init or None,
-        "Binds": [v for v in opts.volumes if ":" in v] or None,
-        "Mounts": [_mount_json(m) for m in opts.mounts] or None,
-        "Tmpfs": dict(t.partition(":")[::2] for t in opts.tmpfs) or None,
+        "Binds": [m.spec for m in opts.mounts if m.flag == "volume" and ":" in m.spec] or None,
+        "Mounts": [_mount_json(m.row) for m in opts.mounts if m.flag == "mount"] or None,
+        "Tmpfs": dict(m.spec.partition(":")[::2] for m in opts.mounts if m.flag == "tmpfs") or None,
         "VolumesFrom": list(opts.volumes_from) or None,
         "PortBindings": _port_bindings(opts.publish),
         "PublishAllPorts": opts.publish_all,
@@ -200,18 +289,15 @@ def build_host_config(opts: CreateOptions) -> dict[str, Any]:
     }
 
 
-def _volumes(image: dict[str, Any] | None, given: tuple[str, ...]) -> dict[str, Any] | None:
+def _volumes(image: dict[str, Any] | None, given: tuple[Mount, ...]) -> dict[str, Any] | None:
     """Config.Volumes: the image's VOLUME paths and ``-v /path`` ones, as Docker's."""
     out = dict(image or {})
-    out.update((v, {}) for v in given if ":" not in v)
+    out.update((m.spec, {}) for m in given if m.flag == "volume" and ":" not in m.spec)
     return out or None
 
 
-def _mount_json(text: str) -> dict[str, Any]:
+def _mount_json(m: MountRow) -> dict[str, Any]:
     """HostConfig.Mounts: a ``--mount`` as the Engine API spells it."""
-    from .mounts import parse_mount
-
-    m = parse_mount(text)
     out: dict[str, Any] = {"Type": m.type, "Source": m.source, "Target": m.destination}
     if m.readonly:
         out["ReadOnly"] = True
@@ -222,12 +308,11 @@ def _mount_json(text: str) -> dict[str, Any]:
     return out
 
 
-def _port_bindings(publish: tuple[str, ...]) -> dict[str, Any]:
-    if not publish:
-        return {}
-    from ..network.ports import parse_publishes
-
-    return dict(parse_publishes(publish)[1])
+def _port_bindings(publish: tuple[PublishedPort, ...]) -> dict[str, Any]:
+    bindings: dict[str, list[dict[str, str]]] = {}
+    for p in publish:
+        bindings.setdefault(p.port, []).append({"HostIp": p.host_ip, "HostPort": p.host_port})
+    return bindings
 
 
 def _is_ip(text: str) -> bool:

@@ -245,8 +245,7 @@ class ContainerService:
         """The new container's mounts (engine/mounts.py), its bind sources checked:
         ``--mount`` refuses a missing one; ``-v`` has it made (a directory, as Docker's
         does) by ``create``."""
-        flags = (opts.volumes, opts.mounts, opts.tmpfs, opts.volumes_from)
-        if not any(flags) and not image_cfg.get("Volumes"):
+        if not opts.mounts and not opts.volumes_from and not image_cfg.get("Volumes"):
             return []
         from ..records import replace
         from . import mounts as parse
@@ -256,10 +255,9 @@ class ContainerService:
             ref, readonly = parse.volumes_from(spec)
             for m in self.mounts(self.get(ref).id):
                 inherited.append(m if readonly is None else replace(m, readonly=readonly))
-        rows = parse.resolve(
-            opts.volumes, opts.mounts, opts.tmpfs, inherited, image_cfg.get("Volumes") or {}
-        )
-        from_v = {m.source for m in rows[: len(opts.volumes)]}  # resolve keeps -v's first
+        given = [m.row for m in opts.mounts]
+        rows = parse.resolve(given, inherited, image_cfg.get("Volumes") or {})
+        from_v = {m.row.source for m in opts.mounts if m.flag == "volume"}
         for m in rows:
             if m.type != "bind" or os.path.exists(m.source):
                 continue

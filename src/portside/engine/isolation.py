@@ -14,12 +14,57 @@ from ..records import dataclass
 
 
 @dataclass(frozen=True)
+class Device:
+    """A host device given to the container (Docker's DeviceMapping)."""
+
+    path_on_host: str
+    path_in_container: str = ""  # "": where the host has it
+    permissions: str = "rwm"
+
+    def __post_init__(self) -> None:
+        if not self.permissions or any(c not in "rwm" for c in self.permissions):
+            raise InvalidArgument(f"invalid device mode: {self.permissions}")
+
+    @classmethod
+    def parse(cls, text: str) -> Device:
+        """``--device /dev/fuse``, ``/dev/sda:/dev/xvda:r`` (docker-py's ``devices`` too)."""
+        parts = text.split(":")
+        if len(parts) > 3:
+            raise InvalidArgument(f"invalid device specification: {text}")
+        if len(parts) == 2 and not parts[1].startswith("/"):
+            return cls(parts[0], "", parts[1])
+        return cls(*parts)
+
+    def to_json(self) -> dict[str, str]:
+        """The mapping as HostConfig.Devices holds it; the host path must be a device."""
+        host = self.path_on_host
+        try:
+            st = os.stat(host)
+        except OSError:
+            raise InvalidArgument(
+                f'error gathering device information while adding custom device "{host}": no '
+                "such file or directory"
+            ) from None
+        if not (stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)):
+            raise InvalidArgument(
+                f'error gathering device information while adding custom device "{host}": not '
+                "a device node"
+            )
+        inside = self.path_in_container or host
+        return {
+            "PathOnHost": host,
+            "PathInContainer": inside,
+            "CgroupPermissions": self.permissions,
+        }
+
+
+@dataclass(frozen=True)
 class Isolation:
     ipc: str = ""  # private (default), shareable, none, host, container:NAME
     pid: str = ""  # "" (its own), host, container:NAME
     uts: str = ""  # "" or host
     userns: str = ""  # "" or host: no user namespace remapping here either way
-    devices: tuple[str, ...] = ()  # /dev/HOST[:/dev/CTR][:rwm]
+    devices: tuple[Device, ...] = ()
     group_add: tuple[str, ...] = ()
 
 
@@ -41,40 +86,9 @@ def host_config_fields(i: Isolation, hostname_given: bool = False) -> dict[str, 
         "PidMode": i.pid,
         "UTSMode": i.uts,
         "UsernsMode": i.userns,
-        "Devices": [_device(d) for d in i.devices],
+        "Devices": [d.to_json() for d in i.devices],
         "GroupAdd": list(i.group_add) or None,
     }
-
-
-def _device(text: str) -> dict[str, str]:
-    """``--device /dev/fuse``, ``/dev/sda:/dev/xvda:r``: Docker's DeviceMapping."""
-    parts = text.split(":")
-    host = parts[0]
-    inside, perms = host, "rwm"
-    if len(parts) == 2:
-        if parts[1].startswith("/"):
-            inside = parts[1]
-        else:
-            perms = parts[1]
-    elif len(parts) == 3:
-        inside, perms = parts[1], parts[2]
-    elif len(parts) > 3:
-        raise InvalidArgument(f"invalid device specification: {text}")
-    if not perms or any(c not in "rwm" for c in perms):
-        raise InvalidArgument(f"invalid device mode: {perms}")
-    try:
-        st = os.stat(host)
-    except OSError:
-        raise InvalidArgument(
-            f'error gathering device information while adding custom device "{host}": no '
-            "such file or directory"
-        ) from None
-    if not (stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)):
-        raise InvalidArgument(
-            f'error gathering device information while adding custom device "{host}": not a '
-            "device node"
-        )
-    return {"PathOnHost": host, "PathInContainer": inside, "CgroupPermissions": perms}
 
 
 def oci_devices(host: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -1,5 +1,6 @@
 """What a container mounts: ``-v``, ``--mount``, ``--tmpfs``, ``--volumes-from`` and
-the image's ``VOLUME`` paths, parsed with Docker's rules and refused with its words.
+the image's ``VOLUME`` paths, parsed with Docker's rules and refused with its words
+(the parsers serve the front ends through engine/container_options.py's Mount).
 
 The result is a list of MountRow (store/volumes.py), fixed when the container is
 created: an anonymous volume gets its name then, so every start mounts the same one.
@@ -83,12 +84,8 @@ def parse_mount(text: str) -> MountRow:
     kind = fields.pop("type", "volume")
     if kind not in ("bind", "volume", "tmpfs"):
         raise InvalidArgument(f'invalid argument "{text}" for "--mount" flag: type \'{kind}\'')
-    bad = f'invalid mount config for type "{kind}"'
     target = fields.pop("target", "")
-    if not target:
-        raise InvalidArgument(f"{bad}: field Target must not be empty")
-    if not target.startswith("/"):
-        raise InvalidArgument(f"{bad}: invalid mount path: '{target}' mount path must be absolute")
+    _check_target(kind, target)
     source = fields.pop("source", "")
     readonly = _flag(text, "readonly", fields.pop("readonly", None))
     propagation = fields.pop("bind-propagation", "")
@@ -99,9 +96,30 @@ def parse_mount(text: str) -> MountRow:
     fields.pop("volume-label", None)
     if driver != "local":
         raise InvalidArgument(f'plugin "{driver}" not found')
+    given = (kind, target, source, readonly, propagation, nocopy)
+    mount_row(*given, 0 if size else None, 0 if mode else None)  # the fields' errors first
+    return mount_row(*given, _bytes(text, size) if size else None, _octal(text, mode))
+
+
+def mount_row(
+    kind: str,
+    target: str,
+    source: str = "",
+    readonly: bool = False,
+    propagation: str = "",
+    nocopy: bool = False,
+    tmpfs_size: int | None = None,
+    tmpfs_mode: int | None = None,
+) -> MountRow:
+    """A ``--mount`` (or the Engine API's Mount) from its fields, checked with Docker's
+    words."""
+    bad = f'invalid mount config for type "{kind}"'
+    if kind not in ("bind", "volume", "tmpfs"):
+        raise InvalidArgument(f"{bad}: mount type unknown")
+    _check_target(kind, target)
     if propagation and kind != "bind":
         raise InvalidArgument(f"{bad}: field BindOptions must not be specified")
-    if (size or mode) and kind != "tmpfs":
+    if (tmpfs_size is not None or tmpfs_mode is not None) and kind != "tmpfs":
         raise InvalidArgument(f"{bad}: field TmpfsOptions must not be specified")
     if kind == "bind":
         if not source:
@@ -122,12 +140,9 @@ def parse_mount(text: str) -> MountRow:
     if kind == "tmpfs":
         if source:
             raise InvalidArgument(f"{bad}: field Source must not be specified")
-        options = [f"size={_bytes(text, size)}"] if size else []
-        if mode:
-            try:
-                options.append(f"mode={int(mode, 8):o}")
-            except ValueError:
-                raise InvalidArgument(f'invalid argument "{text}" for "--mount" flag') from None
+        options = [f"size={tmpfs_size}"] if tmpfs_size is not None else []
+        if tmpfs_mode is not None:
+            options.append(f"mode={tmpfs_mode:o}")
         return MountRow("tmpfs", "", _clean(target), readonly, options=",".join(options))
     if source:
         check_volume_name(source)
@@ -156,6 +171,10 @@ _MOUNT_KEYS = {
 def parse_tmpfs(spec: str) -> MountRow:
     """``--tmpfs /path[:OPTIONS]`` (mount(8) options: size=64m,mode=1777,noexec …)."""
     destination, _, options = spec.partition(":")
+    return tmpfs_row(destination, options)
+
+
+def tmpfs_row(destination: str, options: str = "") -> MountRow:
     if not destination.startswith("/"):
         raise InvalidArgument(f"invalid mount path: '{destination}' mount path must be absolute")
     words = [w for w in options.split(",") if w]
@@ -163,18 +182,15 @@ def parse_tmpfs(spec: str) -> MountRow:
 
 
 def resolve(
-    volumes: Sequence[str],
-    mounts: Sequence[str],
-    tmpfs: Sequence[str],
+    given: Sequence[MountRow],
     inherited: Iterable[MountRow],
     image_volumes: Iterable[str],
 ) -> list[MountRow]:
-    """Every mount of a new container, in Docker's order of precedence: ``-v``,
-    ``--mount`` and ``--tmpfs`` first (two at one destination are refused), then
+    """Every mount of a new container, in Docker's order of precedence: those ``given``
+    (``-v``, ``--mount`` and ``--tmpfs``; two at one destination are refused), then
     those of ``--volumes-from`` containers and the image's VOLUME paths where nothing
     else is mounted (those as anonymous volumes)."""
-    rows = [parse_volume(v) for v in volumes] + [parse_mount(m) for m in mounts]
-    rows += [parse_tmpfs(t) for t in tmpfs]
+    rows = list(given)
     seen: set[str] = set()
     for row in rows:
         if row.destination in seen:
@@ -225,6 +241,23 @@ def _mode(mode: str) -> tuple[bool, str, bool]:
     ):
         raise InvalidArgument(f"invalid mode: {mode}")
     return access == ["ro"], (propagation or [""])[0], "nocopy" in words
+
+
+def _check_target(kind: str, target: str) -> None:
+    bad = f'invalid mount config for type "{kind}"'
+    if not target:
+        raise InvalidArgument(f"{bad}: field Target must not be empty")
+    if not target.startswith("/"):
+        raise InvalidArgument(f"{bad}: invalid mount path: '{target}' mount path must be absolute")
+
+
+def _octal(text: str, mode: str) -> int | None:
+    if not mode:
+        return None
+    try:
+        return int(mode, 8)
+    except ValueError:
+        raise InvalidArgument(f'invalid argument "{text}" for "--mount" flag') from None
 
 
 def _flag(text: str, key: str, value: str | None) -> bool:

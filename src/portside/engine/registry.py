@@ -105,16 +105,18 @@ class RegistryService:
 
     def login(
         self,
-        domain: str,
+        server: str | None,
         user: str,
         password: str,
         tls_verify: bool | None = None,
         save: bool = True,
     ) -> None:
-        """Check the login against the registry; keep it for this service's pulls and
-        pushes, and with ``save`` where Docker keeps logins (``portside login``)."""
-        from ..registry.credentials import save_login
+        """Check the login against the registry ``server`` (as ``login`` takes it: none
+        or Docker Hub's URL for docker.io); keep it for this service's pulls and pushes,
+        and with ``save`` where Docker keeps logins (``portside login``)."""
+        from ..registry.credentials import save_login, server_domain
 
+        domain = server_domain(server)
         Registry(domain, tls_verify).check_login(user, password)
         self._logins[domain] = (user, password)
         if save:

@@ -7,6 +7,7 @@ HostConfig fields, checked with Docker's words, and the OCI ``linux.resources`` 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import InvalidArgument
@@ -37,20 +38,91 @@ ULIMITS = {
 
 
 @dataclass(frozen=True)
-class Limits:
-    """The flags as given ("" or None: not given)."""
+class Ulimit:
+    """``--ulimit nofile=1024:2048`` (docker-py's ``Ulimit``)."""
 
-    memory: str = ""
-    memory_swap: str = ""
-    cpus: str = ""
+    name: str
+    soft: int
+    hard: int
+
+    def __post_init__(self) -> None:
+        if self.name not in ULIMITS:
+            raise InvalidArgument(f"invalid ulimit type: {self.name}")
+        if self.soft > self.hard:
+            raise InvalidArgument(
+                "ulimit soft limit must be less than or equal to hard limit: "
+                f"{self.soft} > {self.hard}"
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> Ulimit:
+        """``NAME=SOFT[:HARD]``."""
+        name, eq, values = text.partition("=")
+        if name not in ULIMITS:
+            raise InvalidArgument(
+                f'invalid argument "{text}" for "--ulimit" flag: invalid ulimit type: {name}'
+            )
+        soft_text, _, hard_text = values.partition(":")
+        try:
+            soft = int(soft_text)
+            hard = int(hard_text) if hard_text else soft
+        except ValueError:
+            raise InvalidArgument(
+                f'invalid argument "{text}" for "--ulimit" flag: invalid ulimit argument: {values}'
+            ) from None
+        if not eq:
+            raise InvalidArgument(
+                f'invalid argument "{text}" for "--ulimit" flag: invalid ulimit argument: {text}'
+            )
+        return cls(name, soft, hard)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"Name": self.name, "Soft": self.soft, "Hard": self.hard}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits asked for (None or "": not given), in Docker's units: bytes, and CPUs
+    in billionths."""
+
+    memory: int | None = None
+    memory_swap: int | None = None  # memory plus swap; -1: unlimited swap
+    nano_cpus: int | None = None
     cpu_shares: int | None = None
     cpuset_cpus: str = ""
     pids_limit: int | None = None
-    ulimits: tuple[str, ...] = ()
-    shm_size: str = ""
+    ulimits: tuple[Ulimit, ...] = ()
+    shm_size: int | None = None
 
     def given(self) -> bool:
         return self != Limits()
+
+    @classmethod
+    def parse(
+        cls,
+        memory: str = "",
+        memory_swap: str = "",
+        cpus: str = "",
+        cpu_shares: int | None = None,
+        cpuset_cpus: str = "",
+        pids_limit: int | None = None,
+        ulimits: Sequence[str] = (),
+        shm_size: str = "",
+    ) -> Limits:
+        """The flags' values as given (``-m 512m``, ``--cpus 1.5``, ``--ulimit …``)."""
+        swap = None
+        if memory_swap:
+            swap = -1 if memory_swap == "-1" else size("--memory-swap", memory_swap)
+        return cls(
+            memory=size("-m, --memory", memory) if memory else None,
+            memory_swap=swap,
+            nano_cpus=_nano_cpus(cpus) if cpus else None,
+            cpu_shares=cpu_shares,
+            cpuset_cpus=cpuset_cpus,
+            pids_limit=pids_limit,
+            ulimits=tuple(Ulimit.parse(u) for u in ulimits),
+            shm_size=size("--shm-size", shm_size) if shm_size else None,
+        )
 
 
 def host_config_fields(limits: Limits, current: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -58,26 +130,24 @@ def host_config_fields(limits: Limits, current: dict[str, Any] | None = None) ->
     ``update``); InvalidArgument with Docker's words for an impossible value."""
     now = current or {}
     out: dict[str, Any] = {}
-    memory = _size("-m, --memory", limits.memory) if limits.memory else now.get("Memory", 0)
+    memory = limits.memory if limits.memory is not None else now.get("Memory", 0)
     if memory and memory < MIN_MEMORY:
         raise InvalidArgument("Minimum memory limit allowed is 6MB")
-    swap = (
-        now.get("MemorySwap", 0)
-        if not limits.memory_swap
-        else (-1 if limits.memory_swap == "-1" else _size("--memory-swap", limits.memory_swap))
-    )
-    if limits.memory_swap and not memory:
+    swap = now.get("MemorySwap", 0) if limits.memory_swap is None else limits.memory_swap
+    if limits.memory_swap is not None and not memory:
         raise InvalidArgument(
             "You should always set the Memory limit when using Memoryswap limit, see usage"
         )
-    if limits.memory and not limits.memory_swap and (not swap or swap < memory):
+    if limits.memory is not None and limits.memory_swap is None and (not swap or swap < memory):
         swap = memory * 2  # Docker's default: as much swap as memory
     if swap > 0 and swap < memory:
         raise InvalidArgument(
             "Minimum memoryswap limit should be larger than memory limit, see usage"
         )
     out["Memory"], out["MemorySwap"] = memory, swap
-    out["NanoCpus"] = _nano_cpus(limits.cpus) if limits.cpus else now.get("NanoCpus", 0)
+    if limits.nano_cpus is not None:
+        _check_nano_cpus(limits.nano_cpus)
+    out["NanoCpus"] = limits.nano_cpus if limits.nano_cpus is not None else now.get("NanoCpus", 0)
     shares = limits.cpu_shares if limits.cpu_shares is not None else now.get("CpuShares", 0)
     if shares < 0:
         raise InvalidArgument(f"invalid CPU shares: {shares}")
@@ -89,11 +159,11 @@ def host_config_fields(limits: Limits, current: dict[str, Any] | None = None) ->
     pids = limits.pids_limit if limits.pids_limit is not None else now.get("PidsLimit")
     out["PidsLimit"] = pids if pids and pids > 0 else None
     if limits.ulimits:
-        out["Ulimits"] = [_ulimit(u) for u in limits.ulimits]
+        out["Ulimits"] = [u.to_json() for u in limits.ulimits]
     else:
         out["Ulimits"] = now.get("Ulimits")
-    if limits.shm_size:
-        out["ShmSize"] = _size("--shm-size", limits.shm_size)
+    if limits.shm_size is not None:
+        out["ShmSize"] = limits.shm_size
         if out["ShmSize"] <= 0:
             raise InvalidArgument("SHM size can not be less than 0")
     else:
@@ -148,7 +218,8 @@ def rlimits(host: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _size(flag: str, text: str) -> int:
+def size(flag: str, text: str) -> int:
+    """A size flag's value (``512m``) in bytes; Docker's words, naming ``flag``, if not."""
     try:
         return parse_bytes(text)
     except ValueError:
@@ -169,13 +240,15 @@ def _nano_cpus(text: str) -> int:
             f'invalid argument "{text}" for "--cpus" flag: failed to parse {text} as a rational '
             "number"
         ) from None
+    return int(round(value * 1e9))
+
+
+def _check_nano_cpus(nano: int) -> None:
     count = _cpu_count()
-    nano = int(round(value * 1e9))
     if nano < 10**7 or nano > count * 10**9:
         raise InvalidArgument(
             f"Range of CPUs is from 0.01 to {count}.00, as there are only {count} CPUs available"
         )
-    return nano
 
 
 def _check_cpuset(text: str) -> None:
@@ -192,28 +265,3 @@ def _check_cpuset(text: str) -> None:
         raise InvalidArgument(
             f"Requested CPUs are not available - requested {text}, available: {shown}"
         )
-
-
-def _ulimit(text: str) -> dict[str, Any]:
-    name, eq, values = text.partition("=")
-    if name not in ULIMITS:
-        raise InvalidArgument(
-            f'invalid argument "{text}" for "--ulimit" flag: invalid ulimit type: {name}'
-        )
-    soft_text, _, hard_text = values.partition(":")
-    try:
-        soft = int(soft_text)
-        hard = int(hard_text) if hard_text else soft
-    except ValueError:
-        raise InvalidArgument(
-            f'invalid argument "{text}" for "--ulimit" flag: invalid ulimit argument: {values}'
-        ) from None
-    if not eq:
-        raise InvalidArgument(
-            f'invalid argument "{text}" for "--ulimit" flag: invalid ulimit argument: {text}'
-        )
-    if soft > hard:
-        raise InvalidArgument(
-            f"ulimit soft limit must be less than or equal to hard limit: {soft} > {hard}"
-        )
-    return {"Name": name, "Soft": soft, "Hard": hard}

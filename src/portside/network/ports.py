@@ -80,17 +80,6 @@ def parse_publish(spec: str) -> tuple[list[str], Bindings]:
     return exposed, bindings
 
 
-def parse_publishes(specs: list[str] | tuple[str, ...]) -> tuple[list[str], Bindings]:
-    exposed: list[str] = []
-    bindings: Bindings = {}
-    for spec in specs:
-        more, found = parse_publish(spec)
-        exposed += [p for p in more if p not in exposed]
-        for key, value in found.items():
-            bindings.setdefault(key, []).extend(value)
-    return exposed, bindings
-
-
 def port_key(text: str) -> str:
     """A container port as a ``Ports`` key: ``80`` -> ``80/tcp``."""
     try:

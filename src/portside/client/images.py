@@ -1,10 +1,7 @@
-"""The Python library, named after docker-py's high-level API so users can switch.
+"""Images in the Python library, named as docker-py's high-level API names them.
 
-client = portside.from_env()              # PORTSIDE_ROOT or /var/lib/portside
-client = portside.Client(root="/tmp/s")   # an explicit store
 image = client.images.get("busybox")
 image.tag("me/busybox", "1")
-out = client.containers.run("busybox", "echo hi", remove=True)   # b"hi\n" (client_containers.py)
 with open("bb.tar", "wb") as f:
     for chunk in image.save():
         f.write(chunk)
@@ -19,12 +16,8 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
-from .client_containers import ContainerCollection
-from .client_model import Model
-from .client_networks import NetworkCollection
-from .client_volumes import VolumeCollection
-from .config import Settings
-from .engine import Engine
+from ..engine import Engine
+from .model import Model
 
 
 class Image(Model):
@@ -133,32 +126,47 @@ class ImageCollection:
 
     def build(
         self,
-        path: str | os.PathLike[str],
+        path: str | os.PathLike[str] | None = None,
         tag: str | None = None,
+        quiet: bool = False,
+        fileobj: IO[bytes] | None = None,
+        nocache: bool = False,
+        rm: bool = False,
+        custom_context: bool = False,
+        encoding: str | None = None,
+        pull: bool = False,
+        forcerm: bool = False,
         dockerfile: str | None = None,
         buildargs: dict[str, str] | None = None,
-        nocache: bool = False,
-        target: str | None = None,
         labels: dict[str, str] | None = None,
+        target: str | None = None,
         network_mode: str | None = None,
     ) -> tuple[Image, builtins.list[dict[str, str]]]:
-        """``docker build`` of the folder ``path``: (image, log), the log as docker-py's
-        list of ``{"stream": line}``. A failed step raises DockerfileError."""
+        """``docker build``, as docker-py's: of the folder ``path``, or of ``fileobj``
+        (a Dockerfile, or with ``custom_context`` a tar of the context, gzipped or not);
+        ``dockerfile`` is relative to the context. (image, log), the log as docker-py's
+        ``{"stream": line}`` items. A failed step raises DockerfileError. Intermediate
+        containers are never kept, so ``rm``/``forcerm`` change nothing."""
         from pathlib import Path
 
-        from .engine.builds import BuildOptions
+        from ..engine.builds import BuildOptions
 
+        if path is None and fileobj is None:
+            raise TypeError("Either path or fileobj needs to be provided.")
+        sent = fileobj.read() if fileobj is not None else None
         log: list[dict[str, str]] = []
-        context = Path(path)
         opts = BuildOptions(
-            context=context,
-            dockerfile=(context / dockerfile) if dockerfile else None,
+            context=Path(path) if sent is None and path is not None else None,
+            context_archive=sent if custom_context else None,
+            dockerfile_text=None if custom_context else sent,
+            dockerfile=Path(dockerfile) if dockerfile else None,
             tags=(tag,) if tag else (),
             build_args=dict(buildargs or {}),
             target=target,
             no_cache=nocache,
             labels=dict(labels or {}),
             network=network_mode or "default",
+            pull=pull,
         )
         image_id = self.engine.builds.build(opts, lambda line: log.append({"stream": line + "\n"}))
         return self._image(image_id), log
@@ -192,48 +200,3 @@ class ImageCollection:
             deleted += [{"Untagged": n} for n in item.untagged]
             deleted += [{"Deleted": d} for d in item.deleted]
         return {"ImagesDeleted": deleted or None, "SpaceReclaimed": report.reclaimed}
-
-
-class Client:
-    """One store, and the collections that work on it (``client.images``)."""
-
-    def __init__(
-        self,
-        root: str | os.PathLike[str] | None = None,
-        runroot: str | os.PathLike[str] | None = None,
-    ) -> None:
-        self.engine = Engine(Settings.from_env(root, runroot))
-        self.images = ImageCollection(self.engine)
-        self.containers = ContainerCollection(self.engine, self.images)
-        self.networks = NetworkCollection(self.engine)
-        self.volumes = VolumeCollection(self.engine)
-
-    def version(self) -> dict[str, Any]:
-        return self.engine.system.version()
-
-    def login(
-        self, username: str, password: str, registry: str | None = None, save: bool = False
-    ) -> dict[str, str]:
-        """docker-py's ``login``: checked against the registry and used by this client's
-        pulls and pushes; kept where ``docker login`` keeps it only with ``save``."""
-        from .registry.credentials import server_domain
-
-        self.engine.registry.login(server_domain(registry), username, password, save=save)
-        return {"IdentityToken": "", "Status": "Login Succeeded"}
-
-    def info(self) -> dict[str, Any]:
-        return self.engine.system.info()
-
-    def close(self) -> None:
-        self.engine.close()
-
-    def __enter__(self) -> Client:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def from_env() -> Client:
-    """A client for the store named by PORTSIDE_ROOT (default ``/var/lib/portside``)."""
-    return Client()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from .client_model import Model
-from .engine import Engine
+from ..engine import Engine
+from .model import Model
 
 
 class Network(Model):

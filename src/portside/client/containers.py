@@ -12,219 +12,20 @@ import builtins
 import io
 import shlex
 import subprocess
-import tarfile
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from .client_model import Model
-from .errors import ContainerError, InvalidArgument
+from ..errors import ContainerError, InvalidArgument
+from .model import Model
+from .options import LIMIT_KWARGS, argv, create_options, limits, pairs
 
 if TYPE_CHECKING:
-    from .engine import Engine
-    from .engine.container_options import CreateOptions
-    from .engine.resources import Limits
-
-_CREATE_KWARGS = {
-    "name",
-    "environment",
-    "working_dir",
-    "user",
-    "hostname",
-    "tty",
-    "stdin_open",
-    "labels",
-    "auto_remove",
-    "network_mode",
-    "restart_policy",
-    "stop_signal",
-    "stop_timeout",
-    "init",
-    "privileged",
-    "cap_add",
-    "cap_drop",
-    "security_opt",
-    "read_only",
-    "entrypoint",
-    "ports",
-    "network",
-    "publish_all_ports",
-    "extra_hosts",
-    "dns",
-    "dns_search",
-    "volumes",
-    "mounts",
-    "tmpfs",
-    "volumes_from",
-    "ulimits",
-    "shm_size",
-}
-_LIMIT_KWARGS = {  # what update() can change too
-    "mem_limit",
-    "memswap_limit",
-    "nano_cpus",
-    "cpu_shares",
-    "cpuset_cpus",
-    "pids_limit",
-}
-_CREATE_KWARGS |= _LIMIT_KWARGS
+    from ..engine import Engine
 
 
 class ExecResult(NamedTuple):
     exit_code: int | None
     output: bytes | tuple[bytes | None, bytes | None]
-
-
-def _argv(command: str | builtins.list[str] | None) -> builtins.list[str] | None:
-    if command is None:
-        return None
-    return shlex.split(command) if isinstance(command, str) else list(command)
-
-
-def _pairs(value: dict[str, Any] | builtins.list[str] | None) -> builtins.list[str]:
-    if value is None:
-        return []
-    if isinstance(value, dict):
-        return [f"{k}={v}" for k, v in value.items()]
-    return list(value)
-
-
-def create_options(image: str, command: Any, kwargs: dict[str, Any]) -> CreateOptions:
-    """docker-py's keyword arguments as the engine's options; unknown ones are refused."""
-    from .engine.container_options import CreateOptions, RestartPolicy
-
-    unknown = set(kwargs) - _CREATE_KWARGS
-    if unknown:
-        raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(unknown))}")
-    labels = kwargs.get("labels") or {}
-    if isinstance(labels, list):
-        labels = {name: "" for name in labels}
-    policy = kwargs.get("restart_policy") or {}
-    restart = RestartPolicy.parse(
-        f"{policy.get('Name') or 'no'}"
-        + (f":{policy['MaximumRetryCount']}" if policy.get("MaximumRetryCount") else "")
-    )
-    network = kwargs.get("network_mode") or kwargs.get("network") or "default"
-    return CreateOptions(
-        image=image,
-        command=_argv(command),
-        entrypoint=_argv(kwargs.get("entrypoint")),
-        name=kwargs.get("name"),
-        env=tuple(_pairs(kwargs.get("environment"))),
-        workdir=kwargs.get("working_dir"),
-        user=kwargs.get("user"),
-        hostname=kwargs.get("hostname"),
-        tty=bool(kwargs.get("tty")),
-        stdin_open=bool(kwargs.get("stdin_open")),
-        labels=dict(labels),
-        auto_remove=bool(kwargs.get("auto_remove")),
-        network=network,
-        restart=restart,
-        stop_signal=kwargs.get("stop_signal"),
-        stop_timeout=kwargs.get("stop_timeout"),
-        init=bool(kwargs.get("init")),
-        privileged=bool(kwargs.get("privileged")),
-        cap_add=tuple(kwargs.get("cap_add") or ()),
-        cap_drop=tuple(kwargs.get("cap_drop") or ()),
-        security_opt=tuple(kwargs.get("security_opt") or ()),
-        read_only=bool(kwargs.get("read_only")),
-        publish=tuple(_publish(kwargs.get("ports") or {})),
-        publish_all=bool(kwargs.get("publish_all_ports")),
-        add_hosts=tuple(_extra_hosts(kwargs.get("extra_hosts") or {})),
-        dns=tuple(kwargs.get("dns") or ()),
-        dns_search=tuple(kwargs.get("dns_search") or ()),
-        volumes=tuple(_volumes(kwargs.get("volumes") or [])),
-        mounts=tuple(_mount(m) for m in kwargs.get("mounts") or ()),
-        tmpfs=tuple(_tmpfs(kwargs.get("tmpfs") or [])),
-        volumes_from=tuple(kwargs.get("volumes_from") or ()),
-        limits=limits(kwargs),
-    )
-
-
-def limits(kwargs: dict[str, Any]) -> Limits:
-    """docker-py's ``mem_limit="512m"`` (or bytes), ``nano_cpus``, ``pids_limit``,
-    ``ulimits=[{"Name": "nofile", "Soft": 1024, "Hard": 2048}]`` … as Limits."""
-    from .engine.resources import Limits
-
-    nano = kwargs.get("nano_cpus")
-    return Limits(
-        memory=str(kwargs.get("mem_limit") or ""),
-        memory_swap=str(kwargs.get("memswap_limit") or ""),
-        cpus=str(nano / 1e9) if nano else "",
-        cpu_shares=kwargs.get("cpu_shares"),
-        cpuset_cpus=kwargs.get("cpuset_cpus") or "",
-        pids_limit=kwargs.get("pids_limit"),
-        ulimits=tuple(
-            u if isinstance(u, str) else f"{u['Name']}={u['Soft']}:{u['Hard']}"
-            for u in kwargs.get("ulimits") or ()
-        ),
-        shm_size=str(kwargs.get("shm_size") or ""),
-    )
-
-
-def _volumes(value: dict[str, Any] | builtins.list[str]) -> builtins.list[str]:
-    """docker-py's ``volumes``: ``{"/host": {"bind": "/ctr", "mode": "ro"}}`` (or a
-    volume's name as the key), or ``-v`` strings."""
-    if isinstance(value, dict):
-        out = []
-        for source, spec in value.items():
-            if isinstance(spec, str):
-                spec = {"bind": spec}
-            mode = spec.get("mode", "")
-            out.append(f"{source}:{spec['bind']}" + (f":{mode}" if mode else ""))
-        return out
-    return list(value)
-
-
-def _mount(value: str | dict[str, Any]) -> str:
-    """A ``docker.types.Mount`` (a dict in the Engine API's spelling) as ``--mount``."""
-    if isinstance(value, str):
-        return value
-    fields = [f"type={value.get('Type', 'volume')}", f"target={value['Target']}"]
-    if value.get("Source"):
-        fields.append(f"source={value['Source']}")
-    if value.get("ReadOnly"):
-        fields.append("readonly")
-    propagation = (value.get("BindOptions") or {}).get("Propagation")
-    if propagation:
-        fields.append(f"bind-propagation={propagation}")
-    if (value.get("VolumeOptions") or {}).get("NoCopy"):
-        fields.append("volume-nocopy")
-    tmpfs = value.get("TmpfsOptions") or {}
-    if tmpfs.get("SizeBytes"):
-        fields.append(f"tmpfs-size={tmpfs['SizeBytes']}")
-    if tmpfs.get("Mode"):
-        fields.append(f"tmpfs-mode={tmpfs['Mode']:o}")
-    return ",".join(fields)
-
-
-def _tmpfs(value: dict[str, str] | builtins.list[str]) -> builtins.list[str]:
-    """docker-py's ``tmpfs``: ``{"/run": "size=64m"}`` or ``["/run:size=64m"]``."""
-    if isinstance(value, dict):
-        return [f"{path}:{opts}" if opts else path for path, opts in value.items()]
-    return list(value)
-
-
-def _extra_hosts(value: dict[str, str] | list[str]) -> list[str]:
-    """docker-py's ``extra_hosts``: ``{"db": "10.0.0.5"}`` or ``["db:10.0.0.5"]``."""
-    if isinstance(value, dict):
-        return [f"{name}:{ip}" for name, ip in value.items()]
-    return list(value)
-
-
-def _publish(ports: dict[str, Any]) -> list[str]:
-    """docker-py's ``ports={"80/tcp": 3000, "53/udp": ("127.0.0.1", 5353), "81": None,
-    "82": [8082, 9082]}`` as ``-p`` values."""
-    out = []
-    for key, value in ports.items():
-        for host in value if isinstance(value, list) else [value]:
-            if host is None:
-                out.append(str(key))
-            elif isinstance(host, tuple):
-                ip, port = host[0], (host[1] if len(host) > 1 else "")
-                out.append(f"{ip}:{port or ''}:{key}")
-            else:
-                out.append(f"{host}:{key}")
-    return out
 
 
 class Container(Model):
@@ -293,7 +94,7 @@ class Container(Model):
 
     def update(self, **kwargs: Any) -> dict[str, Any]:
         """docker-py's ``update(mem_limit=…, nano_cpus=…, pids_limit=…)``."""
-        unknown = set(kwargs) - _LIMIT_KWARGS - {"restart_policy"}
+        unknown = set(kwargs) - LIMIT_KWARGS - {"restart_policy"}
         if unknown:
             raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(unknown))}")
         policy = kwargs.pop("restart_policy", None) or {}
@@ -316,24 +117,18 @@ class Container(Model):
     ) -> bytes | Iterator[bytes]:
         """The log as bytes, or with ``stream`` its lines as they come (following until
         the container stops, unless ``follow=False``)."""
-        from .runtime import logs as logfile
+        from ..engine.logs import LogOptions
 
-        containers = self._engine.containers
-        follow = stream if follow is None else follow
-        streams = {name for name, wanted in (("stdout", stdout), ("stderr", stderr)) if wanted}
-        lines = logfile.read(
-            containers.paths(self.id).log,
-            None if tail == "all" else int(tail),
-            since,
-            until,
-            follow,
-            lambda: containers.active(self.id),
+        options = LogOptions(
+            follow=stream if follow is None else follow,
+            tail=None if tail == "all" else int(tail),
+            since=since,
+            until=until,
+            timestamps=timestamps,
+            stdout=stdout,
+            stderr=stderr,
         )
-        chunks = (
-            (line.time.encode() + b" " if timestamps else b"") + line.data
-            for line in lines
-            if line.stream in streams
-        )
+        chunks = (chunk.data for chunk in self._engine.logs.read(self.id, options))
         return chunks if stream else b"".join(chunks)
 
     def exec_run(
@@ -351,14 +146,14 @@ class Container(Model):
         demux: bool = False,
     ) -> ExecResult:
         """Run ``cmd`` in the running container; its exit code and output."""
-        from .engine.execs import ExecOptions
+        from ..engine.execs import ExecOptions
 
         if tty:
             raise InvalidArgument("exec_run(tty=True) is not supported yet: use the CLI's exec -t")
         execs = self._engine.execs
         opts = ExecOptions(
-            command=_argv(cmd) or [],
-            env=tuple(_pairs(environment)),
+            command=argv(cmd) or [],
+            env=tuple(pairs(environment)),
             user=user or None,
             workdir=workdir,
             detach=detach,
@@ -390,19 +185,22 @@ class Container(Model):
         kinds = {"C": 0, "A": 1, "D": 2}
         return [{"Path": p, "Kind": kinds[k]} for k, p in self._engine.files.changes(self.id)]
 
-    def get_archive(self, path: str) -> tuple[Iterator[bytes], dict[str, Any]]:
-        """A tar of ``path`` in the container, in chunks, and its stat (name, size)."""
+    def get_archive(
+        self, path: str, chunk_size: int | None = 2 * 1024 * 1024, encode_stream: bool = False
+    ) -> tuple[Iterator[bytes], dict[str, Any]]:
+        """A tar of ``path`` in the container, in chunks, and its stat as Docker's:
+        ``name``, ``size``, ``mode`` (Go's FileMode bits), ``mtime``, ``linkTarget``.
+        (``encode_stream`` compresses docker-py's transfer; here nothing is sent.)"""
         buf = io.BytesIO()
-        self._engine.files.archive(self.id, path, buf)
+        stat = self._engine.files.archive(self.id, path, buf)
         data = buf.getvalue()
-        with tarfile.open(fileobj=io.BytesIO(data)) as tf:
-            top = tf.next()
-        stat = {"name": top.name if top else "", "size": top.size if top else 0}
-        return iter([data]), stat
+        size = chunk_size or len(data) or 1
+        return (data[i : i + size] for i in range(0, len(data), size)), stat.to_json()
 
-    def put_archive(self, path: str, data: bytes) -> bool:
-        """Extract the tar ``data`` in the container folder ``path``."""
-        self._engine.files.extract_in(self.id, io.BytesIO(data), path)
+    def put_archive(self, path: str, data: bytes | IO[bytes]) -> bool:
+        """Extract the tar ``data`` (bytes or a stream) in the container folder ``path``."""
+        stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+        self._engine.files.extract_in(self.id, stream, path)  # type: ignore[arg-type]
         return True
 
     def export(self) -> Iterator[bytes]:
@@ -440,6 +238,7 @@ class ContainerCollection:
     def create(
         self, image: str, command: str | list[str] | None = None, **kwargs: Any
     ) -> Container:
+        """A new container; as docker-py's, it never pulls (``run`` does)."""
         row = self.engine.containers.create(create_options(image, command, kwargs))
         return self._container(row.id)
 
@@ -454,10 +253,14 @@ class ContainerCollection:
         **kwargs: Any,
     ) -> Container | bytes:
         """Detached: the started container. Otherwise its output once it ends (raising
-        ``ContainerError`` for a non-zero exit), as docker-py does."""
+        ``ContainerError`` for a non-zero exit), as docker-py does. An image the store
+        lacks is pulled first."""
+        from ..engine.creating import create_container
+
         if detach and remove:
             kwargs["auto_remove"] = True
-        container = self.create(image, command, **kwargs)
+        opts = create_options(image, command, kwargs)
+        container = self._container(create_container(self.engine, opts, "missing").id)
         try:
             container.start()
         except BaseException:
