@@ -39,11 +39,12 @@ from ..build.shell import process_word, process_words
 from ..errors import DockerfileError, ImageNotFound, InvalidArgument, NotFound, PortsideError
 from ..image.ingest import StagedLayer, existing_layer
 from ..image.manifest import canonical_json
+from ..image.publish import publish_image
 from ..records import dataclass, field
 from ..store.metadata import CacheRow
 from ..store.tempnames import temp_name
 from ..timefmt import duration_ns, now_rfc3339
-from .images import ImageService, new_tag, publish_image
+from .images import ImageService, new_tag
 
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
     from ..build import step_fs

@@ -27,10 +27,11 @@ from ..image.manifest import (
     canonical_json,
 )
 from ..image.pipe import piped
+from ..image.publish import publish_image
 from ..image.reference import Reference, familiar, parse, parse_tagged
 from ..records import dataclass
 from ..timefmt import now_rfc3339
-from .images import ImageService, new_tag, publish_image
+from .images import ImageService, new_tag
 
 # (event, layer diff ID or "", bytes done, bytes total or 0)
 ProgressFn = Callable[[str, str, int, int], None]

@@ -7,21 +7,20 @@ from __future__ import annotations
 
 import builtins
 import fnmatch
-import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, ImageNotFound, InvalidArgument, InvalidReference
-from ..image.manifest import OCI_CONFIG, OCI_LAYER, Descriptor, ImageConfig, oci_manifest
+from ..image.manifest import ImageConfig
 from ..image.reference import Reference, familiar, parse, parse_tagged
 from ..records import dataclass, field
 from ..store.metadata import ImageRow
-from ..store.store import Publisher, Store
+from ..store.store import Store
 from ..timefmt import now_rfc3339, parse_rfc3339
 from .container_state import ACTIVE
 from .filters import labels_match
 
 if TYPE_CHECKING:
-    from ..image.ingest import StagedLayer
+    pass
 
 _HEX = frozenset("0123456789abcdef")
 ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -411,31 +410,6 @@ def _reference_matches(image: ImageSummary, pattern: str) -> bool:
             if fnmatch.fnmatchcase(candidate, pattern):
                 return True
     return False
-
-
-def publish_image(
-    store: Store, publisher: Publisher, config: bytes, layers: list[StagedLayer], parent: str = ""
-) -> str:
-    """Publish staged layers, the config and a manifest; record the image. Returns its ID."""
-    for layer in layers:
-        layer.publish(store, publisher)
-    image_id = publisher.blob_bytes(config)
-    layer_descs = [
-        Descriptor(OCI_LAYER, layer.diff_id, store.content.size(layer.diff_id)) for layer in layers
-    ]
-    manifest = oci_manifest(Descriptor(OCI_CONFIG, image_id, len(config)), layer_descs)
-    manifest_digest = publisher.blob_bytes(manifest)
-    row = ImageRow(
-        id=image_id,
-        manifest=manifest_digest,
-        created=ImageConfig.parse(config).created,
-        size=sum(layer.size for layer in layers),
-        parent=parent,
-        last_tag_time="",
-        added=time.time(),
-    )
-    store.meta.add_image(row, [layer.diff_id for layer in layers])
-    return image_id
 
 
 def new_tag(reference: str | None) -> Reference | None:
