@@ -218,7 +218,7 @@ def apply_tar(
     override the archive's ownership and permissions."""
     applier = _Applier(root, whiteouts, owner, mode)
     try:
-        with tarfile.open(fileobj=stream, mode="r|", errorlevel=2) as tf:
+        with tarfile.open(fileobj=stream, mode="r|", bufsize=CHUNK, errorlevel=2) as tf:
             for member in tf:
                 applier.apply(tf, member)
     except tarfile.TarError as e:
