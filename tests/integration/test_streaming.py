@@ -139,3 +139,23 @@ def test_load_of_a_gzip_bomb_finishes_in_bounded_time_and_memory(
     assert code == 0, err
     assert peak < PEAK_RSS, f"load peaked at {peak // MiB} MiB"
     assert portside("images", "-q", "loaded:1").stdout.strip()
+
+
+def test_build_from_a_large_context_on_stdin_runs_in_constant_memory(
+    portside: Portside, tmp_path: Path
+) -> None:
+    context = tmp_path / "context.tar.gz"
+    dockerfile = b"FROM scratch\nCOPY zeros /zeros\n"
+    with open(context, "wb") as out:
+        packer = isal_zlib.compressobj(1, isal_zlib.DEFLATED, 31)
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(dockerfile)
+        head = info.tobuf() + dockerfile + bytes(-len(dockerfile) % tarfile.BLOCKSIZE)
+        out.write(packer.compress(head) + packer.flush())  # a gzip member of its own
+        write_zeros_tar(out, 128 * MiB)  # the next member: gzip reads them as one stream
+    with open(context, "rb") as stdin:
+        code, err, peak = measured(portside, "build", "-q", "-t", "big:1", "-", stdin=stdin)
+    assert code == 0, err
+    assert peak < PEAK_RSS, f"build peaked at {peak // MiB} MiB"
+    info = json.loads(portside("image", "inspect", "big:1").stdout)[0]
+    assert info["Size"] >= 128 * MiB

@@ -93,19 +93,14 @@ def run(ctx: Context, argv: list[str]) -> int:
 
 
 def _stdin_context(tmp: Path, dockerfile_text: bytes | None) -> tuple[Path, bytes | None]:
-    """``build -``: a tar of the context on stdin, or only a Dockerfile (no context)."""
-    from ..image.compression import decompressed
-    from ..image.layer import apply_tar
+    """``build -``: a tar of the context on stdin, or only a Dockerfile (no context). A
+    tar is extracted as it streams in: a context of any size fits in the same memory."""
+    from ..image.compression import decompressed, prefixed
+    from ..image.layer import apply_tar, is_tar_header
 
-    data = sys.stdin.buffer.read()
-    import io
-    import tarfile
-
-    plain, _ = decompressed(io.BytesIO(data))
-    body = plain.read()
-    try:
-        tarfile.open(fileobj=io.BytesIO(body)).getmembers()
-    except tarfile.TarError:
-        return tmp, data if dockerfile_text is None else dockerfile_text
-    apply_tar(io.BytesIO(body), tmp, whiteouts=False)
+    plain, _ = decompressed(sys.stdin.buffer)
+    head = plain.read(512)
+    if not is_tar_header(head):
+        return tmp, head + plain.read() if dockerfile_text is None else dockerfile_text
+    apply_tar(prefixed(head, plain), tmp, whiteouts=False)
     return tmp, dockerfile_text

@@ -156,6 +156,20 @@ def decompressed(raw: BinaryIO, head: bytes | None = None) -> tuple[BinaryIO, st
     return buffered(_Inflater(raw, kind)), kind
 
 
+def prefixed(head: bytes, rest: BinaryIO) -> BinaryIO:
+    """``head`` and then what ``rest`` reads, as one stream: its start put back after a
+    look at it."""
+
+    def read(n: int) -> bytes:
+        nonlocal head
+        if head:
+            out, head = head[:n], head[n:]
+            return out
+        return rest.read(n)
+
+    return buffered(_Reader(read))
+
+
 class Hasher:
     """sha256 and byte count of what passes through ``update``."""
 
