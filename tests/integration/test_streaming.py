@@ -16,13 +16,14 @@ import os
 import subprocess
 import sys
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import pytest
 from isal import isal_zlib
 
-from ..conftest import OFFLINE, Portside
+from ..conftest import OFFLINE, Portside, store_state
 
 MiB = 1 << 20
 PEAK_RSS = 100 * MiB
@@ -159,3 +160,35 @@ def test_build_from_a_large_context_on_stdin_runs_in_constant_memory(
     assert peak < PEAK_RSS, f"build peaked at {peak // MiB} MiB"
     info = json.loads(portside("image", "inspect", "big:1").stdout)[0]
     assert info["Size"] >= 128 * MiB
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 48 MiB tmpfs to hold a store, unmounted afterwards whatever happens."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.mark.parametrize("verb", ["import", "load"])
+def test_a_layer_too_large_for_the_disk_fails_cleanly(
+    small_disk: Path, large_gzip_tar: tuple[Path, str], tmp_path: Path, verb: str
+) -> None:
+    ps = Portside(small_disk / "root", tmp_path / "run")
+    ps("images")  # the store exists, empty
+    before = store_state(ps.root)
+    layer, diff_id = large_gzip_tar
+    if verb == "import":
+        r = ps("import", str(layer), "large:1", check=False)
+    else:
+        archive = tmp_path / "large.tar"
+        _docker_archive(archive, layer, diff_id)
+        r = ps("load", "-i", str(archive), check=False)
+    assert r.returncode == 1
+    assert r.stderr.startswith("Error: no space left on device"), r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert store_state(ps.root) == before

@@ -71,16 +71,17 @@ def stage_layer(
     if sinks:
         source = buffered(TeeReader(raw, *sinks))
     plain, _ = decompressed(source)
-    ingest = store.content.writer()
-    work = store.layers.new_work_dir()
-    try:
-        tee = buffered(TeeReader(plain, ingest.write))
-        stats = apply_tar(tee, work / "diff")
-        drain(tee)
-        drain(source)
-        diff_id = ingest.seal(expected_diff_id)
-    except BaseException:
-        ingest.abort()
-        store.layers.discard(work)
-        raise
+    with store.filling("a layer"):
+        ingest = store.content.writer()
+        work = store.layers.new_work_dir()
+        try:
+            tee = buffered(TeeReader(plain, ingest.write))
+            stats = apply_tar(tee, work / "diff")
+            drain(tee)
+            drain(source)
+            diff_id = ingest.seal(expected_diff_id)
+        except BaseException:
+            ingest.abort()
+            store.layers.discard(work)
+            raise
     return StagedLayer(diff_id, stats.size, ingest, work)
