@@ -175,15 +175,21 @@ class Hasher:
 
     def __init__(self) -> None:
         self._hash = hashlib.sha256()
+        self._adopted: str | None = None
         self.size = 0
 
     def update(self, data: bytes) -> None:
         self._hash.update(data)
         self.size += len(data)
 
+    def adopt(self, digest: str, size: int) -> None:
+        """Take the digest and size of the same bytes, hashed by someone else."""
+        self._adopted = digest
+        self.size = size
+
     @property
     def digest(self) -> str:
-        return "sha256:" + self._hash.hexdigest()
+        return self._adopted or "sha256:" + self._hash.hexdigest()
 
 
 class TeeReader(io.RawIOBase):
