@@ -65,6 +65,7 @@ def stage_layer(
     """
     from .compression import TeeReader, buffered, decompressed, detect, drain
     from .layer import apply_tar
+    from .pipe import Behind
 
     source: BinaryIO = raw if hasattr(raw, "peek") else buffered(raw)
     head = source.peek(8)[:8]  # type: ignore[attr-defined]
@@ -78,11 +79,15 @@ def stage_layer(
     with store.filling("a layer"):
         ingest = store.content.writer()
         work = store.layers.new_work_dir()
+        blob = Behind(ingest.write)  # hashed and written beside the extraction
         try:
-            tee = buffered(TeeReader(plain, ingest.write))
-            stats = apply_tar(tee, work / "diff")
-            drain(tee)
-            drain(source)
+            try:
+                tee = buffered(TeeReader(plain, blob.write))
+                stats = apply_tar(tee, work / "diff")
+                drain(tee)
+                drain(source)
+            finally:
+                blob.close()
             diff_id = ingest.seal(expected_diff_id)
             if raw_hasher is not None and not compressed:
                 raw_hasher.adopt(diff_id, ingest.size)
