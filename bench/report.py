@@ -20,6 +20,7 @@ from builds import names as builder_names  # noqa: E402
 from containers import CONTAINERS_NOTE, container_rows  # noqa: E402
 from engines import REPO, Dockerd, HostNetworkGuard, docker, podman, portside  # noqa: E402
 from images import IMAGES_NOTE, image_rows  # noqa: E402
+from large import LARGE_NOTE, TAR, large_rows  # noqa: E402
 from network import NETWORK_NOTE, network_rows  # noqa: E402
 from registry import REGISTRY_NOTE, registry_rows  # noqa: E402
 from storage import STORAGE_NOTE, storage_rows  # noqa: E402
@@ -33,7 +34,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument(
         "--only",
-        choices=("images", "containers", "network", "storage", "builds", "registry"),
+        choices=("images", "large", "containers", "network", "storage", "builds", "registry"),
         default=None,
     )
     parser.add_argument(
@@ -55,6 +56,9 @@ def main() -> int:
         if args.only in (None, "images"):
             rows = image_rows(engines, work, args.repeat)
             sections.append(("Images", table(rows, names + ["(python3 -c pass)"]), IMAGES_NOTE))
+        if args.only in (None, "large"):
+            rows = large_rows(engines, work, min(args.repeat, 3))  # a GiB a try: 3 will do
+            sections.append(("Large layers", table(rows, names + [TAR]), LARGE_NOTE))
         if args.only in (None, "containers"):
             rows = container_rows(engines, work, args.repeat)
             sections.append(("Containers", table(rows, names), CONTAINERS_NOTE))

@@ -20,6 +20,7 @@ The CLI maps them to exit codes in exactly one place (``cli/main.py``).
     ├── ContainerStartError       exit 126/127    the command could not be invoked / found
     ├── ContainerError                            (library) run() of a container that failed
     └── StoreError                exit 125, 500   the store itself cannot be used
+        └── NoSpace               exit 1, 507     its disk filled up during a write (nothing kept)
 """
 
 from __future__ import annotations
@@ -124,3 +125,11 @@ class DigestMismatch(InvalidArchive):
 
 class StoreError(PortsideError):
     exit_code = 125
+
+
+class NoSpace(StoreError):
+    """The store's filesystem filled up while a blob or layer was written; what was
+    half-written has been removed, so the store is as it was."""
+
+    exit_code = 1
+    http_status = 507

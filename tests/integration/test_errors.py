@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tarfile
@@ -108,4 +109,108 @@ def test_load_of_garbage_is_a_clear_error(portside: Portside, content: bytes, sn
     assert r.returncode == 1
     assert r.stderr.startswith("Error: ") and len(r.stderr.splitlines()) == 1
     assert "invalid archive" in r.stderr or "gzip stream" in r.stderr, r.stderr
+    assert snapshot() == before
+
+
+def _tar(path: Path, entries: list[tuple[str, bytes]]) -> None:
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tf:
+        for name, data in entries:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+
+
+def _one_layer() -> tuple[bytes, bytes, str]:
+    """(layer tar, config JSON, config digest hex) of a one-file image."""
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w") as tf:
+        info = tarfile.TarInfo("hello")
+        info.size = 2
+        tf.addfile(info, io.BytesIO(b"hi"))
+    diff_id = "sha256:" + hashlib.sha256(layer.getvalue()).hexdigest()
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        }
+    ).encode()
+    return layer.getvalue(), config, hashlib.sha256(config).hexdigest()
+
+
+def _climbing_archive(path: Path, form: str) -> str:
+    """An archive whose own entries leave it; the entry the error must name."""
+    layer, config, config_hex = _one_layer()
+    if form in ("docker-dotdot", "docker-absolute"):
+        member = "../layer.tar" if form == "docker-dotdot" else "/layer.tar"
+        listed = "../layer.tar" if form == "docker-dotdot" else "layer.tar"
+        manifest = [{"Config": f"{config_hex}.json", "RepoTags": ["x:1"], "Layers": [listed]}]
+        _tar(
+            path,
+            [
+                (f"{config_hex}.json", config),
+                (member, layer),
+                ("manifest.json", json.dumps(manifest).encode()),
+            ],
+        )
+        return member
+    # an OCI layout whose blobs are named through "..": they still land on blobs/sha256
+    layer_hex = hashlib.sha256(layer).hexdigest()
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": f"sha256:{config_hex}",
+                "size": len(config),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.oci.image.layer.v1.tar",
+                    "digest": f"sha256:{layer_hex}",
+                    "size": len(layer),
+                }
+            ],
+        }
+    ).encode()
+    manifest_hex = hashlib.sha256(manifest).hexdigest()
+    index = {
+        "schemaVersion": 2,
+        "manifests": [
+            {
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": f"sha256:{manifest_hex}",
+                "size": len(manifest),
+                "annotations": {"io.containerd.image.name": "docker.io/library/x:1"},
+            }
+        ],
+    }
+    climbing = f"./../blobs/sha256/{layer_hex}"
+    _tar(
+        path,
+        [
+            ("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'),
+            ("index.json", json.dumps(index).encode()),
+            (f"blobs/sha256/{manifest_hex}", manifest),
+            (f"blobs/sha256/{config_hex}", config),
+            (climbing, layer),
+        ],
+    )
+    return climbing
+
+
+@pytest.mark.parametrize("form", ["docker-dotdot", "docker-absolute", "oci-dotdot"])
+def test_load_refuses_an_archive_whose_own_entries_leave_it(
+    portside: Portside, tmp_path: Path, snapshot, form: str
+) -> None:
+    archive = tmp_path / "climbing.tar"
+    offending = _climbing_archive(archive, form)
+    portside("images")  # the store exists before
+    before = snapshot()
+    r = portside("load", "-i", str(archive), check=False)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.startswith("Error: invalid archive: refusing"), r.stderr
+    assert repr(offending) in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert snapshot() == before

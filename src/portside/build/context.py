@@ -22,6 +22,7 @@ import re
 import stat
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import InvalidArgument
 from ..records import dataclass, field
@@ -233,21 +234,17 @@ def _digest(path: Path, st: os.stat_result | None = None) -> str:
     return h.hexdigest()[:32]
 
 
-def unpack(data: bytes, folder: Path) -> bool:
+def unpack(stream: BinaryIO, folder: Path) -> bytes | None:
     """A context sent as a tar (plain or compressed, as ``build -`` and the Engine API
-    take it) into ``folder``; False, with nothing written, when ``data`` is no tar
-    (then it is a Dockerfile alone)."""
-    import io
-    import tarfile
+    take it), extracted into ``folder`` as it streams in, so a context of any size fits
+    in the same memory. When the stream is no tar, nothing is written and its bytes
+    come back (then it is a Dockerfile alone)."""
+    from ..image.compression import decompressed, prefixed
+    from ..image.layer import apply_tar, is_tar_header
 
-    from ..image.compression import decompressed
-    from ..image.layer import apply_tar
-
-    plain, _ = decompressed(io.BytesIO(data))
-    body = plain.read()
-    try:
-        tarfile.open(fileobj=io.BytesIO(body)).getmembers()
-    except tarfile.TarError:
-        return False
-    apply_tar(io.BytesIO(body), folder, whiteouts=False)
-    return True
+    plain, _ = decompressed(stream)
+    head = plain.read(512)
+    if not is_tar_header(head):
+        return head + plain.read()
+    apply_tar(prefixed(head, plain), folder, whiteouts=False)
+    return None

@@ -83,16 +83,17 @@ def mounted(store: Store, lowers: list[Path]) -> Iterator[StepFS]:
 
 def seal(store: Store, work: Path) -> StagedLayer:
     """The upper directory as a layer: its tar becomes the blob (and the diff ID)."""
-    ingest = store.content.writer()
-    try:
-        # tar writes nothing but write() calls: straight into the blob, no pipe or thread
-        write_tree(work / "diff", cast(BinaryIO, ingest), whiteouts=True)
-        diff_id = ingest.seal()
-        size = _content_size(work / "diff")
-    except BaseException:
-        ingest.abort()
-        store.layers.discard(work)
-        raise
+    with store.filling("a layer"):
+        ingest = store.content.writer()
+        try:
+            # tar writes nothing but write() calls: straight into the blob, no pipe or thread
+            write_tree(work / "diff", cast(BinaryIO, ingest), whiteouts=True)
+            diff_id = ingest.seal()
+            size = _content_size(work / "diff")
+        except BaseException:
+            ingest.abort()
+            store.layers.discard(work)
+            raise
     if store.meta.has_layer(diff_id) and store.layers.exists(diff_id):
         ingest.abort()
         store.layers.discard(work)

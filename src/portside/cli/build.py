@@ -55,7 +55,8 @@ def run(ctx: Context, argv: list[str]) -> int:
         raise InvalidArgument(f'network mode "{args.network}" not supported: default, none or host')
 
     dockerfile_text = sys.stdin.buffer.read() if args.file == "-" else None
-    context_archive = sys.stdin.buffer.read() if args.path[0] == "-" else None
+    # build -: the context's tar streams in from stdin (extracted as it comes)
+    context_archive = sys.stdin.buffer if args.path[0] == "-" else None
     dockerfile = None
     if args.file and args.file != "-":
         dockerfile = Path(args.file)  # one relative to here, else to the context

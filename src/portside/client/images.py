@@ -14,7 +14,7 @@ import io
 import os
 import tempfile
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Any, BinaryIO, cast
 
 from ..engine import Engine
 from .model import Model
@@ -153,12 +153,12 @@ class ImageCollection:
 
         if path is None and fileobj is None:
             raise TypeError("Either path or fileobj needs to be provided.")
-        sent = fileobj.read() if fileobj is not None else None
         log: list[dict[str, str]] = []
+        archive = cast(BinaryIO, fileobj) if fileobj is not None and custom_context else None
         opts = BuildOptions(
-            context=Path(path) if sent is None and path is not None else None,
-            context_archive=sent if custom_context else None,
-            dockerfile_text=None if custom_context else sent,
+            context=Path(path) if fileobj is None and path is not None else None,
+            context_archive=archive,  # a tar, extracted as it is read
+            dockerfile_text=fileobj.read() if fileobj is not None and not custom_context else None,
             dockerfile=Path(dockerfile) if dockerfile else None,
             tags=(tag,) if tag else (),
             build_args=dict(buildargs or {}),

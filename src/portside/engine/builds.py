@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..build import config_ops
 from ..build.context import BuildContext
@@ -83,7 +83,7 @@ PREDEFINED_ARGS = (
 class BuildOptions:
     context: Path | None = None  # None: context_archive's files, or none at all
     dockerfile: Path | None = None  # default: context/Dockerfile; a relative one in context
-    context_archive: bytes | None = None  # build -: a tar of the context, or a Dockerfile
+    context_archive: BinaryIO | None = None  # build -: a tar of the context, or a Dockerfile
     dockerfile_text: bytes | None = None  # -f - : read from stdin
     tags: tuple[str, ...] = ()
     build_args: dict[str, str | None] = field(default_factory=dict)
@@ -193,8 +193,8 @@ class BuildService:
         return image_id
 
     def _build_sent(self, opts: BuildOptions, out: Output) -> str:
-        """A build whose context came as bytes (or is empty): unpacked in a folder that
-        lives as long as the build."""
+        """A build whose context comes as a stream (or is empty): unpacked, as it comes,
+        in a folder that lives as long as the build."""
         import tempfile
 
         from ..build.context import unpack
@@ -202,9 +202,10 @@ class BuildService:
 
         with tempfile.TemporaryDirectory(prefix="portside-context-") as tmp:
             text = opts.dockerfile_text
-            archive = opts.context_archive
-            if archive is not None and not unpack(archive, Path(tmp)) and text is None:
-                text = archive
+            if opts.context_archive is not None:
+                rest = unpack(opts.context_archive, Path(tmp))
+                if rest is not None and text is None:
+                    text = rest
             sent = replace(opts, context=Path(tmp), context_archive=None, dockerfile_text=text)
             return self.build(sent, out)
 

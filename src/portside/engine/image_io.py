@@ -266,7 +266,8 @@ class ImageIO:
                 return
         with tempfile.TemporaryFile(dir=self.store.layers.tmp_dir) as tmp:
             plain, _ = decompressed(source)
-            shutil.copyfileobj(plain, tmp, CHUNK)
+            with self.store.filling("the decompressed archive"):
+                shutil.copyfileobj(plain, tmp, CHUNK)
             if tmp.tell() == 0:
                 raise InvalidArchive("invalid archive: the input is empty")
             tmp.seek(0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import platform
+import posixpath
 import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,8 @@ from .manifest import (
     ImageConfig,
 )
 from .reference import parse_tagged
+
+_MAX_LINKS = 40  # as the kernel's ELOOP limit
 
 
 @dataclass(frozen=True)
@@ -58,14 +61,26 @@ def host_platform() -> tuple[str, str]:
 
 
 class Archive:
-    """A tar archive opened for random access."""
+    """A tar archive opened for random access. Its own entries are held to the rules a
+    layer's are: no absolute name and no ``..`` in any member's name, nor in a path
+    manifest.json names; a link may point anywhere inside the archive, never out."""
 
     def __init__(self, tf: tarfile.TarFile) -> None:
         self.tf = tf
         self.members: dict[str, tarfile.TarInfo] = {}
         for m in tf.getmembers():
-            name = m.name.lstrip("./") if m.name.startswith("./") else m.name
-            self.members[name.lstrip("/")] = m
+            what = f"member {m.name!r}"
+            name = _relative(m.name, what)
+            if m.islnk():
+                _relative(m.linkname, f"{what}, a link to {m.linkname!r}")
+            elif m.issym():
+                target = posixpath.normpath(_join(name, m.linkname))
+                if m.linkname.startswith("/") or target == ".." or target.startswith("../"):
+                    raise InvalidArchive(
+                        f"invalid archive: refusing {what}: it links to {m.linkname!r}, "
+                        "outside the archive"
+                    )
+            self.members[name] = m
 
     def has(self, name: str) -> bool:
         return name in self.members
@@ -74,11 +89,18 @@ class Archive:
         member = self.members.get(name)
         if member is None:
             raise InvalidArchive(f"invalid archive: {name} is missing")
-        while member.issym() or member.islnk():
-            target = member.linkname if member.islnk() else _join(name, member.linkname)
-            member = self.members.get(target.lstrip("/"))
+        at = name
+        for _ in range(_MAX_LINKS):
+            if not (member.issym() or member.islnk()):
+                break
+            link = member.linkname
+            # (every link was checked to stay inside when the archive was opened)
+            at = _relative(link, link) if member.islnk() else posixpath.normpath(_join(at, link))
+            member = self.members.get(at)
             if member is None:
-                raise InvalidArchive(f"invalid archive: {name} links to missing {target}")
+                raise InvalidArchive(f"invalid archive: {name} links to missing {at}")
+        else:
+            raise InvalidArchive(f"invalid archive: {name}: too many levels of links")
         f = self.tf.extractfile(member)
         if f is None:
             raise InvalidArchive(f"invalid archive: {name} is not a file")
@@ -96,6 +118,16 @@ class Archive:
             return json.loads(self.read(name))
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             raise InvalidArchive(f"invalid archive: {name}: {e}") from None
+
+
+def _relative(name: str, what: str) -> str:
+    """``name`` relative to the archive's root; refused, naming ``what``, if it leaves it."""
+    if name.startswith("/"):
+        raise InvalidArchive(f"invalid archive: refusing {what}: absolute path")
+    parts = name.split("/")
+    if ".." in parts:
+        raise InvalidArchive(f"invalid archive: refusing {what}: path contains '..'")
+    return "/".join(p for p in parts if p not in ("", "."))
 
 
 def _join(base: str, link: str) -> str:
@@ -121,6 +153,11 @@ def _verified_config(archive: Archive, member: str, claimed: str | None) -> byte
     return data
 
 
+def _named(path: object) -> str:
+    """A path manifest.json names, refused if it leaves the archive."""
+    return _relative(str(path), f"manifest.json path {str(path)!r}")
+
+
 def _docker_archive(archive: Archive) -> list[ArchiveImage]:
     entries = archive.json("manifest.json")
     if not isinstance(entries, list):
@@ -129,13 +166,13 @@ def _docker_archive(archive: Archive) -> list[ArchiveImage]:
     for entry in entries:
         if not isinstance(entry, dict) or "Config" not in entry:
             raise InvalidArchive("invalid archive: manifest.json entry without Config")
-        config_name = str(entry["Config"])
+        config_name = _named(entry["Config"])
         claimed = _claimed_digest(config_name)
         if claimed is None and config_name.endswith(".json") and len(config_name) == 69:
             claimed = "sha256:" + config_name[:-5]
         config = _verified_config(archive, config_name, claimed)
         diff_ids = ImageConfig.parse(config).diff_ids
-        layer_names = [str(x) for x in entry.get("Layers") or []]
+        layer_names = [_named(x) for x in entry.get("Layers") or []]
         if len(layer_names) != len(diff_ids):
             raise InvalidArchive(
                 f"invalid archive: {len(layer_names)} layers listed but the config has "

@@ -12,12 +12,14 @@ import lzma
 from collections.abc import Callable
 from typing import Any, BinaryIO, Protocol, cast
 
-from isal import isal_zlib  # ISA-L's inflate: twice zlib's speed (image/gzip_blocks.py)
+# ISA-L's inflate: twice zlib's speed (image/gzip_blocks.py)
+from isal.igzip_lib import DECOMP_GZIP, IgzipDecompressor
+from isal.igzip_lib import IsalError as _IsalError
 
 from ..errors import InvalidArchive
 
 CHUNK = 1 << 20
-_ISAL_ERROR = cast(type[Exception], isal_zlib.error)  # its stub types it as an instance
+_ISAL_ERROR = cast(type[Exception], _IsalError)  # its stub types it as an instance
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -26,7 +28,16 @@ XZ_MAGIC = b"\xfd7zXZ\x00"
 
 
 class _Decompressor(Protocol):
-    def decompress(self, data: bytes, /) -> bytes: ...
+    """bz2's, lzma's and ISA-L's decompressor objects share this shape."""
+
+    @property
+    def eof(self) -> bool: ...
+    @property
+    def needs_input(self) -> bool: ...
+    @property
+    def unused_data(self) -> bytes: ...
+
+    def decompress(self, data: bytes, /, max_length: int = -1) -> bytes: ...
 
 
 def buffered(raw: Any) -> BinaryIO:
@@ -67,44 +78,53 @@ class _Reader(io.RawIOBase):
         return n
 
 
-class _StreamDecompressor:
-    """Feeds compressed chunks to a decompressor object; restarts for gzip members."""
+class _Inflater(io.RawIOBase):
+    """The decompressed bytes of ``raw``, never more at a time than the caller asks for:
+    a small archive that expands a thousandfold (a gzip bomb) is read in the same
+    bounded steps as a large one. A stream may hold several members (gzip, bzip2 and xz
+    all allow it); they are read as one."""
 
     def __init__(self, raw: BinaryIO, kind: str) -> None:
         self._raw = raw
         self._kind = kind
         self._dec = self._new()
-        self._eof = False
 
     def _new(self) -> _Decompressor:
         if self._kind == "gzip":
-            return isal_zlib.decompressobj(wbits=31)
+            return IgzipDecompressor(flag=DECOMP_GZIP)
         if self._kind == "bzip2":
             return bz2.BZ2Decompressor()
         return lzma.LZMADecompressor()
 
-    def read(self, n: int) -> bytes:
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
         try:
-            while not self._eof:
-                chunk = self._raw.read(CHUNK)
-                if not chunk:
-                    if not getattr(self._dec, "eof", True):
-                        raise InvalidArchive(f"unexpected end of {self._kind} stream (truncated?)")
-                    self._eof = True
-                    break
-                data = self._dec.decompress(chunk)
-                unused = getattr(self._dec, "unused_data", b"")
-                while getattr(self._dec, "eof", False) and unused:
-                    # another member follows (gzip allows several; a chunk may hold more
-                    # than one)
-                    self._dec = self._new()
-                    data += self._dec.decompress(unused)
-                    unused = getattr(self._dec, "unused_data", b"")
-                if data:
-                    return data
-            return b""
+            data = self._inflate(len(view))
         except (_ISAL_ERROR, OSError, EOFError, lzma.LZMAError) as e:
             raise InvalidArchive(f"corrupt {self._kind} stream: {e}") from e
+        n = len(data)
+        view[:n] = data
+        return n
+
+    def _inflate(self, size: int) -> bytes:
+        while True:
+            if self._dec.eof:  # a member ended: another may follow
+                feed = self._dec.unused_data or self._raw.read(CHUNK)
+                if not feed:
+                    return b""
+                self._dec = self._new()
+            elif self._dec.needs_input:
+                feed = self._raw.read(CHUNK)
+                if not feed:
+                    raise InvalidArchive(f"unexpected end of {self._kind} stream (truncated?)")
+            else:
+                feed = b""  # output is still pending from input already given
+            data = self._dec.decompress(feed, size)
+            if data:
+                return data
 
 
 def decompressed(raw: BinaryIO, head: bytes | None = None) -> tuple[BinaryIO, str]:
@@ -133,8 +153,21 @@ def decompressed(raw: BinaryIO, head: bytes | None = None) -> tuple[BinaryIO, st
                 raise InvalidArchive(f"corrupt zstd stream: {e}") from e
 
         return buffered(_Reader(read_zstd)), kind
-    dec = _StreamDecompressor(raw, kind)
-    return buffered(_Reader(dec.read)), kind
+    return buffered(_Inflater(raw, kind)), kind
+
+
+def prefixed(head: bytes, rest: BinaryIO) -> BinaryIO:
+    """``head`` and then what ``rest`` reads, as one stream: its start put back after a
+    look at it."""
+
+    def read(n: int) -> bytes:
+        nonlocal head
+        if head:
+            out, head = head[:n], head[n:]
+            return out
+        return rest.read(n)
+
+    return buffered(_Reader(read))
 
 
 class Hasher:
@@ -142,15 +175,21 @@ class Hasher:
 
     def __init__(self) -> None:
         self._hash = hashlib.sha256()
+        self._adopted: str | None = None
         self.size = 0
 
     def update(self, data: bytes) -> None:
         self._hash.update(data)
         self.size += len(data)
 
+    def adopt(self, digest: str, size: int) -> None:
+        """Take the digest and size of the same bytes, hashed by someone else."""
+        self._adopted = digest
+        self.size = size
+
     @property
     def digest(self) -> str:
-        return "sha256:" + self._hash.hexdigest()
+        return self._adopted or "sha256:" + self._hash.hexdigest()
 
 
 class TeeReader(io.RawIOBase):

@@ -63,24 +63,36 @@ def stage_layer(
     ``on_read`` sees every raw (compressed) chunk, for progress; ``raw_hasher`` hashes
     them, so the caller can check the compressed digest of a descriptor.
     """
-    from .compression import TeeReader, buffered, decompressed, drain
+    from .compression import TeeReader, buffered, decompressed, detect, drain
     from .layer import apply_tar
+    from .pipe import Behind
 
-    sinks = [s for s in (on_read, raw_hasher.update if raw_hasher else None) if s is not None]
-    source: BinaryIO = raw
+    source: BinaryIO = raw if hasattr(raw, "peek") else buffered(raw)
+    head = source.peek(8)[:8]  # type: ignore[attr-defined]
+    compressed = bool(detect(head))
+    # an uncompressed layer's blob is its tar: hashed once, as the diff ID
+    hashed = raw_hasher.update if raw_hasher is not None and compressed else None
+    sinks = [s for s in (on_read, hashed) if s is not None]
     if sinks:
-        source = buffered(TeeReader(raw, *sinks))
-    plain, _ = decompressed(source)
-    ingest = store.content.writer()
-    work = store.layers.new_work_dir()
-    try:
-        tee = buffered(TeeReader(plain, ingest.write))
-        stats = apply_tar(tee, work / "diff")
-        drain(tee)
-        drain(source)
-        diff_id = ingest.seal(expected_diff_id)
-    except BaseException:
-        ingest.abort()
-        store.layers.discard(work)
-        raise
+        source = buffered(TeeReader(source, *sinks))
+    plain, _ = decompressed(source, head)
+    with store.filling("a layer"):
+        ingest = store.content.writer()
+        work = store.layers.new_work_dir()
+        blob = Behind(ingest.write)  # hashed and written beside the extraction
+        try:
+            try:
+                tee = buffered(TeeReader(plain, blob.write))
+                stats = apply_tar(tee, work / "diff")
+                drain(tee)
+                drain(source)
+            finally:
+                blob.close()
+            diff_id = ingest.seal(expected_diff_id)
+            if raw_hasher is not None and not compressed:
+                raw_hasher.adopt(diff_id, ingest.size)
+        except BaseException:
+            ingest.abort()
+            store.layers.discard(work)
+            raise
     return StagedLayer(diff_id, stats.size, ingest, work)

@@ -46,6 +46,20 @@ def safe_member_path(name: str) -> str:
     return "/".join(parts)
 
 
+def is_tar_header(block: bytes) -> bool:
+    """Whether ``block`` (a stream's first 512 bytes) starts a tar: a valid header, or
+    the zero block an empty archive is made of."""
+    if len(block) < tarfile.BLOCKSIZE:
+        return False
+    if block == bytes(tarfile.BLOCKSIZE):
+        return True
+    try:
+        tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
+    except tarfile.HeaderError:
+        return False
+    return True
+
+
 class _Applier:
     def __init__(
         self,
@@ -218,7 +232,7 @@ def apply_tar(
     override the archive's ownership and permissions."""
     applier = _Applier(root, whiteouts, owner, mode)
     try:
-        with tarfile.open(fileobj=stream, mode="r|", errorlevel=2) as tf:
+        with tarfile.open(fileobj=stream, mode="r|", bufsize=CHUNK, errorlevel=2) as tf:
             for member in tf:
                 applier.apply(tf, member)
     except tarfile.TarError as e:

@@ -36,3 +36,40 @@ def piped(produce: Callable[[BinaryIO], None], consume: Callable[[BinaryIO], T])
     if failure:
         raise failure[0]
     return result
+
+
+class Behind:
+    """``sink`` called with each chunk written, in a thread of its own, at most ``depth``
+    chunks behind the writer: a blob's hashing and writing (both let go of the GIL) run
+    beside the extraction that feeds them, on another core. The sink's first error is
+    raised by the next ``write`` or by ``close``, which waits for the sink to finish and
+    must always be called."""
+
+    def __init__(self, sink: Callable[[bytes], object], depth: int = 8) -> None:
+        import queue
+
+        self._sink = sink
+        self._queue: queue.Queue[bytes | None] = queue.Queue(depth)
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if self._failure is None:
+                try:
+                    self._sink(data)
+                except BaseException as e:  # noqa: BLE001 - raised in the writer's thread
+                    self._failure = e
+
+    def write(self, data: bytes) -> None:
+        if self._failure is not None:
+            raise self._failure
+        self._queue.put(data)
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._failure is not None:
+            raise self._failure

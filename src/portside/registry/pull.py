@@ -244,12 +244,13 @@ class Puller:
         short = short_digest(desc.digest)
         for attempt in range(1, LAYER_ATTEMPTS + 1):
             hasher = Hasher()
+            received = [0]
 
-            def seen(chunk: bytes, hasher: Hasher = hasher) -> None:
+            def seen(chunk: bytes, received: list[int] = received) -> None:
                 if cancel.is_set():
                     raise Cancelled
-                # (called before the hasher sees the chunk)
-                show.bytes(short, "Downloading", hasher.size + len(chunk), desc.size)
+                received[0] += len(chunk)
+                show.bytes(short, "Downloading", received[0], desc.size)
 
             try:
                 with registry.blob(repo, desc.digest) as response:

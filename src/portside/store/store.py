@@ -9,11 +9,12 @@ publisher removes exactly what it put in place, so the store is as it was.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import StoreError
+from ..errors import NoSpace, StoreError
 from .content import ContentStore, Ingest
 from .layers import LayerStore
 from .locks import StoreLock
@@ -66,6 +67,17 @@ class Store:
 
     def close(self) -> None:
         self.meta.close()
+
+    @contextmanager
+    def filling(self, what: str) -> Iterator[None]:
+        """A write of ``what`` into the store's work areas: a full disk (or quota) is a
+        ``NoSpace`` error, raised after the writer removed what it half-wrote."""
+        try:
+            yield
+        except OSError as e:
+            if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise NoSpace(f"no space left on device for {what} in {self.root}") from None
 
     @contextmanager
     def writing(self) -> Iterator[Publisher]:
