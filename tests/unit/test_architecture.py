@@ -14,7 +14,7 @@ PACKAGE = Path(portside.__file__).parent
 SRC = PACKAGE.parent
 
 # the packages below engine/ that a front end must not import
-BELOW_ENGINE = ("runtime", "store", "image", "registry", "network", "build")
+BELOW_ENGINE = ("runtime", "store", "image", "registry", "network", "builder")
 
 
 def _module_name(path: Path) -> str:

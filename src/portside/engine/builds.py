@@ -11,7 +11,7 @@ inputs): the difference is the reason ("changed server.js (+2 more)", "build arg
 changed", "base image busybox changed", "--no-cache").
 
 Steps run in order; RUN in a runc container of the step's filesystem, COPY/ADD without a
-container (build/step_fs.py). Each new layer and cache entry is published as soon as its
+container (builder/step_fs.py). Each new layer and cache entry is published as soon as its
 step succeeds, so a failed build keeps the cache of the steps before the failure and
 tags nothing.
 """
@@ -30,12 +30,12 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..build import config_ops
-from ..build.context import BuildContext
-from ..build.dockerfile import decode, parse
-from ..build.instructions import BuildPlan, Stage, plan
-from ..build.parser import Node, parse_line
-from ..build.shell import process_word, process_words
+from ..builder import config_ops
+from ..builder.context import BuildContext
+from ..builder.dockerfile import decode, parse
+from ..builder.instructions import BuildPlan, Stage, plan
+from ..builder.parser import Node, parse_line
+from ..builder.shell import process_word, process_words
 from ..errors import DockerfileError, ImageNotFound, InvalidArgument, NotFound, PortsideError
 from ..image.ingest import StagedLayer, existing_layer
 from ..image.manifest import canonical_json
@@ -47,7 +47,7 @@ from ..timefmt import duration_ns, now_rfc3339
 from .images import ImageService, new_tag
 
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
-    from ..build import step_fs
+    from ..builder import step_fs
     from ..runtime.runc import Runtime
     from .endpoints import EndpointService
 
@@ -197,7 +197,7 @@ class BuildService:
         lives as long as the build."""
         import tempfile
 
-        from ..build.context import unpack
+        from ..builder.context import unpack
         from ..records import replace
 
         with tempfile.TemporaryDirectory(prefix="portside-context-") as tmp:
@@ -497,7 +497,7 @@ class _Run:
         new.key = key
         if state.missed_at is None:
             new.missed_at = self.step_no
-        from ..build import step_fs
+        from ..builder import step_fs
 
         lowers = self._lowers(state)
         with step_fs.mounted(self.s.store, lowers) as fs:
@@ -570,7 +570,7 @@ class _Run:
 
     # -- RUN ----------------------------------------------------------------------------
     def _run(self, state: State, node: Node, fs: step_fs.StepFS) -> str:
-        from ..build import step_fs
+        from ..builder import step_fs
         from ..network.hostfiles import write_host_files
         from ..runtime.spec import Bind, ProcessSpec
 
@@ -718,7 +718,7 @@ class _Run:
     def _readonly_root(self, state: State) -> Path:
         """A stage's result, mounted for COPY --from to read (unmounted at the end)."""
         if state.key not in self.sources:
-            from ..build import step_fs
+            from ..builder import step_fs
 
             lowers = [self.s.store.layers.diff_path(d) for d in reversed(state.layers)]
             fs = self.cleanup.enter_context(step_fs.mounted(self.s.store, lowers))
