@@ -92,6 +92,19 @@ def test_the_front_ends_reach_the_layers_only_through_the_engine() -> None:
     assert offenders == []
 
 
+def test_the_build_runner_never_imports_the_engine() -> None:
+    """builder/ gets what it needs from the engine as a record (runner.Facilities):
+    the mechanism sits below the use cases, not beside them."""
+    offenders = sorted(
+        f"{name} imports {target}"
+        for name in MODULES
+        if name.startswith("portside.builder.")
+        for target in imported(name)
+        if target.startswith("portside.engine")
+    )
+    assert offenders == []
+
+
 def _cycles(graph: dict[str, set[str]]) -> list[frozenset[str]]:
     """The strongly connected components of more than one module (Tarjan's)."""
     index: dict[str, int] = {}
