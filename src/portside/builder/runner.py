@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DockerfileError, ImageNotFound, InvalidArgument, PortsideError
 from ..records import dataclass
 from ..store.tempnames import temp_name
-from ..timefmt import duration_ns, now_rfc3339
+from ..timefmt import now_rfc3339
 from . import cache, config_ops, copy_step
 from .context import BuildContext
 from .parser import Node, parse_line
@@ -201,7 +201,7 @@ class Runner:
             elif op == "MAINTAINER":
                 new.image["author"] = process_word(node.text, state.env())
             elif op == "HEALTHCHECK":
-                new.config["Healthcheck"] = _healthcheck(node)
+                new.config["Healthcheck"] = config_ops.healthcheck(node)
             elif op == "ONBUILD":
                 new.config["OnBuild"] = [*(new.config.get("OnBuild") or []), node.text]
             else:
@@ -384,27 +384,6 @@ class Runner:
             step_id = "build-" + os.urandom(12).hex()
             self.sandbox = self.cleanup.enter_context(self.f.sandbox(step_id))
         return self.sandbox
-
-
-def _healthcheck(node: Node) -> dict[str, Any]:
-    kind, _, rest = node.text.partition(" ")
-    if kind.upper() == "NONE":
-        return {"Test": ["NONE"]}
-    rest = rest.strip()
-    cmd = parse_line("CMD " + rest)
-    test = ["CMD", *cmd.json] if cmd.json is not None else ["CMD-SHELL", rest]
-    out: dict[str, Any] = {"Test": test}
-    for flag, field_name in (
-        ("interval", "Interval"),
-        ("timeout", "Timeout"),
-        ("start-period", "StartPeriod"),
-        ("start-interval", "StartInterval"),
-    ):
-        if flag in node.flags:
-            out[field_name] = duration_ns(node.flags[flag])  # checked by instructions.py
-    if "retries" in node.flags:
-        out["Retries"] = int(node.flags["retries"])
-    return out
 
 
 def _make_workdir(root: Path, config: dict[str, Any]) -> None:
