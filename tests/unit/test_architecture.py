@@ -14,7 +14,7 @@ PACKAGE = Path(portside.__file__).parent
 SRC = PACKAGE.parent
 
 # the packages below engine/ that a front end must not import
-BELOW_ENGINE = ("runtime", "store", "image", "registry", "network", "build")
+BELOW_ENGINE = ("runtime", "store", "image", "registry", "network", "builder")
 
 
 def _module_name(path: Path) -> str:
@@ -88,6 +88,19 @@ def test_the_front_ends_reach_the_layers_only_through_the_engine() -> None:
         if name.startswith(FRONT_ENDS) or name in ("portside", "portside.client")
         for target in imported(name)
         if target in below or target.startswith(tuple(f"{b}." for b in below))
+    )
+    assert offenders == []
+
+
+def test_the_build_runner_never_imports_the_engine() -> None:
+    """builder/ gets what it needs from the engine as a record (runner.Facilities):
+    the mechanism sits below the use cases, not beside them."""
+    offenders = sorted(
+        f"{name} imports {target}"
+        for name in MODULES
+        if name.startswith("portside.builder.")
+        for target in imported(name)
+        if target.startswith("portside.engine")
     )
     assert offenders == []
 

@@ -1,7 +1,7 @@
 import pytest
 
-from portside.build.config_ops import apply_changes
-from portside.build.shell import process_word, process_words
+from portside.builder.config_ops import apply_changes
+from portside.builder.shell import process_word, process_words
 from portside.errors import InvalidArgument
 
 

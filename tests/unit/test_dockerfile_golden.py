@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from portside.build.dockerfile import decode, parse
-from portside.build.instructions import plan
-from portside.build.parser import Node
+from portside.builder.dockerfile import decode, parse
+from portside.builder.instructions import plan
+from portside.builder.parser import Node
 from portside.errors import DockerfileError
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "dockerfiles"

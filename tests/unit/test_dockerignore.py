@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from portside.build.context import BuildContext, read_ignore
+from portside.builder.context import BuildContext, read_ignore
 
 
 @pytest.mark.parametrize(

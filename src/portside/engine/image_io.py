@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any, BinaryIO, cast
 
-from ..build.config_ops import apply_changes
+from ..builder.config_ops import apply_changes
 from ..errors import DigestMismatch, InvalidArchive, InvalidArgument, InvalidReference
 from ..image.archive_read import (
     Archive,

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import InvalidArgument
 from ..records import dataclass, field
+from ..timefmt import duration_ns
 from .parser import Node, parse_line
 from .shell import process_word, process_words
 
@@ -169,6 +170,28 @@ def apply(state: ConfigState, node: Node, args: Mapping[str, str] | None = None)
         cfg["OnBuild"] = [*(cfg.get("OnBuild") or []), inner.source]
     else:
         raise InvalidArgument(f"{op} is not a config instruction")
+
+
+def healthcheck(node: Node) -> dict[str, Any]:
+    """HEALTHCHECK's config (``NONE``, or a test with its options)."""
+    kind, _, rest = node.text.partition(" ")
+    if kind.upper() == "NONE":
+        return {"Test": ["NONE"]}
+    rest = rest.strip()
+    cmd = parse_line("CMD " + rest)
+    test = ["CMD", *cmd.json] if cmd.json is not None else ["CMD-SHELL", rest]
+    out: dict[str, Any] = {"Test": test}
+    for flag, field_name in (
+        ("interval", "Interval"),
+        ("timeout", "Timeout"),
+        ("start-period", "StartPeriod"),
+        ("start-interval", "StartInterval"),
+    ):
+        if flag in node.flags:
+            out[field_name] = duration_ns(node.flags[flag])  # checked by instructions.py
+    if "retries" in node.flags:
+        out["Retries"] = int(node.flags["retries"])
+    return out
 
 
 def apply_changes(config: dict[str, Any], changes: list[str]) -> dict[str, Any]:

@@ -1,0 +1,206 @@
+"""COPY and ADD: their sources (context files, an earlier stage's or an image's files,
+ADD's URLs, heredocs) with the digests their cache key hashes, and the copy into the
+step's filesystem without a container (ADD extracts a local tar archive)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import DockerfileError, InvalidArgument
+from .context import BuildContext
+from .shell import process_word
+
+if TYPE_CHECKING:
+    from .parser import Node
+    from .state import State
+    from .step_fs import StepFS
+
+_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+Sources = list[tuple[BuildContext, str, Path]]  # each: its context, relative path, host path
+
+
+def inputs(
+    context: BuildContext,
+    srcs: list[str],
+    node: Node,
+    download: Callable[[str], Path],
+    name: str,
+) -> tuple[Sources, dict[str, str]]:
+    """The sources (in ``context``, or ADD's URLs through ``download``) and their
+    digests. ``name``: the Dockerfile's, for ``NAME:LINE: ...`` errors."""
+    found: Sources = []
+    digests: dict[str, str] = {}
+    for doc in node.heredocs:
+        digests[f"<<{doc.name}"] = hashlib.sha256(doc.content.encode()).hexdigest()[:32]
+    for src in srcs:
+        if src.startswith("<<") and node.heredocs:
+            continue
+        if src.startswith(("http://", "https://")):
+            if node.instruction == "COPY":
+                raise DockerfileError(name, node.line, "source can't be a URL for COPY")
+            fetched = download(src)
+            found.append((BuildContext(fetched.parent), fetched.name, fetched))
+            digests[src] = BuildContext(fetched.parent).digests([fetched.name])[fetched.name]
+            continue
+        try:
+            rels = context.sources(src)
+        except InvalidArgument as e:
+            raise DockerfileError(name, node.line, str(e)) from None
+        if not rels:
+            raise DockerfileError(
+                name,
+                node.line,
+                f"{node.instruction} failed: file not found in build context or excluded "
+                f"by .dockerignore: {src}",
+            )
+        for rel in rels:
+            found.append((context, rel, context.host_path(rel)))
+        digests.update(context.digests(rels))
+    return found, digests
+
+
+def download(url: str, folder: Path, node: Node, name: str) -> Path:
+    """ADD's URL, fetched into ``folder``: the file named as the URL's last path
+    component, mode 0600 and the server's Last-Modified time, as Docker does. Its
+    content digest is what the cache key hashes."""
+    import email.utils
+    import shutil
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    path = folder / (posixpath.basename(urllib.parse.urlparse(url).path) or "download")
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, open(path, "wb") as out:
+            shutil.copyfileobj(response, out)
+            modified = response.headers.get("Last-Modified")
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        reason = getattr(e, "reason", e)
+        raise DockerfileError(name, node.line, f"ADD {url}: {reason}") from None
+    os.chmod(path, 0o600)
+    if modified:
+        try:
+            when = email.utils.parsedate_to_datetime(modified).timestamp()
+            os.utime(path, (when, when))
+        except (TypeError, ValueError):
+            pass
+    return path
+
+
+def copy(
+    state: State,
+    node: Node,
+    words: list[str],
+    fs: StepFS,
+    sources: Sources,
+    downloaded: set[Path],
+    name: str,
+) -> str:
+    """Copy ``sources`` (and the heredocs) to the step's destination ``words[-1]``;
+    what the image's history says made the layer. ``downloaded``: ADD's URL files,
+    copied as they are, never extracted."""
+    from ..image.path_archive import Source, Target
+    from ..image.path_archive import copy as copy_tree
+    from ..runtime.scope import makedirs_in_root, resolve_in_root
+    from ..runtime.users import resolve_user
+
+    dest_text = words[-1]
+    workdir = state.config.get("WorkingDir") or "/"
+    dest = posixpath.normpath(posixpath.join(workdir, dest_text))
+    to_dir = (
+        dest_text in (".", "./")
+        or dest_text.endswith(("/", "/."))
+        or len(words) > 2
+        or len(sources) > 1
+    )
+    owner = (0, 0)
+    if "chown" in node.flags:
+        user = resolve_user(fs.root, process_word(node.flags["chown"], state.env()))
+        owner = (user.uid, user.gid)
+    mode = None
+    if "chmod" in node.flags:
+        try:
+            mode = int(node.flags["chmod"], 8)
+        except ValueError:
+            raise DockerfileError(
+                name,
+                node.line,
+                f"invalid chmod {node.flags['chmod']!r}: an octal mode",
+            ) from None
+    host_dest = resolve_in_root(fs.root, dest)
+    if not to_dir and host_dest.is_dir() and sources and not sources[0][2].is_dir():
+        to_dir = True
+    for doc in node.heredocs:
+        target_file = host_dest / doc.name if to_dir else host_dest
+        makedirs_in_root(fs.root, posixpath.dirname(dest) if not to_dir else dest)
+        text = _expand_vars(doc.content, state.env()) if doc.expand else doc.content
+        target_file.write_text(text)
+        os.chown(target_file, *owner)
+        os.chmod(target_file, mode if mode is not None else 0o644)
+    for context, rel, host in sources:
+        local = host not in downloaded
+        if node.instruction == "ADD" and local and host.is_file() and _is_archive(host):
+            makedirs_in_root(fs.root, dest)
+            from ..image.compression import decompressed
+            from ..image.layer import apply_tar
+
+            with open(host, "rb") as raw:
+                plain, _ = decompressed(raw)
+
+                staging = resolve_in_root(fs.root, dest)
+                apply_tar(
+                    plain,
+                    staging,
+                    whiteouts=False,
+                    owner=owner if "chown" in node.flags else None,
+                )
+            continue
+        is_dir = host.is_dir()
+        base = posixpath.basename(rel) or "."
+        source = Source(host, base, is_dir, contents_only=is_dir)
+        if is_dir or to_dir:  # a folder's contents, or files into the folder dest
+            makedirs_in_root(fs.root, dest)
+            target = Target(resolve_in_root(fs.root, dest), dest)
+        else:
+            parent = posixpath.dirname(dest)
+            makedirs_in_root(fs.root, parent)
+            target = Target(
+                resolve_in_root(fs.root, parent), parent, rename=posixpath.basename(dest)
+            )
+        copy_tree(source, target, owner, mode=mode, skip=_ignoring(context, rel))
+    return f"{node.instruction} {node.text}"
+
+
+def _ignoring(context: BuildContext, rel: str) -> Callable[[str], bool] | None:
+    """What a folder's copy leaves out: its entries' names are relative to the folder."""
+    if not context.patterns:
+        return None
+    return lambda entry: context.ignored(posixpath.join(rel, entry) if rel else entry)
+
+
+def _expand_vars(text: str, env: dict[str, str]) -> str:
+    """$NAME and ${NAME} in a COPY heredoc with an unquoted terminator (unknown: empty)."""
+    return _VAR.sub(lambda m: env.get(m.group(1) or m.group(2), ""), text)
+
+
+def _is_archive(path: Path) -> bool:
+    import tarfile
+
+    from ..image.compression import decompressed
+
+    try:
+        with open(path, "rb") as raw:
+            plain, _ = decompressed(raw)
+            block = plain.read(512)
+        if len(block) < 512:
+            return False
+        return tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape") is not None
+    except Exception:  # noqa: BLE001 - not a tar: ADD copies it as a file
+        return False

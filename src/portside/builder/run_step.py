@@ -1,0 +1,105 @@
+"""RUN: the command (exec form, a heredoc script, or the shell form) in a runc
+container of the step's filesystem (step_fs.py), with the stage's environment, the
+build args and proxies, and the network it asks for. Imported only when a RUN step
+misses the cache: a cached build never loads the runtime."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..errors import DockerfileError
+from . import step_fs
+from .settings import NETWORK_MODES, BuildSettings
+
+if TYPE_CHECKING:
+    from ..runtime.runc import Runtime
+    from .parser import Node
+    from .state import State
+
+_ONLY_HEREDOC = re.compile(r"<<-?(?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_.-]+)")
+# build args Docker knows without an ARG line (proxies); seen by RUN, never kept
+PREDEFINED_ARGS = (
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+)
+
+
+def run(
+    runtime: Runtime,
+    settings: BuildSettings,
+    state: State,
+    node: Node,
+    fs: step_fs.StepFS,
+    sandbox: Callable[[], tuple[str, str]],
+    out: Callable[[str], None],
+    name: str,
+) -> str:
+    """Run ``node`` in ``fs``; what the image's history says made the layer.
+    ``sandbox``: the network namespace (path, address) the build's RUN steps share on
+    the default bridge. ``name``: the Dockerfile's, for ``NAME:LINE: ...`` errors."""
+    from ..network.hostfiles import write_host_files
+    from ..runtime.spec import Bind, ProcessSpec
+
+    cfg = state.config
+    if node.json is not None:
+        argv = list(node.json)
+        shown = f"RUN {json.dumps(argv)}"
+    elif node.heredocs and _ONLY_HEREDOC.fullmatch(node.text.strip()):
+        # the heredoc is the script: its shell expands what it holds when it runs
+        argv = [*state.shell, node.heredocs[0].content]
+        shown = f"RUN {node.text}"
+    else:
+        # "RUN <<EOF cat > f": the shell gets the line and the bodies, as BuildKit
+        # passes them, and reads each heredoc itself (quoting rules included)
+        script = node.text + "".join(f"\n{d.content}{d.name}" for d in node.heredocs)
+        argv = [*state.shell, script]
+        shown = f"RUN {' '.join(state.shell)} {node.text}"
+    env = list(cfg.get("Env") or [])
+    keys = {e.partition("=")[0] for e in env}
+    env += [f"{k}={v}" for k, v in state.args.items() if k not in keys]
+    for arg in PREDEFINED_ARGS:
+        value = settings.build_args.get(arg)
+        if value is not None and arg not in keys:
+            env.append(f"{arg}={value}")
+    hostname = os.urandom(6).hex()
+    bundle = fs.work.parent / (fs.work.name + "-bundle")
+    bundle.mkdir()
+    network = node.flags.get("network") or settings.network
+    if network not in NETWORK_MODES:
+        raise DockerfileError(name, node.line, f"RUN --network={network}: default, none or host")
+    namespace, ip = "", ""
+    if network in ("default", "bridge"):  # the default bridge, as Docker's builders
+        namespace, ip = sandbox()
+    written = write_host_files(bundle, hostname, network == "host", ip)
+    binds = [Bind(source, target) for source, target in written]
+    out(f" ---> Running in {hostname}")
+    code = step_fs.run_process(
+        runtime,
+        fs,
+        bundle,
+        ProcessSpec(args=argv, env=env, cwd=cfg.get("WorkingDir") or "/"),
+        cfg.get("User") or "",
+        hostname,
+        binds,
+        "host" if network == "host" else namespace,
+        out,
+    )
+    if code != 0:
+        raise DockerfileError(
+            name,
+            node.line,
+            f"The command '{' '.join(argv)}' returned a non-zero code: {code}",
+        )
+    return shown

@@ -1,0 +1,401 @@
+"""The build runner: the needed stages of a plan, step by step, each step's output
+line by line, with the layer cache (cache.py) deciding which steps run.
+
+Steps run in order: FROM (an earlier stage, ``scratch``, or an image from the store or
+pulled), metadata instructions (config only, no layer), RUN (run_step.py) and COPY/ADD
+(copy_step.py) in an overlay of the layers so far (step_fs.py). Each new layer and
+cache entry is published as soon as its step succeeds, so a failed build keeps the
+cache of the steps before the failure. A step that hits the cache loads neither the
+runtime nor step_fs: a fully cached build starts as fast as it can.
+
+The runner never imports ``engine/``: what it needs from the engine (the store, the
+runtime, image names, pulls, the network) comes in a :class:`Facilities` record.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DockerfileError, ImageNotFound, InvalidArgument, PortsideError
+from ..records import dataclass
+from ..store.tempnames import temp_name
+from ..timefmt import now_rfc3339
+from . import cache, config_ops, copy_step
+from .context import BuildContext
+from .parser import Node, parse_line
+from .settings import BuildSettings
+from .shell import process_word, process_words
+from .state import State
+
+if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
+    from ..runtime.runc import Runtime
+    from ..store.store import Store
+    from .instructions import BuildPlan, Stage
+
+Output = Callable[[str], None]
+# flags the parser knows (BuildKit's) that this builder cannot honour yet: refused
+# with a clear error rather than ignored (--link needs nothing: the result is the same)
+NOT_YET = {
+    "RUN": ("mount", "security"),
+    "COPY": ("parents", "exclude"),
+    "ADD": ("checksum", "keep-git-dir"),
+}
+
+
+@dataclass(frozen=True)
+class Facilities:
+    """What the runner gets from the engine, built by the engine's build service."""
+
+    store: Store
+    runtime: Runtime  # RUN's containers
+    resolve: Callable[[str], str]  # an image's name -> its ID in the store (ImageNotFound)
+    pull: Callable[[str, Output], str]  # an image pulled, its progress to the output -> its ID
+    # a network namespace on the default bridge for RUN steps, named by its step ID:
+    # (its path, its address) while the context lasts
+    sandbox: Callable[[str], AbstractContextManager[tuple[str, str]]]
+    # an init layer (the mount points runc needs) made at a path, over an image's
+    # layer folders (topmost first)
+    init_layer: Callable[[Path, list[Path]], None]
+
+
+class Runner:
+    """One build: the steps of the needed stages, in order, with their output."""
+
+    def __init__(
+        self,
+        facilities: Facilities,
+        settings: BuildSettings,
+        context: BuildContext,
+        build_plan: BuildPlan,
+        identity: str,
+        out: Output,
+        total: int,
+        name: str,
+    ) -> None:
+        self.f = facilities
+        self.store = facilities.store
+        self.name = name  # the Dockerfile's name, for "NAME:LINE: ..." errors
+        self.settings = settings
+        self.context = context
+        self.plan = build_plan
+        self.identity = identity  # the Dockerfile's path ("-": stdin), for probe keys
+        self.out = out
+        self.total = total
+        self.step_no = 0
+        self.finished: dict[int, State] = {}
+        self.global_args: dict[str, str] = {}
+        self.global_args = self._declare({}, build_plan.global_args)
+        self.cleanup = ExitStack()  # init layers, downloads, COPY --from mounts: at close
+        self.sandbox: tuple[str, str] | None = None  # RUN steps' network namespace
+        self.downloaded: set[Path] = set()  # ADD's URL files: copied, never extracted
+        self.sources: dict[str, Path] = {}  # stage key -> its root, mounted for COPY --from
+
+    def build(self, needed: set[int], target: Stage) -> State:
+        """The stages in ``needed`` in order, up to ``target``: its result."""
+        state = None
+        try:
+            for stage in self.plan.stages:
+                if stage.index in needed:
+                    state = self.stage(stage)
+                    self.finished[stage.index] = state
+                    if stage is target:
+                        break
+        finally:
+            self.close()
+        assert state is not None
+        return state
+
+    # -- stages -------------------------------------------------------------------------
+    def _declare(self, known: dict[str, str], nodes: list[Node]) -> dict[str, str]:
+        """ARG lines: each name's value from --build-arg, else its default."""
+        build_args = self.settings.build_args
+        args = dict(known)
+        for node in nodes:
+            for word in process_words(node.text, args):
+                name, eq, default = word.partition("=")
+                if name in build_args and build_args[name] is not None:
+                    args[name] = str(build_args[name])
+                elif eq:
+                    args[name] = default
+                elif name in self.global_args:
+                    args[name] = self.global_args[name]
+        return args
+
+    def stage(self, stage: Stage) -> State:
+        self.step_no += 1
+        base = process_word(stage.base, self.global_args)
+        self.out(
+            f"Step {self.step_no}/{self.total} : FROM {stage.base}"
+            + (f" AS {stage.name}" if stage.name else "")
+        )
+        state = self._from(base, stage)
+        self.out(f" ---> {cache.short(state.key)}")
+        for trigger in state.config.get("OnBuild") or []:
+            node = parse_line(trigger, stage.line)
+            self.out(f" ---> Running ONBUILD trigger: {trigger}")
+            state = self.step(state, node, stage)
+        if state.config.get("OnBuild"):
+            state.config["OnBuild"] = None
+        for node in stage.nodes:
+            self.step_no += 1
+            self.out(f"Step {self.step_no}/{self.total} : {node.source}")
+            state = self.step(state, node, stage)
+        return state
+
+    def _image(self, name: str, line: int) -> str:
+        """An image by name: the store's, else pulled (``--pull``: pulled first)."""
+        if not self.settings.pull:
+            try:
+                return self.f.resolve(name)
+            except ImageNotFound:
+                pass
+        from ..registry.client import RegistryError  # ssl, urllib: only for a pull
+
+        try:
+            return self.f.pull(name, self.out)
+        except (RegistryError, ImageNotFound) as e:
+            raise DockerfileError(self.name, line, f"{name}: {e}") from None
+
+    def _from(self, base: str, stage: Stage) -> State:
+        earlier = self.plan.stage(base)
+        if earlier is not None and earlier.index < stage.index:
+            done = self.finished[earlier.index]
+            return State(done.key, copy.deepcopy(done.image), list(done.layers), list(done.shell))
+        if base == "scratch":
+            from ..image.archive_read import host_platform
+
+            os_name, arch = host_platform()
+            return State("scratch", {"architecture": arch, "os": os_name, "config": {}}, [])
+        image_id = self._image(base, stage.line)
+        image = json.loads(self.store.content.read(image_id))
+        layers = list(image.get("rootfs", {}).get("diff_ids", []))
+        image.pop("rootfs", None)
+        kept = {
+            k: v
+            for k, v in image.items()
+            if k in ("architecture", "os", "variant", "config", "history")
+        }
+        return State("image:" + image_id, kept, layers)
+
+    # -- one step -------------------------------------------------------------------------
+    def step(self, state: State, node: Node, stage: Stage) -> State:
+        op = node.instruction
+        if op == "ARG":
+            new = state.clone()
+            new.args = self._declare(state.args, [node])
+            return self._metadata(state, new, node, stage, f"ARG {node.text}")
+        if op in ("RUN", "COPY", "ADD"):
+            return self._layer_step(state, node, stage)
+        new = state.clone()
+        created_by = f"{op} {node.text}"
+        try:
+            if op == "SHELL":
+                new.shell = list(node.json or [])
+                new.config["Shell"] = new.shell
+            elif op == "MAINTAINER":
+                new.image["author"] = process_word(node.text, state.env())
+            elif op == "HEALTHCHECK":
+                new.config["Healthcheck"] = config_ops.healthcheck(node)
+            elif op == "ONBUILD":
+                new.config["OnBuild"] = [*(new.config.get("OnBuild") or []), node.text]
+            else:
+                cstate = config_ops.ConfigState(new.config, shell=new.shell)
+                config_ops.apply(cstate, node, state.args)
+                new.image["config"] = cstate.config
+        except InvalidArgument as e:
+            raise DockerfileError(self.name, node.line, str(e)) from None
+        return self._metadata(state, new, node, stage, created_by)
+
+    def _probe(self, node: Node, stage: Stage) -> str:
+        return cache.probe(self.identity, stage.index, node.source)
+
+    def _metadata(
+        self, state: State, new: State, node: Node, stage: Stage, created_by: str
+    ) -> State:
+        # arg values are not part of a state's key: as in Docker, a changed build arg
+        # misses at the first RUN that sees it (or the first step that expands it)
+        inputs = {"parent": state.key, "config": new.config}
+        key = cache.key(state.key, node.source, inputs, new.shell)
+        new.key = key
+        entry = cache.cached(self.store, key)
+        if entry is not None and state.missed_at is None and not self.settings.no_cache:
+            # every step so far came from the cache: keep its times, so that a fully
+            # cached rebuild gives the same image ID, as Docker's does
+            new.image["history"] = json.loads(entry.history)
+        else:
+            new.image["history"] = [
+                *(state.image.get("history") or []),
+                {"created": now_rfc3339(), "created_by": created_by, "empty_layer": True},
+            ]
+        if entry is None:
+            cache.record(self.store, key, self._probe(node, stage), new, inputs, None)
+        self.out(f" ---> {cache.short(key)}")
+        return new
+
+    def _layer_step(self, state: State, node: Node, stage: Stage) -> State:
+        op = node.instruction
+        for flag in NOT_YET.get(op, ()):
+            if flag in node.flags:
+                raise DockerfileError(self.name, node.line, f"{op} --{flag} is not supported yet")
+        probe = self._probe(node, stage)
+        inputs: dict[str, Any] = {"parent": state.key}
+        sources: copy_step.Sources = []
+        if op == "RUN":
+            inputs["args"] = dict(state.args)  # RUN sees them all, in its environment
+            inputs["shell"] = state.shell
+            inputs["network"] = self.settings.network
+        else:
+            words = node.json if node.json is not None else process_words(node.text, state.env())
+            inputs["words"] = words  # after expansion: an arg used here counts
+            sources, inputs["files"] = copy_step.inputs(
+                self._source_context(node),
+                words[:-1],
+                node,
+                lambda url: self._download(url, node),
+                self.name,
+            )
+            inputs["flags"] = node.flags
+        key = cache.key(cache.LAYER_FORMAT, state.key, node.source, inputs)
+        entry = None if self.settings.no_cache else cache.cached(self.store, key)
+        if entry is not None:
+            cache.touch(self.store, key)
+            self.out(" ---> Using cache")
+            self.out(f" ---> {cache.short(key)}")
+            return State(
+                key,
+                {
+                    **state.image,
+                    "config": json.loads(entry.config),
+                    "history": json.loads(entry.history),
+                },
+                list(entry.layers),
+                list(state.shell),
+                dict(state.args),
+            )
+        why = cache.why(self.store, self.settings.no_cache, state, probe, inputs)
+        self.out(f" ---> Cache miss: {why}")
+        new = state.clone()
+        new.key = key
+        if state.missed_at is None:
+            new.missed_at = self.step_no
+        from . import step_fs
+
+        lowers = self._lowers(state)
+        with step_fs.mounted(self.store, lowers) as fs:
+            _make_workdir(fs.root, state.config)
+            if op == "RUN":
+                from . import run_step
+
+                created_by = run_step.run(
+                    self.f.runtime,
+                    self.settings,
+                    state,
+                    node,
+                    fs,
+                    self._sandbox,
+                    self.out,
+                    self.name,
+                )
+            else:
+                created_by = copy_step.copy(
+                    state, node, words, fs, sources, self.downloaded, self.name
+                )
+        staged = step_fs.seal(self.store, fs.work)
+        new.layers = [*state.layers, staged.diff_id]
+        new.image["history"] = [
+            *(state.image.get("history") or []),
+            {"created": now_rfc3339(), "created_by": created_by},
+        ]
+        try:
+            cache.record(self.store, key, probe, new, inputs, staged)
+        except BaseException:
+            staged.discard(self.store)
+            raise
+        self.out(f" ---> {cache.short(key)}")
+        return new
+
+    def _lowers(self, state: State) -> list[Path]:
+        image = [self.store.layers.diff_path(d) for d in reversed(state.layers)]
+        import shutil
+
+        init = self.store.layers.tmp_dir / temp_name()
+        self.f.init_layer(init, image)
+        self.cleanup.callback(shutil.rmtree, init, True)
+        return [init, *image]
+
+    # -- what RUN and COPY/ADD use --------------------------------------------------------
+    def _download(self, url: str, node: Node) -> Path:
+        """ADD's URL, fetched into a folder of its own that goes with the build."""
+        import shutil
+
+        folder = self.store.layers.tmp_dir / temp_name()
+        folder.mkdir()
+        self.cleanup.callback(shutil.rmtree, folder, True)
+        path = copy_step.download(url, folder, node, self.name)
+        self.downloaded.add(path)
+        return path
+
+    def _source_context(self, node: Node) -> BuildContext:
+        ref = node.flags.get("from")
+        if ref is None:
+            return self.context
+        stage = self.plan.stage(ref)
+        if stage is not None and stage.index in self.finished:
+            return BuildContext(self._readonly_root(self.finished[stage.index]))
+        if stage is None:  # not a stage: an image, as Docker allows (COPY --from=busybox)
+            try:
+                image_id: str | None = self._image(ref, node.line)
+            except PortsideError:  # not a name of an image here either
+                image_id = None
+            if image_id is not None:
+                layers = self.store.meta.image_layers(image_id)
+                return BuildContext(self._readonly_root(State("image:" + image_id, {}, layers)))
+        raise DockerfileError(
+            self.name, node.line, f"COPY --from={ref}: no such stage before this one or image"
+        )
+
+    def _readonly_root(self, state: State) -> Path:
+        """A stage's result, mounted for COPY --from to read (unmounted at the end)."""
+        if state.key not in self.sources:
+            from . import step_fs
+
+            lowers = [self.store.layers.diff_path(d) for d in reversed(state.layers)]
+            fs = self.cleanup.enter_context(step_fs.mounted(self.store, lowers))
+            # after the unmount (callbacks run last-in first-out): its empty layer goes
+            self.cleanup.callback(self.store.layers.discard, fs.work)
+            self.sources[state.key] = fs.root
+        return self.sources[state.key]
+
+    def close(self) -> None:
+        """Unmount what COPY --from read; remove the init layers and downloads; take
+        the RUN steps' network namespace off the bridge."""
+        self.cleanup.close()
+
+    def _sandbox(self) -> tuple[str, str]:
+        """The network namespace (its path, its address on the default bridge) that
+        the build's RUN steps share: made at the first one, gone with the build."""
+        if self.sandbox is None:
+            step_id = "build-" + os.urandom(12).hex()
+            self.sandbox = self.cleanup.enter_context(self.f.sandbox(step_id))
+        return self.sandbox
+
+
+def _make_workdir(root: Path, config: dict[str, Any]) -> None:
+    """WORKDIR's directory, made (owned by USER, as BuildKit's) in the first layer step
+    after it if it is missing, so ``COPY f /app`` after ``WORKDIR /app`` copies into it."""
+    workdir = config.get("WorkingDir")
+    if not workdir:
+        return
+    from ..runtime.scope import makedirs_in_root, resolve_in_root
+    from ..runtime.users import resolve_user
+
+    if resolve_in_root(root, workdir).exists():
+        return
+    user = resolve_user(root, config.get("User") or "")
+    makedirs_in_root(root, workdir, user.uid, user.gid)

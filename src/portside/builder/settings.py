@@ -1,0 +1,17 @@
+"""What a build is asked to do beyond its Dockerfile: build args, ``--no-cache``,
+``--pull`` and RUN's network; built once by the engine from its options."""
+
+from __future__ import annotations
+
+from ..records import dataclass, field
+
+# RUN's networks, as BuildKit's: default (the default bridge; "bridge" names it too)
+NETWORK_MODES = ("default", "bridge", "none", "host")
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    build_args: dict[str, str | None] = field(default_factory=dict)
+    no_cache: bool = False
+    network: str = "default"  # one of NETWORK_MODES; a RUN's --network wins
+    pull: bool = False  # pull FROM images even when the store has them
