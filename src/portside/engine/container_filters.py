@@ -4,7 +4,7 @@ decides it."""
 from __future__ import annotations
 
 import fnmatch
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import InvalidArgument
 from ..store.containers import ContainerRow
@@ -13,7 +13,22 @@ from . import filters as shared
 from .container_state import Status
 
 if TYPE_CHECKING:
-    from .containers import ContainerService
+    from .endpoints import EndpointService
+    from .images import ImageService
+
+
+class Containers(Protocol):
+    """What the filters look up: images (``ancestor``), networks (``network``) and
+    other containers (``before``, ``since``); ContainerService is one."""
+
+    @property
+    def images(self) -> ImageService: ...
+
+    @property
+    def endpoints(self) -> EndpointService: ...
+
+    def get(self, ref: str) -> ContainerRow: ...
+
 
 FILTERS = frozenset(
     {"status", "name", "id", "label", "ancestor", "exited", "before", "since", "network"}
@@ -24,7 +39,7 @@ def check(filters: dict[str, list[str]]) -> None:
     shared.check(filters, FILTERS)
 
 
-def matches(containers: ContainerService, row: ContainerRow, filters: dict[str, list[str]]) -> bool:
+def matches(containers: Containers, row: ContainerRow, filters: dict[str, list[str]]) -> bool:
     """Whether ``row`` passes every filter (each key: any of its values)."""
     for key, values in filters.items():
         if key == "status":
