@@ -18,6 +18,7 @@ The CLI maps them to exit codes in exactly one place (``cli/main.py``).
     ├── InvalidArchive            exit 1, 400     corrupt, truncated or hostile input
     │   └── DigestMismatch                        content does not hash to its digest
     ├── ContainerStartError       exit 126/127    the command could not be invoked / found
+    ├── RunRefused                exit 125        run/create failed before the container ran
     ├── ContainerError                            (library) run() of a container that failed
     └── StoreError                exit 125, 500   the store itself cannot be used
         └── NoSpace               exit 1, 507     its disk filled up during a write (nothing kept)
@@ -121,6 +122,19 @@ class InvalidArchive(PortsideError):
 
 class DigestMismatch(InvalidArchive):
     pass
+
+
+class RunRefused(PortsideError):
+    """``run`` or ``create`` failed before the container's command ran (a bad option
+    value, no such image, a conflict): Docker's CLI exits 125 for every such failure,
+    whatever the daemon's reason, so the CLI raises this with the reason's words."""
+
+    exit_code = 125
+
+    def __init__(self, reason: PortsideError) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+        self.http_status = reason.http_status
 
 
 class StoreError(PortsideError):

@@ -11,7 +11,7 @@ import shlex
 from ..engine.container_options import CreateOptions, Mount, PublishedPort, RestartPolicy
 from ..engine.isolation import Device, Isolation
 from ..engine.resources import Limits
-from ..errors import InvalidArgument, UsageError
+from ..errors import InvalidArgument, RunRefused, UsageError
 from ..signals import parse_signal
 from .context import Parser
 
@@ -190,8 +190,7 @@ def options_from(args: argparse.Namespace, detach: bool = False) -> CreateOption
     try:
         return _options(args, restart, env, labels, entrypoint, attach)
     except InvalidArgument as e:  # a bad flag value: Docker's 125, as for flags it rejects
-        e.exit_code = 125
-        raise
+        raise RunRefused(e) from None
 
 
 def _options(

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from ..errors import ContainerStartError, PortsideError
+from ..errors import ContainerStartError, PortsideError, RunRefused
 from .attaching import relay
 from .context import Context, Parser
 from .create_flags import add_flags, options_from
 
 
 def engine_error(e: PortsideError) -> PortsideError:
-    """run/create report every engine failure with exit 125, as Docker does."""
-    if not isinstance(e, ContainerStartError):
-        e.exit_code = 125
-    return e
+    """run/create report every engine failure with exit 125, as Docker does; a command
+    that could not be invoked keeps its 126/127."""
+    return e if isinstance(e, ContainerStartError) else RunRefused(e)
 
 
 def create(ctx: Context, args: object, detach: bool) -> str:
