@@ -150,6 +150,7 @@ class ContainerState:
         died without one), free what it held, then remove it (``--rm``) or start it
         again (its restart policy)."""
         from ..runtime.monitor import read_exit_code
+        from .events import record_container
 
         paths = ContainerPaths(self.settings, container_id)
         restart = remove = False
@@ -190,6 +191,9 @@ class ContainerState:
                     monitor_pid=os.getpid() if restart else 0,
                     oom_killed=oom,
                 )
+                if oom:
+                    record_container(self.store, row, "oom")
+                record_container(self.store, row, "die", exitCode=str(code))
         if remove:
             self.purge(container_id)
         elif restart:

@@ -140,6 +140,9 @@ class Lifecycle:
                 stopped_by_user=False,
                 oom_killed=False,
             )
+            from .events import record_container
+
+            record_container(self.store, row, "start")
         return Started(self.table.get(row.id) or row, sock)
 
     def start_again(self, row: ContainerRow) -> None:
@@ -322,6 +325,9 @@ class Lifecycle:
             with self.store.meta.transaction():
                 self.table.update(row.id, stopped_by_user=True)
         self.runtime.kill(row.id, sig)
+        from .events import record_container
+
+        record_container(self.store, row, "kill", signal=str(sig))
         if sig != 9:
             return row
         # Docker's kill with SIGKILL returns once the container is down, so an inspect
@@ -342,12 +348,16 @@ class Lifecycle:
             timeout = 10
         sig = parse_signal(row.config.get("StopSignal") or "SIGTERM")
         self.runtime.kill(row.id, sig)
+        from .events import record_container
+
+        record_container(self.store, row, "kill", signal=str(sig))
         if row.status == Status.PAUSED:
             self.runtime.resume(row.id)
         if not self.state.wait_exit(row, float(timeout) if timeout >= 0 else None):
             self.runtime.kill(row.id, 9, all_processes=True)
             self.state.wait_exit(row, 10.0)
         self.state.cleanup(row.id)
+        record_container(self.store, row, "stop")
         return self.table.get(row.id) or row
 
     def pause(self, ref: str) -> None:
@@ -357,6 +367,9 @@ class Lifecycle:
         self.runtime.pause(row.id)
         with self.store.meta.transaction():
             self.table.update(row.id, status=Status.PAUSED)
+            from .events import record_container
+
+            record_container(self.store, row, "pause")
 
     def unpause(self, ref: str) -> None:
         row = self.c.get(ref)
@@ -365,6 +378,9 @@ class Lifecycle:
         self.runtime.resume(row.id)
         with self.store.meta.transaction():
             self.table.update(row.id, status=Status.RUNNING)
+            from .events import record_container
+
+            record_container(self.store, row, "unpause")
 
     def top(self, ref: str, ps_args: list[str]) -> tuple[list[str], list[list[str]]]:
         """``top``: ps's column titles and one row per process of the container."""
@@ -380,7 +396,11 @@ class Lifecycle:
 
     def restart(self, ref: str, timeout: int | None = None) -> ContainerRow:
         row = self.stop(ref, timeout)
-        return self.start(row.id).row
+        started = self.start(row.id).row
+        from .events import record_container
+
+        record_container(self.store, started, "restart")
+        return started
 
     # -- waiting ------------------------------------------------------------------
     def wait(self, ref: str) -> int:
