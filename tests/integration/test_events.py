@@ -1,0 +1,167 @@
+"""The event journal (issue 20): every operation leaves Docker's events in the store, the
+monitor's exit hook records a container's death, and ``portside events`` reads them
+between two times, filtered, formatted, or follows new ones."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from ..conftest import OFFLINE, Portside
+
+pytestmark = pytest.mark.usefixtures("busybox")
+
+
+def events(portside: Portside, since: float, *args: str) -> list[str]:
+    until = time.time() + 0.001
+    r = portside("events", "--since", f"{since:.6f}", "--until", f"{until:.6f}", *args)
+    return r.stdout.splitlines()
+
+
+def actions(lines: list[str]) -> list[tuple[str, str]]:
+    return [(line.split()[1], line.split()[2]) for line in lines]
+
+
+def test_run_stop_rm_yields_create_start_die_destroy_in_order(portside: Portside) -> None:
+    since = time.time()
+    cid = portside("run", "-d", "--name", "web", "-l", "tier=front", "busybox", "sleep", "60")
+    cid_text = cid.stdout.strip()
+    portside("stop", "-t", "1", "web")
+    portside("rm", "web")
+    lines = events(portside, since, "--filter", "type=container")
+    got = [a for t, a in actions(lines)]
+    assert [a for a in got if a in ("create", "start", "die", "destroy")] == [
+        "create",
+        "start",
+        "die",
+        "destroy",
+    ]
+    assert "kill" in got and "stop" in got
+    die = next(line for line in lines if " container die " in line)
+    assert cid_text in die
+    assert "exitCode=" in die and "name=web" in die and "image=busybox" in die
+    assert "tier=front" in die  # the container's labels are attributes too
+    # Docker's line: a fixed nine-digit nanosecond UTC time first
+    stamp = die.split()[0]
+    assert stamp.endswith("Z") and len(stamp.split(".")[1]) == 10
+
+
+def test_filters_event_and_type(portside: Portside) -> None:
+    since = time.time()
+    portside("run", "--name", "once", "busybox", "true")
+    portside("tag", "busybox", "mytag:1")
+    portside("rmi", "mytag:1")
+    dies = events(portside, since, "--filter", "event=die")
+    assert actions(dies) == [("container", "die")]
+    assert "exitCode=0" in dies[0]
+    images = actions(events(portside, since, "--filter", "type=image"))
+    assert images == [("image", "tag"), ("image", "untag")]
+    both = events(portside, since, "-f", "event=tag", "-f", "event=create")
+    assert sorted(a for _, a in actions(both)) == ["create", "tag"]
+    named = events(portside, since, "--filter", "container=once", "--filter", "event=start")
+    assert actions(named) == [("container", "start")]
+    assert events(portside, since, "--filter", "image=mytag:1", "--filter", "type=image")
+    r = portside("events", "--since", "1", "--until", "2", "--filter", "bogus=1", check=False)
+    assert r.returncode != 0 and "Invalid filter 'bogus'" in r.stderr
+
+
+def test_format_json_has_dockers_keys(portside: Portside) -> None:
+    since = time.time()
+    portside("create", "--name", "c1", "busybox", "true")
+    lines = events(portside, since, "--format", "{{json .}}")
+    message = json.loads(lines[0])
+    assert list(message) == [
+        "status",
+        "id",
+        "from",
+        "Type",
+        "Action",
+        "Actor",
+        "scope",
+        "time",
+        "timeNano",
+    ]
+    assert message["Type"] == "container" and message["Action"] == "create"
+    assert message["status"] == "create" and message["from"] == "busybox"
+    assert message["Actor"]["Attributes"]["name"] == "c1"
+    assert message["scope"] == "local"
+    assert message["time"] == message["timeNano"] // 10**9
+    fields = events(portside, since, "--format", "{{.Type}} {{.Status}} {{.Actor.Attributes.name}}")
+    assert fields == ["container create c1"]
+
+
+def test_a_container_dying_with_no_command_running_is_recorded(portside: Portside) -> None:
+    since = time.time()
+    portside("run", "-d", "--name", "short", "busybox", "sh", "-c", "sleep 1; exit 5")
+    # no portside command runs while it ends: only conmon's exit hook can record it
+    deadline = time.time() + 20
+    lines: list[str] = []
+    while time.time() < deadline:
+        lines = events(portside, since, "--filter", "event=die")
+        if lines:
+            break
+        time.sleep(0.3)
+    assert len(lines) == 1 and "exitCode=5" in lines[0] and "name=short" in lines[0]
+
+
+def test_rm_flag_writes_destroy_after_die(portside: Portside) -> None:
+    since = time.time()
+    portside("run", "--rm", "busybox", "sh", "-c", "exit 3", check=False)
+    deadline = time.time() + 20
+    got: list[str] = []
+    while time.time() < deadline and "destroy" not in got:
+        got = [a for _, a in actions(events(portside, since))]
+        time.sleep(0.2)
+    assert got[-2:] == ["die", "destroy"]
+
+
+def test_events_follows_until_terminated(portside: Portside) -> None:
+    env = {**os.environ, **OFFLINE}
+    follower = subprocess.Popen(
+        portside.argv("events", "--filter", "type=volume"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        time.sleep(1.0)  # started, and waiting for what comes after
+        portside("volume", "create", "followed")
+        assert follower.stdout is not None
+        os.set_blocking(follower.stdout.fileno(), False)
+        deadline = time.time() + 10
+        out = b""
+        while time.time() < deadline and b"\n" not in out:
+            out += follower.stdout.read() or b""
+            time.sleep(0.1)
+        assert b" volume create followed " in out + b" "
+        assert follower.poll() is None  # still following
+    finally:
+        follower.send_signal(signal.SIGTERM)
+        follower.wait(10)
+        portside("volume", "rm", "-f", "followed", check=False)
+
+
+def test_the_journal_stays_bounded(portside: Portside, store_root: Path) -> None:
+    from portside.config import Settings
+    from portside.engine import Engine
+    from portside.engine.events import record
+    from portside.store.events import CAP, EventTable
+
+    portside("volume", "create", "first")  # makes the store
+    engine = Engine(Settings(root=store_root, runroot=portside.runroot))
+    try:
+        for n in range(CAP + 50):
+            record(engine.store, "volume", "create", f"v{n}", {"driver": "local"})
+        table = EventTable(engine.store.meta.conn)
+        assert table.count() == CAP
+        newest = table.after(0)
+        assert newest[0].actor_id == "v50" and newest[-1].actor_id == f"v{CAP + 49}"
+    finally:
+        engine.close()
+    portside("volume", "rm", "first")
