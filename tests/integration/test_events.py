@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -164,4 +166,65 @@ def test_the_journal_stays_bounded(portside: Portside, store_root: Path) -> None
         assert newest[0].actor_id == "v50" and newest[-1].actor_id == f"v{CAP + 49}"
     finally:
         engine.close()
+    portside("volume", "rm", "first")
+
+
+def test_networks_volumes_and_execs_leave_events(portside: Portside) -> None:
+    since = time.time()
+    portside("network", "create", "evnet")
+    portside("volume", "create", "evvol")
+    portside("run", "-d", "--name", "evc", "busybox", "sleep", "60")
+    portside("network", "connect", "evnet", "evc")
+    portside("exec", "evc", "true")
+    portside("network", "disconnect", "evnet", "evc")
+    portside("rm", "-f", "evc")
+    portside("network", "rm", "evnet")
+    portside("volume", "rm", "evvol")
+    nets = actions(events(portside, since, "--filter", "network=evnet"))
+    assert nets == [
+        ("network", "create"),
+        ("network", "connect"),
+        ("network", "disconnect"),
+        ("network", "destroy"),
+    ]
+    vols = actions(events(portside, since, "--filter", "type=volume"))
+    assert vols == [("volume", "create"), ("volume", "destroy")]
+    execs = events(portside, since, "--filter", "container=evc", "--filter", "event=exec_start")
+    assert len(execs) == 1 and "exec_start: true" in execs[0]
+    died = events(portside, since, "--filter", "container=evc", "--filter", "event=exec_die")
+    assert len(died) == 1 and "exitCode=0" in died[0]
+
+
+_APPENDER = """
+import sqlite3, sys
+from portside.store.events import EventTable
+conn = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)
+table = EventTable(conn)
+for n in range(100):
+    table.append("volume", "create", f"{sys.argv[2]}-{n}", {})
+"""
+
+
+def test_several_processes_append_at_once(portside: Portside, store_root: Path) -> None:
+    """No store lock held: SQLite's own write lock keeps every event, once."""
+    portside("volume", "create", "first")  # makes the store
+    db = store_root / "metadata.db"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    writers = [
+        subprocess.Popen([sys.executable, "-c", _APPENDER, str(db), f"w{i}"], env=env)
+        for i in range(4)
+    ]
+    assert [w.wait(60) for w in writers] == [0, 0, 0, 0]
+    from portside.store.events import EventTable
+
+    conn = sqlite3.connect(db)
+    try:
+        rows = EventTable(conn).after(0)
+    finally:
+        conn.close()
+    written = [r.actor_id for r in rows if r.actor_id.startswith("w")]
+    assert len(written) == len(set(written)) == 400
+    for i in range(4):  # each writer's own order kept
+        mine = [int(a.split("-")[1]) for a in written if a.startswith(f"w{i}-")]
+        assert mine == list(range(100))
     portside("volume", "rm", "first")
