@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import OFFLINE, Portside
+from .registries import serve
 
 pytestmark = pytest.mark.usefixtures("busybox")
 
@@ -228,3 +229,19 @@ def test_several_processes_append_at_once(portside: Portside, store_root: Path) 
         mine = [int(a.split("-")[1]) for a in written if a.startswith(f"w{i}-")]
         assert mine == list(range(100))
     portside("volume", "rm", "first")
+
+
+def test_push_and_pull_are_image_events(portside: Portside, tmp_path: Path) -> None:
+    (tmp_path / "registry").mkdir()
+    with serve(tmp_path / "registry") as registry:
+        name = f"{registry}/team/busybox:1"
+        portside("tag", "busybox", name)
+        since = time.time()
+        portside("push", name)
+        portside("rmi", name)
+        portside("pull", name)
+        lines = events(portside, since, "--filter", "type=image")
+    # rmi untags the name and, with the repository's last tag, its digest reference
+    assert [a for _, a in actions(lines)] == ["push", "untag", "untag", "pull"]
+    assert lines[0].split()[3] == name and f"name={registry}/team/busybox" in lines[0]
+    assert lines[-1].split()[3] == name
