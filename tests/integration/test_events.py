@@ -245,3 +245,19 @@ def test_push_and_pull_are_image_events(portside: Portside, tmp_path: Path) -> N
     assert [a for _, a in actions(lines)] == ["push", "untag", "untag", "pull"]
     assert lines[0].split()[3] == name and f"name={registry}/team/busybox" in lines[0]
     assert lines[-1].split()[3] == name
+
+
+def test_restart_has_one_die_and_the_container_keeps_running(portside: Portside) -> None:
+    """The first run's exit hook can come after the restart's start: it must not take
+    the new run for dead (a second die, exit code 255, the new run killed)."""
+    portside("run", "-d", "--name", "again", "busybox", "sleep", "60")
+    since = time.time()
+    for _ in range(4):
+        portside("restart", "-t", "0", "again")
+    time.sleep(1.0)  # the last run's predecessor's hook has run by now
+    status = json.loads(portside("inspect", "again").stdout)[0]["State"]["Status"]
+    dies = events(portside, since, "--filter", "event=die")
+    portside("rm", "-f", "again")
+    assert status == "running"
+    codes = [d.split("exitCode=")[1].split(",")[0] for d in dies]
+    assert codes == ["137"] * 4
