@@ -138,13 +138,14 @@ class EventService:
         """The events between ``since`` and ``until`` that pass the filters, oldest
         first; with no ``until``, then new ones as they come until ``stopped()``."""
         check(options.filters, EVENT_FILTERS)
-        now = time.time()
-        if options.since is None:
-            seq, since_nano = self.table.last_seq(), 0
-        else:
-            seq, since_nano = 0, int(options.since * 10**9)
+        # with neither time, only what comes from now on; with --until alone, what is
+        # kept up to it (as Docker's)
+        live_only = options.since is None and options.until is None
+        seq = self.table.last_seq() if live_only else 0
+        since_nano = 0 if options.since is None else int(options.since * 10**9)
         until_nano = None if options.until is None else int(options.until * 10**9)
         while True:
+            # rows get their time under SQLite's write lock: seq order is time order
             rows = self.table.after(seq, since_nano)
             for row in rows:
                 seq = row.seq
@@ -156,8 +157,6 @@ class EventService:
             if rows:
                 continue
             if until_nano is not None and time.time_ns() > until_nano:
-                return
-            if until_nano is not None and until_nano < now * 10**9:
                 return
             if stopped():
                 return
