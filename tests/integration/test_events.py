@@ -275,3 +275,22 @@ def test_commit_is_a_container_event_and_until_alone_shows_the_past(
     everything = portside("events", "--until", until).stdout.splitlines()
     assert [a for _, a in actions(everything)][:2] == ["import", "create"]
     portside("rm", "src")
+
+
+def test_the_library_reads_events_as_docker_py_does(portside: Portside, store_root: Path) -> None:
+    import portside as ps_lib
+
+    since = time.time()
+    client = ps_lib.Client(root=store_root, runroot=portside.runroot)
+    try:
+        client.volumes.create("libvol")  # written by the engine, whichever front end
+        until = time.time() + 0.001
+        got = list(client.events(since=since, until=until, filters={"type": "volume"}, decode=True))
+        raw = list(client.events(since=since, until=until))
+    finally:
+        client.close()
+    assert [(m["Type"], m["Action"], m["Actor"]["ID"]) for m in got] == [
+        ("volume", "create", "libvol")
+    ]
+    assert json.loads(raw[0])["Actor"]["ID"] == "libvol"
+    portside("volume", "rm", "libvol")
