@@ -174,7 +174,7 @@ def test_networks_volumes_and_execs_leave_events(portside: Portside) -> None:
     since = time.time()
     portside("network", "create", "evnet")
     portside("volume", "create", "evvol")
-    portside("run", "-d", "--name", "evc", "busybox", "sleep", "60")
+    portside("run", "-d", "--name", "evc", "-v", "evvol:/data", "busybox", "sleep", "60")
     portside("network", "connect", "evnet", "evc")
     portside("exec", "evc", "true")
     portside("network", "disconnect", "evnet", "evc")
@@ -189,7 +189,9 @@ def test_networks_volumes_and_execs_leave_events(portside: Portside) -> None:
         ("network", "destroy"),
     ]
     vols = actions(events(portside, since, "--filter", "type=volume"))
-    assert vols == [("volume", "create"), ("volume", "destroy")]
+    assert vols == [("volume", "create"), ("volume", "mount"), ("volume", "destroy")]
+    mount = events(portside, since, "--filter", "event=mount")[0]
+    assert "destination=/data" in mount and "read/write=true" in mount
     execs = events(portside, since, "--filter", "container=evc", "--filter", "event=exec_start")
     assert len(execs) == 1 and "exec_start: true" in execs[0]
     died = events(portside, since, "--filter", "container=evc", "--filter", "event=exec_die")

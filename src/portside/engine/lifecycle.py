@@ -288,6 +288,12 @@ class Lifecycle:
                 if m.options != "nocopy":
                     copy_up(resolve_in_root(rootfs, m.destination), data)
                 out.append(Bind(str(data), m.destination, m.readonly))
+                from .events import record
+
+                mounted = {"container": row.id, "destination": m.destination}
+                mounted.update(driver="local", propagation=m.propagation)
+                mounted["read/write"] = "false" if m.readonly else "true"
+                record(self.store, "volume", "mount", m.source, mounted)
         return tuple(out)
 
     # -- update -------------------------------------------------------------------
