@@ -269,13 +269,14 @@ def test_commit_is_a_container_event_and_until_alone_shows_the_past(
     portside: Portside,
 ) -> None:
     portside("create", "--name", "src", "busybox", "true")
+    portside("update", "--restart", "on-failure", "src")
     image_id = portside("commit", "-m", "snap", "src", "snap:1").stdout.strip()
     until = f"{time.time() + 0.001:.6f}"
     lines = portside("events", "--until", until, "--filter", "event=commit").stdout
     assert len(lines.splitlines()) == 1
     assert f"imageID={image_id}" in lines and "comment=snap" in lines and "name=src" in lines
     everything = portside("events", "--until", until).stdout.splitlines()
-    assert [a for _, a in actions(everything)][:2] == ["import", "create"]
+    assert [a for _, a in actions(everything)][:3] == ["import", "create", "update"]
     portside("rm", "src")
 
 

@@ -319,6 +319,9 @@ class Lifecycle:
                     raise InvalidArgument(f"Cannot update container {row.id}: {e}") from None
             with self.store.meta.transaction():
                 self.table.set_host_config(row.id, host)
+                from .events import record_container
+
+                record_container(self.store, row, "update")
             return self.table.get(row.id) or row
 
     # -- signals and stopping -----------------------------------------------------
