@@ -13,5 +13,5 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.need(args.container, 1, 1)
     if not (ctx.engine.settings.root / "metadata.db").exists():
         return 0  # the store was removed while the container ended: nothing to record
-    ctx.engine.containers.state.cleanup(args.container[0])
+    ctx.engine.containers.state.cleanup(args.container[0], from_monitor=True)
     return 0

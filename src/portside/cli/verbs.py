@@ -38,6 +38,7 @@ VERBS: tuple[Verb, ...] = (
     Verb("cp", "cp", "Copy files/folders between a container and the local filesystem"),
     Verb("create", "create", "Create a new container"),
     Verb("diff", "diff", "Inspect changes to files or directories on a container's filesystem"),
+    Verb("events", "events", "Get real time events from the server"),
     Verb("exec", "exec_", "Execute a command in a running container"),
     Verb("export", "export", "Export a container's filesystem as a tar archive"),
     Verb("history", "history", "Show the history of an image"),

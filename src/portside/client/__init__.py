@@ -5,12 +5,15 @@ client = portside.Client(root="/tmp/s")   # an explicit store
 image = client.images.get("busybox")      # images.py
 out = client.containers.run("busybox", "echo hi", remove=True)   # b"hi\n" (containers.py)
 client.networks.create("net"); client.volumes.create("data")     # networks.py, volumes.py
+for event in client.events(decode=True): ...                     # follows, as docker-py's
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from ..config import Settings
@@ -68,6 +71,27 @@ class Client:
 
     def info(self) -> dict[str, Any]:
         return self.engine.system.info()
+
+    def events(
+        self,
+        since: datetime | float | None = None,
+        until: datetime | float | None = None,
+        filters: Mapping[str, str | list[str]] | None = None,
+        decode: bool | None = None,
+    ) -> Iterator[Any]:
+        """docker-py's ``events``: Docker's messages (dicts with ``decode``, JSON bytes
+        otherwise) between ``since`` and ``until``; without ``until`` it follows new
+        ones for as long as the caller iterates."""
+        from ..engine.events import EventOptions
+
+        def seconds(value: datetime | float | None) -> float | None:
+            return value.timestamp() if isinstance(value, datetime) else value
+
+        wanted = {k: [v] if isinstance(v, str) else list(v) for k, v in (filters or {}).items()}
+        options = EventOptions(seconds(since), seconds(until), wanted)
+        for event in self.engine.events.read(options):
+            message = event.docker_json()
+            yield message if decode else json.dumps(message).encode()
 
     def close(self) -> None:
         self.engine.close()

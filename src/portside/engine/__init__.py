@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .builds import BuildService
     from .container_files import ContainerFiles
     from .containers import ContainerService
+    from .events import EventService
     from .execs import ExecService
     from .image_io import ImageIO
     from .images import ImageService
@@ -71,6 +72,12 @@ class Engine:
         from .lifecycle import Lifecycle
 
         return Lifecycle(self.containers)
+
+    @cached_property
+    def events(self) -> EventService:
+        from .events import EventService
+
+        return EventService(self.store)
 
     @cached_property
     def logs(self) -> LogService:

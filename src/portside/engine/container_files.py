@@ -247,7 +247,7 @@ class ContainerFiles:
                 self.lifecycle.pause(row.id)
             try:
                 path, args = command_of(row)
-                return image_io.commit(
+                image_id = image_io.commit(
                     row.image_id,
                     row.config,
                     lambda out: layer_write.write_tree(paths.upper, out, whiteouts=True),
@@ -257,6 +257,17 @@ class ContainerFiles:
                     message,
                     author,
                 )
+                from .events import record_container
+
+                record_container(
+                    self.c.store,
+                    row,
+                    "commit",
+                    comment=message,
+                    imageID=image_id,
+                    imageRef=reference or "",
+                )
+                return image_id
             finally:
                 if paused_here:
                     self.lifecycle.unpause(row.id)

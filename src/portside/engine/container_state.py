@@ -145,11 +145,19 @@ class ContainerState:
         self.wait_exit(row, 10.0)
         self.cleanup(row.id, allow_restart=False)
 
-    def cleanup(self, container_id: str, allow_restart: bool = True) -> None:
+    def cleanup(
+        self, container_id: str, allow_restart: bool = True, from_monitor: bool = False
+    ) -> None:
         """Record the container's exit (conmon's exit code, or 255 when the monitor
         died without one), free what it held, then remove it (``--rm``) or start it
-        again (its restart policy)."""
+        again (its restart policy).
+
+        ``from_monitor``: called by conmon's exit command. That command can come late,
+        after ``restart`` (or a restart policy) recorded this run's exit and started
+        the next one; finding no exit code while the container's current monitor is
+        alive, it is such a late call and leaves the new run alone."""
         from ..runtime.monitor import read_exit_code
+        from .events import record_container
 
         paths = ContainerPaths(self.settings, container_id)
         restart = remove = False
@@ -161,6 +169,8 @@ class ContainerState:
                 unmount_all(paths)
                 return
             code = read_exit_code(paths.exit_dir, container_id)
+            if code is None and from_monitor and alive(row.monitor_pid):
+                return
             if code is None:
                 # the monitor is gone without a word (killed): end what it left running
                 self.runtime.kill(container_id, 9, all_processes=True)
@@ -190,6 +200,9 @@ class ContainerState:
                     monitor_pid=os.getpid() if restart else 0,
                     oom_killed=oom,
                 )
+                if oom:
+                    record_container(self.store, row, "oom")
+                record_container(self.store, row, "die", exitCode=str(code))
         if remove:
             self.purge(container_id)
         elif restart:

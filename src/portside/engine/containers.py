@@ -224,6 +224,9 @@ class ContainerService:
             paths.make()
             try:
                 self.table.add(row)
+                from .events import record_container
+
+                record_container(self.store, row, "create")
                 if attachment is not None:
                     NetworkTable(self.store.meta.conn).attach(attachment)
                 if mounts:
@@ -287,12 +290,16 @@ class ContainerService:
         with ``volumes`` (``rm -v``, ``--rm``) its anonymous volumes too."""
         paths = self.paths(container_id)
         with self.store.writing():
-            if self.table.get(container_id) is None:
+            row = self.table.get(container_id)
+            if row is None:
                 return
             mounts = self.mounts(container_id) if volumes else []
             if NetworkTable(self.store.meta.conn).endpoints_of(container_id):
                 self.endpoints.release(container_id)  # an endpoint a failed start left
             self.table.remove(container_id)
+            from .events import record_container
+
+            record_container(self.store, row, "destroy")
             gone = self.volumes.release(mounts) if mounts else []
         if gone:
             self.volumes.delete(gone)
@@ -309,6 +316,10 @@ class ContainerService:
             if other is not None:
                 raise Conflict(f"Error when allocating new name: {name_in_use(new, other.id)}")
             self.table.update(row.id, name=new)
+            from ..records import replace
+            from .events import record_container
+
+            record_container(self.store, replace(row, name=new), "rename", oldName=f"/{row.name}")
 
     def prune(self) -> tuple[builtins.list[str], int]:
         removed, freed = [], 0

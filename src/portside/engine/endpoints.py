@@ -83,6 +83,7 @@ class EndpointService:
             with self.store.meta.transaction():
                 self.table.attach(attachment)
             if row.status not in UP or not row.pid:
+                self.networks.record(network, "connect", container=row.id)
                 return
             try:
                 endpoints = self.table.endpoints_of(row.id)
@@ -98,6 +99,7 @@ class EndpointService:
                 )
                 self.networks.sync()
                 self._refresh_hosts({e.network_id for e in endpoints} | {network.id})
+                self.networks.record(network, "connect", container=row.id)
             except BaseException as err:
                 self._disconnect_locked(row, network)
                 if isinstance(err, (links.NetworkSetupError, OSError)):
@@ -115,6 +117,7 @@ class EndpointService:
             if not any(a.network_id == network.id for a in self.table.attachments_of(row.id)):
                 raise Conflict(f"container {row.id} is not connected to network {network.name}")
             self._disconnect_locked(row, network)
+            self.networks.record(network, "disconnect", container=row.id)
 
     def _disconnect_locked(self, row: ContainerRow, network: NetworkRow) -> None:
         endpoints = self.table.endpoints_of(row.id)

@@ -14,6 +14,7 @@ from ..records import dataclass
 from ..runtime.bundle import read_process
 from ..runtime.exec_process import ExecProcess, spawn
 from ..runtime.users import resolve_user
+from ..store.containers import ContainerRow
 from .capabilities import effective_capabilities
 from .container_options import merge_env
 from .container_state import Status
@@ -36,6 +37,9 @@ class ExecService:
     def __init__(self, containers: ContainerService, lifecycle: Lifecycle) -> None:
         self.c = containers
         self.runtime = lifecycle.runtime
+        # the processes this service started, with their container and exec ID: for
+        # the exec_die event that ``finish`` records
+        self._started: dict[int, tuple[ContainerRow, str]] = {}
 
     def start(
         self,
@@ -76,7 +80,14 @@ class ExecService:
             caps = list(effective_capabilities([], [], privileged=True))
             process["capabilities"] = {k: caps for k in ("bounding", "effective", "permitted")}
         process.pop("consoleSize", None)
-        return spawn(
+        import secrets
+
+        from .events import record_container
+
+        exec_id = secrets.token_hex(32)
+        action = " ".join(opts.command)
+        record_container(self.c.store, row, f"exec_create: {action}", execID=exec_id)
+        started = spawn(
             self.runtime,
             row.id,
             process,
@@ -86,11 +97,20 @@ class ExecService:
             stdout,
             stderr,
         )
+        record_container(self.c.store, row, f"exec_start: {action}", execID=exec_id)
+        self._started[id(started)] = (row, exec_id)
+        return started
 
-    @staticmethod
-    def finish(process: ExecProcess) -> int:
+    def finish(self, process: ExecProcess) -> int:
         """The exec's exit code; runc's own failure raised with Docker's 126/127."""
         code, error = process.wait()
+        started = self._started.pop(id(process), None)
+        if started is not None:
+            from .events import record_container
+
+            row, exec_id = started
+            exit_code = str(code if error is None else start_exit_code(error))
+            record_container(self.c.store, row, "exec_die", execID=exec_id, exitCode=exit_code)
         if error is not None:
             raise ContainerStartError(f"OCI runtime exec failed: {error}", start_exit_code(error))
         return code

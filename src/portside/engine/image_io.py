@@ -102,6 +102,7 @@ class ImageIO:
                 image_id = publish_image(self.store, publisher, canonical_json(image), [staged])
                 if ref is not None:
                     self.store.meta.set_tag(str(ref), image_id, created)
+                self.images.record(image_id, "import", ref.familiar() if ref else image_id)
         except BaseException:
             staged.discard(self.store)
             raise
@@ -249,6 +250,7 @@ class ImageIO:
                         replaced.append((familiar(name), old))
                     meta.set_tag(name, image_id, when)
                 results.append(LoadedImage(image_id, [familiar(t) for t in image.tags], replaced))
+                self.images.record(image_id, "load", image_id)
         return results
 
     @contextmanager
@@ -296,6 +298,8 @@ class ImageIO:
             )
         content = self.store.content
         write_archive(out, list(items.values()), content.open, content.size)
+        for image_id in items:
+            self.images.record(image_id, "save", image_id)
 
     def _tags_to_save(self, text: str, image_id: str, ref: Reference | None) -> list[str]:
         if ref is None:

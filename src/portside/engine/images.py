@@ -221,6 +221,16 @@ class ImageService:
         ref = ref.with_default_tag()
         with self.store.writing():
             self.meta.set_tag(str(ref), image_id, now_rfc3339())
+            self.record(image_id, "tag", familiar(str(ref)))
+
+    def record(self, image_id: str, action: str, name: str) -> None:
+        """An image event: Actor.ID the image's ID, its labels and ``name`` (the
+        reference the action was about) as Attributes."""
+        from .events import record
+
+        attributes = dict(self._labels(image_id)) if self.meta.image(image_id) else {}
+        attributes["name"] = name
+        record(self.store, "image", action, image_id, attributes)
 
     # -- removal ------------------------------------------------------------------
     def remove(self, text: str, force: bool = False) -> RemoveReport:
@@ -252,7 +262,7 @@ class ImageService:
                     f"container {users[0][0][:12]} is using its referenced image {_short(image_id)}"
                 )
             for name in doomed:
-                self._untag(name, report)
+                self._untag(image_id, name, report)
             if last and not users:
                 self._delete(image_id, report)
             return report
@@ -273,7 +283,7 @@ class ImageService:
                 "image is referenced in multiple repositories"
             )
         for name in names:
-            self._untag(name, report)
+            self._untag(image_id, name, report)
         if not users:
             self._delete(image_id, report)
         return report
@@ -284,12 +294,13 @@ class ImageService:
         )
         return [(r[0], r[1]) for r in rows]
 
-    def _untag(self, name: str, report: RemoveReport) -> None:
+    def _untag(self, image_id: str, name: str, report: RemoveReport) -> None:
         if "@" in name:
             self.meta.remove_repo_digest(name)
         else:
             self.meta.remove_tag(name)
         report.untagged.append(familiar(name))
+        self.record(image_id, "untag", familiar(name))
 
     def _delete(self, image_id: str, report: RemoveReport) -> None:
         if self.meta.children(image_id):
@@ -297,6 +308,7 @@ class ImageService:
                 f"conflict: unable to delete {_short(image_id)} (cannot be forced) - "
                 "image has dependent child images"
             )
+        self.record(image_id, "delete", image_id)
         self.meta.remove_image(image_id)
         report.deleted.append(image_id)
 
@@ -316,7 +328,7 @@ class ImageService:
                         continue
                     report = RemoveReport()
                     for name in names + self.meta.repo_digests_of(row.id):
-                        self._untag(name, report)
+                        self._untag(row.id, name, report)
                     self._delete(row.id, report)
                     result.items.append(report)
                     changed = True

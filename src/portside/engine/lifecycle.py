@@ -140,6 +140,9 @@ class Lifecycle:
                 stopped_by_user=False,
                 oom_killed=False,
             )
+            from .events import record_container
+
+            record_container(self.store, row, "start")
         return Started(self.table.get(row.id) or row, sock)
 
     def start_again(self, row: ContainerRow) -> None:
@@ -285,6 +288,12 @@ class Lifecycle:
                 if m.options != "nocopy":
                     copy_up(resolve_in_root(rootfs, m.destination), data)
                 out.append(Bind(str(data), m.destination, m.readonly))
+                from .events import record
+
+                mounted = {"container": row.id, "destination": m.destination}
+                mounted.update(driver="local", propagation=m.propagation)
+                mounted["read/write"] = "false" if m.readonly else "true"
+                record(self.store, "volume", "mount", m.source, mounted)
         return tuple(out)
 
     # -- update -------------------------------------------------------------------
@@ -310,6 +319,9 @@ class Lifecycle:
                     raise InvalidArgument(f"Cannot update container {row.id}: {e}") from None
             with self.store.meta.transaction():
                 self.table.set_host_config(row.id, host)
+                from .events import record_container
+
+                record_container(self.store, row, "update")
             return self.table.get(row.id) or row
 
     # -- signals and stopping -----------------------------------------------------
@@ -322,6 +334,9 @@ class Lifecycle:
             with self.store.meta.transaction():
                 self.table.update(row.id, stopped_by_user=True)
         self.runtime.kill(row.id, sig)
+        from .events import record_container
+
+        record_container(self.store, row, "kill", signal=str(sig))
         if sig != 9:
             return row
         # Docker's kill with SIGKILL returns once the container is down, so an inspect
@@ -342,12 +357,16 @@ class Lifecycle:
             timeout = 10
         sig = parse_signal(row.config.get("StopSignal") or "SIGTERM")
         self.runtime.kill(row.id, sig)
+        from .events import record_container
+
+        record_container(self.store, row, "kill", signal=str(sig))
         if row.status == Status.PAUSED:
             self.runtime.resume(row.id)
         if not self.state.wait_exit(row, float(timeout) if timeout >= 0 else None):
             self.runtime.kill(row.id, 9, all_processes=True)
             self.state.wait_exit(row, 10.0)
         self.state.cleanup(row.id)
+        record_container(self.store, row, "stop")
         return self.table.get(row.id) or row
 
     def pause(self, ref: str) -> None:
@@ -357,6 +376,9 @@ class Lifecycle:
         self.runtime.pause(row.id)
         with self.store.meta.transaction():
             self.table.update(row.id, status=Status.PAUSED)
+            from .events import record_container
+
+            record_container(self.store, row, "pause")
 
     def unpause(self, ref: str) -> None:
         row = self.c.get(ref)
@@ -365,6 +387,9 @@ class Lifecycle:
         self.runtime.resume(row.id)
         with self.store.meta.transaction():
             self.table.update(row.id, status=Status.RUNNING)
+            from .events import record_container
+
+            record_container(self.store, row, "unpause")
 
     def top(self, ref: str, ps_args: list[str]) -> tuple[list[str], list[list[str]]]:
         """``top``: ps's column titles and one row per process of the container."""
@@ -380,7 +405,11 @@ class Lifecycle:
 
     def restart(self, ref: str, timeout: int | None = None) -> ContainerRow:
         row = self.stop(ref, timeout)
-        return self.start(row.id).row
+        started = self.start(row.id).row
+        from .events import record_container
+
+        record_container(self.store, started, "restart")
+        return started
 
     # -- waiting ------------------------------------------------------------------
     def wait(self, ref: str) -> int:

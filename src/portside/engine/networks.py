@@ -142,6 +142,7 @@ class NetworkService:
             )
             with self.store.meta.transaction():
                 self.table.add(row)
+                self.record(row, "create")
             if chosen:  # pick its subnet now, so inspect shows it as Docker's does
                 row = self.with_subnet(row)
         return row
@@ -158,8 +159,18 @@ class NetworkService:
                 )
             with self.store.meta.transaction():
                 self.table.remove(network.id)
+                self.record(network, "destroy")
             _bridge_down(network.bridge)
         return network
+
+    def record(self, network: NetworkRow, action: str, **extra: str) -> None:
+        """A network event: Actor.ID the network's ID; its name and driver (Docker's
+        ``type``), and for connect/disconnect the container, as Attributes."""
+        from .events import record
+
+        attributes = dict(network.labels or {})
+        attributes.update(name=network.name, type=network.driver, **extra)
+        record(self.store, "network", action, network.id, attributes)
 
     def prune(self) -> builtins.list[str]:
         """``network prune``: user-defined networks no container refers to."""

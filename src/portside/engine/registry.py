@@ -68,7 +68,13 @@ class RegistryService:
         ref = parse_tagged(text)
         wanted = parse_platform(platform) if platform else None
         registry = self._registry(ref.domain, tls_verify)
-        return Puller(self.store, self.downloads).pull(registry, ref, wanted, _progress(progress))
+        image_id = Puller(self.store, self.downloads).pull(
+            registry, ref, wanted, _progress(progress)
+        )
+        from .events import record
+
+        record(self.store, "image", "pull", ref.familiar(), {"name": ref.familiar_name})
+        return image_id
 
     def tags(self, text: str, tls_verify: bool | None = None) -> list[str]:
         """The repository's tags (``pull -a``), sorted."""
@@ -115,9 +121,13 @@ class RegistryService:
         image_id, _ = self.images.resolve(str(ref))
         doc = json_object(self.store.content.read(self.images.row(image_id).manifest), "manifest")
         registry = self._registry(ref.domain, tls_verify)
-        return Pusher(self.store, self.uploads).push(
+        digest = Pusher(self.store, self.uploads).push(
             registry, ref, image_id, doc, _progress(progress), chunk_size
         )
+        from .events import record
+
+        record(self.store, "image", "push", ref.familiar(), {"name": ref.familiar_name})
+        return digest
 
 
 def _repository(text: str) -> Reference:

@@ -78,7 +78,13 @@ class VolumeService:
             shutil.rmtree(final)
         staging.rename(final)
         self.table.add(wanted)
+        self._record(wanted.name, "create", wanted.driver)
         return wanted
+
+    def _record(self, name: str, action: str, driver: str = "local") -> None:
+        from .events import record
+
+        record(self.store, "volume", action, name, {"driver": driver})
 
     def get(self, name: str) -> VolumeRow:
         row = self.table.get(name)
@@ -105,6 +111,7 @@ class VolumeService:
             if users:
                 raise Conflict(f"remove {name}: volume is in use - [{', '.join(users)}]")
             self.table.remove(name)
+            self._record(name, "destroy")
         self._delete(name)
 
     def prune(self, all: bool = False) -> tuple[builtins.list[str], int]:
@@ -118,6 +125,7 @@ class VolumeService:
                     continue
                 freed += dir_size(self.data(v.name))
                 self.table.remove(v.name)
+                self._record(v.name, "destroy", v.driver)
                 removed.append(v.name)
         for name in removed:
             self._delete(name)
@@ -159,6 +167,7 @@ class VolumeService:
             v = self.table.get(m.source) if m.type == "volume" else None
             if v is not None and v.anonymous and not self.table.users(v.name):
                 self.table.remove(v.name)
+                self._record(v.name, "destroy", v.driver)
                 gone.append(v.name)
         return gone
 

@@ -1,4 +1,4 @@
-"""The one SQLite database: images, tags, layers (and, later, containers and cache).
+"""The one SQLite database: images, tags, layers, containers, cache, networks, volumes, events.
 
 Schema changes are migrations keyed by ``PRAGMA user_version``. The database runs in
 WAL mode so readers never wait for a writer; writers hold the store lock as well, and
@@ -199,6 +199,19 @@ _MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (container_id, destination)
     );
     CREATE INDEX mounts_by_source ON mounts(type, source);
+    """,
+    # 8: the event journal (store/events.py): the last events of every operation, oldest
+    # trimmed as new ones come; seq orders them and never goes back, so a reader that
+    # follows asks for what came after the last one it saw.
+    """
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        time_nano INTEGER NOT NULL,     -- Unix time in nanoseconds
+        type TEXT NOT NULL,             -- container|image|network|volume
+        action TEXT NOT NULL,           -- create, start, die, tag, ...
+        actor_id TEXT NOT NULL,         -- the object's ID (a volume's name, an image's ref)
+        attributes TEXT NOT NULL DEFAULT '{}' -- Actor.Attributes, JSON
+    );
     """,
 )
 
