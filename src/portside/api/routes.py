@@ -1,0 +1,68 @@
+"""The route table: METHOD + Docker's path template -> handler, each also under
+``/vX.Y``. ``{id}`` is one path segment; ``{name}`` (an image) may hold slashes."""
+
+from __future__ import annotations
+
+import re
+from importlib import import_module
+
+from ..errors import NotFound
+from .server import Handler
+
+# (method, template, module, function); modules are imported when first routed to
+ROUTES: tuple[tuple[str, str, str, str], ...] = (
+    ("GET", "/_ping", "system", "ping"),
+    ("HEAD", "/_ping", "system", "ping"),
+    ("GET", "/version", "system", "version"),
+    ("GET", "/info", "system", "info"),
+    ("POST", "/containers/create", "containers", "create"),
+    ("GET", "/containers/json", "containers", "list_"),
+    ("GET", "/containers/{id}/json", "containers", "inspect"),
+    ("POST", "/containers/{id}/start", "attach", "start"),
+    ("POST", "/containers/{id}/stop", "containers", "stop"),
+    ("POST", "/containers/{id}/kill", "containers", "kill"),
+    ("POST", "/containers/{id}/restart", "containers", "restart"),
+    ("POST", "/containers/{id}/pause", "containers", "pause"),
+    ("POST", "/containers/{id}/unpause", "containers", "unpause"),
+    ("POST", "/containers/{id}/wait", "containers", "wait"),
+    ("GET", "/containers/{id}/logs", "containers", "logs"),
+    ("POST", "/containers/{id}/attach", "attach", "attach"),
+    ("DELETE", "/containers/{id}", "containers", "remove"),
+    ("GET", "/images/json", "images", "list_"),
+    ("POST", "/images/create", "images", "create"),
+    ("GET", "/images/{name}/json", "images", "inspect"),
+    ("POST", "/images/{name}/tag", "images", "tag"),
+    ("DELETE", "/images/{name}", "images", "remove"),
+)
+
+_VERSION = re.compile(r"^/v[0-9]+\.[0-9]+(?=/)")
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    text = re.escape(template)
+    text = text.replace(r"\{id\}", "(?P<id>[^/]+)").replace(r"\{name\}", "(?P<name>.+)")
+    return re.compile(f"^{text}$")
+
+
+_COMPILED = [(method, _pattern(t), module, fn) for method, t, module, fn in ROUTES]
+
+
+class PageNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("page not found")
+
+
+def resolve(method: str, path: str) -> tuple[Handler, dict[str, str]]:
+    """The handler for ``method path`` and the path's parameters; 404 when none."""
+    from urllib.parse import unquote
+
+    path = _VERSION.sub("", path, count=1)
+    for route_method, pattern, module, fn in _COMPILED:
+        if route_method != method:
+            continue
+        match = pattern.match(path)
+        if match:
+            params = {k: unquote(v) for k, v in match.groupdict().items()}
+            handler: Handler = getattr(import_module(f"portside.api.{module}"), fn)
+            return handler, params
+    raise PageNotFound()
