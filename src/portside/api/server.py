@@ -156,6 +156,9 @@ class HTTPHandler(http.server.BaseHTTPRequestHandler):
     query = ""
     _body: bytes | None = None
 
+    def address_string(self) -> str:
+        return str(self.client_address[0]) if self.client_address else "unix"
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         if self.server.verbose:  # type: ignore[attr-defined]
             super().log_message(format, *args)

@@ -1,0 +1,176 @@
+"""``/containers/...``: create, list, inspect, stop/kill/restart/pause/unpause, remove,
+wait and logs, each one engine call (start and attach are in api/attach.py)."""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Iterator
+from typing import Any
+
+from ..engine.container_state import ACTIVE, status_text
+from ..engine.containers import command_of
+from ..engine.lifecycle import WAIT_CONDITIONS
+from ..engine.logs import LogOptions
+from ..engine.rows import ContainerRow
+from ..errors import PortsideError
+from ..timefmt import parse_rfc3339
+from .create import create_options
+from .server import BadRequest, Request
+
+STDOUT, STDERR = 1, 2
+
+
+def create(req: Request) -> None:
+    opts = create_options(req.json(), req.query.get("name"))
+    row = req.engine.containers.create(opts)  # no pull: Docker's create answers 404
+    req.send_json({"Id": row.id, "Warnings": []}, 201)
+
+
+def list_(req: Request) -> None:
+    engine = req.engine
+    rows = engine.containers.list(all=req.flag("all"), filters=_filters(req))
+    limit = req.int_arg("limit")
+    if limit is not None and limit > 0:
+        rows = rows[:limit]
+    ports = engine.containers.ports()
+    networks = engine.containers.network_names()
+    req.send_json([_summary(r, ports.get(r.id) or {}, networks.get(r.id) or []) for r in rows])
+
+
+def _filters(req: Request) -> dict[str, list[str]]:
+    raw = req.json_arg("filters")
+    if not isinstance(raw, dict):
+        raise BadRequest("filters must be a JSON object")
+    out: dict[str, list[str]] = {}
+    for key, values in raw.items():  # {"status": ["running"]} or {"status": {"running": true}}
+        out[key] = [k for k, v in values.items() if v] if isinstance(values, dict) else values
+    return out
+
+
+def _summary(row: ContainerRow, ports: dict[str, Any], networks: list[str]) -> dict[str, Any]:
+    path, args = command_of(row)
+    mode = row.host_config.get("NetworkMode") or "default"
+    return {
+        "Id": row.id,
+        "Names": ["/" + row.name],
+        "Image": row.image_ref or row.image_id,
+        "ImageID": row.image_id,
+        "Command": " ".join([path, *args]),
+        "Created": int(parse_rfc3339(row.created) or 0),
+        "Ports": _ports(ports),
+        "Labels": row.config.get("Labels") or {},
+        "State": row.status,
+        "Status": status_text(row),
+        "HostConfig": {"NetworkMode": mode},
+        "NetworkSettings": {"Networks": {name: {} for name in networks}},
+        "Mounts": [],
+    }
+
+
+def _ports(ports: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for key, bindings in ports.items():
+        number, _, proto = key.partition("/")
+        for b in bindings or [None]:
+            entry: dict[str, Any] = {"PrivatePort": int(number), "Type": proto or "tcp"}
+            if b:
+                entry.update(IP=b.get("HostIp") or "0.0.0.0", PublicPort=int(b["HostPort"]))
+            out.append(entry)
+    return out
+
+
+def inspect(req: Request) -> None:
+    req.send_json(req.engine.containers.inspect(req.params["id"]))
+
+
+def stop(req: Request) -> None:
+    row = req.engine.containers.get(req.params["id"])
+    if row.status not in ACTIVE:
+        req.send_empty(304)
+        return
+    req.engine.lifecycle.stop(row.id, req.int_arg("t"))
+    req.send_empty()
+
+
+def kill(req: Request) -> None:
+    req.engine.lifecycle.kill(req.params["id"], req.query.get("signal") or "KILL")
+    req.send_empty()
+
+
+def restart(req: Request) -> None:
+    req.engine.lifecycle.restart(req.params["id"], req.int_arg("t"))
+    req.send_empty()
+
+
+def pause(req: Request) -> None:
+    req.engine.lifecycle.pause(req.params["id"])
+    req.send_empty()
+
+
+def unpause(req: Request) -> None:
+    req.engine.lifecycle.unpause(req.params["id"])
+    req.send_empty()
+
+
+def remove(req: Request) -> None:
+    req.engine.containers.remove(req.params["id"], force=req.flag("force"), volumes=req.flag("v"))
+    req.send_empty()
+
+
+def wait(req: Request) -> None:
+    """The headers at once, the body at the exit: the docker CLI waits for the headers
+    before it starts the container (``run``: create, attach, wait, start)."""
+    condition = req.query.get("condition") or "not-running"
+    if condition not in WAIT_CONDITIONS:
+        raise BadRequest(f"invalid condition: {condition!r}")
+    row = req.engine.containers.get(req.params["id"])
+
+    def body() -> Iterator[bytes]:
+        try:
+            code = req.engine.lifecycle.wait_for(row.id, condition)
+            yield json.dumps({"StatusCode": code, "Error": None}).encode() + b"\n"
+        except PortsideError as e:
+            answer = {"StatusCode": -1, "Error": {"Message": str(e)}}
+            yield json.dumps(answer).encode() + b"\n"
+
+    req.stream(body(), "application/json")
+
+
+def logs(req: Request) -> None:
+    engine = req.engine
+    row = engine.containers.get(req.params["id"])
+    tail = req.query.get("tail", "all")
+    since = req.int_arg("since")
+    until = req.int_arg("until")
+    options = LogOptions(
+        follow=req.flag("follow"),
+        tail=None if tail in ("all", "") else _int(tail, "tail"),
+        since=float(since) if since else None,
+        until=float(until) if until else None,
+        timestamps=req.flag("timestamps"),
+        stdout=req.flag("stdout"),
+        stderr=req.flag("stderr"),
+    )
+    chunks = engine.logs.read(row.id, options)
+    if row.config.get("Tty"):
+        req.stream((c.data for c in chunks), "application/vnd.docker.raw-stream")
+    else:
+        req.stream(_frames(chunks), "application/vnd.docker.multiplexed-stream")
+
+
+def _frames(chunks: Iterator[Any]) -> Iterator[bytes]:
+    for c in chunks:
+        yield frame(STDERR if c.stream == "stderr" else STDOUT, c.data)
+
+
+def frame(stream: int, data: bytes) -> bytes:
+    """One frame of a multiplexed stream: stream byte, 3 zero bytes, big-endian length."""
+    return struct.pack(">BxxxI", stream, len(data)) + data
+
+
+def _int(text: str, name: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise BadRequest(f"invalid value for {name}: {text!r}") from None
