@@ -1,0 +1,123 @@
+"""``/images/...``: list, inspect, tag, remove, and pull (``/images/create``) with
+Docker's JSON-line progress."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import PortsideError
+from ..progress import LayerProgress
+from ..timefmt import parse_rfc3339
+from .server import BadRequest, Request
+
+
+def list_(req: Request) -> None:
+    filters = req.json_arg("filters")
+    if not isinstance(filters, dict):
+        raise BadRequest("filters must be a JSON object")
+    images = req.engine.images.list(all=req.flag("all"), filters=filters or None)
+    req.send_json(
+        [
+            {
+                "Id": i.id,
+                "ParentId": i.parent,
+                "RepoTags": [_familiar(t) for t in i.repo_tags],
+                "RepoDigests": [_familiar(d) for d in i.repo_digests],
+                "Created": int(parse_rfc3339(i.created) or 0),
+                "Size": i.size,
+                "VirtualSize": i.size,
+                "SharedSize": -1,
+                "Labels": i.labels,
+                "Containers": -1,
+            }
+            for i in images
+        ]
+    )
+
+
+def _familiar(name: str) -> str:
+    """``docker.io/library/busybox:latest`` as Docker shows it: ``busybox:latest``."""
+    for prefix in ("docker.io/library/", "docker.io/"):
+        if name.startswith(prefix):
+            return name.removeprefix(prefix)
+    return name
+
+
+def inspect(req: Request) -> None:
+    data = req.engine.images.inspect(req.params["name"])
+    driver = data.get("GraphDriver") or {}
+    # Docker's Data is a map of strings (LowerDir "a:b"); the engine keeps lists
+    driver["Data"] = {
+        k.removesuffix("s") if isinstance(v, list) else k: ":".join(v) if isinstance(v, list) else v
+        for k, v in (driver.get("Data") or {}).items()
+    }
+    req.send_json(data)
+
+
+def tag(req: Request) -> None:
+    repo = req.query.get("repo") or ""
+    if not repo:
+        raise BadRequest("repository name must have at least one component")
+    name = f"{repo}:{req.query['tag']}" if req.query.get("tag") else repo
+    req.engine.images.tag(req.params["name"], name)
+    req.send_empty(201)
+
+
+def remove(req: Request) -> None:
+    report = req.engine.images.remove(req.params["name"], force=req.flag("force"))
+    req.send_json(
+        [{"Untagged": name} for name in report.untagged]
+        + [{"Deleted": image_id} for image_id in report.deleted]
+    )
+
+
+class JSONProgress(LayerProgress):
+    """Pull progress as Docker's JSON objects, handed to ``put``."""
+
+    def __init__(self, put: Any) -> None:
+        super().__init__(lambda text: None)
+        self.put = put
+
+    def line(self, text: str) -> None:
+        self.put({"status": text})
+
+    def status(self, layer: str, text: str) -> None:
+        self.put({"status": text, "progressDetail": {}, "id": layer})
+
+    def bytes(self, layer: str, text: str, done: int, total: int) -> None:
+        detail = {"current": done, "total": total}
+        self.put({"status": text, "progressDetail": detail, "id": layer})
+
+
+def create(req: Request) -> None:
+    """A pull: ``fromImage`` (and ``tag``); importing (``fromSrc``) is not here yet."""
+    image = req.query.get("fromImage") or ""
+    if not image:
+        raise BadRequest("fromImage is required (importing with fromSrc is not supported yet)")
+    tag_ = req.query.get("tag") or ""
+    if tag_:
+        image = f"{image}@{tag_}" if tag_.startswith("sha256:") else f"{image}:{tag_}"
+    engine = req.engine
+    lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+
+    def pull() -> None:
+        try:
+            engine.registry.pull(image, JSONProgress(lines.put))
+        except PortsideError as e:
+            lines.put({"errorDetail": {"message": str(e)}, "error": str(e)})
+        finally:
+            lines.put(None)
+
+    worker = threading.Thread(target=pull, daemon=True)
+    worker.start()
+
+    def body() -> Iterator[bytes]:
+        while (item := lines.get()) is not None:
+            yield json.dumps(item).encode() + b"\r\n"
+
+    req.stream(body(), "application/json")
+    worker.join()
