@@ -81,7 +81,13 @@ def _ports(ports: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def inspect(req: Request) -> None:
-    req.send_json(req.engine.containers.inspect(req.params["id"]))
+    data = req.engine.containers.inspect(req.params["id"])
+    log_config = (data.get("HostConfig") or {}).get("LogConfig")
+    if isinstance(log_config, dict):
+        # /logs reads every container's log; docker-py's run() reads logs only for
+        # the drivers it knows can be read back, json-file among them
+        log_config["Type"] = "json-file"
+    req.send_json(data)
 
 
 def stop(req: Request) -> None:

@@ -1,0 +1,223 @@
+"""The Engine API server (``portside system service``) against real clients: the docker
+CLI binaries, docker-py, and raw HTTP on the unix socket. Each test runs its own
+service on a throwaway store and socket, stopped by PID when the test ends."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import OFFLINE, Portside
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path: str) -> None:
+        super().__init__("localhost", timeout=30)
+        self.path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(30)
+        sock.connect(self.path)
+        self.sock = sock
+
+
+@dataclass
+class Service:
+    socket: str
+    portside: Portside
+
+    @property
+    def uri(self) -> str:
+        return f"unix://{self.socket}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        conn: UnixHTTPConnection | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        c = conn or UnixHTTPConnection(self.socket)
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        c.request(method, path, body=body, headers=headers)
+        r = c.getresponse()
+        data = r.read()
+        if conn is None:
+            c.close()
+        return r.status, dict(r.getheaders()), data
+
+    def docker(
+        self, binary: str, *args: str, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        config = Path(self.socket).parent / "docker-config"
+        config.mkdir(exist_ok=True)
+        env = {**os.environ, **OFFLINE, "DOCKER_HOST": self.uri, "DOCKER_CONFIG": str(config)}
+        return subprocess.run(
+            [binary, *args], capture_output=True, text=True, env=env, timeout=timeout
+        )
+
+
+@pytest.fixture
+def service(portside: Portside, busybox: str) -> Iterator[Service]:
+    here = tempfile.mkdtemp(prefix="psapi")  # short: a socket path has 108 bytes at most
+    sock = os.path.join(here, "docker.sock")
+    env = {**os.environ, **OFFLINE, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+    proc = subprocess.Popen(
+        portside.argv("system", "service", "--time", "0", f"unix://{sock}"),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not os.path.exists(sock):
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the service did not listen"
+            time.sleep(0.05)
+        yield Service(sock, portside)
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+        shutil.rmtree(here, ignore_errors=True)
+
+
+DOCKER_BINARIES = [
+    b
+    for b in dict.fromkeys(["/usr/bin/docker", shutil.which("docker") or ""])
+    if b and os.path.exists(b)
+]
+
+
+def test_ping_version_info_and_errors(service: Service) -> None:
+    status, headers, body = service.request("GET", "/_ping")
+    assert (status, body) == (200, b"OK")
+    assert headers["API-Version"] == "1.41" and headers["OSType"] == "linux"
+    status, headers, body = service.request("HEAD", "/v1.41/_ping")
+    assert status == 200 and headers["Docker-Experimental"] == "false"
+    status, _, body = service.request("GET", "/v1.41/version")
+    version = json.loads(body)
+    assert version["ApiVersion"] == "1.41" and version["MinAPIVersion"] == "1.12"
+    assert version["Os"] == "linux" and version["Components"][0]["Name"] == "Engine"
+    status, _, body = service.request("GET", "/info")
+    assert status == 200 and json.loads(body)["Images"] == 1
+    status, _, body = service.request("GET", "/v1.41/nothing/here")
+    assert (status, json.loads(body)) == (404, {"message": "page not found"})
+
+
+def test_a_malformed_request_gets_400_and_the_service_goes_on(service: Service) -> None:
+    conn = UnixHTTPConnection(service.socket)
+    status, _, body = service.request("POST", "/containers/create", b"{not json", conn=conn)
+    assert status == 400 and "invalid JSON" in json.loads(body)["message"]
+    status, _, _ = service.request("GET", "/_ping", conn=conn)  # the same connection
+    assert status == 200
+    raw = socket.socket(socket.AF_UNIX)
+    raw.connect(service.socket)
+    raw.sendall(b"this is not HTTP\r\n\r\n")
+    assert b" 400 " in raw.recv(4096).split(b"\r\n")[0]
+    raw.close()
+    assert service.request("GET", "/_ping")[0] == 200
+
+
+def test_create_does_not_pull_and_answers_404(service: Service) -> None:
+    status, _, body = service.request(
+        "POST", "/containers/create", json.dumps({"Image": "nosuchimage"}).encode()
+    )
+    assert status == 404 and json.loads(body)["message"].startswith("No such image: nosuchimage")
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_docker_cli_run_returns_the_output_and_the_exit_code(service: Service, binary: str) -> None:
+    r = service.docker(binary, "run", "--rm", "busybox", "echo", "hi")
+    assert (r.returncode, r.stdout) == (0, "hi\n"), r.stderr
+    r = service.docker(binary, "run", "--rm", "busybox", "sh", "-c", "echo err >&2; exit 3")
+    assert (r.returncode, r.stderr) == (3, "err\n")
+    assert service.portside("ps", "-aq").stdout == ""  # --rm removed them
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_docker_cli_manages_a_detached_container(service: Service, binary: str) -> None:
+    r = service.docker(
+        binary, "run", "-d", "--name", "web", "busybox", "sh", "-c", "echo up; sleep 60"
+    )
+    assert r.returncode == 0, r.stderr
+    cid = r.stdout.strip()
+    ps = service.docker(binary, "ps", "--format", "{{.Names}} {{.Status}}").stdout
+    assert ps.startswith("web Up"), ps
+    deadline = time.monotonic() + 10
+    while (logs := service.docker(binary, "logs", "web").stdout) != "up\n":
+        assert time.monotonic() < deadline, logs
+        time.sleep(0.1)
+    inspect = json.loads(service.docker(binary, "inspect", "web").stdout)
+    assert inspect[0]["Id"] == cid and inspect[0]["State"]["Running"] is True
+    assert service.docker(binary, "stop", "-t", "1", "web").stdout == "web\n"
+    ps = service.docker(binary, "ps", "-a", "--format", "{{.Names}} {{.Status}}").stdout
+    assert ps.startswith("web Exited (137)"), ps
+    assert service.docker(binary, "rm", "web").returncode == 0
+    assert service.portside("ps", "-aq").stdout == ""
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_docker_cli_version_info_images(service: Service, binary: str) -> None:
+    r = service.docker(binary, "version", "--format", "{{.Server.APIVersion}}")
+    assert (r.returncode, r.stdout) == (0, "1.41\n"), r.stderr
+    r = service.docker(binary, "info", "--format", "{{.Images}} {{.OSType}}")
+    assert (r.returncode, r.stdout) == (0, "1 linux\n"), r.stderr
+    r = service.docker(binary, "images", "--format", "{{.Repository}}:{{.Tag}}")
+    assert r.stdout == "busybox:latest\n", r.stderr
+    assert service.docker(binary, "tag", "busybox", "mybox:1").returncode == 0
+    assert "Untagged: mybox:1" in service.docker(binary, "rmi", "mybox:1").stdout
+
+
+def test_docker_py(service: Service) -> None:
+    docker = pytest.importorskip("docker")
+    client = docker.DockerClient(base_url=service.uri)
+    try:
+        assert client.containers.run("busybox", "echo hi", remove=True) == b"hi\n"
+        c = client.containers.run("busybox", ["sh", "-c", "echo out; sleep 60"], detach=True)
+        deadline = time.monotonic() + 10
+        while c.logs() != b"out\n":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        c.stop(timeout=1)
+        assert c.wait()["StatusCode"] == 137
+        c.remove()
+        assert [i.tags for i in client.images.list()] == [["busybox:latest"]]
+    finally:
+        client.close()
+
+
+def test_our_cli_sees_what_the_api_did(service: Service) -> None:
+    body = json.dumps({"Image": "busybox", "Cmd": ["true"], "Labels": {"from": "api"}})
+    status, _, data = service.request("POST", "/containers/create?name=made", body.encode())
+    assert status == 201
+    cid = json.loads(data)["Id"]
+    out = service.portside("ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}").stdout
+    assert out == f"{cid} made\n"
+    assert service.request("POST", f"/containers/{cid}/start")[0] == 204
+    status, _, data = service.request("POST", f"/containers/{cid}/wait")
+    assert json.loads(data) == {"StatusCode": 0, "Error": None}
+    status, _, data = service.request("GET", "/containers/json?filters=" + '{"label":["from=api"]}')
+    assert json.loads(data) == []
+    status, _, data = service.request("GET", "/containers/json?all=1")
+    assert [c["Names"] for c in json.loads(data)] == [["/made"]]
+    assert service.request("DELETE", f"/containers/{cid}")[0] == 204
+    assert service.portside("ps", "-aq").stdout == ""
