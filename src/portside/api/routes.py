@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from importlib import import_module
+from typing import Any
 
 from ..errors import NotFound
-from .server import Handler
+
+Handler = Callable[[Any], None]  # takes a server.Request
 
 # (method, template, module, function); modules are imported when first routed to
 ROUTES: tuple[tuple[str, str, str, str], ...] = (

@@ -20,14 +20,13 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from ..config import Settings
 from ..engine import Engine
 from ..errors import InvalidArgument, PortsideError
-
-Handler = Callable[["Request"], None]
+from .routes import resolve
 
 
 class BadRequest(InvalidArgument):
@@ -156,6 +155,19 @@ class HTTPHandler(http.server.BaseHTTPRequestHandler):
     query = ""
     _body: bytes | None = None
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What http.server answers itself (a request it cannot parse, a method no
+        route has), as Docker's JSON rather than an HTML page."""
+        body = json.dumps({"message": message or self.responses.get(code, ("",))[0]}).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        if self.command != "HEAD" and code >= 200:
+            self.wfile.write(body)
+
     def address_string(self) -> str:
         return str(self.client_address[0]) if self.client_address else "unix"
 
@@ -192,8 +204,6 @@ class HTTPHandler(http.server.BaseHTTPRequestHandler):
             self.rfile.readline(8)
 
     def _serve(self) -> None:
-        from .routes import resolve
-
         service: Service = self.server  # type: ignore[assignment]
         service.touch()
         self._body = None
