@@ -159,6 +159,7 @@ class HTTPHandler(http.server.BaseHTTPRequestHandler):
         """What http.server answers itself (a request it cannot parse, a method no
         route has), as Docker's JSON rather than an HTML page."""
         body = json.dumps({"message": message or self.responses.get(code, ("",))[0]}).encode()
+        self.request_version = "HTTP/1.1"  # not 0.9, whose answers have no status line
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
