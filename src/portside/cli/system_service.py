@@ -13,7 +13,7 @@ WARNING = "the API socket gives root-equivalent control of this machine; guard w
 
 
 def default_uri(ctx: Context) -> str:
-    return f"unix://{ctx.settings.runroot / 'portside.sock'}"
+    return f"unix://{ctx.settings.api_socket}"
 
 
 def run(ctx: Context, argv: list[str]) -> int:
