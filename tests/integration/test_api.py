@@ -60,13 +60,13 @@ class Service:
         return r.status, dict(r.getheaders()), data
 
     def docker(
-        self, binary: str, *args: str, timeout: float = 60
+        self, binary: str, *args: str, timeout: float = 60, input: str | None = None
     ) -> subprocess.CompletedProcess[str]:
         config = Path(self.socket).parent / "docker-config"
         config.mkdir(exist_ok=True)
         env = {**os.environ, **OFFLINE, "DOCKER_HOST": self.uri, "DOCKER_CONFIG": str(config)}
         return subprocess.run(
-            [binary, *args], capture_output=True, text=True, env=env, timeout=timeout
+            [binary, *args], capture_output=True, text=True, env=env, timeout=timeout, input=input
         )
 
 
@@ -154,6 +154,24 @@ def test_docker_cli_run_returns_the_output_and_the_exit_code(service: Service, b
     r = service.docker(binary, "run", "--rm", "busybox", "sh", "-c", "echo err >&2; exit 3")
     assert (r.returncode, r.stderr) == (3, "err\n")
     assert service.portside("ps", "-aq").stdout == ""  # --rm removed them
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_docker_cli_stdin_tty_and_followed_logs(service: Service, binary: str) -> None:
+    r = service.docker(
+        binary, "run", "-i", "--rm", "busybox", "sh", "-c", "cat; exit 4", input="foo\n"
+    )
+    assert (r.returncode, r.stdout) == (4, "foo\n"), r.stderr
+    r = service.docker(binary, "run", "-t", "--rm", "busybox", "echo", "tty")
+    # a raw stream (frame headers would show), the TTY's CRLF read back as text
+    assert (r.returncode, r.stdout) == (0, "tty\n"), r.stderr
+    r = service.docker(
+        binary, "run", "-d", "busybox", "sh", "-c", "for i in 1 2 3; do echo $i; sleep 0.2; done"
+    )
+    cid = r.stdout.strip()
+    assert service.docker(binary, "logs", "-f", cid).stdout == "1\n2\n3\n"  # until the exit
+    assert service.docker(binary, "wait", cid).stdout == "0\n"
+    assert service.docker(binary, "rm", cid).returncode == 0
 
 
 @pytest.mark.parametrize("binary", DOCKER_BINARIES)
