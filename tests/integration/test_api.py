@@ -242,3 +242,30 @@ def test_our_cli_sees_what_the_api_did(service: Service) -> None:
     assert [c["Names"] for c in json.loads(data)] == [["/made"]]
     assert service.request("DELETE", f"/containers/{cid}")[0] == 204
     assert service.portside("ps", "-aq").stdout == ""
+
+
+def test_rename_top_prune_history(service: Service) -> None:
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    assert (
+        service.docker(binary, "run", "-d", "--name", "a1", "busybox", "sleep", "60").returncode
+        == 0
+    )
+    assert service.docker(binary, "rename", "a1", "a2").returncode == 0
+    assert "sleep 60" in service.docker(binary, "top", "a2").stdout
+    assert service.docker(binary, "rm", "-f", "a2").returncode == 0
+    cid = service.docker(binary, "create", "busybox", "true").stdout.strip()
+    assert cid in service.docker(binary, "container", "prune", "-f").stdout
+    assert service.portside("ps", "-aq").stdout == ""
+    assert "Imported from -" in service.docker(binary, "history", "busybox").stdout
+
+
+def test_a_body_no_handler_reads_does_not_become_the_next_request(service: Service) -> None:
+    conn = UnixHTTPConnection(service.socket)
+    status, _, data = service.request(
+        "POST", "/containers/create", json.dumps({"Image": "busybox", "Cmd": ["true"]}).encode()
+    )
+    cid = json.loads(data)["Id"]
+    assert service.request("POST", f"/containers/{cid}/start", b"{}", conn=conn)[0] == 204
+    assert service.request("GET", "/_ping", conn=conn)[0] == 200
+    conn.close()
+    assert service.request("DELETE", f"/containers/{cid}?force=1")[0] == 204

@@ -180,3 +180,24 @@ def _int(text: str, name: str) -> int:
         return int(text)
     except ValueError:
         raise BadRequest(f"invalid value for {name}: {text!r}") from None
+
+
+def rename(req: Request) -> None:
+    name = req.query.get("name") or ""
+    if not name:
+        raise BadRequest("name is required")
+    req.engine.containers.rename(req.params["id"], name)
+    req.send_empty()
+
+
+def top(req: Request) -> None:
+    ps_args = (req.query.get("ps_args") or "-ef").split()
+    titles, processes = req.engine.lifecycle.top(req.params["id"], ps_args)
+    req.send_json({"Titles": titles, "Processes": processes})
+
+
+def prune(req: Request) -> None:
+    if req.json_arg("filters"):
+        raise BadRequest("filters are not supported by container prune here yet")
+    removed, freed = req.engine.containers.prune()
+    req.send_json({"ContainersDeleted": removed or None, "SpaceReclaimed": freed})

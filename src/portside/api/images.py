@@ -121,3 +121,19 @@ def create(req: Request) -> None:
 
     req.stream(body(), "application/json")
     worker.join()
+
+
+def history(req: Request) -> None:
+    req.send_json(
+        [
+            {
+                "Id": e.id,
+                "Created": int(parse_rfc3339(e.created) or 0),
+                "CreatedBy": e.created_by,
+                "Tags": None,
+                "Size": e.size,
+                "Comment": e.comment,
+            }
+            for e in req.engine.images.history(req.params["name"])
+        ]
+    )

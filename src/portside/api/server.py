@@ -214,6 +214,8 @@ class HTTPHandler(http.server.BaseHTTPRequestHandler):
             handler, params = resolve(self.command, path)
             request = Request(self, params)
             handler(request)
+            if not self.close_connection and self._body is None:
+                self.read_body()  # a body the handler did not need: not the next request
         except Exception as e:  # noqa: BLE001 - every error becomes an answer
             if request is not None and request.answered:
                 self.close_connection = True
