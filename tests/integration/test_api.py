@@ -269,3 +269,19 @@ def test_a_body_no_handler_reads_does_not_become_the_next_request(service: Servi
     assert service.request("GET", "/_ping", conn=conn)[0] == 200
     conn.close()
     assert service.request("DELETE", f"/containers/{cid}?force=1")[0] == 204
+
+
+def test_volumes(service: Service) -> None:
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    assert service.docker(binary, "volume", "create", "v1").stdout == "v1\n"
+    assert service.docker(binary, "volume", "ls", "-q").stdout == "v1\n"
+    assert service.portside("volume", "ls", "-q").stdout == "v1\n"  # the same store
+    r = service.docker(
+        binary, "run", "--rm", "-v", "v1:/data", "busybox", "sh", "-c", "echo x > /data/f"
+    )
+    assert r.returncode == 0, r.stderr
+    r = service.docker(binary, "run", "--rm", "-v", "v1:/data", "busybox", "cat", "/data/f")
+    assert r.stdout == "x\n", r.stderr
+    assert service.docker(binary, "volume", "rm", "v1").stdout == "v1\n"
+    status, _, body = service.request("GET", "/volumes/v1")
+    assert status == 404 and "no such volume" in json.loads(body)["message"]

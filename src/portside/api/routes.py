@@ -40,6 +40,11 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ("GET", "/images/{name}/history", "images", "history"),
     ("POST", "/images/{name}/tag", "images", "tag"),
     ("DELETE", "/images/{name}", "images", "remove"),
+    ("GET", "/volumes", "volumes", "list_"),
+    ("POST", "/volumes/create", "volumes", "create"),
+    ("POST", "/volumes/prune", "volumes", "prune"),
+    ("GET", "/volumes/{name}", "volumes", "inspect"),
+    ("DELETE", "/volumes/{name}", "volumes", "remove"),
 )
 
 _VERSION = re.compile(r"^/v[0-9]+\.[0-9]+(?=/)")
