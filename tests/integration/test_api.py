@@ -285,3 +285,27 @@ def test_volumes(service: Service) -> None:
     assert service.docker(binary, "volume", "rm", "v1").stdout == "v1\n"
     status, _, body = service.request("GET", "/volumes/v1")
     assert status == 404 and "no such volume" in json.loads(body)["message"]
+
+
+def test_networks(service: Service) -> None:
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    net = service.docker(binary, "network", "create", "n1")
+    assert net.returncode == 0, net.stderr
+    try:
+        assert "n1" in service.portside("network", "ls", "--format", "{{.Name}}").stdout.split()
+        r = service.docker(
+            binary, "run", "-d", "--name", "c1", "--network", "n1", "busybox", "sleep", "60"
+        )
+        assert r.returncode == 0, r.stderr
+        r = service.docker(
+            binary, "run", "--rm", "--network", "n1", "busybox", "ping", "-c1", "-W2", "c1"
+        )
+        assert r.returncode == 0, r.stdout + r.stderr
+        names = "{{range .Containers}}{{.Name}}{{end}}"
+        assert (
+            service.docker(binary, "network", "inspect", "n1", "--format", names).stdout == "c1\n"
+        )
+        assert service.docker(binary, "rm", "-f", "c1").returncode == 0
+    finally:
+        service.docker(binary, "rm", "-f", "c1")
+        assert service.docker(binary, "network", "rm", "n1").returncode == 0
