@@ -309,3 +309,23 @@ def test_networks(service: Service) -> None:
     finally:
         service.docker(binary, "rm", "-f", "c1")
         assert service.docker(binary, "network", "rm", "n1").returncode == 0
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_exec(service: Service, binary: str) -> None:
+    r = service.docker(binary, "run", "-d", "--name", "e1", "busybox", "sleep", "60")
+    assert r.returncode == 0, r.stderr
+    r = service.docker(binary, "exec", "e1", "sh", "-c", "echo out; echo err >&2; exit 5")
+    assert (r.returncode, r.stdout, r.stderr) == (5, "out\n", "err\n")
+    r = service.docker(binary, "exec", "-i", "e1", "cat", input="piped\n")
+    assert (r.returncode, r.stdout) == (0, "piped\n"), r.stderr
+    r = service.docker(binary, "exec", "-t", "e1", "sh", "-c", "echo tty; exit 2")
+    assert (r.returncode, r.stdout) == (2, "tty\n"), r.stderr  # CRLF read back as text
+    assert service.docker(binary, "exec", "-d", "e1", "true").returncode == 0
+    docker = pytest.importorskip("docker")
+    client = docker.DockerClient(base_url=service.uri)
+    try:
+        assert tuple(client.containers.get("e1").exec_run("echo hi")) == (0, b"hi\n")
+    finally:
+        client.close()
+    assert service.docker(binary, "rm", "-f", "e1").returncode == 0

@@ -254,6 +254,7 @@ class Service:
     verbose: bool
     pending: dict[str, list[Any]]
     pending_lock: threading.Lock
+    execs: dict[str, Any]  # exec instances between their create and start (api/execs.py)
     last_active: float
     busy: int
 
@@ -261,6 +262,7 @@ class Service:
         self.settings = settings
         self.verbose = verbose
         self.pending = {}
+        self.execs = {}
         self.pending_lock = threading.Lock()
         self.last_active = time.monotonic()
         self.busy = 0
