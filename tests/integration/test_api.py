@@ -329,3 +329,29 @@ def test_exec(service: Service, binary: str) -> None:
     finally:
         client.close()
     assert service.docker(binary, "rm", "-f", "e1").returncode == 0
+
+
+def test_diff_export_commit_save_load_prune(service: Service, tmp_path: Path) -> None:
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    r = service.docker(binary, "run", "--name", "d1", "busybox", "sh", "-c", "echo x > /made")
+    assert r.returncode == 0, r.stderr
+    assert "A /made" in service.docker(binary, "diff", "d1").stdout.splitlines()
+    exported = tmp_path / "d1.tar"
+    assert service.docker(binary, "export", "-o", str(exported), "d1").returncode == 0
+    import tarfile
+
+    with tarfile.open(exported) as tar:
+        assert "made" in [m.name.lstrip("./") for m in tar.getmembers()]
+    assert service.docker(binary, "commit", "d1", "committed:1").stdout.startswith("sha256:")
+    assert service.docker(binary, "run", "--rm", "committed:1", "cat", "/made").stdout == "x\n"
+    saved = tmp_path / "c.tar"
+    assert service.docker(binary, "save", "-o", str(saved), "committed:1").returncode == 0
+    assert service.docker(binary, "rm", "d1").returncode == 0
+    assert service.docker(binary, "rmi", "committed:1").returncode == 0
+    r = service.docker(binary, "load", "-i", str(saved))
+    assert r.stdout == "Loaded image: committed:1\n", r.stderr
+    assert (
+        "committed:1" in service.portside("images", "--format", "{{.Repository}}:{{.Tag}}").stdout
+    )
+    assert service.docker(binary, "rmi", "committed:1").returncode == 0
+    assert service.docker(binary, "image", "prune", "-f").returncode == 0

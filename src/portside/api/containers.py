@@ -201,3 +201,38 @@ def prune(req: Request) -> None:
         raise BadRequest("filters are not supported by container prune here yet")
     removed, freed = req.engine.containers.prune()
     req.send_json({"ContainersDeleted": removed or None, "SpaceReclaimed": freed})
+
+
+def changes(req: Request) -> None:
+    kinds = {"C": 0, "A": 1, "D": 2}
+    found = req.engine.files.changes(req.params["id"])
+    req.send_json([{"Path": path, "Kind": kinds[kind]} for kind, path in found] or None)
+
+
+def export(req: Request) -> None:
+    engine = req.engine
+    engine.containers.get(req.params["id"])  # a missing one: 404 before the 200
+    with req.writer("application/x-tar") as out:
+        engine.files.export(req.params["id"], out)  # type: ignore[arg-type]
+
+
+def commit(req: Request) -> None:
+    """``POST /commit``: the docker CLI sends no body, docker-py a config (not applied)."""
+    ref = req.query.get("container") or ""
+    if not ref:
+        raise BadRequest("container is required")
+    repo = req.query.get("repo") or ""
+    tag = req.query.get("tag") or ""
+    reference = (f"{repo}:{tag}" if tag else repo) or None
+    changes = [c for c in req.query.get("changes", "").split("\n") if c.strip()]
+    engine = req.engine
+    image_id = engine.files.commit(
+        engine.image_io,
+        ref,
+        reference,
+        changes,
+        req.query.get("comment") or "",
+        req.query.get("author") or "",
+        pause=req.flag("pause", True),
+    )
+    req.send_json({"Id": image_id}, 201)

@@ -137,3 +137,41 @@ def history(req: Request) -> None:
             for e in req.engine.images.history(req.params["name"])
         ]
     )
+
+
+def save(req: Request) -> None:
+    """``GET /images/get?names=`` and ``/images/{name}/get``: a docker-archive tar."""
+    names = [req.params["name"]] if "name" in req.params else req.query_all("names")
+    if not names:
+        raise BadRequest("names is required")
+    engine = req.engine
+    for name in names:
+        engine.images.inspect(name)  # a missing one: 404 before the 200
+    with req.writer("application/x-tar") as out:
+        engine.image_io.save(names, out)  # type: ignore[arg-type]
+
+
+def load(req: Request) -> None:
+    import io
+
+    loaded = req.engine.image_io.load(io.BytesIO(req.body()))
+    lines = []
+    for image in loaded:
+        for tag in image.tags:
+            lines.append({"stream": f"Loaded image: {tag}\n"})
+        if not image.tags:
+            lines.append({"stream": f"Loaded image ID: {image.id}\n"})
+    body = b"".join(json.dumps(line).encode() + b"\r\n" for line in lines)
+    req.send(200, body, "application/json")
+
+
+def prune(req: Request) -> None:
+    filters = req.json_arg("filters")
+    dangling = filters.get("dangling") if isinstance(filters, dict) else None
+    every = dangling in (["false"], ["0"], {"false": True})
+    report = req.engine.images.prune(all=every)
+    deleted = [
+        *({"Untagged": name} for item in report.items for name in item.untagged),
+        *({"Deleted": image_id} for item in report.items for image_id in item.deleted),
+    ]
+    req.send_json({"ImagesDeleted": deleted or None, "SpaceReclaimed": report.reclaimed})

@@ -12,6 +12,7 @@ Docker's ``{"message": ...}`` with the class's HTTP status.
 from __future__ import annotations
 
 import http.server
+import io
 import json
 import os
 import socket
@@ -61,6 +62,10 @@ class Request:
         if value is None:
             return default
         return value.lower() not in ("", "0", "false", "no")
+
+    def query_all(self, name: str) -> list[str]:
+        """Every value of a repeated query key (``names=a&names=b``)."""
+        return urllib.parse.parse_qs(self.http.query).get(name, [])
 
     def int_arg(self, name: str) -> int | None:
         value = self.query.get(name)
@@ -129,6 +134,17 @@ class Request:
         except (BrokenPipeError, ConnectionResetError):
             h.close_connection = True
 
+    def writer(self, content_type: str) -> ChunkedWriter:
+        """A 200 whose body is written as it is made (a tar the engine writes to a
+        file object), as chunks; ``close`` ends it."""
+        h = self.http
+        h.send_response(200)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        self.answered = True
+        return ChunkedWriter(h)
+
     def hijack(self, content_type: str) -> socket.socket:
         """Answer 101 (200 to a client that asked for no upgrade) and hand over the
         connection: from here the handler owns it, the server closes it after."""
@@ -147,6 +163,28 @@ class Request:
         self.answered = True
         conn: socket.socket = h.connection
         return conn
+
+
+class ChunkedWriter(io.RawIOBase):
+    """A binary file object whose writes are HTTP chunks."""
+
+    def __init__(self, http: HTTPHandler) -> None:
+        self.http = http
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        data = bytes(data)
+        if data:
+            self.http.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.http.wfile.write(b"0\r\n\r\n")
+            self.http.wfile.flush()
+        super().close()
 
 
 class HTTPHandler(http.server.BaseHTTPRequestHandler):
