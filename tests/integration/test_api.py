@@ -355,3 +355,22 @@ def test_diff_export_commit_save_load_prune(service: Service, tmp_path: Path) ->
     )
     assert service.docker(binary, "rmi", "committed:1").returncode == 0
     assert service.docker(binary, "image", "prune", "-f").returncode == 0
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_cp_through_the_archive_endpoints(service: Service, binary: str, tmp_path: Path) -> None:
+    assert (
+        service.docker(binary, "run", "-d", "--name", "cp1", "busybox", "sleep", "60").returncode
+        == 0
+    )
+    source = tmp_path / "in.txt"
+    source.write_text("hello\n")
+    r = service.docker(binary, "cp", str(source), "cp1:/tmp/")
+    assert r.returncode == 0, r.stderr
+    assert service.docker(binary, "exec", "cp1", "cat", "/tmp/in.txt").stdout == "hello\n"
+    back = tmp_path / "back.txt"
+    assert service.docker(binary, "cp", "cp1:/tmp/in.txt", str(back)).returncode == 0
+    assert back.read_text() == "hello\n"
+    r = service.docker(binary, "cp", "cp1:/nonexist", str(tmp_path / "x"))
+    assert r.returncode == 1 and "/nonexist" in r.stderr  # 20.10 words a 404 its own way
+    assert service.docker(binary, "rm", "-f", "cp1").returncode == 0

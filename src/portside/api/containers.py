@@ -236,3 +236,50 @@ def commit(req: Request) -> None:
         pause=req.flag("pause", True),
     )
     req.send_json({"Id": image_id}, 201)
+
+
+def archive_head(req: Request) -> None:
+    stat = req.engine.files.stat(req.params["id"], _path(req))
+    req.http.send_response(200)
+    req.http.send_header("X-Docker-Container-Path-Stat", _stat_header(stat.to_json()))
+    req.http.send_header("Content-Length", "0")
+    req.http.end_headers()
+    req.answered = True
+
+
+def archive_get(req: Request) -> None:
+    engine = req.engine
+    path = _path(req)
+    stat = engine.files.stat(req.params["id"], path)  # a missing path: 404 before the 200
+    h = req.http
+    h.send_response(200)
+    h.send_header("Content-Type", "application/x-tar")
+    h.send_header("X-Docker-Container-Path-Stat", _stat_header(stat.to_json()))
+    h.send_header("Transfer-Encoding", "chunked")
+    h.end_headers()
+    req.answered = True
+    from .server import ChunkedWriter
+
+    with ChunkedWriter(h) as out:
+        engine.files.archive(req.params["id"], path, out)  # type: ignore[arg-type]
+
+
+def archive_put(req: Request) -> None:
+    import io
+
+    body = io.BytesIO(req.body())
+    req.engine.files.extract_in(req.params["id"], body, _path(req), archive=req.flag("copyUIDGID"))
+    req.send_empty(200)
+
+
+def _path(req: Request) -> str:
+    path = req.query.get("path") or ""
+    if not path:
+        raise BadRequest("path is required")
+    return path
+
+
+def _stat_header(stat: dict[str, Any]) -> str:
+    import base64
+
+    return base64.b64encode(json.dumps(stat).encode()).decode()
