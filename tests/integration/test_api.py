@@ -374,3 +374,14 @@ def test_cp_through_the_archive_endpoints(service: Service, binary: str, tmp_pat
     r = service.docker(binary, "cp", "cp1:/nonexist", str(tmp_path / "x"))
     assert r.returncode == 1 and "/nonexist" in r.stderr  # 20.10 words a 404 its own way
     assert service.docker(binary, "rm", "-f", "cp1").returncode == 0
+
+
+def test_stats(service: Service) -> None:
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    r = service.docker(binary, "run", "-d", "--name", "s1", "busybox", "sleep", "60")
+    assert r.returncode == 0, r.stderr
+    r = service.docker(binary, "stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "s1")
+    assert (r.returncode, r.stdout) == (0, "s1 1\n"), r.stderr
+    status, _, body = service.request("GET", "/containers/s1/stats?stream=0")
+    assert status == 200 and json.loads(body)["memory_stats"]["usage"] > 0
+    assert service.docker(binary, "rm", "-f", "s1").returncode == 0

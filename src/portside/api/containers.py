@@ -4,7 +4,9 @@ wait and logs, each one engine call (start and attach are in api/attach.py)."""
 from __future__ import annotations
 
 import json
+import os
 import struct
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +16,7 @@ from ..engine.lifecycle import WAIT_CONDITIONS
 from ..engine.logs import LogOptions
 from ..engine.rows import ContainerRow
 from ..errors import PortsideError
-from ..timefmt import parse_rfc3339
+from ..timefmt import format_rfc3339, parse_rfc3339
 from .create import create_options
 from .server import BadRequest, Request
 
@@ -283,3 +285,58 @@ def _stat_header(stat: dict[str, Any]) -> str:
     import base64
 
     return base64.b64encode(json.dumps(stat).encode()).decode()
+
+
+def stats(req: Request) -> None:
+    """Docker's stats JSON, one object (``stream=0``) or one a second; the engine's CPU
+    share is given as the deltas from which clients compute it back."""
+    from ..engine.stats import sample
+
+    engine = req.engine
+    row = engine.containers.get(req.params["id"])
+    ncpu = os.cpu_count() or 1
+
+    def one() -> bytes:
+        current = engine.containers.get(row.id)
+        s = sample([current], 0.5)[0]
+        now = format_rfc3339(time.time())
+        system = int(1e9 * ncpu)
+        cpu = {
+            "cpu_usage": {"total_usage": int(s.cpu_percent / 100 * 1e9)},
+            "system_cpu_usage": system,
+            "online_cpus": ncpu,
+        }
+        pre = {"cpu_usage": {"total_usage": 0}, "system_cpu_usage": 0, "online_cpus": ncpu}
+        return (
+            json.dumps(
+                {
+                    "id": current.id,
+                    "name": "/" + current.name,
+                    "read": now,
+                    "preread": now,
+                    "cpu_stats": cpu,
+                    "precpu_stats": pre,
+                    "memory_stats": {"usage": s.memory, "limit": s.memory_limit, "stats": {}},
+                    "networks": {"eth0": {"rx_bytes": s.net_rx, "tx_bytes": s.net_tx}},
+                    "blkio_stats": {
+                        "io_service_bytes_recursive": [
+                            {"major": 0, "minor": 0, "op": "read", "value": s.block_read},
+                            {"major": 0, "minor": 0, "op": "write", "value": s.block_write},
+                        ]
+                    },
+                    "pids_stats": {"current": s.pids},
+                }
+            ).encode()
+            + b"\n"
+        )
+
+    if not req.flag("stream", True):
+        req.send(200, one(), "application/json")
+        return
+
+    def every_second() -> Iterator[bytes]:
+        while True:
+            yield one()
+            time.sleep(0.5)  # the sample itself takes the other half second
+
+    req.stream(every_second(), "application/json")

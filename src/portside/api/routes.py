@@ -37,6 +37,7 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ("POST", "/containers/{id}/rename", "containers", "rename"),
     ("GET", "/containers/{id}/top", "containers", "top"),
     ("GET", "/containers/{id}/changes", "containers", "changes"),
+    ("GET", "/containers/{id}/stats", "containers", "stats"),
     ("GET", "/containers/{id}/export", "containers", "export"),
     ("HEAD", "/containers/{id}/archive", "containers", "archive_head"),
     ("GET", "/containers/{id}/archive", "containers", "archive_get"),
