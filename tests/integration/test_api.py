@@ -385,3 +385,11 @@ def test_stats(service: Service) -> None:
     status, _, body = service.request("GET", "/containers/s1/stats?stream=0")
     assert status == 200 and json.loads(body)["memory_stats"]["usage"] > 0
     assert service.docker(binary, "rm", "-f", "s1").returncode == 0
+
+
+def test_system_df_and_no_plugins(service: Service) -> None:
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    r = service.docker(binary, "system", "df", "--format", "{{.Type}} {{.TotalCount}}")
+    assert r.stdout.splitlines()[0] == "Images 1", r.stdout + r.stderr
+    status, _, body = service.request("GET", "/plugins/foo/json")
+    assert (status, json.loads(body)) == (404, {"message": 'plugin "foo" not found'})

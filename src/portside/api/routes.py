@@ -18,6 +18,8 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ("HEAD", "/_ping", "system", "ping"),
     ("GET", "/version", "system", "version"),
     ("GET", "/info", "system", "info"),
+    ("GET", "/system/df", "system_df", "disk_usage"),
+    ("GET", "/plugins/{name}/json", "system_df", "plugin"),
     ("POST", "/containers/create", "containers", "create"),
     ("GET", "/containers/json", "containers", "list_"),
     ("POST", "/containers/prune", "containers", "prune"),
