@@ -5,6 +5,7 @@ service on a throwaway store and socket, stopped by PID when the test ends."""
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import os
 import shutil
@@ -393,3 +394,24 @@ def test_system_df_and_no_plugins(service: Service) -> None:
     assert r.stdout.splitlines()[0] == "Images 1", r.stdout + r.stderr
     status, _, body = service.request("GET", "/plugins/foo/json")
     assert (status, json.loads(body)) == (404, {"message": 'plugin "foo" not found'})
+
+
+def test_build(service: Service, tmp_path: Path) -> None:
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    (tmp_path / "Dockerfile").write_text('FROM busybox\nRUN echo built > /b\nCMD ["cat", "/b"]\n')
+    env_binary = ["env", "DOCKER_BUILDKIT=0", binary]  # the classic /build, not BuildKit's
+    r = service.docker(env_binary[0], *env_binary[1:], "build", "-t", "built:1", str(tmp_path))
+    assert r.returncode == 0 and "Successfully tagged built:1" in r.stdout, r.stderr
+    assert service.docker(binary, "run", "--rm", "built:1").stdout == "built\n"
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN exit 7\n")
+    r = service.docker(env_binary[0], *env_binary[1:], "build", str(tmp_path))
+    assert r.returncode == 1 and "returned a non-zero code: 7" in r.stderr
+    docker = pytest.importorskip("docker")
+    client = docker.DockerClient(base_url=service.uri)
+    try:
+        image, _ = client.images.build(
+            fileobj=io.BytesIO(b"FROM busybox\nLABEL a=b\n"), tag="me/bb"
+        )
+        assert image.labels == {"a": "b"} and "me/bb:latest" in image.tags
+    finally:
+        client.close()

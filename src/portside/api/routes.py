@@ -46,6 +46,7 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ("PUT", "/containers/{id}/archive", "containers", "archive_put"),
     ("POST", "/commit", "containers", "commit"),
     ("DELETE", "/containers/{id}", "containers", "remove"),
+    ("POST", "/build", "build", "build"),
     ("GET", "/images/json", "images", "list_"),
     ("GET", "/images/get", "images", "save"),
     ("POST", "/images/load", "images", "load"),
