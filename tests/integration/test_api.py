@@ -415,3 +415,21 @@ def test_build(service: Service, tmp_path: Path) -> None:
         assert image.labels == {"a": "b"} and "me/bb:latest" in image.tags
     finally:
         client.close()
+
+
+def test_push_and_pull_through_a_loopback_registry(service: Service, tmp_path: Path) -> None:
+    from .registries import serve
+
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    with serve(tmp_path) as registry:
+        name = f"{registry}/team/busybox:1"
+        assert service.docker(binary, "tag", "busybox", name).returncode == 0
+        r = service.docker(binary, "push", name)
+        assert r.returncode == 0 and "digest: sha256:" in r.stdout, r.stdout + r.stderr
+        assert service.docker(binary, "rmi", name).returncode == 0
+        r = service.docker(binary, "pull", name)
+        assert r.returncode == 0 and "Digest: sha256:" in r.stdout, r.stdout + r.stderr
+        r = service.docker(binary, "run", "--rm", name, "echo", "pulled")
+        assert r.stdout == "pulled\n", r.stderr
+        r = service.docker(binary, "pull", f"{registry}/team/nothing:1")
+        assert r.returncode == 1 and r.stderr, r.stdout

@@ -36,7 +36,6 @@ def build(req: Request) -> None:
         pull=req.flag("pull"),
     )
     quiet = req.flag("q")
-    engine = req.engine
     lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
 
     def out(text: str) -> None:
@@ -44,14 +43,17 @@ def build(req: Request) -> None:
             lines.put({"stream": text if text.endswith("\n") else text + "\n"})
 
     def run() -> None:
+        engine = req.own_engine()
         try:
             image_id = engine.builds.build(options, out)
             lines.put({"aux": {"ID": image_id}})
             if quiet:
                 lines.put({"stream": image_id + "\n"})
-        except PortsideError as e:
-            lines.put({"errorDetail": {"message": str(e)}, "error": str(e)})
+        except Exception as e:  # noqa: BLE001 - after the 200: an error line
+            message = str(e) if isinstance(e, PortsideError) else f"{type(e).__name__}: {e}"
+            lines.put({"errorDetail": {"message": message}, "error": message})
         finally:
+            engine.close()
             lines.put(None)
 
     worker = threading.Thread(target=run, daemon=True)

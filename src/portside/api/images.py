@@ -93,26 +93,38 @@ class JSONProgress(LayerProgress):
         self.put({"status": text, "progressDetail": detail, "id": layer})
 
 
-def create(req: Request) -> None:
-    """A pull: ``fromImage`` (and ``tag``); importing (``fromSrc``) is not here yet."""
-    image = req.query.get("fromImage") or ""
-    if not image:
-        raise BadRequest("fromImage is required (importing with fromSrc is not supported yet)")
+def push(req: Request) -> None:
+    """``POST /images/{name}/push``; credentials come from the store's credential file
+    as for ``portside push`` (``X-Registry-Auth`` is not read yet)."""
+    name = req.params["name"]
     tag_ = req.query.get("tag") or ""
     if tag_:
-        image = f"{image}@{tag_}" if tag_.startswith("sha256:") else f"{image}:{tag_}"
-    engine = req.engine
+        name = f"{name}:{tag_}"
+    req.engine.images.inspect(name)  # a missing one: 404 before the 200
     lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
 
-    def pull() -> None:
+    def run() -> None:
+        engine = req.own_engine()
         try:
-            engine.registry.pull(image, JSONProgress(lines.put))
-        except PortsideError as e:
-            lines.put({"errorDetail": {"message": str(e)}, "error": str(e)})
+            digest = engine.registry.push(name, JSONProgress(lines.put))
+            lines.put({"progressDetail": {}, "aux": {"Tag": tag_ or "latest", "Digest": digest}})
+        except Exception as e:  # noqa: BLE001 - after the 200: an error line
+            lines.put(_error(e))
         finally:
+            engine.close()
             lines.put(None)
 
-    worker = threading.Thread(target=pull, daemon=True)
+    _stream_lines(req, run, lines)
+
+
+def _error(e: Exception) -> dict[str, Any]:
+    """Docker's error line for a failure after the 200."""
+    message = str(e) if isinstance(e, PortsideError) else f"{type(e).__name__}: {e}"
+    return {"errorDetail": {"message": message}, "error": message}
+
+
+def _stream_lines(req: Request, run: Any, lines: queue.Queue[dict[str, Any] | None]) -> None:
+    worker = threading.Thread(target=run, daemon=True)
     worker.start()
 
     def body() -> Iterator[bytes]:
@@ -121,6 +133,29 @@ def create(req: Request) -> None:
 
     req.stream(body(), "application/json")
     worker.join()
+
+
+def create(req: Request) -> None:
+    """A pull: ``fromImage`` (and ``tag``); importing (``fromSrc``) is not here yet."""
+    image = req.query.get("fromImage") or ""
+    if not image:
+        raise BadRequest("fromImage is required (importing with fromSrc is not supported yet)")
+    tag_ = req.query.get("tag") or ""
+    if tag_:
+        image = f"{image}@{tag_}" if tag_.startswith("sha256:") else f"{image}:{tag_}"
+    lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+
+    def pull() -> None:
+        engine = req.own_engine()
+        try:
+            engine.registry.pull(image, JSONProgress(lines.put))
+        except Exception as e:  # noqa: BLE001 - after the 200: an error line
+            lines.put(_error(e))
+        finally:
+            engine.close()
+            lines.put(None)
+
+    _stream_lines(req, pull, lines)
 
 
 def history(req: Request) -> None:

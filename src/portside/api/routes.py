@@ -56,6 +56,7 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ("GET", "/images/{name}/history", "images", "history"),
     ("GET", "/images/{name}/get", "images", "save"),
     ("POST", "/images/{name}/tag", "images", "tag"),
+    ("POST", "/images/{name}/push", "images", "push"),
     ("DELETE", "/images/{name}", "images", "remove"),
     ("GET", "/networks", "networks", "list_"),
     ("POST", "/networks/create", "networks", "create"),

@@ -52,6 +52,11 @@ class Request:
             self._engine = Engine(self.server.settings)
         return self._engine
 
+    def own_engine(self) -> Engine:
+        """An engine for a worker thread (the store's SQLite connection belongs to the
+        thread that opened it); the worker closes it."""
+        return Engine(self.server.settings)
+
     def close(self) -> None:
         if self._engine is not None:
             self._engine.close()
