@@ -405,7 +405,7 @@ def test_build(service: Service, tmp_path: Path) -> None:
     assert service.docker(binary, "run", "--rm", "built:1").stdout == "built\n"
     (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN exit 7\n")
     r = service.docker(env_binary[0], *env_binary[1:], "build", str(tmp_path))
-    assert r.returncode == 1 and "returned a non-zero code: 7" in r.stderr
+    assert r.returncode == 1 and "returned a non-zero code: 7" in r.stderr, r.stdout + r.stderr
     docker = pytest.importorskip("docker")
     client = docker.DockerClient(base_url=service.uri)
     try:
