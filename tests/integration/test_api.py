@@ -307,8 +307,14 @@ def test_networks(service: Service) -> None:
             service.docker(binary, "network", "inspect", "n1", "--format", names).stdout == "c1\n"
         )
         assert service.docker(binary, "rm", "-f", "c1").returncode == 0
+        run = ["run", "-d", "--name", "c2", "--network", "n1", "--network-alias", "web"]
+        assert service.docker(binary, *run, "busybox", "sleep", "60").returncode == 0
+        r = service.docker(
+            binary, "run", "--rm", "--network", "n1", "busybox", "ping", "-c1", "-W2", "web"
+        )
+        assert r.returncode == 0, r.stdout + r.stderr  # NetworkingConfig's aliases
     finally:
-        service.docker(binary, "rm", "-f", "c1")
+        service.docker(binary, "rm", "-f", "c1", "c2")
         assert service.docker(binary, "network", "rm", "n1").returncode == 0
 
 

@@ -22,6 +22,8 @@ def create_options(body: dict[str, Any], name: str | None) -> CreateOptions:
     network = host.get("NetworkMode") or "default"
     if network == "bridge":
         network = "default"
+    endpoints = (body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
+    aliases = tuple(a for e in endpoints.values() for a in (e or {}).get("Aliases") or ())
     return CreateOptions(
         image=image,
         command=_list(body.get("Cmd")),
@@ -36,6 +38,7 @@ def create_options(body: dict[str, Any], name: str | None) -> CreateOptions:
         labels=dict(body.get("Labels") or {}),
         auto_remove=bool(host.get("AutoRemove")),
         network=network,
+        network_aliases=aliases,
         restart=RestartPolicy(
             policy.get("Name") or "no", int(policy.get("MaximumRetryCount") or 0)
         ),
