@@ -20,6 +20,11 @@ class Settings:
     max_concurrent_downloads: int = 3  # layers pulled at once (dockerd's flag of that name)
     max_concurrent_uploads: int = 3  # blobs pushed at once
 
+    @property
+    def api_socket(self) -> Path:
+        """Where ``system service`` listens when given no address."""
+        return self.runroot / "portside.sock"
+
     @classmethod
     def from_env(
         cls,

@@ -46,7 +46,24 @@ def run(ctx: Context, argv: list[str]) -> int:
         f"ID: {info['ID']}",
         f"Root Dir: {info['DockerRootDir']}",
         f"Run Root: {info['RunRoot']}",
+        f"API Socket: {_api_socket(ctx)}",
         f"Python Version: {info['PythonVersion']}",
     ]
     ctx.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _api_socket(ctx: Context) -> str:
+    """The default socket of ``system service``, and whether a service listens there."""
+    import socket
+
+    path = ctx.settings.api_socket
+    probe = socket.socket(socket.AF_UNIX)
+    try:
+        probe.connect(str(path))
+        state = "listening"
+    except OSError:
+        state = "not listening; start it with 'portside system service'"
+    finally:
+        probe.close()
+    return f"unix://{path} ({state})"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine.container_state import UP, Status
+from ..engine.container_state import status_text
 from ..engine.containers import command_of
 from ..engine.disk_usage import dir_size
 from ..engine.rows import ContainerRow
 from ..timefmt import parse_rfc3339
-from ..units import human_duration, human_size
+from ..units import human_size
 from .context import Context, Parser
 from .filters import parse_filters
 from .output import go_time, since, write_formatted
@@ -30,25 +30,6 @@ HEADERS = {
     "Networks": "NETWORKS",
     "LocalVolumes": "LOCAL VOLUMES",
 }
-
-
-def status_text(row: ContainerRow) -> str:
-    """Docker's STATUS column: "Up 3 seconds", "Exited (0) 5 seconds ago", "Created"."""
-    if row.status in UP:
-        text = "Up " + human_duration(_ago(row.started_at))
-        return text + " (Paused)" if row.status == Status.PAUSED else text
-    if row.status == Status.RESTARTING:
-        return f"Restarting ({row.exit_code}) {human_duration(_ago(row.finished_at))} ago"
-    if row.status == Status.EXITED:
-        return f"Exited ({row.exit_code}) {human_duration(_ago(row.finished_at))} ago"
-    return row.status.title()
-
-
-def _ago(stamp: str) -> float:
-    import time
-
-    epoch = parse_rfc3339(stamp)
-    return time.time() - epoch if epoch else 0.0
 
 
 def row_of(

@@ -161,6 +161,7 @@ GROUPS: tuple[Group, ...] = (
             Verb("df", "df", "Show portside disk usage"),
             _same("info"),
             Verb("prune", "system_prune", "Remove unused data"),
+            Verb("service", "system_service", "Serve the Docker Engine API on a socket"),
         ),
         more_help=False,
     ),

@@ -152,6 +152,12 @@ class ContainerFiles:
             path_archive.write_tar(source, out, False)
             return _stat(root, source, src)
 
+    def stat(self, ref: str, src: str, follow: bool = False) -> PathStat:
+        """What Docker's stat of SRC says, without its content (the archive endpoint
+        sends it as a header before the tar)."""
+        with self.view(ref) as (_, root, _mounts):
+            return _stat(root, self._source(root, ref, src, follow), src)
+
     def copy_out(
         self, ref: str, src: str, dest: str, follow: bool = False, archive: bool = False
     ) -> int:

@@ -31,7 +31,8 @@ from ..runtime import cgroups
 from ..runtime.runc import Runtime
 from ..store.containers import ContainerRow, ContainerTable
 from ..store.snapshots import unmount
-from ..timefmt import now_rfc3339
+from ..timefmt import now_rfc3339, parse_rfc3339
+from ..units import human_duration
 from .container_paths import ContainerPaths
 
 if TYPE_CHECKING:
@@ -218,3 +219,21 @@ class ContainerState:
                 with self.store.meta.transaction():
                     self.table.update(container_id, restart_count=current.restart_count + 1)
                 self.start_again(current)
+
+
+def status_text(row: ContainerRow) -> str:
+    """Docker's STATUS (``ps``, the API's container list): "Up 3 seconds",
+    "Exited (0) 5 seconds ago", "Created"."""
+    if row.status in UP:
+        text = "Up " + human_duration(_ago(row.started_at))
+        return text + " (Paused)" if row.status == Status.PAUSED else text
+    if row.status == Status.RESTARTING:
+        return f"Restarting ({row.exit_code}) {human_duration(_ago(row.finished_at))} ago"
+    if row.status == Status.EXITED:
+        return f"Exited ({row.exit_code}) {human_duration(_ago(row.finished_at))} ago"
+    return row.status.title()
+
+
+def _ago(stamp: str) -> float:
+    epoch = parse_rfc3339(stamp)
+    return time.time() - epoch if epoch else 0.0

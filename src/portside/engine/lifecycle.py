@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -427,6 +428,34 @@ class Lifecycle:
             self.state.wait_exit(current, 0.5)
             if monitor.read_exit_code(exit_dir, container_id) is not None:
                 self.state.cleanup(container_id)
+
+    def wait_for(self, ref: str, condition: str = "not-running", poll: float = 0.05) -> int:
+        """The Engine API's wait conditions. ``not-running``: as ``wait``.
+        ``next-exit``: a created container is waited for to start, then to exit.
+        ``removed``: that exit, then its row gone (``--rm``); the exit code is the real
+        one, read before the removal."""
+        if condition not in WAIT_CONDITIONS:
+            raise InvalidArgument(f"invalid condition: {condition!r}")
+        row = self.c.get(ref)
+        if condition == "not-running":
+            return self.wait(row.id)
+        code = row.exit_code
+        while True:
+            current = self.table.get(row.id)
+            if current is None:
+                recorded = monitor.read_exit_code(self.c.paths(row.id).exit_dir, row.id)
+                return recorded if recorded is not None else row.exit_code
+            current = self.state.reconcile(current)
+            if current.status in ACTIVE or current.started_at != row.started_at:
+                code = self.wait(row.id)  # it started: its next exit
+                break
+            time.sleep(poll)
+        while condition == "removed" and self.table.get(row.id) is not None:
+            time.sleep(poll)
+        return code
+
+
+WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
 
 
 def monitor_attach(paths: ContainerPaths) -> socket.socket:

@@ -1,0 +1,95 @@
+"""A create request's JSON (Config + HostConfig + NetworkingConfig) as the engine's
+CreateOptions: the API's spelling parsed once, here, into records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine.container_options import CreateOptions, Mount, PublishedPort, RestartPolicy
+from ..errors import InvalidArgument
+
+
+def create_options(body: dict[str, Any], name: str | None) -> CreateOptions:
+    if not isinstance(body, dict):
+        raise InvalidArgument("the request body must be a JSON object")
+    host = body.get("HostConfig") or {}
+    image = body.get("Image") or ""
+    if not image:
+        raise InvalidArgument("config cannot be empty in order to create a container")
+    policy = host.get("RestartPolicy") or {}
+    keys = {"stdin": "AttachStdin", "stdout": "AttachStdout", "stderr": "AttachStderr"}
+    attach = tuple(stream for stream, key in keys.items() if body.get(key))
+    network = host.get("NetworkMode") or "default"
+    if network == "bridge":
+        network = "default"
+    endpoints = (body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
+    aliases = tuple(a for e in endpoints.values() for a in (e or {}).get("Aliases") or ())
+    return CreateOptions(
+        image=image,
+        command=_list(body.get("Cmd")),
+        entrypoint=_list(body.get("Entrypoint")),
+        name=name or None,
+        env=tuple(body.get("Env") or ()),
+        workdir=body.get("WorkingDir") or None,
+        user=body.get("User") or None,
+        hostname=body.get("Hostname") or None,
+        tty=bool(body.get("Tty")),
+        stdin_open=bool(body.get("OpenStdin")),
+        labels=dict(body.get("Labels") or {}),
+        auto_remove=bool(host.get("AutoRemove")),
+        network=network,
+        network_aliases=aliases,
+        restart=RestartPolicy(
+            policy.get("Name") or "no", int(policy.get("MaximumRetryCount") or 0)
+        ),
+        stop_signal=body.get("StopSignal") or None,
+        stop_timeout=body.get("StopTimeout"),
+        init=bool(host.get("Init")),
+        privileged=bool(host.get("Privileged")),
+        cap_add=tuple(host.get("CapAdd") or ()),
+        cap_drop=tuple(host.get("CapDrop") or ()),
+        security_opt=tuple(host.get("SecurityOpt") or ()),
+        read_only=bool(host.get("ReadonlyRootfs")),
+        publish=_publish(host.get("PortBindings") or {}),
+        publish_all=bool(host.get("PublishAllPorts")),
+        add_hosts=tuple(host.get("ExtraHosts") or ()),
+        dns=tuple(host.get("Dns") or ()),
+        dns_search=tuple(host.get("DnsSearch") or ()),
+        attach=attach,
+        mounts=(
+            *(Mount.parse_volume(b) for b in host.get("Binds") or ()),
+            *(_mount(m) for m in host.get("Mounts") or ()),
+            *(Mount.tmpfs(path, opts) for path, opts in (host.get("Tmpfs") or {}).items()),
+        ),
+        volumes_from=tuple(host.get("VolumesFrom") or ()),
+    )
+
+
+def _list(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _publish(bindings: dict[str, Any]) -> tuple[PublishedPort, ...]:
+    out = []
+    for port, binds in bindings.items():
+        for b in binds or [{}]:
+            out.append(PublishedPort.of(port, b.get("HostIp") or "", b.get("HostPort") or ""))
+    return tuple(out)
+
+
+def _mount(m: dict[str, Any]) -> Mount:
+    tmpfs = m.get("TmpfsOptions") or {}
+    return Mount.of(
+        m.get("Type") or "volume",
+        m.get("Target") or "",
+        source=m.get("Source") or "",
+        readonly=bool(m.get("ReadOnly")),
+        propagation=(m.get("BindOptions") or {}).get("Propagation") or "",
+        nocopy=bool((m.get("VolumeOptions") or {}).get("NoCopy")),
+        tmpfs_size=tmpfs.get("SizeBytes"),
+        tmpfs_mode=tmpfs.get("Mode"),
+    )

@@ -1,0 +1,212 @@
+"""``/images/...``: list, inspect, tag, remove, and pull (``/images/create``) with
+Docker's JSON-line progress."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import PortsideError
+from ..progress import LayerProgress
+from ..timefmt import parse_rfc3339
+from .server import BadRequest, Request
+
+
+def list_(req: Request) -> None:
+    filters = req.json_arg("filters")
+    if not isinstance(filters, dict):
+        raise BadRequest("filters must be a JSON object")
+    images = req.engine.images.list(all=req.flag("all"), filters=filters or None)
+    req.send_json(
+        [
+            {
+                "Id": i.id,
+                "ParentId": i.parent,
+                "RepoTags": [_familiar(t) for t in i.repo_tags],
+                "RepoDigests": [_familiar(d) for d in i.repo_digests],
+                "Created": int(parse_rfc3339(i.created) or 0),
+                "Size": i.size,
+                "VirtualSize": i.size,
+                "SharedSize": -1,
+                "Labels": i.labels,
+                "Containers": -1,
+            }
+            for i in images
+        ]
+    )
+
+
+def _familiar(name: str) -> str:
+    """``docker.io/library/busybox:latest`` as Docker shows it: ``busybox:latest``."""
+    for prefix in ("docker.io/library/", "docker.io/"):
+        if name.startswith(prefix):
+            return name.removeprefix(prefix)
+    return name
+
+
+def inspect(req: Request) -> None:
+    data = req.engine.images.inspect(req.params["name"])
+    driver = data.get("GraphDriver") or {}
+    # Docker's Data is a map of strings (LowerDir "a:b"); the engine keeps lists
+    driver["Data"] = {
+        k.removesuffix("s") if isinstance(v, list) else k: ":".join(v) if isinstance(v, list) else v
+        for k, v in (driver.get("Data") or {}).items()
+    }
+    req.send_json(data)
+
+
+def tag(req: Request) -> None:
+    repo = req.query.get("repo") or ""
+    if not repo:
+        raise BadRequest("repository name must have at least one component")
+    name = f"{repo}:{req.query['tag']}" if req.query.get("tag") else repo
+    req.engine.images.tag(req.params["name"], name)
+    req.send_empty(201)
+
+
+def remove(req: Request) -> None:
+    report = req.engine.images.remove(req.params["name"], force=req.flag("force"))
+    req.send_json(
+        [{"Untagged": name} for name in report.untagged]
+        + [{"Deleted": image_id} for image_id in report.deleted]
+    )
+
+
+class JSONProgress(LayerProgress):
+    """Pull progress as Docker's JSON objects, handed to ``put``."""
+
+    def __init__(self, put: Any) -> None:
+        super().__init__(lambda text: None)
+        self.put = put
+
+    def line(self, text: str) -> None:
+        self.put({"status": text})
+
+    def status(self, layer: str, text: str) -> None:
+        self.put({"status": text, "progressDetail": {}, "id": layer})
+
+    def bytes(self, layer: str, text: str, done: int, total: int) -> None:
+        detail = {"current": done, "total": total}
+        self.put({"status": text, "progressDetail": detail, "id": layer})
+
+
+def push(req: Request) -> None:
+    """``POST /images/{name}/push``; credentials come from the store's credential file
+    as for ``portside push`` (``X-Registry-Auth`` is not read yet)."""
+    name = req.params["name"]
+    tag_ = req.query.get("tag") or ""
+    if tag_:
+        name = f"{name}:{tag_}"
+    req.engine.images.inspect(name)  # a missing one: 404 before the 200
+    lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+
+    def run() -> None:
+        engine = req.own_engine()
+        try:
+            digest = engine.registry.push(name, JSONProgress(lines.put))
+            lines.put({"progressDetail": {}, "aux": {"Tag": tag_ or "latest", "Digest": digest}})
+        except Exception as e:  # noqa: BLE001 - after the 200: an error line
+            lines.put(_error(e))
+        finally:
+            engine.close()
+            lines.put(None)
+
+    _stream_lines(req, run, lines)
+
+
+def _error(e: Exception) -> dict[str, Any]:
+    """Docker's error line for a failure after the 200."""
+    message = str(e) if isinstance(e, PortsideError) else f"{type(e).__name__}: {e}"
+    return {"errorDetail": {"message": message}, "error": message}
+
+
+def _stream_lines(req: Request, run: Any, lines: queue.Queue[dict[str, Any] | None]) -> None:
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+
+    def body() -> Iterator[bytes]:
+        while (item := lines.get()) is not None:
+            yield json.dumps(item).encode() + b"\r\n"
+
+    req.stream(body(), "application/json")
+    worker.join()
+
+
+def create(req: Request) -> None:
+    """A pull: ``fromImage`` (and ``tag``); importing (``fromSrc``) is not here yet."""
+    image = req.query.get("fromImage") or ""
+    if not image:
+        raise BadRequest("fromImage is required (importing with fromSrc is not supported yet)")
+    tag_ = req.query.get("tag") or ""
+    if tag_:
+        image = f"{image}@{tag_}" if tag_.startswith("sha256:") else f"{image}:{tag_}"
+    lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+
+    def pull() -> None:
+        engine = req.own_engine()
+        try:
+            engine.registry.pull(image, JSONProgress(lines.put))
+        except Exception as e:  # noqa: BLE001 - after the 200: an error line
+            lines.put(_error(e))
+        finally:
+            engine.close()
+            lines.put(None)
+
+    _stream_lines(req, pull, lines)
+
+
+def history(req: Request) -> None:
+    req.send_json(
+        [
+            {
+                "Id": e.id,
+                "Created": int(parse_rfc3339(e.created) or 0),
+                "CreatedBy": e.created_by,
+                "Tags": None,
+                "Size": e.size,
+                "Comment": e.comment,
+            }
+            for e in req.engine.images.history(req.params["name"])
+        ]
+    )
+
+
+def save(req: Request) -> None:
+    """``GET /images/get?names=`` and ``/images/{name}/get``: a docker-archive tar."""
+    names = [req.params["name"]] if "name" in req.params else req.query_all("names")
+    if not names:
+        raise BadRequest("names is required")
+    engine = req.engine
+    for name in names:
+        engine.images.inspect(name)  # a missing one: 404 before the 200
+    with req.writer("application/x-tar") as out:
+        engine.image_io.save(names, out)  # type: ignore[arg-type]
+
+
+def load(req: Request) -> None:
+    import io
+
+    loaded = req.engine.image_io.load(io.BytesIO(req.body()))
+    lines = []
+    for image in loaded:
+        for tag in image.tags:
+            lines.append({"stream": f"Loaded image: {tag}\n"})
+        if not image.tags:
+            lines.append({"stream": f"Loaded image ID: {image.id}\n"})
+    body = b"".join(json.dumps(line).encode() + b"\r\n" for line in lines)
+    req.send(200, body, "application/json")
+
+
+def prune(req: Request) -> None:
+    filters = req.json_arg("filters")
+    dangling = filters.get("dangling") if isinstance(filters, dict) else None
+    every = dangling in (["false"], ["0"], {"false": True})
+    report = req.engine.images.prune(all=every)
+    deleted = [
+        *({"Untagged": name} for item in report.items for name in item.untagged),
+        *({"Deleted": image_id} for item in report.items for image_id in item.deleted),
+    ]
+    req.send_json({"ImagesDeleted": deleted or None, "SpaceReclaimed": report.reclaimed})

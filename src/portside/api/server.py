@@ -1,0 +1,386 @@
+"""The HTTP layer: the standard library's threading socket servers, one thread per
+connection (docs/api.md says why, with the measurement).
+
+Engine calls block (a wait, a followed log, an attach), so a thread per connection is
+the simple fit. Each request gets its own ``Engine`` on the shared settings: the store's
+lock and SQLite connection are then per request, as they are per process for the CLI.
+
+Errors are raised as the exception tree (``errors.py``) and mapped here, once, to
+Docker's ``{"message": ...}`` with the class's HTTP status.
+"""
+
+from __future__ import annotations
+
+import http.server
+import io
+import json
+import os
+import socket
+import socketserver
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterable
+from typing import Any
+
+from ..config import Settings
+from ..engine import Engine
+from ..errors import InvalidArgument, PortsideError
+from .routes import resolve
+
+
+class BadRequest(InvalidArgument):
+    """A request this server cannot read (its body, a parameter)."""
+
+
+class Request:
+    """One request as handlers see it: path parameters, query, body, and the ways to
+    answer (JSON, empty, a stream, a hijacked connection)."""
+
+    def __init__(self, http: HTTPHandler, params: dict[str, str]) -> None:
+        self.http = http
+        self.params = params
+        self.query = {k: v[-1] for k, v in urllib.parse.parse_qs(http.query).items()}
+        self.server: Service = http.server  # type: ignore[assignment]
+        self._engine: Engine | None = None
+        self.answered = False
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = Engine(self.server.settings)
+        return self._engine
+
+    def own_engine(self) -> Engine:
+        """An engine for a worker thread (the store's SQLite connection belongs to the
+        thread that opened it); the worker closes it."""
+        return Engine(self.server.settings)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+
+    # -- reading ------------------------------------------------------------------
+    def flag(self, name: str, default: bool = False) -> bool:
+        value = self.query.get(name)
+        if value is None:
+            return default
+        return value.lower() not in ("", "0", "false", "no")
+
+    def query_all(self, name: str) -> list[str]:
+        """Every value of a repeated query key (``names=a&names=b``)."""
+        return urllib.parse.parse_qs(self.http.query).get(name, [])
+
+    def int_arg(self, name: str) -> int | None:
+        value = self.query.get(name)
+        if value is None or value == "":
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise BadRequest(f"invalid value for {name}: {value!r}") from None
+
+    def body(self) -> bytes:
+        return self.http.read_body()
+
+    def json(self) -> Any:
+        data = self.body()
+        if not data.strip():
+            return {}
+        try:
+            return json.loads(data)
+        except ValueError as e:
+            raise BadRequest(f"invalid JSON: {e}") from None
+
+    def json_arg(self, name: str) -> Any:
+        text = self.query.get(name)
+        if not text:
+            return {}
+        try:
+            return json.loads(text)
+        except ValueError as e:
+            raise BadRequest(f"invalid {name}: {e}") from None
+
+    # -- answering ----------------------------------------------------------------
+    def send_json(self, value: Any, status: int = 200) -> None:
+        self.send(status, json.dumps(value).encode() + b"\n", "application/json")
+
+    def send_empty(self, status: int = 204) -> None:
+        self.send(status, b"", "")
+
+    def send(self, status: int, body: bytes, content_type: str) -> None:
+        h = self.http
+        h.send_response(status)
+        if content_type:
+            h.send_header("Content-Type", content_type)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        if body and h.command != "HEAD":
+            h.wfile.write(body)
+        self.answered = True
+
+    def stream(self, chunks: Iterable[bytes], content_type: str) -> None:
+        """A 200 with ``Transfer-Encoding: chunked``, each piece flushed as it comes."""
+        h = self.http
+        h.send_response(200)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        h.wfile.flush()
+        self.answered = True
+        try:
+            for chunk in chunks:
+                if chunk:
+                    h.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    h.wfile.flush()
+            h.wfile.write(b"0\r\n\r\n")
+            h.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            h.close_connection = True
+
+    def writer(self, content_type: str) -> ChunkedWriter:
+        """A 200 whose body is written as it is made (a tar the engine writes to a
+        file object), as chunks; ``close`` ends it."""
+        h = self.http
+        h.send_response(200)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        self.answered = True
+        return ChunkedWriter(h)
+
+    def hijack(self, content_type: str) -> socket.socket:
+        """Answer 101 (200 to a client that asked for no upgrade) and hand over the
+        connection: from here the handler owns it, the server closes it after."""
+        h = self.http
+        upgrade = "upgrade" in h.headers.get("Connection", "").lower()
+        if upgrade:
+            h.send_response(101, "UPGRADED")
+            h.send_header("Connection", "Upgrade")
+            h.send_header("Upgrade", "tcp")
+        else:
+            h.send_response(200)
+        h.send_header("Content-Type", content_type)
+        h.end_headers()
+        h.wfile.flush()
+        h.close_connection = True
+        self.answered = True
+        conn: socket.socket = h.connection
+        return conn
+
+
+class ChunkedWriter(io.RawIOBase):
+    """A binary file object whose writes are HTTP chunks."""
+
+    def __init__(self, http: HTTPHandler) -> None:
+        self.http = http
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        data = bytes(data)
+        if data:
+            self.http.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.http.wfile.write(b"0\r\n\r\n")
+            self.http.wfile.flush()
+        super().close()
+
+
+class HTTPHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "portside"
+    query = ""
+    _body: bytes | None = None
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What http.server answers itself (a request it cannot parse, a method no
+        route has), as Docker's JSON rather than an HTML page."""
+        body = json.dumps({"message": message or self.responses.get(code, ("",))[0]}).encode()
+        self.request_version = "HTTP/1.1"  # not 0.9, whose answers have no status line
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        if self.command != "HEAD" and code >= 200:
+            self.wfile.write(body)
+
+    def address_string(self) -> str:
+        return str(self.client_address[0]) if self.client_address else "unix"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        if self.server.verbose:  # type: ignore[attr-defined]
+            super().log_message(format, *args)
+
+    def read_body(self) -> bytes:
+        if self._body is not None:
+            return self._body
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self._body = self._read_chunked()
+        else:
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                raise BadRequest("invalid Content-Length") from None
+            self._body = self.rfile.read(length) if length > 0 else b""
+        return self._body
+
+    def _read_chunked(self) -> bytes:
+        parts: list[bytes] = []
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                raise BadRequest("invalid chunked body") from None
+            if size == 0:
+                while self.rfile.readline(1024).strip():  # trailers
+                    pass
+                return b"".join(parts)
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(8)
+
+    def _serve(self) -> None:
+        service: Service = self.server  # type: ignore[assignment]
+        service.touch()
+        self._body = None
+        path, _, self.query = self.path.partition("?")
+        request: Request | None = None
+        try:
+            handler, params = resolve(self.command, path)
+            request = Request(self, params)
+            handler(request)
+            if not self.close_connection and self._body is None:
+                self.read_body()  # a body the handler did not need: not the next request
+        except Exception as e:  # noqa: BLE001 - every error becomes an answer
+            if request is not None and request.answered:
+                self.close_connection = True
+            else:
+                status = e.http_status if isinstance(e, PortsideError) else 500
+                if not isinstance(e, PortsideError):
+                    sys.stderr.write(f"portside service: {self.command} {self.path}: {e!r}\n")
+                message = str(e) or type(e).__name__
+                body = json.dumps({"message": message}).encode() + b"\n"
+                try:
+                    if "Content-Length" in self.headers or "chunked" in str(
+                        self.headers.get("Transfer-Encoding")
+                    ):
+                        self.read_body()  # the body unread would be read as the next request
+                except (PortsideError, OSError):
+                    self.close_connection = True
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+        finally:
+            if request is not None:
+                request.close()
+            service.touch()
+
+    do_GET = do_POST = do_DELETE = do_PUT = do_HEAD = _serve
+
+
+class Service:
+    """What every connection's handler shares: settings, and the attaches held until
+    their container's /start (api/attach.py)."""
+
+    settings: Settings
+    verbose: bool
+    pending: dict[str, list[Any]]
+    pending_lock: threading.Lock
+    execs: dict[str, Any]  # exec instances between their create and start (api/execs.py)
+    last_active: float
+    busy: int
+
+    def setup_service(self, settings: Settings, verbose: bool) -> None:
+        self.settings = settings
+        self.verbose = verbose
+        self.pending = {}
+        self.execs = {}
+        self.pending_lock = threading.Lock()
+        self.last_active = time.monotonic()
+        self.busy = 0
+
+    def touch(self) -> None:
+        self.last_active = time.monotonic()
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self.pending_lock:
+            self.busy += 1
+        try:
+            super().process_request_thread(request, client_address)  # type: ignore[misc]
+        finally:
+            with self.pending_lock:
+                self.busy -= 1
+            self.touch()
+
+
+class UnixService(Service, socketserver.ThreadingUnixStreamServer):
+    daemon_threads = True
+
+
+class TCPService(Service, socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def listen(uri: str, settings: Settings, verbose: bool = False) -> UnixService | TCPService:
+    """A server bound to ``unix:///PATH`` (mode 0660) or ``tcp://HOST:PORT``."""
+    server: UnixService | TCPService
+    if uri.startswith("unix://"):
+        path = uri.removeprefix("unix://")
+        if not path.startswith("/"):
+            raise InvalidArgument(f"invalid socket path: {uri}")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if os.path.exists(path):
+            probe = socket.socket(socket.AF_UNIX)
+            try:
+                probe.connect(path)
+            except OSError:
+                os.unlink(path)  # left by a service that died
+            else:
+                raise InvalidArgument(f"{path}: another service is listening there")
+            finally:
+                probe.close()
+        old = os.umask(0o117)
+        try:
+            server = UnixService(path, HTTPHandler)
+        finally:
+            os.umask(old)
+        os.chmod(path, 0o660)
+    elif uri.startswith("tcp://"):
+        parsed = urllib.parse.urlsplit(uri)
+        if parsed.port is None:
+            raise InvalidArgument(f"{uri}: a port is needed")
+        server = TCPService((parsed.hostname or "127.0.0.1", parsed.port), HTTPHandler)
+    else:
+        raise InvalidArgument(f"unsupported address {uri!r}: unix:///PATH or tcp://HOST:PORT")
+    server.setup_service(settings, verbose)
+    return server
+
+
+def serve(server: UnixService | TCPService, idle: float) -> None:
+    """Serve until shut down (a signal calls ``server.shutdown`` from another thread)
+    or, with ``idle`` > 0, until no request has been open for that many seconds."""
+    if idle > 0:
+
+        def watch() -> None:
+            while True:
+                time.sleep(min(idle, 0.5))
+                with server.pending_lock:
+                    busy = server.busy
+                if not busy and time.monotonic() - server.last_active >= idle:
+                    server.shutdown()
+                    return
+
+        threading.Thread(target=watch, daemon=True).start()
+    server.serve_forever(poll_interval=0.2)

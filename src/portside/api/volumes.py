@@ -1,0 +1,40 @@
+"""``/volumes...``: list, create, inspect, remove, prune, each one engine call."""
+
+from __future__ import annotations
+
+from .server import BadRequest, Request
+
+
+def list_(req: Request) -> None:
+    filters = req.json_arg("filters")
+    if not isinstance(filters, dict):
+        raise BadRequest("filters must be a JSON object")
+    volumes = req.engine.volumes
+    rows = volumes.list(filters or None)
+    req.send_json({"Volumes": [volumes.inspect(v) for v in rows], "Warnings": []})
+
+
+def create(req: Request) -> None:
+    body = req.json()
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    volumes = req.engine.volumes
+    row = volumes.create(body.get("Name") or "", body.get("Driver") or "local", body.get("Labels"))
+    req.send_json(volumes.inspect(row), 201)
+
+
+def inspect(req: Request) -> None:
+    volumes = req.engine.volumes
+    req.send_json(volumes.inspect(volumes.get(req.params["name"])))
+
+
+def remove(req: Request) -> None:
+    req.engine.volumes.remove(req.params["name"], force=req.flag("force"))
+    req.send_empty()
+
+
+def prune(req: Request) -> None:
+    filters = req.json_arg("filters")
+    every = "all" in filters and filters["all"] in (["true"], ["1"], {"true": True})
+    removed, freed = req.engine.volumes.prune(all=every)
+    req.send_json({"VolumesDeleted": removed or None, "SpaceReclaimed": freed})

@@ -1,0 +1,441 @@
+"""The Engine API server (``portside system service``) against real clients: the docker
+CLI binaries, docker-py, and raw HTTP on the unix socket. Each test runs its own
+service on a throwaway store and socket, stopped by PID when the test ends."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import OFFLINE, Portside
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path: str) -> None:
+        super().__init__("localhost", timeout=30)
+        self.path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(30)
+        sock.connect(self.path)
+        self.sock = sock
+
+
+@dataclass
+class Service:
+    socket: str
+    portside: Portside
+
+    @property
+    def uri(self) -> str:
+        return f"unix://{self.socket}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        conn: UnixHTTPConnection | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        c = conn or UnixHTTPConnection(self.socket)
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        c.request(method, path, body=body, headers=headers)
+        r = c.getresponse()
+        data = r.read()
+        if conn is None:
+            c.close()
+        return r.status, dict(r.getheaders()), data
+
+    def docker(
+        self, binary: str, *args: str, timeout: float = 60, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        config = Path(self.socket).parent / "docker-config"
+        config.mkdir(exist_ok=True)
+        env = {**os.environ, **OFFLINE, "DOCKER_HOST": self.uri, "DOCKER_CONFIG": str(config)}
+        return subprocess.run(
+            [binary, *args], capture_output=True, text=True, env=env, timeout=timeout, input=input
+        )
+
+
+@pytest.fixture
+def service(portside: Portside, busybox: str) -> Iterator[Service]:
+    here = tempfile.mkdtemp(prefix="psapi")  # short: a socket path has 108 bytes at most
+    sock = os.path.join(here, "docker.sock")
+    env = {**os.environ, **OFFLINE, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+    proc = subprocess.Popen(
+        portside.argv("system", "service", "--time", "0", f"unix://{sock}"),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not os.path.exists(sock):
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the service did not listen"
+            time.sleep(0.05)
+        yield Service(sock, portside)
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+        shutil.rmtree(here, ignore_errors=True)
+
+
+DOCKER_BINARIES = [
+    b
+    for b in dict.fromkeys(["/usr/bin/docker", shutil.which("docker") or ""])
+    if b and os.path.exists(b)
+]
+
+
+def test_ping_version_info_and_errors(service: Service) -> None:
+    status, headers, body = service.request("GET", "/_ping")
+    assert (status, body) == (200, b"OK")
+    assert headers["API-Version"] == "1.41" and headers["OSType"] == "linux"
+    status, headers, body = service.request("HEAD", "/v1.41/_ping")
+    assert status == 200 and headers["Docker-Experimental"] == "false"
+    status, _, body = service.request("GET", "/v1.41/version")
+    version = json.loads(body)
+    assert version["ApiVersion"] == "1.41" and version["MinAPIVersion"] == "1.12"
+    assert version["Os"] == "linux" and version["Components"][0]["Name"] == "Engine"
+    status, _, body = service.request("GET", "/info")
+    assert status == 200 and json.loads(body)["Images"] == 1
+    status, _, body = service.request("GET", "/v1.41/nothing/here")
+    assert (status, json.loads(body)) == (404, {"message": "page not found"})
+
+
+def test_a_malformed_request_gets_400_and_the_service_goes_on(service: Service) -> None:
+    conn = UnixHTTPConnection(service.socket)
+    status, _, body = service.request("POST", "/containers/create", b"{not json", conn=conn)
+    assert status == 400 and "invalid JSON" in json.loads(body)["message"]
+    status, _, _ = service.request("GET", "/_ping", conn=conn)  # the same connection
+    assert status == 200
+    raw = socket.socket(socket.AF_UNIX)
+    raw.connect(service.socket)
+    raw.sendall(b"this is not HTTP\r\n\r\n")
+    answer = b""
+    while chunk := raw.recv(4096):  # the service closes a connection it cannot parse
+        answer += chunk
+    assert b" 400 " in answer.split(b"\r\n")[0] and answer.endswith(b"}"), answer
+    raw.close()
+    assert service.request("GET", "/_ping")[0] == 200
+
+
+def test_create_does_not_pull_and_answers_404(service: Service) -> None:
+    status, _, body = service.request(
+        "POST", "/containers/create", json.dumps({"Image": "nosuchimage"}).encode()
+    )
+    assert status == 404 and json.loads(body)["message"].startswith("No such image: nosuchimage")
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_docker_cli_run_returns_the_output_and_the_exit_code(service: Service, binary: str) -> None:
+    r = service.docker(binary, "run", "--rm", "busybox", "echo", "hi")
+    assert (r.returncode, r.stdout) == (0, "hi\n"), r.stderr
+    r = service.docker(binary, "run", "--rm", "busybox", "sh", "-c", "echo err >&2; exit 3")
+    assert (r.returncode, r.stderr) == (3, "err\n")
+    assert service.portside("ps", "-aq").stdout == ""  # --rm removed them
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_docker_cli_stdin_tty_and_followed_logs(service: Service, binary: str) -> None:
+    r = service.docker(
+        binary, "run", "-i", "--rm", "busybox", "sh", "-c", "cat; exit 4", input="foo\n"
+    )
+    assert (r.returncode, r.stdout) == (4, "foo\n"), r.stderr
+    r = service.docker(binary, "run", "-t", "--rm", "busybox", "echo", "tty")
+    # a raw stream (frame headers would show), the TTY's CRLF read back as text
+    assert (r.returncode, r.stdout) == (0, "tty\n"), r.stderr
+    r = service.docker(
+        binary, "run", "-d", "busybox", "sh", "-c", "for i in 1 2 3; do echo $i; sleep 0.2; done"
+    )
+    cid = r.stdout.strip()
+    assert service.docker(binary, "logs", "-f", cid).stdout == "1\n2\n3\n"  # until the exit
+    assert service.docker(binary, "wait", cid).stdout == "0\n"
+    assert service.docker(binary, "rm", cid).returncode == 0
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_docker_cli_manages_a_detached_container(service: Service, binary: str) -> None:
+    r = service.docker(
+        binary, "run", "-d", "--name", "web", "busybox", "sh", "-c", "echo up; sleep 60"
+    )
+    assert r.returncode == 0, r.stderr
+    cid = r.stdout.strip()
+    ps = service.docker(binary, "ps", "--format", "{{.Names}} {{.Status}}").stdout
+    assert ps.startswith("web Up"), ps
+    deadline = time.monotonic() + 10
+    while (logs := service.docker(binary, "logs", "web").stdout) != "up\n":
+        assert time.monotonic() < deadline, logs
+        time.sleep(0.1)
+    inspect = json.loads(service.docker(binary, "inspect", "web").stdout)
+    assert inspect[0]["Id"] == cid and inspect[0]["State"]["Running"] is True
+    assert service.docker(binary, "stop", "-t", "1", "web").stdout == "web\n"
+    ps = service.docker(binary, "ps", "-a", "--format", "{{.Names}} {{.Status}}").stdout
+    assert ps.startswith("web Exited (137)"), ps
+    assert service.docker(binary, "rm", "web").returncode == 0
+    assert service.portside("ps", "-aq").stdout == ""
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_docker_cli_version_info_images(service: Service, binary: str) -> None:
+    r = service.docker(binary, "version", "--format", "{{.Server.APIVersion}}")
+    assert (r.returncode, r.stdout) == (0, "1.41\n"), r.stderr
+    r = service.docker(binary, "info", "--format", "{{.Images}} {{.OSType}}")
+    assert (r.returncode, r.stdout) == (0, "1 linux\n"), r.stderr
+    r = service.docker(binary, "images", "--format", "{{.Repository}}:{{.Tag}}")
+    assert r.stdout == "busybox:latest\n", r.stderr
+    assert service.docker(binary, "tag", "busybox", "mybox:1").returncode == 0
+    assert "Untagged: mybox:1" in service.docker(binary, "rmi", "mybox:1").stdout
+
+
+def test_docker_py(service: Service) -> None:
+    docker = pytest.importorskip("docker")
+    client = docker.DockerClient(base_url=service.uri)
+    try:
+        assert client.containers.run("busybox", "echo hi", remove=True) == b"hi\n"
+        c = client.containers.run("busybox", ["sh", "-c", "echo out; sleep 60"], detach=True)
+        deadline = time.monotonic() + 10
+        while c.logs() != b"out\n":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        c.stop(timeout=1)
+        assert c.wait()["StatusCode"] == 137
+        c.remove()
+        assert [i.tags for i in client.images.list()] == [["busybox:latest"]]
+    finally:
+        client.close()
+
+
+def test_our_cli_sees_what_the_api_did(service: Service) -> None:
+    body = json.dumps({"Image": "busybox", "Cmd": ["true"], "Labels": {"from": "api"}})
+    status, _, data = service.request("POST", "/containers/create?name=made", body.encode())
+    assert status == 201
+    cid = json.loads(data)["Id"]
+    out = service.portside("ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}").stdout
+    assert out == f"{cid} made\n"
+    assert service.request("POST", f"/containers/{cid}/start")[0] == 204
+    status, _, data = service.request("POST", f"/containers/{cid}/wait")
+    assert json.loads(data) == {"StatusCode": 0, "Error": None}
+    status, _, data = service.request("GET", "/containers/json?filters=" + '{"label":["from=api"]}')
+    assert json.loads(data) == []
+    status, _, data = service.request("GET", "/containers/json?all=1")
+    assert [c["Names"] for c in json.loads(data)] == [["/made"]]
+    assert service.request("DELETE", f"/containers/{cid}")[0] == 204
+    assert service.portside("ps", "-aq").stdout == ""
+
+
+def test_rename_top_prune_history(service: Service) -> None:
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    assert (
+        service.docker(binary, "run", "-d", "--name", "a1", "busybox", "sleep", "60").returncode
+        == 0
+    )
+    assert service.docker(binary, "rename", "a1", "a2").returncode == 0
+    assert "sleep 60" in service.docker(binary, "top", "a2").stdout
+    assert service.docker(binary, "rm", "-f", "a2").returncode == 0
+    cid = service.docker(binary, "create", "busybox", "true").stdout.strip()
+    assert cid in service.docker(binary, "container", "prune", "-f").stdout
+    assert service.portside("ps", "-aq").stdout == ""
+    assert "Imported from -" in service.docker(binary, "history", "busybox").stdout
+
+
+def test_a_body_no_handler_reads_does_not_become_the_next_request(service: Service) -> None:
+    conn = UnixHTTPConnection(service.socket)
+    status, _, data = service.request(
+        "POST", "/containers/create", json.dumps({"Image": "busybox", "Cmd": ["true"]}).encode()
+    )
+    cid = json.loads(data)["Id"]
+    assert service.request("POST", f"/containers/{cid}/start", b"{}", conn=conn)[0] == 204
+    assert service.request("GET", "/_ping", conn=conn)[0] == 200
+    conn.close()
+    assert service.request("DELETE", f"/containers/{cid}?force=1")[0] == 204
+
+
+def test_volumes(service: Service) -> None:
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    assert service.docker(binary, "volume", "create", "v1").stdout == "v1\n"
+    assert service.docker(binary, "volume", "ls", "-q").stdout == "v1\n"
+    assert service.portside("volume", "ls", "-q").stdout == "v1\n"  # the same store
+    r = service.docker(
+        binary, "run", "--rm", "-v", "v1:/data", "busybox", "sh", "-c", "echo x > /data/f"
+    )
+    assert r.returncode == 0, r.stderr
+    r = service.docker(binary, "run", "--rm", "-v", "v1:/data", "busybox", "cat", "/data/f")
+    assert r.stdout == "x\n", r.stderr
+    assert service.docker(binary, "volume", "rm", "v1").stdout == "v1\n"
+    status, _, body = service.request("GET", "/volumes/v1")
+    assert status == 404 and "no such volume" in json.loads(body)["message"]
+
+
+def test_networks(service: Service) -> None:
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    net = service.docker(binary, "network", "create", "n1")
+    assert net.returncode == 0, net.stderr
+    try:
+        assert "n1" in service.portside("network", "ls", "--format", "{{.Name}}").stdout.split()
+        r = service.docker(
+            binary, "run", "-d", "--name", "c1", "--network", "n1", "busybox", "sleep", "60"
+        )
+        assert r.returncode == 0, r.stderr
+        r = service.docker(
+            binary, "run", "--rm", "--network", "n1", "busybox", "ping", "-c1", "-W2", "c1"
+        )
+        assert r.returncode == 0, r.stdout + r.stderr
+        names = "{{range .Containers}}{{.Name}}{{end}}"
+        assert (
+            service.docker(binary, "network", "inspect", "n1", "--format", names).stdout == "c1\n"
+        )
+        assert service.docker(binary, "rm", "-f", "c1").returncode == 0
+        run = ["run", "-d", "--name", "c2", "--network", "n1", "--network-alias", "web"]
+        assert service.docker(binary, *run, "busybox", "sleep", "60").returncode == 0
+        r = service.docker(
+            binary, "run", "--rm", "--network", "n1", "busybox", "ping", "-c1", "-W2", "web"
+        )
+        assert r.returncode == 0, r.stdout + r.stderr  # NetworkingConfig's aliases
+    finally:
+        service.docker(binary, "rm", "-f", "c1", "c2")
+        assert service.docker(binary, "network", "rm", "n1").returncode == 0
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_exec(service: Service, binary: str) -> None:
+    r = service.docker(binary, "run", "-d", "--name", "e1", "busybox", "sleep", "60")
+    assert r.returncode == 0, r.stderr
+    r = service.docker(binary, "exec", "e1", "sh", "-c", "echo out; echo err >&2; exit 5")
+    assert (r.returncode, r.stdout, r.stderr) == (5, "out\n", "err\n")
+    r = service.docker(binary, "exec", "-i", "e1", "cat", input="piped\n")
+    assert (r.returncode, r.stdout) == (0, "piped\n"), r.stderr
+    r = service.docker(binary, "exec", "-t", "e1", "sh", "-c", "echo tty; exit 2")
+    assert (r.returncode, r.stdout) == (2, "tty\n"), r.stderr  # CRLF read back as text
+    assert service.docker(binary, "exec", "-d", "e1", "true").returncode == 0
+    docker = pytest.importorskip("docker")
+    client = docker.DockerClient(base_url=service.uri)
+    try:
+        assert tuple(client.containers.get("e1").exec_run("echo hi")) == (0, b"hi\n")
+    finally:
+        client.close()
+    assert service.docker(binary, "rm", "-f", "e1").returncode == 0
+
+
+def test_diff_export_commit_save_load_prune(service: Service, tmp_path: Path) -> None:
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    r = service.docker(binary, "run", "--name", "d1", "busybox", "sh", "-c", "echo x > /made")
+    assert r.returncode == 0, r.stderr
+    assert "A /made" in service.docker(binary, "diff", "d1").stdout.splitlines()
+    exported = tmp_path / "d1.tar"
+    assert service.docker(binary, "export", "-o", str(exported), "d1").returncode == 0
+    import tarfile
+
+    with tarfile.open(exported) as tar:
+        assert "made" in [m.name.lstrip("./") for m in tar.getmembers()]
+    assert service.docker(binary, "commit", "d1", "committed:1").stdout.startswith("sha256:")
+    assert service.docker(binary, "run", "--rm", "committed:1", "cat", "/made").stdout == "x\n"
+    saved = tmp_path / "c.tar"
+    assert service.docker(binary, "save", "-o", str(saved), "committed:1").returncode == 0
+    assert service.docker(binary, "rm", "d1").returncode == 0
+    assert service.docker(binary, "rmi", "committed:1").returncode == 0
+    r = service.docker(binary, "load", "-i", str(saved))
+    assert r.stdout == "Loaded image: committed:1\n", r.stderr
+    assert (
+        "committed:1" in service.portside("images", "--format", "{{.Repository}}:{{.Tag}}").stdout
+    )
+    assert service.docker(binary, "rmi", "committed:1").returncode == 0
+    assert service.docker(binary, "image", "prune", "-f").returncode == 0
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_cp_through_the_archive_endpoints(service: Service, binary: str, tmp_path: Path) -> None:
+    assert (
+        service.docker(binary, "run", "-d", "--name", "cp1", "busybox", "sleep", "60").returncode
+        == 0
+    )
+    source = tmp_path / "in.txt"
+    source.write_text("hello\n")
+    r = service.docker(binary, "cp", str(source), "cp1:/tmp/")
+    assert r.returncode == 0, r.stderr
+    assert service.docker(binary, "exec", "cp1", "cat", "/tmp/in.txt").stdout == "hello\n"
+    back = tmp_path / "back.txt"
+    assert service.docker(binary, "cp", "cp1:/tmp/in.txt", str(back)).returncode == 0
+    assert back.read_text() == "hello\n"
+    r = service.docker(binary, "cp", "cp1:/nonexist", str(tmp_path / "x"))
+    assert r.returncode == 1 and "/nonexist" in r.stderr  # 20.10 words a 404 its own way
+    assert service.docker(binary, "rm", "-f", "cp1").returncode == 0
+
+
+def test_stats(service: Service) -> None:
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    r = service.docker(binary, "run", "-d", "--name", "s1", "busybox", "sleep", "60")
+    assert r.returncode == 0, r.stderr
+    r = service.docker(binary, "stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "s1")
+    assert (r.returncode, r.stdout) == (0, "s1 1\n"), r.stderr
+    status, _, body = service.request("GET", "/containers/s1/stats?stream=0")
+    assert status == 200 and json.loads(body)["memory_stats"]["usage"] > 0
+    assert service.docker(binary, "rm", "-f", "s1").returncode == 0
+
+
+def test_system_df_and_no_plugins(service: Service) -> None:
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    r = service.docker(binary, "system", "df", "--format", "{{.Type}} {{.TotalCount}}")
+    assert r.stdout.splitlines()[0] == "Images 1", r.stdout + r.stderr
+    status, _, body = service.request("GET", "/plugins/foo/json")
+    assert (status, json.loads(body)) == (404, {"message": 'plugin "foo" not found'})
+
+
+def test_build(service: Service, tmp_path: Path) -> None:
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    (tmp_path / "Dockerfile").write_text('FROM busybox\nRUN echo built > /b\nCMD ["cat", "/b"]\n')
+    env_binary = ["env", "DOCKER_BUILDKIT=0", binary]  # the classic /build, not BuildKit's
+    r = service.docker(env_binary[0], *env_binary[1:], "build", "-t", "built:1", str(tmp_path))
+    assert r.returncode == 0 and "Successfully tagged built:1" in r.stdout, r.stderr
+    assert service.docker(binary, "run", "--rm", "built:1").stdout == "built\n"
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN exit 7\n")
+    r = service.docker(env_binary[0], *env_binary[1:], "build", str(tmp_path))
+    assert r.returncode == 1 and "returned a non-zero code: 7" in r.stderr, r.stdout + r.stderr
+    docker = pytest.importorskip("docker")
+    client = docker.DockerClient(base_url=service.uri)
+    try:
+        image, _ = client.images.build(
+            fileobj=io.BytesIO(b"FROM busybox\nLABEL a=b\n"), tag="me/bb"
+        )
+        assert image.labels == {"a": "b"} and "me/bb:latest" in image.tags
+    finally:
+        client.close()
+
+
+def test_push_and_pull_through_a_loopback_registry(service: Service, tmp_path: Path) -> None:
+    from .registries import serve
+
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    with serve(tmp_path) as registry:
+        name = f"{registry}/team/busybox:1"
+        assert service.docker(binary, "tag", "busybox", name).returncode == 0
+        r = service.docker(binary, "push", name)
+        assert r.returncode == 0 and "digest: sha256:" in r.stdout, r.stdout + r.stderr
+        assert service.docker(binary, "rmi", name).returncode == 0
+        r = service.docker(binary, "pull", name)
+        assert r.returncode == 0 and "Digest: sha256:" in r.stdout, r.stdout + r.stderr
+        r = service.docker(binary, "run", "--rm", name, "echo", "pulled")
+        assert r.stdout == "pulled\n", r.stderr
+        r = service.docker(binary, "pull", f"{registry}/team/nothing:1")
+        assert r.returncode == 1 and r.stderr, r.stdout
