@@ -439,3 +439,41 @@ def test_push_and_pull_through_a_loopback_registry(service: Service, tmp_path: P
         assert r.stdout == "pulled\n", r.stderr
         r = service.docker(binary, "pull", f"{registry}/team/nothing:1")
         assert r.returncode == 1 and r.stderr, r.stdout
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_events_through_the_api(service: Service, binary: str) -> None:
+    """GET /events: what the engine journaled, as Docker's JSON lines, for the docker
+    CLI and docker-py, with since/until and filters; a bad filter is a 400."""
+    docker = pytest.importorskip("docker")
+    since = time.time() - 1
+    r = service.docker(binary, "run", "--rm", "--name", "ev", "busybox", "sh", "-c", "exit 3")
+    assert r.returncode == 3, r.stderr
+    until = time.time() + 1
+    shown = service.docker(
+        binary,
+        "events",
+        "--since",
+        f"{since:.9f}",
+        "--until",
+        f"{until:.9f}",
+        "--filter",
+        "container=ev",
+        "--format",
+        "{{.Action}} {{.Actor.Attributes.exitCode}}",
+    )
+    assert shown.returncode == 0, shown.stderr
+    actions = [line.split()[0] for line in shown.stdout.splitlines()]
+    assert actions[0] == "create", actions
+    assert "die 3" in shown.stdout.splitlines() and actions[-1] == "destroy"
+    client = docker.DockerClient(base_url=service.uri)
+    try:
+        found = list(client.events(since=since, until=until, decode=True, filters={"event": "die"}))
+        assert [(e["Type"], e["Action"], e["Actor"]["Attributes"]["name"]) for e in found] == [
+            ("container", "die", "ev")
+        ]
+        assert found[0]["Actor"]["Attributes"]["exitCode"] == "3"
+    finally:
+        client.close()
+    status, _, body = service.request("GET", '/events?filters={"nosuch":["x"]}')
+    assert status == 400 and b"nosuch" in body

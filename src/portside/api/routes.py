@@ -19,6 +19,7 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ("GET", "/version", "system", "version"),
     ("GET", "/info", "system", "info"),
     ("GET", "/system/df", "system_df", "disk_usage"),
+    ("GET", "/events", "events", "events"),
     ("GET", "/plugins/{name}/json", "system_df", "plugin"),
     ("POST", "/containers/create", "containers", "create"),
     ("GET", "/containers/json", "containers", "list_"),

@@ -136,8 +136,12 @@ class EventService:
         self, options: EventOptions, stopped: Callable[[], bool] = lambda: False
     ) -> Iterator[Event]:
         """The events between ``since`` and ``until`` that pass the filters, oldest
-        first; with no ``until``, then new ones as they come until ``stopped()``."""
+        first; with no ``until``, then new ones as they come until ``stopped()``. Bad
+        filters are refused here, before any event is read."""
         check(options.filters, EVENT_FILTERS)
+        return self._read(options, stopped)
+
+    def _read(self, options: EventOptions, stopped: Callable[[], bool]) -> Iterator[Event]:
         # with neither time, only what comes from now on; with --until alone, what is
         # kept up to it (as Docker's)
         live_only = options.since is None and options.until is None

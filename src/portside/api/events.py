@@ -1,0 +1,63 @@
+"""``GET /events``: the store's event journal (engine/events.py) as Docker's JSON lines,
+between ``since`` and ``until``, or followed until the client goes away."""
+
+from __future__ import annotations
+
+import json
+import select
+import socket
+
+from ..errors import InvalidArgument
+from .server import BadRequest, Request
+
+
+def events(req: Request) -> None:
+    from ..engine.events import EventOptions
+
+    options = EventOptions(
+        since=_time(req, "since"), until=_time(req, "until"), filters=_filters(req)
+    )
+    conn: socket.socket = req.http.connection
+    try:
+        found = req.engine.events.read(options, lambda: _gone(conn))  # checks the filters
+    except InvalidArgument as e:
+        raise BadRequest(str(e)) from None
+    lines = (json.dumps(event.docker_json()).encode() + b"\n" for event in found)
+    req.stream(lines, "application/json")
+
+
+def _time(req: Request, name: str) -> float | None:
+    """Docker's clients send Unix times (``1700000000.000000001``)."""
+    text = req.query.get(name)
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise BadRequest(f"invalid value for {name}: {text!r}") from None
+
+
+def _filters(req: Request) -> dict[str, list[str]]:
+    """``filters`` as JSON, in either of Docker's forms: ``{"type": ["container"]}`` or
+    the older ``{"type": {"container": true}}``."""
+    raw = req.json_arg("filters")
+    if not isinstance(raw, dict):
+        raise BadRequest("invalid filters: not a JSON object")
+    out: dict[str, list[str]] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            out[key] = [k for k, on in value.items() if on]
+        elif isinstance(value, list):
+            out[key] = [str(v) for v in value]
+        else:
+            raise BadRequest(f"invalid filters: {key}")
+    return out
+
+
+def _gone(conn: socket.socket) -> bool:
+    """Whether the client closed its end (readable, and nothing to read)."""
+    try:
+        readable, _, _ = select.select([conn], [], [], 0)
+        return bool(readable) and conn.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
