@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -477,3 +478,33 @@ def test_events_through_the_api(service: Service, binary: str) -> None:
         client.close()
     status, _, body = service.request("GET", '/events?filters={"nosuch":["x"]}')
     assert status == 400 and b"nosuch" in body
+
+
+def test_testcontainers_generic_container(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """testcontainers-python 4 (its reaper off, as the issue asks): a generic container,
+    waiting for its log line, and its exposed port reached from the host."""
+    pytest.importorskip("testcontainers")
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.wait_strategies import LogMessageWaitStrategy
+
+    monkeypatch.setenv("DOCKER_HOST", service.uri)
+    monkeypatch.setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+    script = (
+        "mkdir -p /www && echo tc-page > /www/index.html && echo ready && exec httpd -f -h /www"
+    )
+    container = (
+        DockerContainer("busybox")
+        .with_command(["sh", "-c", script])
+        .with_exposed_ports(80)
+        .waiting_for(LogMessageWaitStrategy("ready"))
+    )
+    with container:
+        host = container.get_container_host_ip()
+        port = container.get_exposed_port(80)
+        with urllib.request.urlopen(f"http://{host}:{port}/", timeout=5) as answer:
+            assert answer.read() == b"tc-page\n"
+        cid = container.get_wrapped_container().id
+        assert service.portside("ps", "-q", "--no-trunc").stdout.split() == [cid]
+    assert service.portside("ps", "-aq").stdout == ""

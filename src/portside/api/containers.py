@@ -36,8 +36,12 @@ def list_(req: Request) -> None:
     if limit is not None and limit > 0:
         rows = rows[:limit]
     ports = engine.containers.ports()
-    networks = engine.containers.network_names()
-    req.send_json([_summary(r, ports.get(r.id) or {}, networks.get(r.id) or []) for r in rows])
+    endpoints = engine.containers.endpoints
+    # each network's endpoint settings, as Docker's list gives them (clients such as
+    # testcontainers read a container's Gateway and IPAddress from the list)
+    req.send_json(
+        [_summary(r, ports.get(r.id) or {}, endpoints.settings(r)["Networks"]) for r in rows]
+    )
 
 
 def _filters(req: Request) -> dict[str, list[str]]:
@@ -50,7 +54,7 @@ def _filters(req: Request) -> dict[str, list[str]]:
     return out
 
 
-def _summary(row: ContainerRow, ports: dict[str, Any], networks: list[str]) -> dict[str, Any]:
+def _summary(row: ContainerRow, ports: dict[str, Any], networks: dict[str, Any]) -> dict[str, Any]:
     path, args = command_of(row)
     mode = row.host_config.get("NetworkMode") or "default"
     return {
@@ -65,7 +69,7 @@ def _summary(row: ContainerRow, ports: dict[str, Any], networks: list[str]) -> d
         "State": row.status,
         "Status": status_text(row),
         "HostConfig": {"NetworkMode": mode},
-        "NetworkSettings": {"Networks": {name: {} for name in networks}},
+        "NetworkSettings": {"Networks": networks},
         "Mounts": [],
     }
 
