@@ -5,16 +5,15 @@ image ID, ``errorDetail`` for a failure after the 200)."""
 from __future__ import annotations
 
 import io
-import json
-import queue
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine.builds import BuildOptions
-from ..errors import PortsideError
 from .server import BadRequest, Request
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 
 def build(req: Request) -> None:
@@ -36,32 +35,15 @@ def build(req: Request) -> None:
         pull=req.flag("pull"),
     )
     quiet = req.flag("q")
-    lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
 
-    def out(text: str) -> None:
-        if not quiet:
-            lines.put({"stream": text if text.endswith("\n") else text + "\n"})
+    def run(engine: Engine, put: Callable[[dict[str, Any]], None]) -> None:
+        def out(text: str) -> None:
+            if not quiet:
+                put({"stream": text if text.endswith("\n") else text + "\n"})
 
-    def run() -> None:
-        engine = req.own_engine()
-        try:
-            image_id = engine.builds.build(options, out)
-            lines.put({"aux": {"ID": image_id}})
-            if quiet:
-                lines.put({"stream": image_id + "\n"})
-        except Exception as e:  # noqa: BLE001 - after the 200: an error line
-            message = str(e) if isinstance(e, PortsideError) else f"{type(e).__name__}: {e}"
-            lines.put({"errorDetail": {"message": message}, "error": message})
-        finally:
-            engine.close()
-            lines.put(None)
+        image_id = engine.builds.build(options, out)
+        put({"aux": {"ID": image_id}})
+        if quiet:
+            put({"stream": image_id + "\n"})
 
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-
-    def body() -> Iterator[bytes]:
-        while (item := lines.get()) is not None:
-            yield json.dumps(item).encode() + b"\r\n"
-
-    req.stream(body(), "application/json")
-    worker.join()
+    req.stream_work(run)

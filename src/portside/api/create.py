@@ -58,7 +58,7 @@ def create_options(body: dict[str, Any], name: str | None) -> CreateOptions:
         attach=attach,
         mounts=(
             *(Mount.parse_volume(b) for b in host.get("Binds") or ()),
-            *(_mount(m) for m in host.get("Mounts") or ()),
+            *(Mount.of_api(m) for m in host.get("Mounts") or ()),
             *(Mount.tmpfs(path, opts) for path, opts in (host.get("Tmpfs") or {}).items()),
         ),
         volumes_from=tuple(host.get("VolumesFrom") or ()),
@@ -79,17 +79,3 @@ def _publish(bindings: dict[str, Any]) -> tuple[PublishedPort, ...]:
         for b in binds or [{}]:
             out.append(PublishedPort.of(port, b.get("HostIp") or "", b.get("HostPort") or ""))
     return tuple(out)
-
-
-def _mount(m: dict[str, Any]) -> Mount:
-    tmpfs = m.get("TmpfsOptions") or {}
-    return Mount.of(
-        m.get("Type") or "volume",
-        m.get("Target") or "",
-        source=m.get("Source") or "",
-        readonly=bool(m.get("ReadOnly")),
-        propagation=(m.get("BindOptions") or {}).get("Propagation") or "",
-        nocopy=bool((m.get("VolumeOptions") or {}).get("NoCopy")),
-        tmpfs_size=tmpfs.get("SizeBytes"),
-        tmpfs_mode=tmpfs.get("Mode"),
-    )

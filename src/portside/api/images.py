@@ -4,15 +4,15 @@ Docker's JSON-line progress."""
 from __future__ import annotations
 
 import json
-import queue
-import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from ..errors import PortsideError
 from ..progress import LayerProgress
 from ..timefmt import parse_rfc3339
 from .server import BadRequest, Request
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 
 def list_(req: Request) -> None:
@@ -101,38 +101,12 @@ def push(req: Request) -> None:
     if tag_:
         name = f"{name}:{tag_}"
     req.engine.images.inspect(name)  # a missing one: 404 before the 200
-    lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
 
-    def run() -> None:
-        engine = req.own_engine()
-        try:
-            digest = engine.registry.push(name, JSONProgress(lines.put))
-            lines.put({"progressDetail": {}, "aux": {"Tag": tag_ or "latest", "Digest": digest}})
-        except Exception as e:  # noqa: BLE001 - after the 200: an error line
-            lines.put(_error(e))
-        finally:
-            engine.close()
-            lines.put(None)
+    def work(engine: Engine, put: Callable[[dict[str, Any]], None]) -> None:
+        digest = engine.registry.push(name, JSONProgress(put))
+        put({"progressDetail": {}, "aux": {"Tag": tag_ or "latest", "Digest": digest}})
 
-    _stream_lines(req, run, lines)
-
-
-def _error(e: Exception) -> dict[str, Any]:
-    """Docker's error line for a failure after the 200."""
-    message = str(e) if isinstance(e, PortsideError) else f"{type(e).__name__}: {e}"
-    return {"errorDetail": {"message": message}, "error": message}
-
-
-def _stream_lines(req: Request, run: Any, lines: queue.Queue[dict[str, Any] | None]) -> None:
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-
-    def body() -> Iterator[bytes]:
-        while (item := lines.get()) is not None:
-            yield json.dumps(item).encode() + b"\r\n"
-
-    req.stream(body(), "application/json")
-    worker.join()
+    req.stream_work(work)
 
 
 def create(req: Request) -> None:
@@ -143,19 +117,7 @@ def create(req: Request) -> None:
     tag_ = req.query.get("tag") or ""
     if tag_:
         image = f"{image}@{tag_}" if tag_.startswith("sha256:") else f"{image}:{tag_}"
-    lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
-
-    def pull() -> None:
-        engine = req.own_engine()
-        try:
-            engine.registry.pull(image, JSONProgress(lines.put))
-        except Exception as e:  # noqa: BLE001 - after the 200: an error line
-            lines.put(_error(e))
-        finally:
-            engine.close()
-            lines.put(None)
-
-    _stream_lines(req, pull, lines)
+    req.stream_work(lambda engine, put: engine.registry.pull(image, JSONProgress(put)))
 
 
 def history(req: Request) -> None:

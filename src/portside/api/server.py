@@ -15,13 +15,14 @@ import http.server
 import io
 import json
 import os
+import queue
 import socket
 import socketserver
 import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..config import Settings
@@ -119,6 +120,36 @@ class Request:
         if body and h.command != "HEAD":
             h.wfile.write(body)
         self.answered = True
+
+    def stream_work(
+        self, work: Callable[[Engine, Callable[[dict[str, Any]], None]], object]
+    ) -> None:
+        """Docker's JSON-line progress (pull, push, build): ``work(engine, put)`` runs in
+        a worker thread with an engine of its own (the store's SQLite connection belongs
+        to the thread that opened it) and ``put``s each line; what it raises after the
+        200 becomes Docker's error line."""
+        lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+
+        def run() -> None:
+            engine = self.own_engine()
+            try:
+                work(engine, lines.put)
+            except Exception as e:  # noqa: BLE001 - after the 200: an error line
+                message = str(e) if isinstance(e, PortsideError) else f"{type(e).__name__}: {e}"
+                lines.put({"errorDetail": {"message": message}, "error": message})
+            finally:
+                engine.close()
+                lines.put(None)
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+
+        def body() -> Iterator[bytes]:
+            while (item := lines.get()) is not None:
+                yield json.dumps(item).encode() + b"\r\n"
+
+        self.stream(body(), "application/json")
+        worker.join()
 
     def stream(self, chunks: Iterable[bytes], content_type: str) -> None:
         """A 200 with ``Transfer-Encoding: chunked``, each piece flushed as it comes."""

@@ -199,17 +199,7 @@ def _mount(value: str | dict[str, Any]) -> Mount:
 
     if isinstance(value, str):
         return Mount.parse_mount(value)
-    tmpfs = value.get("TmpfsOptions") or {}
-    return Mount.of(
-        value.get("Type", "volume"),
-        value.get("Target", ""),
-        value.get("Source") or "",
-        bool(value.get("ReadOnly")),
-        (value.get("BindOptions") or {}).get("Propagation") or "",
-        bool((value.get("VolumeOptions") or {}).get("NoCopy")),
-        tmpfs.get("SizeBytes") or None,
-        tmpfs.get("Mode") or None,
-    )
+    return Mount.of_api(value)
 
 
 def _tmpfs(value: dict[str, str] | builtins.list[str]) -> builtins.list[Mount]:

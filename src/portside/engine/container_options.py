@@ -134,6 +134,22 @@ class Mount:
         return cls("mount", mount_row(*fields, **named))
 
     @classmethod
+    def of_api(cls, m: dict[str, Any]) -> Mount:
+        """A mount in the Engine API's spelling (``HostConfig.Mounts``, docker-py's
+        ``docker.types.Mount``): Type, Target, Source, ReadOnly and the options."""
+        tmpfs = m.get("TmpfsOptions") or {}
+        return cls.of(
+            m.get("Type") or "volume",
+            m.get("Target") or "",
+            source=m.get("Source") or "",
+            readonly=bool(m.get("ReadOnly")),
+            propagation=(m.get("BindOptions") or {}).get("Propagation") or "",
+            nocopy=bool((m.get("VolumeOptions") or {}).get("NoCopy")),
+            tmpfs_size=tmpfs.get("SizeBytes") or None,
+            tmpfs_mode=tmpfs.get("Mode") or None,
+        )
+
+    @classmethod
     def tmpfs(cls, path: str, options: str = "") -> Mount:
         """A tmpfs at ``path`` with mount(8) ``options`` (docker-py's ``tmpfs``)."""
         from .mounts import tmpfs_row
