@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..engine.references import familiar
 from ..progress import LayerProgress
 from ..timefmt import parse_rfc3339
 from .server import BadRequest, Request
@@ -25,8 +26,8 @@ def list_(req: Request) -> None:
             {
                 "Id": i.id,
                 "ParentId": i.parent,
-                "RepoTags": [_familiar(t) for t in i.repo_tags],
-                "RepoDigests": [_familiar(d) for d in i.repo_digests],
+                "RepoTags": [familiar(t) for t in i.repo_tags],
+                "RepoDigests": [familiar(d) for d in i.repo_digests],
                 "Created": int(parse_rfc3339(i.created) or 0),
                 "Size": i.size,
                 "VirtualSize": i.size,
@@ -37,14 +38,6 @@ def list_(req: Request) -> None:
             for i in images
         ]
     )
-
-
-def _familiar(name: str) -> str:
-    """``docker.io/library/busybox:latest`` as Docker shows it: ``busybox:latest``."""
-    for prefix in ("docker.io/library/", "docker.io/"):
-        if name.startswith(prefix):
-            return name.removeprefix(prefix)
-    return name
 
 
 def inspect(req: Request) -> None:
