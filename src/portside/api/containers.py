@@ -31,7 +31,7 @@ def create(req: Request) -> None:
 
 def list_(req: Request) -> None:
     engine = req.engine
-    rows = engine.containers.list(all=req.flag("all"), filters=_filters(req))
+    rows = engine.containers.list(all=req.flag("all"), filters=req.filters())
     limit = req.int_arg("limit")
     if limit is not None and limit > 0:
         rows = rows[:limit]
@@ -42,16 +42,6 @@ def list_(req: Request) -> None:
     req.send_json(
         [_summary(r, ports.get(r.id) or {}, endpoints.settings(r)["Networks"]) for r in rows]
     )
-
-
-def _filters(req: Request) -> dict[str, list[str]]:
-    raw = req.json_arg("filters")
-    if not isinstance(raw, dict):
-        raise BadRequest("filters must be a JSON object")
-    out: dict[str, list[str]] = {}
-    for key, values in raw.items():  # {"status": ["running"]} or {"status": {"running": true}}
-        out[key] = [k for k, v in values.items() if v] if isinstance(values, dict) else values
-    return out
 
 
 def _summary(row: ContainerRow, ports: dict[str, Any], networks: dict[str, Any]) -> dict[str, Any]:
@@ -203,7 +193,7 @@ def top(req: Request) -> None:
 
 
 def prune(req: Request) -> None:
-    if req.json_arg("filters"):
+    if req.filters():
         raise BadRequest("filters are not supported by container prune here yet")
     removed, freed = req.engine.containers.prune()
     req.send_json({"ContainersDeleted": removed or None, "SpaceReclaimed": freed})

@@ -15,7 +15,7 @@ def events(req: Request) -> None:
     from ..engine.events import EventOptions
 
     options = EventOptions(
-        since=_time(req, "since"), until=_time(req, "until"), filters=_filters(req)
+        since=_time(req, "since"), until=_time(req, "until"), filters=req.filters()
     )
     conn: socket.socket = req.http.connection
     try:
@@ -35,23 +35,6 @@ def _time(req: Request, name: str) -> float | None:
         return float(text)
     except ValueError:
         raise BadRequest(f"invalid value for {name}: {text!r}") from None
-
-
-def _filters(req: Request) -> dict[str, list[str]]:
-    """``filters`` as JSON, in either of Docker's forms: ``{"type": ["container"]}`` or
-    the older ``{"type": {"container": true}}``."""
-    raw = req.json_arg("filters")
-    if not isinstance(raw, dict):
-        raise BadRequest("invalid filters: not a JSON object")
-    out: dict[str, list[str]] = {}
-    for key, value in raw.items():
-        if isinstance(value, dict):
-            out[key] = [k for k, on in value.items() if on]
-        elif isinstance(value, list):
-            out[key] = [str(v) for v in value]
-        else:
-            raise BadRequest(f"invalid filters: {key}")
-    return out
 
 
 def _gone(conn: socket.socket) -> bool:

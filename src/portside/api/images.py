@@ -17,10 +17,7 @@ if TYPE_CHECKING:
 
 
 def list_(req: Request) -> None:
-    filters = req.json_arg("filters")
-    if not isinstance(filters, dict):
-        raise BadRequest("filters must be a JSON object")
-    images = req.engine.images.list(all=req.flag("all"), filters=filters or None)
+    images = req.engine.images.list(all=req.flag("all"), filters=req.filters() or None)
     req.send_json(
         [
             {
@@ -156,9 +153,7 @@ def load(req: Request) -> None:
 
 
 def prune(req: Request) -> None:
-    filters = req.json_arg("filters")
-    dangling = filters.get("dangling") if isinstance(filters, dict) else None
-    every = dangling in (["false"], ["0"], {"false": True})
+    every = req.filters().get("dangling") in (["false"], ["0"])
     report = req.engine.images.prune(all=every)
     deleted = [
         *({"Untagged": name} for item in report.items for name in item.untagged),

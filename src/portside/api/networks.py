@@ -13,12 +13,9 @@ def _names(req: Request) -> dict[str, str]:
 
 
 def list_(req: Request) -> None:
-    filters = req.json_arg("filters")
-    if not isinstance(filters, dict):
-        raise BadRequest("filters must be a JSON object")
     networks = req.engine.networks
     names = _names(req)
-    req.send_json([networks.inspect(n, names) for n in networks.list(filters or None)])
+    req.send_json([networks.inspect(n, names) for n in networks.list(req.filters() or None)])
 
 
 def inspect(req: Request) -> None:

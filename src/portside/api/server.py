@@ -103,6 +103,23 @@ class Request:
         except ValueError as e:
             raise BadRequest(f"invalid {name}: {e}") from None
 
+    def filters(self) -> dict[str, list[str]]:
+        """The ``filters`` query, in either of Docker's JSON forms: ``{"type":
+        ["container"]}``, or the map the docker CLI sends, ``{"type": {"container":
+        true}}``; each key with its values as strings."""
+        raw = self.json_arg("filters")
+        if not isinstance(raw, dict):
+            raise BadRequest("invalid filters: not a JSON object")
+        out: dict[str, list[str]] = {}
+        for key, value in raw.items():
+            if isinstance(value, dict):
+                out[key] = [k for k, on in value.items() if on]
+            elif isinstance(value, list):
+                out[key] = [str(v) for v in value]
+            else:
+                raise BadRequest(f"invalid filters: {key}")
+        return out
+
     # -- answering ----------------------------------------------------------------
     def send_json(self, value: Any, status: int = 200) -> None:
         self.send(status, json.dumps(value).encode() + b"\n", "application/json")

@@ -6,11 +6,8 @@ from .server import BadRequest, Request
 
 
 def list_(req: Request) -> None:
-    filters = req.json_arg("filters")
-    if not isinstance(filters, dict):
-        raise BadRequest("filters must be a JSON object")
     volumes = req.engine.volumes
-    rows = volumes.list(filters or None)
+    rows = volumes.list(req.filters() or None)
     req.send_json({"Volumes": [volumes.inspect(v) for v in rows], "Warnings": []})
 
 
@@ -34,7 +31,6 @@ def remove(req: Request) -> None:
 
 
 def prune(req: Request) -> None:
-    filters = req.json_arg("filters")
-    every = "all" in filters and filters["all"] in (["true"], ["1"], {"true": True})
+    every = req.filters().get("all") in (["true"], ["1"])
     removed, freed = req.engine.volumes.prune(all=every)
     req.send_json({"VolumesDeleted": removed or None, "SpaceReclaimed": freed})
