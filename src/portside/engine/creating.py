@@ -47,11 +47,12 @@ def create_container(
 
 
 def _familiar(image: str) -> str:
-    """``nosuchimage`` as Docker names it in these messages: ``nosuchimage:latest``."""
-    from ..image.reference import parse_tagged
+    """``nosuchimage`` as Docker names it in these messages: ``nosuchimage:latest``
+    (a name that does not parse, as given)."""
+    from .references import familiar
 
     try:
-        return parse_tagged(image).familiar()
+        return familiar(image)
     except PortsideError:
         return image
 
