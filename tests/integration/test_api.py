@@ -508,3 +508,122 @@ def test_testcontainers_generic_container(
         cid = container.get_wrapped_container().id
         assert service.portside("ps", "-q", "--no-trunc").stdout.split() == [cid]
     assert service.portside("ps", "-aq").stdout == ""
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_docker_cli_resources_reach_the_container(service: Service, binary: str) -> None:
+    r = service.docker(
+        binary, "run", "--name", "lim", "--memory", "64m", "--cpus", "0.5",
+        "--pids-limit", "50", "--ulimit", "nofile=100:200", "--shm-size", "8m",
+        "busybox", "sh", "-c", "ulimit -n; ulimit -Hn; df -k /dev/shm | tail -1",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    soft, hard, shm = r.stdout.splitlines()
+    assert (soft, hard, shm.split()[1]) == ("100", "200", "8192")
+    host = json.loads(service.portside("inspect", "lim").stdout)[0]["HostConfig"]
+    assert (host["Memory"], host["NanoCpus"], host["PidsLimit"]) == (64 << 20, 5 * 10**8, 50)
+    r = service.docker(binary, "run", "--rm", "--memory", "1k", "busybox", "true")
+    assert r.returncode == 125 and "Minimum memory limit allowed is 6MB" in r.stderr, r.stderr
+    assert service.portside("ps", "-aq").stdout.split() == [_id(service, "lim")]  # no other
+
+
+def _id(service: Service, name: str) -> str:
+    return service.portside("inspect", "--format", "{{.Id}}", name).stdout.strip()[:12]
+
+
+class Terminal:
+    """A docker CLI on a pseudo-terminal of ROWS x COLS, as a user at a shell runs it."""
+
+    def __init__(self, service: Service, binary: str, *args: str) -> None:
+        import fcntl
+        import struct
+        import termios
+
+        self.master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
+        config = Path(service.socket).parent / "docker-config"
+        config.mkdir(exist_ok=True)
+        env = {**os.environ, **OFFLINE, "DOCKER_HOST": service.uri, "DOCKER_CONFIG": str(config)}
+        self.proc = subprocess.Popen(
+            [binary, *args], stdin=slave, stdout=slave, stderr=slave, env=env,
+            start_new_session=True,
+        )  # fmt: skip
+        os.close(slave)
+        self.seen = b""
+
+    def until(self, text: bytes, timeout: float = 20) -> bytes:
+        import select
+
+        deadline = time.monotonic() + timeout
+        while text not in self.seen:
+            left = deadline - time.monotonic()
+            assert left > 0, f"{text!r} not in {self.seen!r}"
+            if select.select([self.master], [], [], left)[0]:
+                try:
+                    self.seen += os.read(self.master, 4096)
+                except OSError:  # EIO: the CLI closed its terminal
+                    assert text in self.seen, f"{text!r} not in {self.seen!r}"
+        return self.seen
+
+    def type(self, text: bytes) -> None:
+        os.write(self.master, text)
+
+    def close(self) -> int:
+        try:
+            return self.proc.wait(timeout=20)
+        finally:
+            os.close(self.master)
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_docker_cli_it_on_a_terminal_gets_its_size(service: Service, binary: str) -> None:
+    # an interactive shell: the CLI resizes the container's terminal to its own
+    t = Terminal(service, binary, "run", "-it", "--name", "it1", "busybox", "sh")
+    t.until(b"# ")
+    t.type(b"stty size; echo $((6*7))\r")
+    t.until(b"42")
+    assert b"33 101" in t.seen
+    t.type(b"exit 5\r")
+    assert t.close() == 5
+    # and an exec's terminal, in a running container
+    assert (
+        service.docker(binary, "run", "-d", "--name", "it2", "busybox", "sleep", "60").returncode
+        == 0
+    )
+    t = Terminal(service, binary, "exec", "-it", "it2", "sh")
+    t.until(b"# ")
+    t.type(b"stty size\r")
+    t.until(b"33 101")
+    t.type(b"exit 3\r")
+    assert t.close() == 3
+    service.docker(binary, "rm", "-f", "it1", "it2")
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_docker_cli_attach_and_prune(service: Service, binary: str) -> None:
+    r = service.docker(
+        binary, "run", "-d", "--name", "a1", "busybox", "sh", "-c", "sleep 1; echo late; exit 7"
+    )
+    assert r.returncode == 0, r.stderr
+    r = service.docker(binary, "attach", "a1")
+    assert (r.returncode, r.stdout) == (7, "late\n"), r.stderr
+    r = service.docker(binary, "container", "prune", "-f")
+    assert r.returncode == 0 and "Total reclaimed space" in r.stdout, r.stderr
+    assert service.portside("ps", "-aq").stdout == ""
+    r = service.docker(binary, "system", "df", "--format", "{{.Type}} {{.TotalCount}}")
+    assert r.stdout.splitlines()[:2] == ["Images 1", "Containers 0"], r.stdout + r.stderr
+
+
+def test_docker_py_attach_replays_the_logs(service: Service) -> None:
+    docker = pytest.importorskip("docker")
+    client = docker.DockerClient(base_url=service.uri)
+    try:
+        c = client.containers.run("busybox", ["sh", "-c", "echo early; sleep 60"], detach=True)
+        deadline = time.monotonic() + 10
+        while c.logs() != b"early\n":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert c.attach(logs=True) == b"early\n"  # the logs, then no live stream
+        c.remove(force=True)
+    finally:
+        client.close()

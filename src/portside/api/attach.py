@@ -14,8 +14,10 @@ import threading
 from io import BufferedIOBase
 
 from ..engine.container_state import ACTIVE
+from ..engine.logs import LogOptions
+from ..errors import Conflict
 from .containers import STDERR, STDOUT, frame
-from .server import Request, Service
+from .server import BadRequest, Request, Service
 
 MONITOR_STDOUT, MONITOR_STDERR = 2, 3  # conmon's stream bytes (runtime/attach.py)
 
@@ -80,6 +82,11 @@ def attach(req: Request) -> None:
         streams.add(STDERR)
     stdin = req.flag("stdin") and bool(row.config.get("OpenStdin"))
     kind = "raw-stream" if tty else "multiplexed-stream"
+    if not req.flag("stream"):  # Docker's default: no live stream, the logs at most
+        conn = req.hijack(f"application/vnd.docker.{kind}")
+        if req.flag("logs"):
+            _replay(req, row.id, tty, streams, conn)
+        return
     waiter: Waiter | None = None
     if row.status not in ACTIVE:
         waiter = Waiter()
@@ -90,11 +97,44 @@ def attach(req: Request) -> None:
     except OSError:
         sock = None
     conn = req.hijack(f"application/vnd.docker.{kind}")
-    if waiter is not None:
-        sock = _await_start(req, row.id, waiter)
-    if sock is None:
-        return
-    relay(sock, conn, req.http.rfile, tty, streams, stdin)
+    try:
+        if req.flag("logs"):  # what it wrote so far, then what it writes from now
+            _replay(req, row.id, tty, streams, conn)
+        if waiter is not None:
+            sock = _await_start(req, row.id, waiter)
+        if sock is not None:
+            relay(sock, conn, req.http.rfile, tty, streams, stdin)
+    finally:
+        req.end_hijack()
+
+
+def _replay(
+    req: Request, container_id: str, tty: bool, streams: set[int], conn: socket.socket
+) -> None:
+    options = LogOptions(stdout=STDOUT in streams, stderr=STDERR in streams)
+    try:
+        for c in req.engine.logs.read(container_id, options):
+            stream = STDERR if c.stream == "stderr" else STDOUT
+            conn.sendall(c.data if tty else frame(stream, c.data))
+    except OSError:
+        pass
+
+
+def resize(req: Request) -> None:
+    """``POST /containers/{id}/resize?h=ROWS&w=COLS``: the container's terminal."""
+    rows, cols = terminal_size(req)
+    row = req.engine.containers.get(req.params["id"])
+    if row.status != "running":
+        raise Conflict(f"Container {row.id} is not running")
+    req.engine.attach.resize(row.id, rows, cols)
+    req.send_empty(200)
+
+
+def terminal_size(req: Request) -> tuple[int, int]:
+    rows, cols = req.int_arg("h"), req.int_arg("w")
+    if rows is None or cols is None or rows < 0 or cols < 0:
+        raise BadRequest("resize needs h and w, the rows and columns")
+    return rows, cols
 
 
 def _await_start(req: Request, container_id: str, waiter: Waiter) -> socket.socket | None:

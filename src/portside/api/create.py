@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.container_options import CreateOptions, Mount, PublishedPort, RestartPolicy
+from ..engine.isolation import Device, Isolation
+from ..engine.resources import Limits, Ulimit
 from ..errors import InvalidArgument
 
 
@@ -62,7 +64,58 @@ def create_options(body: dict[str, Any], name: str | None) -> CreateOptions:
             *(Mount.tmpfs(path, opts) for path, opts in (host.get("Tmpfs") or {}).items()),
         ),
         volumes_from=tuple(host.get("VolumesFrom") or ()),
+        limits=_limits(host),
+        isolation=_isolation(host),
     )
+
+
+def _limits(host: dict[str, Any]) -> Limits:
+    """HostConfig's resources; Docker's 0 (and a PidsLimit of 0 or -1) is "not given"."""
+    ulimits = host.get("Ulimits") or ()
+    try:
+        given = tuple(Ulimit(u["Name"], int(u["Soft"]), int(u["Hard"])) for u in ulimits)
+    except (KeyError, TypeError, ValueError):
+        raise InvalidArgument(f"invalid Ulimits: {ulimits!r}") from None
+    pids = _int(host, "PidsLimit")
+    return Limits(
+        memory=_int(host, "Memory") or None,
+        memory_swap=_int(host, "MemorySwap") or None,
+        nano_cpus=_int(host, "NanoCpus") or None,
+        cpu_shares=_int(host, "CpuShares") or None,
+        cpuset_cpus=host.get("CpusetCpus") or "",
+        pids_limit=pids if pids and pids > 0 else None,
+        ulimits=given,
+        shm_size=_int(host, "ShmSize") or None,
+    )
+
+
+def _isolation(host: dict[str, Any]) -> Isolation:
+    devices = []
+    for d in host.get("Devices") or ():
+        if not isinstance(d, dict) or not d.get("PathOnHost"):
+            raise InvalidArgument(f"invalid device mapping: {d!r}")
+        devices.append(
+            Device(
+                d["PathOnHost"], d.get("PathInContainer") or "", d.get("CgroupPermissions") or "rwm"
+            )
+        )
+    return Isolation(
+        ipc=host.get("IpcMode") or "",
+        pid=host.get("PidMode") or "",
+        uts=host.get("UTSMode") or "",
+        userns=host.get("UsernsMode") or "",
+        devices=tuple(devices),
+        group_add=tuple(str(g) for g in host.get("GroupAdd") or ()),
+    )
+
+
+def _int(host: dict[str, Any], key: str) -> int | None:
+    value = host.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgument(f"invalid {key}: {value!r} is not an integer")
+    return value
 
 
 def _list(value: Any) -> list[str] | None:

@@ -7,9 +7,12 @@ it does in Docker's daemon; the process itself is the engine's (``engine.execs``
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
+import struct
 import subprocess
+import termios
 import threading
 import tty
 from io import BufferedIOBase
@@ -18,6 +21,7 @@ from typing import IO, Any
 from ..engine.execs import ExecOptions
 from ..errors import Conflict, NotFound
 from ..records import dataclass, field
+from .attach import terminal_size
 from .containers import STDERR, STDOUT, frame
 from .server import BadRequest, Request
 
@@ -31,6 +35,7 @@ class ExecInstance:
     running: bool = False
     exit_code: int | None = None
     pid: int = 0
+    terminal: int | None = None  # the pseudo-terminal's master while a TTY exec runs
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def json(self) -> dict[str, Any]:
@@ -138,11 +143,18 @@ def start(req: Request) -> None:
         t.start()
     for t in readers:
         t.join()
-    try:
-        instance.exit_code = execs.finish(process)
-    except Exception:  # noqa: BLE001 - runc's own failure: Docker's 126/127 as the code
-        instance.exit_code = 126
-    instance.running = False
+    _finish(req, instance, process)
+
+
+def resize(req: Request) -> None:
+    """``POST /exec/{id}/resize``: the size of a running TTY exec's terminal."""
+    rows, cols = terminal_size(req)
+    instance = _get(req)
+    with instance.lock:
+        if instance.terminal is None:
+            raise Conflict(f"exec {instance.id} is not running with a terminal")
+        fcntl.ioctl(instance.terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    req.send_empty(200)
 
 
 def _start_tty(req: Request, instance: ExecInstance) -> None:
@@ -160,6 +172,7 @@ def _start_tty(req: Request, instance: ExecInstance) -> None:
     finally:
         os.close(slave)
     instance.pid = process.proc.pid
+    instance.terminal = master
     conn = req.hijack("application/vnd.docker.raw-stream")
     if instance.attach_stdin:
         sink = os.fdopen(os.dup(master), "wb", buffering=0)
@@ -177,12 +190,21 @@ def _start_tty(req: Request, instance: ExecInstance) -> None:
             except OSError:
                 break
     finally:
-        os.close(master)
+        with instance.lock:
+            instance.terminal = None
+            os.close(master)
+    _finish(req, instance, process)
+
+
+def _finish(req: Request, instance: ExecInstance, process: Any) -> None:
+    """The exit code kept for ``/exec/{id}/json``, and only then the end of the stream
+    (the client asks for the code as soon as it sees the end)."""
     try:
         instance.exit_code = req.engine.execs.finish(process)
-    except Exception:  # noqa: BLE001 - runc's own failure
+    except Exception:  # noqa: BLE001 - runc's own failure: Docker's 126 as the code
         instance.exit_code = 126
     instance.running = False
+    req.end_hijack()
 
 
 def _relay(source: IO[bytes], stream: int, conn: Any, lock: threading.Lock, tty: bool) -> None:

@@ -217,6 +217,15 @@ class Request:
         conn: socket.socket = h.connection
         return conn
 
+    def end_hijack(self) -> None:
+        """Close both directions of a hijacked connection: the client sees the end of
+        the output, and a thread still reading its stdin wakes to an end (else closing
+        the handler's reader would wait for that thread's read, for ever)."""
+        try:
+            self.http.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
 
 class ChunkedWriter(io.RawIOBase):
     """A binary file object whose writes are HTTP chunks."""
