@@ -198,6 +198,17 @@ def test_networks_volumes_and_execs_leave_events(portside: Portside) -> None:
     assert len(died) == 1 and "exitCode=0" in died[0]
 
 
+def test_each_start_connects_and_each_stop_disconnects(portside: Portside) -> None:
+    since = time.time()
+    cid = portside("run", "-d", "--name", "cyc", "busybox", "sleep", "60").stdout.strip()
+    portside("stop", "-t", "0", "cyc")
+    portside("start", "cyc")
+    portside("rm", "-f", "cyc")
+    lines = events(portside, since, "--filter", "network=bridge")
+    assert [a for _, a in actions(lines)] == ["connect", "disconnect"] * 2
+    assert all(f"container={cid}" in line for line in lines)
+
+
 _APPENDER = """
 import sqlite3, sys
 from portside.store.events import EventTable

@@ -204,6 +204,8 @@ class EndpointService:
         except (links.NetworkSetupError, OSError) as err:
             self.release(container_id)
             raise ContainerStartError(f"setting up the network failed: {err}", 125) from None
+        for e in endpoints:  # Docker journals a connect at each start, a disconnect at each stop
+            self._record(e, "connect")
 
     def _route_carrier(
         self, endpoints: Iterable[EndpointRow]
@@ -234,9 +236,10 @@ class EndpointService:
             e.mac,
         )
 
-    def release(self, container_id: str) -> None:
+    def release(self, container_id: str, journal: bool = True) -> None:
         """The container's endpoints gone: its addresses and ports free, its rules out,
-        its veths and any bridge left without endpoints deleted."""
+        its veths and any bridge left without endpoints deleted; a disconnect event for
+        each network (``journal``: a build step's sandbox is no container of the user's)."""
         with self.store.lock:
             had = self.table.endpoints_of(container_id)
             if not had:
@@ -247,6 +250,14 @@ class EndpointService:
                 links.unplug(host_end(container_id, e.network_id))
             self.networks.sync()
             self._refresh_hosts({e.network_id for e in had})
+            if journal:
+                for e in had:
+                    self._record(e, "disconnect")
+
+    def _record(self, e: EndpointRow, action: str) -> None:
+        network = self.table.get(e.network_id)
+        if network is not None:
+            self.networks.record(network, action, container=e.container_id)
 
     @contextmanager
     def sandbox(self, step_id: str) -> Iterator[tuple[str, str]]:
@@ -272,7 +283,7 @@ class EndpointService:
         finally:
             holder.kill()
             holder.wait()
-            self.release(step_id)
+            self.release(step_id, journal=False)
 
     def extra_hosts(self, row: ContainerRow) -> builtins.list[str]:
         """``--add-host`` entries with ``host-gateway`` made the address the host has
