@@ -284,6 +284,14 @@ def test_volumes(service: Service) -> None:
     assert r.returncode == 0, r.stderr
     r = service.docker(binary, "run", "--rm", "-v", "v1:/data", "busybox", "cat", "/data/f")
     assert r.stdout == "x\n", r.stderr
+    r = service.docker(binary, "create", "--name", "user", "-v", "v1:/data:ro", "busybox")
+    assert r.returncode == 0, r.stderr
+    r = service.docker(binary, "ps", "-a", "--filter", "volume=v1", "--format", "{{.Mounts}}")
+    assert r.stdout == "v1\n", r.stderr  # the list's Mounts, as the CLI shows them
+    status, _, body = service.request("GET", "/containers/json?all=1")
+    [mount] = json.loads(body)[0]["Mounts"]
+    assert (mount["Name"], mount["Destination"], mount["RW"]) == ("v1", "/data", False)
+    assert service.docker(binary, "rm", "user").returncode == 0
     assert service.docker(binary, "volume", "rm", "v1").stdout == "v1\n"
     status, _, body = service.request("GET", "/volumes/v1")
     assert status == 404 and "no such volume" in json.loads(body)["message"]

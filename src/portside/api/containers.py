@@ -40,11 +40,21 @@ def list_(req: Request) -> None:
     # each network's endpoint settings, as Docker's list gives them (clients such as
     # testcontainers read a container's Gateway and IPAddress from the list)
     req.send_json(
-        [_summary(r, ports.get(r.id) or {}, endpoints.settings(r)["Networks"]) for r in rows]
+        [
+            _summary(
+                r,
+                ports.get(r.id) or {},
+                endpoints.settings(r)["Networks"],
+                engine.containers.mounts_json(r),
+            )
+            for r in rows
+        ]
     )
 
 
-def _summary(row: ContainerRow, ports: dict[str, Any], networks: dict[str, Any]) -> dict[str, Any]:
+def _summary(
+    row: ContainerRow, ports: dict[str, Any], networks: dict[str, Any], mounts: list[Any]
+) -> dict[str, Any]:
     path, args = command_of(row)
     mode = row.host_config.get("NetworkMode") or "default"
     return {
@@ -60,7 +70,7 @@ def _summary(row: ContainerRow, ports: dict[str, Any], networks: dict[str, Any])
         "Status": status_text(row),
         "HostConfig": {"NetworkMode": mode},
         "NetworkSettings": {"Networks": networks},
-        "Mounts": [],
+        "Mounts": mounts,
     }
 
 
