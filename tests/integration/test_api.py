@@ -40,6 +40,10 @@ class UnixHTTPConnection(http.client.HTTPConnection):
 class Service:
     socket: str
     portside: Portside
+    pid: int = 0
+
+    def threads(self) -> int:
+        return len(os.listdir(f"/proc/{self.pid}/task"))
 
     @property
     def uri(self) -> str:
@@ -89,7 +93,7 @@ def service(portside: Portside, busybox: str) -> Iterator[Service]:
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             assert time.monotonic() < deadline, "the service did not listen"
             time.sleep(0.05)
-        yield Service(sock, portside)
+        yield Service(sock, portside, proc.pid)
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         try:
@@ -635,3 +639,29 @@ def test_docker_py_attach_replays_the_logs(service: Service) -> None:
         c.remove(force=True)
     finally:
         client.close()
+
+
+def test_clients_that_leave_mid_stream_leave_nothing_behind(service: Service) -> None:
+    r = service.portside("run", "-d", "--name", "quiet", "busybox", "sleep", "60")
+    cid = r.stdout.strip()
+    service.request("GET", "/_ping")
+    before = service.threads()
+    streams = [
+        f"/containers/{cid}/logs?follow=1&stdout=1&stderr=1",
+        "/events",
+        f"/containers/{cid}/stats",
+        f"/containers/{cid}/wait",
+    ]
+    for path in streams * 2:
+        c = UnixHTTPConnection(service.socket)
+        c.request("POST" if path.endswith("wait") else "GET", path)
+        assert c.getresponse().status == 200
+        c.close()  # gone while the stream has nothing more to say
+    deadline = time.monotonic() + 15
+    while service.threads() > before:
+        assert time.monotonic() < deadline, f"{service.threads()} threads, {before} before"
+        time.sleep(0.2)
+    status, _, _ = service.request("GET", "/_ping")
+    assert status == 200
+    assert service.portside("inspect", "-f", "{{.State.Status}}", "quiet").stdout == "running\n"
+    service.portside("rm", "-f", "quiet")
