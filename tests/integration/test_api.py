@@ -665,3 +665,63 @@ def test_clients_that_leave_mid_stream_leave_nothing_behind(service: Service) ->
     assert status == 200
     assert service.portside("inspect", "-f", "{{.State.Status}}", "quiet").stdout == "running\n"
     service.portside("rm", "-f", "quiet")
+
+
+def test_docker_py_archives_sockets_networks_volumes(service: Service) -> None:
+    docker = pytest.importorskip("docker")
+    import tarfile
+
+    client = docker.DockerClient(base_url=service.uri)
+    try:
+        vol = client.volumes.create("pyvol", labels={"k": "v"})
+        net = client.networks.create("pynet", labels={"k": "v"})
+        assert (vol.attrs["Labels"], net.attrs["Labels"]) == ({"k": "v"}, {"k": "v"})
+        server = client.containers.run(
+            "busybox", ["sleep", "60"], detach=True, name="pysrv",
+            volumes={"pyvol": {"bind": "/data", "mode": "rw"}},
+        )  # fmt: skip
+        net.connect(server, aliases=["db"])
+        # put_archive, then get_archive of what is there now
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            info = tarfile.TarInfo("hello.txt")
+            info.size = 6
+            tar.addfile(info, io.BytesIO(b"hello\n"))
+        assert server.put_archive("/data", buf.getvalue()) is True
+        chunks, stat = server.get_archive("/data/hello.txt")
+        assert stat["name"] == "hello.txt" and stat["size"] == 6
+        with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as tar:
+            member = tar.extractfile("hello.txt")
+            assert member is not None and member.read() == b"hello\n"
+        # by name on the network, the volume's file seen by another container
+        out = client.containers.run(
+            "busybox", ["sh", "-c", "ping -c1 -W2 db >/dev/null && cat /data/hello.txt"],
+            network="pynet", volumes=["pyvol:/data:ro"], remove=True,
+        )  # fmt: skip
+        assert out == b"hello\n"
+        # logs streamed as they come, and a socket attached to a container's stdin
+        talker = client.containers.run(
+            "busybox", ["sh", "-c", "for i in 1 2 3; do echo $i; sleep 0.2; done"], detach=True
+        )
+        assert b"".join(talker.logs(stream=True, follow=True)) == b"1\n2\n3\n"
+        cat = client.containers.create("busybox", ["cat"], stdin_open=True)
+        sock = cat.attach_socket(params={"stdin": 1, "stdout": 1, "stream": 1})
+        cat.start()
+        sock._sock.sendall(b"through the socket\n")
+        sock._sock.shutdown(socket.SHUT_WR)
+        got = b""
+        while len(got) < 8 + 19:
+            data = sock._sock.recv(4096)
+            if not data:
+                break
+            got += data
+        assert got[8:] == b"through the socket\n" and got[0] == 1  # one stdout frame
+        sock.close()
+        assert cat.wait(timeout=10)["StatusCode"] == 0
+        for c in (server, talker, cat):
+            c.remove(force=True)
+        net.remove()
+        vol.remove()
+        assert service.portside("volume", "ls", "-q").stdout == ""
+    finally:
+        client.close()
