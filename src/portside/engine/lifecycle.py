@@ -177,8 +177,8 @@ class Lifecycle:
                 host_network,
                 ip,
                 self.c.endpoints.extra_hosts(row),
-                host.get("Dns") or (),
-                host.get("DnsSearch") or (),
+                host.get("Dns") or self.c.settings.dns,  # --dns, else the configuration's
+                host.get("DnsSearch") or self.c.settings.dns_search,
             )
             binds = [_bind(source, target) for source, target in written]
         if host.get("Init"):
