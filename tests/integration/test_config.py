@@ -84,6 +84,23 @@ def test_dns_from_the_configuration_reaches_a_container(
     assert "192.0.2.9" in r.stdout and "192.0.2.53" not in r.stdout  # --dns wins
 
 
+def test_default_ulimits_apply_where_run_gives_none(
+    portside: Portside, busybox: str, conf: Path
+) -> None:
+    conf.write_text(
+        '[default-ulimits.nofile]\nName = "nofile"\nSoft = 321\nHard = 654\n'
+        '[default-ulimits.nproc]\nName = "nproc"\nSoft = 500\nHard = 500\n'
+    )
+    script = "ulimit -n; ulimit -Hn; ulimit -u"
+    r = portside("--config", str(conf), "run", "--rm", "busybox", "sh", "-c", script)
+    assert r.stdout.split() == ["321", "654", "500"], r.stderr
+    r = portside(
+        "--config", str(conf), "run", "--rm", "--ulimit", "nofile=100:200", "busybox",
+        "sh", "-c", script,
+    )  # fmt: skip
+    assert r.stdout.split() == ["100", "200", "500"], r.stderr  # --ulimit wins for its name
+
+
 def test_docker_hub_through_a_mirror(
     portside: Portside, busybox: str, conf: Path, tmp_path: Path
 ) -> None:

@@ -223,7 +223,7 @@ class Lifecycle:
             seccomp=profile,
             readonly_rootfs=bool(host.get("ReadonlyRootfs")),
             resources=resources.oci_resources(host),
-            rlimits=tuple(resources.rlimits(host)),
+            rlimits=tuple(resources.rlimits(host, self.c.settings.default_ulimits)),
             shm_size=host.get("ShmSize") or resources.DEFAULT_SHM,
             shared=shared,
             shm_from=self._shm_from(str(host.get("IpcMode") or ""), paths),
