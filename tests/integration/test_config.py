@@ -101,6 +101,21 @@ def test_default_ulimits_apply_where_run_gives_none(
     assert r.stdout.split() == ["100", "200", "500"], r.stderr  # --ulimit wins for its name
 
 
+def test_networks_take_their_subnets_from_the_address_pools(
+    portside: Portside, busybox: str, conf: Path
+) -> None:
+    conf.write_text('default-address-pools = [{ base = "10.201.0.0/16", size = 26 }]\n')
+    cfg = ("--config", str(conf))
+    portside(*cfg, "network", "create", "pooled")
+    try:
+        r = portside(*cfg, "run", "--rm", "--network", "pooled", "busybox", "ip", "-4", "addr")
+        assert "inet 10.201.0.2/26" in r.stdout, r.stdout + r.stderr
+        ipam = json.loads(portside(*cfg, "network", "inspect", "pooled").stdout)[0]["IPAM"]
+        assert ipam["Config"][0]["Subnet"] == "10.201.0.0/26"
+    finally:
+        portside(*cfg, "network", "rm", "pooled")
+
+
 def test_docker_hub_through_a_mirror(
     portside: Portside, busybox: str, conf: Path, tmp_path: Path
 ) -> None:
