@@ -157,3 +157,24 @@ def test_docker_hub_through_a_mirror(
     # the mirror gone: the origin is tried, and the error says both
     r = portside("--config", str(conf), "pull", "busybox", check=False)
     assert r.returncode == 1 and f"mirror {mirror}" in r.stderr, r.stderr
+
+
+def test_a_short_name_alias_pulls_and_runs_what_it_stands_for(
+    portside: Portside, busybox: str, conf: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "reg").mkdir()
+    with serve(tmp_path / "reg") as registry:
+        full = f"{registry}/team/busybox"
+        portside("tag", "busybox", f"{full}:1")
+        portside("push", f"{full}:1")
+        portside("rmi", f"{full}:1")
+        conf.write_text(f'[aliases]\n"mybox" = "{full}"\n')
+        cfg = ("--config", str(conf))
+        r = portside(*cfg, "pull", "mybox:1", check=False)
+        assert r.returncode == 0 and f"{full}:1" in r.stdout, r.stdout + r.stderr
+        r = portside(*cfg, "run", "--rm", "mybox:1", "echo", "aliased", check=False)
+        assert r.stdout == "aliased\n", r.stderr
+        assert f"{full}:1" in portside("images", "--format", "{{.Repository}}:{{.Tag}}").stdout
+        # without the configuration the short name is Docker Hub's, as Docker's
+        r = portside("image", "inspect", "mybox:1", check=False)
+        assert r.returncode == 1 and "No such image" in r.stderr

@@ -68,7 +68,7 @@ class RegistryService:
         from ..image.archive_read import parse_platform
         from ..registry.pull import Puller
 
-        ref = parse_tagged(text)
+        ref = parse_tagged(self.images.aliased(text))
         wanted = parse_platform(platform) if platform else None
         puller = Puller(self.store, self.downloads)
         failed: list[str] = []
