@@ -226,6 +226,7 @@ class Request:
         h.close_connection = True
         self.answered = True
         conn: socket.socket = h.connection
+        _until_read(conn)
         return conn
 
     def end_hijack(self) -> None:
@@ -236,6 +237,28 @@ class Request:
             self.http.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def _until_read(conn: socket.socket, timeout: float = 1.0) -> None:
+    """Wait (briefly) until the client has read what was sent: docker-py takes the raw
+    socket from under its HTTP reader once the headers are parsed, so bytes that came
+    with them, already in that reader's buffer, would be lost to it. On a unix socket
+    the kernel says how much the peer has not read yet (SIOCOUTQ)."""
+    if conn.family != socket.AF_UNIX:
+        return
+    import fcntl
+    import struct
+    import termios
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            raw = fcntl.ioctl(conn.fileno(), termios.TIOCOUTQ, struct.pack("i", 0))
+        except OSError:
+            return
+        if struct.unpack("i", raw)[0] == 0:
+            return
+        time.sleep(0.001)
 
 
 class ChunkedWriter(io.RawIOBase):
