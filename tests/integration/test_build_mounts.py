@@ -157,6 +157,8 @@ def test_bind_mounts(portside: Portside, tmp_path: Path) -> None:
     context = tmp_path / "ctx"
     (context / "conf").mkdir(parents=True)
     (context / "conf" / "a.txt").write_text("from the context\n")
+    (context / "conf" / "local.env").write_text("TOKEN=1\n")
+    (context / ".dockerignore").write_text("**/*.env\n")
     (context / "Dockerfile").write_text(
         "FROM busybox AS builder\nRUN mkdir /out && echo artifact > /out/bin.txt\n"
         "FROM busybox\n"
@@ -166,6 +168,7 @@ def test_bind_mounts(portside: Portside, tmp_path: Path) -> None:
         "sh -c 'echo changed > /conf/a.txt && rm -f /conf/gone && cat /conf/a.txt > /rw'\n"
         "RUN --mount=type=bind,source=conf,target=/conf sh -c '! touch /conf/x' && "
         "cat /conf/a.txt > /ro\n"
+        "RUN --mount=type=bind,target=/ctx [ -e /ctx/conf/a.txt ] && [ ! -e /ctx/conf/local.env ]\n"
         'CMD ["cat", "/copied", "/from-image", "/rw", "/ro"]\n'
     )
     portside("build", "-t", "binds", str(context))
@@ -179,6 +182,9 @@ def test_bind_mounts(portside: Portside, tmp_path: Path) -> None:
     (context / "conf" / "a.txt").write_text("edited\n")
     out = portside("build", "-t", "binds:2", str(context)).stdout
     assert out.count("Using cache") == 3 and "Cache miss: changed conf/a.txt" in out
+    # a file .dockerignore leaves out is neither shown nor in the key
+    (context / "conf" / "local.env").write_text("TOKEN=2\n")
+    assert "Cache miss" not in portside("build", str(context)).stdout
 
 
 def test_tmpfs_mount(portside: Portside, tmp_path: Path) -> None:

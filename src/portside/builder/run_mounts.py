@@ -2,7 +2,9 @@
 
 - **bind**: a path of the context (default), of an earlier stage or of an image
   (``from``), read-only unless ``rw``; with ``rw`` the RUN writes into a throwaway
-  overlay (a file: a throwaway copy), so its changes are discarded. Its content is in
+  overlay (a file: a throwaway copy), so its changes are discarded. A context folder
+  with paths .dockerignore leaves out is shown through such an overlay too, with
+  those paths whited out. Its content is in
   the step's key (the context's files by digest, as COPY's; a stage by its key).
 - **cache**: a folder of the store kept between builds (store/cache_mounts.py), held
   for the step per ``sharing``; made empty (``uid``, ``gid``, ``mode``: 0:0 0755) or
@@ -32,7 +34,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import DockerfileError, InvalidArgument
 from ..records import dataclass, field
-from ..store.tempnames import temp_name
+from ..store.tempnames import sweep_stale, temp_name
 from .mounts import Mount, parse_mount
 from .shell import process_word
 
@@ -191,6 +193,7 @@ def prepare(
 
     out = Prepared([], [], Stubs())
     for m in mounts:
+        hidden: list[str] = []
         if m.type == "secret":
             value = sources.secrets.get(m.secret_id)
             if value is None:
@@ -228,8 +231,9 @@ def prepare(
         else:
             rel = _context_source(sources.context, m, node, name)
             source = sources.context.host_path(rel)
-        if m.type == "bind" and not m.readonly:
-            source = _throwaway(source, sources.work, stack)
+            hidden = _ignored_under(sources.context, rel) if source.is_dir() else []
+        if m.type == "bind" and (not m.readonly or hidden):
+            source = _throwaway(source, sources.work, stack, hidden)
         out.stubs.make(root, upper, dest, not source.is_dir())
         out.mounts.append(Bind(str(source), dest, readonly=m.readonly))
     return out
@@ -266,7 +270,9 @@ def _filler(m: Mount, sources: MountSources, node: Node, name: str) -> Callable[
 
 def _secret_file(m: Mount, sources: MountSources, stack: ExitStack) -> Path:
     """The secret's bytes in a file of its own, in a folder only root reads, under
-    the run root; removed when the step ends."""
+    the run root; removed when the step ends (and what a killed build left there, by
+    the next one that writes a secret)."""
+    sweep_stale(sources.scratch)
     folder = sources.scratch / temp_name()
     folder.mkdir(mode=0o700, parents=True)
     stack.callback(shutil.rmtree, folder, True)
@@ -281,9 +287,27 @@ def _secret_file(m: Mount, sources: MountSources, stack: ExitStack) -> Path:
     return path
 
 
-def _throwaway(source: Path, work: Path, stack: ExitStack) -> Path:
+def _ignored_under(context: BuildContext, rel: str) -> list[str]:
+    """The paths under context folder ``rel`` that .dockerignore leaves out (the
+    topmost of each), relative to it: a bind mount of the context hides them."""
+    if not context.patterns:
+        return []
+    top = context.host_path(rel)
+    out = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        base = os.path.relpath(dirpath, context.root)
+        base = "" if base == "." else base
+        for entry in [*dirnames, *filenames]:
+            child = f"{base}/{entry}" if base else entry
+            if context.ignored(child):
+                out.append(os.path.relpath(os.path.join(dirpath, entry), top))
+        dirnames[:] = [d for d in dirnames if not context.ignored(f"{base}/{d}".lstrip("/"))]
+    return out
+
+
+def _throwaway(source: Path, work: Path, stack: ExitStack, hidden: list[str]) -> Path:
     """A writable view of ``source`` whose changes go nowhere: an overlay over a
-    folder, a copy of a file."""
+    folder (``hidden`` paths whited out in it), a copy of a file."""
     from ..store.snapshots import mount_overlay, unmount
 
     folder = work / temp_name()
@@ -295,6 +319,22 @@ def _throwaway(source: Path, work: Path, stack: ExitStack) -> Path:
         return copy
     for sub in ("upper", "work", "view"):
         (folder / sub).mkdir()
+    for path in hidden:
+        _white_out(source, folder / "upper", path)
     mount_overlay([source], folder / "upper", folder / "work", folder / "view")
     stack.callback(unmount, folder / "view")
     return folder / "view"
+
+
+def _white_out(lower: Path, upper: Path, path: str) -> None:
+    """An overlay whiteout for ``path`` in ``upper``, its parent folders made as the
+    lower ones are (so the view shows them unchanged)."""
+    parts = path.split("/")
+    for i in range(1, len(parts)):
+        sub = "/".join(parts[:i])
+        if not (upper / sub).exists():
+            st = os.stat(lower / sub)
+            (upper / sub).mkdir()
+            os.chown(upper / sub, st.st_uid, st.st_gid)
+            os.chmod(upper / sub, stat.S_IMODE(st.st_mode))
+    os.mknod(upper / path, stat.S_IFCHR | 0o000, os.makedev(0, 0))
