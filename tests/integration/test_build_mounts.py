@@ -7,6 +7,7 @@ sees, and the one-line errors."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -304,17 +305,42 @@ def test_run_network_and_security(portside: Portside, tmp_path: Path) -> None:
     assert files_in(portside, "net", "/insecure", "/sandboxed") == "/insecure\n/sandboxed\n"
 
 
-def test_sharing_locked_serialises_concurrent_builds(portside: Portside, tmp_path: Path) -> None:
-    """Two builds at once on one cache with sharing=locked: each step finds the cache
-    free of the other's marker (it would see it with sharing=shared)."""
-    procs = []
-    for n in (1, 2):
-        context = tmp_path / f"c{n}"
-        context.mkdir()
-        (context / "Dockerfile").write_text(
-            f"FROM busybox\nRUN --mount=type=cache,target=/c,id=one,sharing=locked "
-            f"sh -c '[ ! -e /c/busy ] && touch /c/busy && sleep 1 && rm /c/busy && echo {n}'\n"
+def test_cache_sharing_modes(portside: Portside, tmp_path: Path) -> None:
+    """What a step does when another holds the cache (the test holds its lock as a
+    running step would): shared goes on, private takes a new instance, locked waits."""
+    import fcntl
+    import time
+
+    def dockerfile(sharing: str) -> Path:
+        (tmp_path / "Dockerfile").write_text(
+            f"FROM busybox\nRUN --mount=type=cache,target=/c,id=one,sharing={sharing} "
+            "sh -c 'ls /c; touch /c/mark'\n"
         )
-        procs.append(subprocess.Popen(portside.argv("build", str(context)), stdout=subprocess.PIPE))
-    outputs = [p.communicate(timeout=120)[0] for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], outputs
+        return tmp_path
+
+    portside("build", "--no-cache", str(dockerfile("shared")))
+    (instance,) = (portside.root / "cache-mounts").iterdir()
+    fd = os.open(instance / "lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)  # a step using it with sharing=shared
+        assert "\nmark\n" in portside("build", "--no-cache", str(dockerfile("shared"))).stdout
+        fcntl.flock(fd, fcntl.LOCK_EX)  # with sharing=private or locked
+        private = portside("build", "--no-cache", str(dockerfile("private"))).stdout
+        assert "\nmark\n" not in private  # a fresh instance of its own
+        assert len(list((portside.root / "cache-mounts").iterdir())) == 2
+        df = portside("system", "df", "-v", "--format", "{{json .}}").stdout
+        in_use = {e["ID"]: e["InUse"] for e in json.loads(df)["BuildCache"]}
+        assert in_use[instance.name[:25]] == "true"
+        # prune spares a cache a step holds, and takes the other one
+        portside("builder", "prune", "-f", "--filter", "type=exec.cachemount")
+        assert list((portside.root / "cache-mounts").iterdir()) == [instance]
+        waiting = subprocess.Popen(
+            portside.argv("build", "--no-cache", str(dockerfile("locked"))),
+            stdout=subprocess.PIPE,
+        )
+        time.sleep(3)
+        assert waiting.poll() is None  # waits for the holder
+    finally:
+        os.close(fd)
+    out, _ = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0 and b"\nmark\n" in out

@@ -5,7 +5,7 @@ Layout: ``cache-mounts/NAME/`` holds ``info.json`` (the mount's id, what it star
 from, when it was made), ``data/`` (what the RUN sees) and ``lock``. NAME hashes the
 id and the base (``from``/``source``, or ``uid``/``gid``/``mode``), as BuildKit keys a
 cache by its id and its starting point; a ``sharing=private`` cache in use by another
-build gets a sibling ``NAME-N``.
+build gets another instance (NAME hashed again with the instance's number).
 
 - Creation is atomic: the directory is made (and filled from its base) in the store's
   work area under a name of this process, then renamed into place; a concurrent
@@ -62,7 +62,9 @@ class CacheMounts:
         stem = hashlib.sha256(json.dumps([cache_id, base]).encode()).hexdigest()[:32]
         n = 0
         while True:
-            name = stem if n == 0 else f"{stem}-{n}"
+            # another instance's name is a hash of its own, so the IDs that system df
+            # and builder prune show cut short stay apart
+            name = stem if n == 0 else hashlib.sha256(f"{stem}-{n}".encode()).hexdigest()[:32]
             folder = self.root / name
             if not folder.is_dir():
                 self._create(folder, cache_id, base, prepare)
