@@ -193,10 +193,13 @@ def test_tmpfs_mount(portside: Portside, tmp_path: Path) -> None:
         "FROM busybox\nRUN --mount=type=tmpfs,target=/scratch,size=1m "
         'sh -c \'df -k /scratch | grep -q "tmpfs *1024" && echo x > /scratch/f && '
         "cat /scratch/f > /used'\n"
+        # a mount inside another's target goes on after it, whatever the order written
+        "RUN --mount=type=bind,source=Dockerfile,target=/w/in/Dockerfile "
+        "--mount=type=tmpfs,target=/w grep -q tmpfs /w/in/Dockerfile && touch /nested\n"
     )
     portside("build", "-t", "tmp", str(tmp_path))
-    left = files_in(portside, "tmp", "/used", "/scratch")
-    assert "/used\n" in left and "/scratch: No such file" in left
+    left = files_in(portside, "tmp", "/used", "/nested", "/scratch", "/w")
+    assert "/used\n" in left and "/nested\n" in left and left.count("No such file") == 2
 
 
 def every_file_holds(root: Path, needle: bytes) -> list[Path]:

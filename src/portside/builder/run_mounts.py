@@ -236,6 +236,8 @@ def prepare(
             source = _throwaway(source, sources.work, stack, hidden)
         out.stubs.make(root, upper, dest, not source.is_dir())
         out.mounts.append(Bind(str(source), dest, readonly=m.readonly))
+    # a mount inside another's target goes on after it, whatever the order written
+    out.mounts.sort(key=lambda mount: mount.destination.rstrip("/").count("/"))
     return out
 
 
