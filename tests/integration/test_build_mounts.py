@@ -186,6 +186,11 @@ def test_bind_mounts(portside: Portside, tmp_path: Path) -> None:
     # a file .dockerignore leaves out is neither shown nor in the key
     (context / "conf" / "local.env").write_text("TOKEN=2\n")
     assert "Cache miss" not in portside("build", str(context)).stdout
+    # a change in the stage a bind mounts reruns the step, and says why
+    dockerfile = (context / "Dockerfile").read_text()
+    (context / "Dockerfile").write_text(dockerfile.replace("artifact", "artifact2"))
+    out = portside("build", str(context)).stdout
+    assert "Cache miss: the bind mount's from=builder changed" in out
 
 
 def test_tmpfs_mount(portside: Portside, tmp_path: Path) -> None:

@@ -72,15 +72,16 @@ def key_inputs(
     mounts: list[Mount], sources: MountSources, node: Node, name: str
 ) -> tuple[dict[str, str], list[list[str]]]:
     """What the mounts add to the step's key: the digests of the context files bind
-    mounts show (keyed by their paths), and ``[from's key, source]`` of the mounts
-    made from a stage or an image. Cache contents and secret values never count."""
+    mounts show (keyed by their paths), and ``[type, from's key, source, from]`` of
+    the mounts made from a stage or an image. Cache contents and secret values never
+    count."""
     files: dict[str, str] = {}
     refs: list[list[str]] = []
     for m in mounts:
         if m.type not in ("bind", "cache"):
             continue
         if m.from_:
-            refs.append([m.type, _from(sources.key_of, m, node, name), m.source])
+            refs.append([m.type, _from(sources.key_of, m, node, name), m.source, m.from_])
         elif m.type == "bind":
             rel = _context_source(sources.context, m, node, name)
             files.update(sources.context.digests([rel]))
