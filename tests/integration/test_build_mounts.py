@@ -301,16 +301,24 @@ def test_run_network_and_security(portside: Portside, tmp_path: Path) -> None:
         "RUN --network=none sh -c 'cat /proc/net/dev > /none'\n"
         "RUN mkdir /m && ! mount -t tmpfs t /m 2>/dev/null && touch /sandboxed\n"
         "RUN --security=insecure mount -t tmpfs t /m && umount /m && touch /insecure\n"
+        "RUN --network=host cat /proc/net/dev > /host\n"
         'CMD ["cat", "/none"]\n'
     )
     refused = one_line_failure(portside, str(tmp_path))
     assert refused == (
         "Dockerfile:4: RUN --security=insecure needs the build's --allow security.insecure"
     )
-    portside("build", "--allow", "security.insecure", "-t", "net", str(tmp_path))
+    allow = ["--allow", "security.insecure"]
+    refused = one_line_failure(portside, *allow, str(tmp_path))
+    assert refused == "Dockerfile:5: RUN --network=host needs the build's --allow network.host"
+    portside("build", *allow, "--allow", "network.host", "-t", "net", str(tmp_path))
     interfaces = portside("run", "--rm", "net").stdout
     assert "lo:" in interfaces and "eth0" not in interfaces
     assert files_in(portside, "net", "/insecure", "/sandboxed") == "/insecure\n/sandboxed\n"
+    host = portside("run", "--rm", "net", "cat", "/host").stdout
+    routes = Path("/proc/net/route").read_text().splitlines()[1:]
+    default = next(r.split()[0] for r in routes if r.split()[1] == "00000000")
+    assert f"{default}:" in host  # the host's own interface
 
 
 def test_cache_sharing_modes(portside: Portside, tmp_path: Path) -> None:

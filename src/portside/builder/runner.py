@@ -117,15 +117,18 @@ class Runner:
 
     def preflight(self, needed: set[int]) -> None:
         """What the build's settings forbid, refused before anything is written."""
+        asks = {"security": ("insecure", "security.insecure"), "network": ("host", "network.host")}
         for stage in self.plan.stages:
             for node in stage.nodes if stage.index in needed else []:
-                insecure = node.instruction == "RUN" and node.flags.get("security") == "insecure"
-                if insecure and "security.insecure" not in self.settings.allow:
-                    raise DockerfileError(
-                        self.name,
-                        node.line,
-                        "RUN --security=insecure needs the build's --allow security.insecure",
-                    )
+                for flag, (value, entitlement) in asks.items():
+                    if node.instruction != "RUN" or node.flags.get(flag) != value:
+                        continue
+                    if entitlement not in self.settings.allow:  # BuildKit's entitlements
+                        raise DockerfileError(
+                            self.name,
+                            node.line,
+                            f"RUN --{flag}={value} needs the build's --allow {entitlement}",
+                        )
 
     # -- stages -------------------------------------------------------------------------
     def _declare(self, known: dict[str, str], nodes: list[Node]) -> dict[str, str]:
