@@ -109,6 +109,7 @@ class Engine:
             runtime,
             lambda name, out: self.registry.pull(name, out),
             lambda: self.containers.endpoints,
+            settings.runroot / "build",
         )
 
     @cached_property

@@ -17,13 +17,13 @@ from ..errors import Conflict, ContainerNotFound, InvalidArgument, NotFound
 from ..records import dataclass
 from ..store.containers import ContainerRow, ContainerTable
 from ..store.networks import NetworkTable
+from ..store.sizes import dir_size
 from ..store.snapshots import is_mounted, mount_overlay
 from ..store.store import Store
 from ..store.tempnames import remove_tree
 from ..timefmt import now_rfc3339
 from .container_paths import INIT_PATH, ContainerPaths
 from .container_state import ACTIVE, ContainerState, Status, state_json, unmount_all
-from .disk_usage import dir_size
 from .names import random_name, validate
 
 if TYPE_CHECKING:  # only create() needs them: ps and the rest start faster without
