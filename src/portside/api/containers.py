@@ -273,9 +273,9 @@ def archive_get(req: Request) -> None:
 
 
 def archive_put(req: Request) -> None:
-    import io
-
-    body = io.BytesIO(req.body())
+    """``docker cp - C:DEST``: the body's tar streams into the engine's extraction (a
+    staging folder, merged in only once the whole tar is read)."""
+    body = req.body_stream()
     req.engine.files.extract_in(req.params["id"], body, _path(req), archive=req.flag("copyUIDGID"))
     req.send_empty(200)
 

@@ -139,9 +139,9 @@ def save(req: Request) -> None:
 
 
 def load(req: Request) -> None:
-    import io
-
-    loaded = req.engine.image_io.load(io.BytesIO(req.body()))
+    """``POST /images/load``: the body streams into the engine's load (constant memory;
+    a body cut short leaves nothing in the store)."""
+    loaded = req.engine.image_io.load(req.body_stream())
     lines = []
     for image in loaded:
         for tag in image.tags:
