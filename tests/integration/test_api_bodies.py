@@ -5,6 +5,7 @@ registry with basic auth, commit's config body, and the prune filters."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -263,3 +264,52 @@ def test_a_build_context_streams_from_a_chunked_body(service: Service) -> None:
         assert out == f"{30 * MIB} /big\n".encode()
     finally:
         client.close()
+
+
+# -- registry logins sent with the request ------------------------------------------------------
+def test_x_registry_auth_for_push_pull_and_build(service: Service, tmp_path: Path) -> None:
+    """docker-py's auth_config, with no login kept anywhere: the service uses the one
+    sent with the request, and a wrong one fails in Docker's words."""
+    docker = pytest.importorskip("docker")
+    from .registries import htpasswd_auth, serve
+
+    work = tmp_path / "registry"
+    work.mkdir()
+    good = {"username": "alice", "password": "s3cret"}
+    bad = {"username": "alice", "password": "wrong"}
+    client = docker.DockerClient(base_url=service.uri)
+    with serve(work, htpasswd_auth(work, "alice", "s3cret")) as registry:
+        try:
+            repo = f"{registry}/team/busybox"
+            client.images.get("busybox").tag(repo, "1")
+            denied = client.images.push(repo, "1", auth_config=bad)
+            assert "unauthorized: authentication required" in denied, denied
+            pushed = client.images.push(repo, "1", auth_config=good)
+            assert "errorDetail" not in pushed and '"Digest": "sha256:' in pushed, pushed
+            client.images.remove(f"{repo}:1")
+            for auth in (bad, None):  # a wrong login, and none: nothing is kept
+                with pytest.raises(docker.errors.APIError) as refused:
+                    client.images.pull(repo, "1", auth_config=auth)
+                assert "unauthorized: authentication required" in str(refused.value)
+            assert (
+                client.images.pull(repo, "1", auth_config=good).id
+                == client.images.get("busybox").id
+            )
+
+            # a build pulls its FROM image with X-Registry-Config's login for it
+            client.images.remove(f"{repo}:1")
+            context = _tar_of("Dockerfile", f"FROM {repo}:1\nRUN true\n".encode())
+            config = {registry: good, "https://index.docker.io/v1/": bad}
+            header = base64.urlsafe_b64encode(json.dumps(config).encode()).decode()
+            for headers, words in (({}, b"unauthorized"), ({"X-Registry-Config": header}, b"")):
+                conn = UnixHTTPConnection(service.socket)
+                conn.request("POST", "/build?t=from-private", body=context, headers=headers)
+                answer = conn.getresponse()
+                out = answer.read()
+                conn.close()
+                if words:
+                    assert words in out and b"Successfully built" not in out, out
+                else:
+                    assert answer.status == 200 and b"Successfully built" in out, out
+        finally:
+            client.close()

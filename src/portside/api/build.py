@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..engine.builds import BuildOptions
+from .registry_auth import build_credentials
 from .server import BadRequest, Request
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ def build(req: Request) -> None:
         labels={str(k): str(v) for k, v in labels.items()},
         network=req.query.get("networkmode") or "default",
         pull=req.flag("pull"),
+        registry_auth=build_credentials(req),
     )
     quiet = req.flag("q")
 

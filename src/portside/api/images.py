@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine.references import familiar
 from ..progress import LayerProgress
 from ..timefmt import parse_rfc3339
+from .registry_auth import credential
 from .server import BadRequest, Request
 
 if TYPE_CHECKING:
@@ -84,8 +85,9 @@ class JSONProgress(LayerProgress):
 
 
 def push(req: Request) -> None:
-    """``POST /images/{name}/push``; credentials come from the store's credential file
-    as for ``portside push`` (``X-Registry-Auth`` is not read yet)."""
+    """``POST /images/{name}/push``, with the ``X-Registry-Auth`` login when one is
+    sent (else the one Docker keeps, as for ``portside push``)."""
+    login = credential(req)
     name = req.params["name"]
     tag_ = req.query.get("tag") or ""
     if tag_:
@@ -93,21 +95,25 @@ def push(req: Request) -> None:
     req.engine.images.inspect(name)  # a missing one: 404 before the 200
 
     def work(engine: Engine, put: Callable[[dict[str, Any]], None]) -> None:
-        digest = engine.registry.push(name, JSONProgress(put))
+        digest = engine.registry.push(name, JSONProgress(put), credential=login)
         put({"progressDetail": {}, "aux": {"Tag": tag_ or "latest", "Digest": digest}})
 
     req.stream_work(work)
 
 
 def create(req: Request) -> None:
-    """A pull: ``fromImage`` (and ``tag``); importing (``fromSrc``) is not here yet."""
+    """A pull: ``fromImage`` (and ``tag``), with the ``X-Registry-Auth`` login when one
+    is sent; importing (``fromSrc``) is not here yet."""
     image = req.query.get("fromImage") or ""
     if not image:
         raise BadRequest("fromImage is required (importing with fromSrc is not supported yet)")
     tag_ = req.query.get("tag") or ""
     if tag_:
         image = f"{image}@{tag_}" if tag_.startswith("sha256:") else f"{image}:{tag_}"
-    req.stream_work(lambda engine, put: engine.registry.pull(image, JSONProgress(put)))
+    login = credential(req)
+    req.stream_work(
+        lambda engine, put: engine.registry.pull(image, JSONProgress(put), credential=login)
+    )
 
 
 def history(req: Request) -> None:
