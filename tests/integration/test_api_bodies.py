@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Service, UnixHTTPConnection
+from .conftest import DOCKER_BINARIES, Service, UnixHTTPConnection
 
 MIB = 1 << 20
 
@@ -262,6 +262,41 @@ def test_a_build_context_streams_from_a_chunked_body(service: Service) -> None:
         image, _ = client.images.build(fileobj=context, custom_context=True, tag="ctx:1")
         out = client.containers.run("ctx:1", ["cat", "/size"], remove=True)
         assert out == f"{30 * MIB} /big\n".encode()
+    finally:
+        client.close()
+
+
+# -- import ---------------------------------------------------------------------------------
+def test_import_from_the_body(service: Service, busybox_tar: Path) -> None:
+    binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
+    r = service.docker(
+        binary,
+        "import",
+        "--change",
+        'CMD ["echo", "imported"]',
+        "--change",
+        "ENV WHO=api",
+        "-m",
+        "from the API",
+        str(busybox_tar),  # the CLI sends the file as the body, fromSrc=-
+        "imp:1",
+    )
+    assert r.returncode == 0 and r.stdout.startswith("sha256:"), r.stderr
+    assert service.docker(binary, "run", "--rm", "imp:1").stdout == "imported\n"
+    status, _, body = service.request("GET", "/images/imp:1/json")
+    image = json.loads(body)
+    assert image["Comment"] == "from the API" and "WHO=api" in image["Config"]["Env"]
+    docker = pytest.importorskip("docker")
+    client = docker.APIClient(base_url=service.uri)
+    try:
+        answer = client.import_image_from_data(
+            busybox_tar.read_bytes(), repository="imp", tag="2", changes=["USER 7"]
+        )
+        assert json.loads(answer)["status"].startswith("sha256:")
+        assert client.inspect_image("imp:2")["Config"]["User"] == "7"
+        with pytest.raises(docker.errors.APIError) as refused:
+            client.import_image_from_url("http://127.0.0.1:9/rootfs.tar", repository="imp")
+        assert refused.value.status_code == 400 and "not supported" in str(refused.value)
     finally:
         client.close()
 

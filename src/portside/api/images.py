@@ -102,11 +102,15 @@ def push(req: Request) -> None:
 
 
 def create(req: Request) -> None:
-    """A pull: ``fromImage`` (and ``tag``), with the ``X-Registry-Auth`` login when one
-    is sent; importing (``fromSrc``) is not here yet."""
+    """A pull (``fromImage``, ``tag``; the ``X-Registry-Auth`` login when one is sent)
+    or an import (``fromSrc=-``: the body is a rootfs tar)."""
+    source = req.query.get("fromSrc")
+    if source is not None:
+        import_(req, source)
+        return
     image = req.query.get("fromImage") or ""
     if not image:
-        raise BadRequest("fromImage is required (importing with fromSrc is not supported yet)")
+        raise BadRequest("fromImage or fromSrc is required")
     tag_ = req.query.get("tag") or ""
     if tag_:
         image = f"{image}@{tag_}" if tag_.startswith("sha256:") else f"{image}:{tag_}"
@@ -114,6 +118,27 @@ def create(req: Request) -> None:
     req.stream_work(
         lambda engine, put: engine.registry.pull(image, JSONProgress(put), credential=login)
     )
+
+
+def import_(req: Request, source: str) -> None:
+    """``docker import``: ``fromSrc=-`` with the tar as the body (streamed into the
+    engine's import), ``repo``/``tag``, ``changes`` (repeated) and ``message``; Docker's
+    answer, the image ID as a status line."""
+    if source != "-":
+        raise BadRequest(
+            f"importing from a URL ({source}) is not supported: send the tar as the body "
+            "with fromSrc=-"
+        )
+    repo = req.query.get("repo") or ""
+    tag_ = req.query.get("tag") or ""
+    reference = (f"{repo}:{tag_}" if tag_ else repo) or None
+    image_id = req.engine.image_io.import_image(
+        req.body_stream(),
+        reference,
+        [c for c in req.query_all("changes") if c.strip()],
+        req.query.get("message") or "",
+    )
+    req.send(200, json.dumps({"status": image_id}).encode() + b"\r\n", "application/json")
 
 
 def history(req: Request) -> None:
