@@ -348,3 +348,47 @@ def test_x_registry_auth_for_push_pull_and_build(service: Service, tmp_path: Pat
                     assert answer.status == 200 and b"Successfully built" in out, out
         finally:
             client.close()
+
+
+# -- commit's config ----------------------------------------------------------------------------
+def test_commit_applies_docker_pys_config_as_docker_does(service: Service) -> None:
+    docker = pytest.importorskip("docker")
+    client = docker.DockerClient(base_url=service.uri)
+    try:
+        container = client.containers.create(
+            "busybox",
+            ["sleep", "60"],
+            environment=["FOO=1", "BAR=2"],
+            labels={"a": "1", "b": "old"},
+            working_dir="/tmp",
+            user="5",
+        )
+        conf = {
+            "Cmd": ["echo", "committed"],
+            "Env": ["FOO=9"],
+            "Labels": {"b": "2"},
+            "ExposedPorts": {"8080/tcp": {}},
+            "WorkingDir": "/work",
+            "User": "7",
+        }
+        image = container.commit("cfg", "1", conf=conf, changes=["ENV ADDED=yes"])
+        config = image.attrs["Config"]
+        assert config["Cmd"] == ["echo", "committed"] and not config.get("Entrypoint")
+        assert config["Env"] == ["FOO=9", "ADDED=yes", "BAR=2"]
+        assert config["Labels"] == {"a": "1", "b": "2"}
+        assert config["ExposedPorts"] == {"8080/tcp": {}}
+        assert (config["WorkingDir"], config["User"]) == ("/work", "7")
+        assert client.containers.run("cfg:1", remove=True) == b"committed\n"
+        # an entrypoint given without a command: the container's command is not kept
+        image = container.commit("cfg", "2", conf={"Entrypoint": ["echo", "entry"]})
+        config = image.attrs["Config"]
+        assert config["Entrypoint"] == ["echo", "entry"] and not config.get("Cmd")
+        assert (config["WorkingDir"], config["User"]) == ("/tmp", "5")  # the container's
+        # no config: the container's, as before
+        assert client.api.inspect_image(container.commit("cfg", "3").id)["Config"]["Cmd"] == [
+            "sleep",
+            "60",
+        ]
+        container.remove()
+    finally:
+        client.close()
