@@ -392,3 +392,37 @@ def test_commit_applies_docker_pys_config_as_docker_does(service: Service) -> No
         container.remove()
     finally:
         client.close()
+
+
+# -- prune filters --------------------------------------------------------------------------------
+def test_container_and_network_prune_filters(service: Service) -> None:
+    docker = pytest.importorskip("docker")
+    client = docker.DockerClient(base_url=service.uri)
+    try:
+        made = {
+            name: client.containers.create("busybox", "true", name=name, labels=labels).id
+            for name, labels in (("p1", {"team": "a"}), ("p2", {"team": "b"}), ("p3", {}))
+        }
+        assert client.containers.prune(filters={"until": "1h"})["ContainersDeleted"] is None
+        gone = client.containers.prune(filters={"label": ["team=a"]})["ContainersDeleted"]
+        assert gone == [made["p1"]]
+        gone = client.containers.prune(filters={"label!": ["team"]})["ContainersDeleted"]
+        assert gone == [made["p3"]]
+        future = int(time.time()) + 60
+        gone = client.containers.prune(filters={"until": str(future)})["ContainersDeleted"]
+        assert gone == [made["p2"]]
+        with pytest.raises(docker.errors.APIError) as refused:
+            client.containers.prune(filters={"status": ["exited"]})
+        assert refused.value.status_code == 400 and "Invalid filter 'status'" in str(refused.value)
+
+        client.networks.create("keep-net", labels={"keep": "1"})
+        client.networks.create("drop-net", labels={"drop": "1"})
+        try:
+            assert client.networks.prune(filters={"until": "1h"})["NetworksDeleted"] is None
+            deleted = client.networks.prune(filters={"label": ["drop"]})["NetworksDeleted"]
+            assert deleted == ["drop-net"]
+            assert [n.name for n in client.networks.list(names=["keep-net"])] == ["keep-net"]
+        finally:
+            client.networks.prune(filters={"label": ["keep=1"]})
+    finally:
+        client.close()

@@ -206,9 +206,7 @@ def top(req: Request) -> None:
 
 
 def prune(req: Request) -> None:
-    if req.filters():
-        raise BadRequest("filters are not supported by container prune here yet")
-    removed, freed = req.engine.containers.prune()
+    removed, freed = req.engine.containers.prune(req.filters())
     req.send_json({"ContainersDeleted": removed or None, "SpaceReclaimed": freed})
 
 
