@@ -346,6 +346,23 @@ def test_x_registry_auth_for_push_pull_and_build(service: Service, tmp_path: Pat
                     assert words in out and b"Successfully built" not in out, out
                 else:
                     assert answer.status == 200 and b"Successfully built" in out, out
+
+            # the docker CLI sends the login its own config.json keeps for the registry
+            for binary in DOCKER_BINARIES:
+                config_dir = Path(service.socket).parent / "docker-config"
+                config_dir.mkdir(exist_ok=True)
+                kept = base64.b64encode(b"alice:s3cret").decode()
+                (config_dir / "config.json").write_text(
+                    json.dumps({"auths": {registry: {"auth": kept}}})
+                )
+                r = service.docker(binary, "push", f"{repo}:1")
+                assert r.returncode == 0 and "digest: sha256:" in r.stdout, r.stdout + r.stderr
+                assert service.docker(binary, "rmi", f"{repo}:1").returncode == 0
+                r = service.docker(binary, "pull", f"{repo}:1")
+                assert r.returncode == 0 and "Digest: sha256:" in r.stdout, r.stdout + r.stderr
+                (config_dir / "config.json").unlink()
+                r = service.docker(binary, "pull", f"{repo}:1")
+                assert r.returncode == 1 and "unauthorized" in r.stderr, r.stdout + r.stderr
         finally:
             client.close()
 

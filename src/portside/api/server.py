@@ -376,12 +376,15 @@ class HTTPHandler(http.server.BaseHTTPRequestHandler):
                     self.close_connection = True  # nothing more can be read from it
                 else:
                     self._finish_body()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(body)
+                except OSError:  # the client went away (a body cut short): no one to tell
+                    self.close_connection = True
         finally:
             if request is not None:
                 request.close()
