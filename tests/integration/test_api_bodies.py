@@ -142,8 +142,10 @@ def test_a_large_load_streams_in_the_services_constant_memory(service: Service) 
     after = peak_rss(pid)
     shown = f"{before / MIB:.0f} -> {after / MIB:.0f} MiB"
     print(f"body {size / MIB:.0f} MiB; the service's peak RSS {shown}")
-    assert after < size / 4, (before, after, size)  # well below the body
-    assert after - before < size / 10, (before, after, size)
+    # well below the body (reading it into memory first, the peak passed 400 MiB); what
+    # the load adds is its bounded buffers (1 MiB reads, the blob writer's 8 behind)
+    assert after < size / 3, (before, after, size)
+    assert after - before < size / 8, (before, after, size)
     # the connection is kept alive and reads the next request where the body ended
     status, _, _ = service.request("GET", "/_ping", conn=conn)
     assert status == 200
