@@ -10,25 +10,41 @@ memory, so the server hands it the body as one instead of a ``bytes``.
   body, or of the current chunk.
 - A body that ends early (the client went away, or a malformed chunk) raises
   ``IncompleteBody``; the engine's readers then discard what they staged, and the
-  server closes the connection.
+  server closes the connection. So does a client that sends nothing for ``IDLE``
+  seconds: an archive PUT reads its body under the store lock, which a stalled client
+  must not hold for ever.
 """
 
 from __future__ import annotations
 
 import io
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, BinaryIO
 
 from ..errors import IncompleteBody, InvalidArgument
 
 BLOCK = 1 << 20  # the buffered reader's size handed to the engine
+IDLE = 60.0  # seconds a body may send nothing before it counts as cut short
 
 
 class BodyReader(io.RawIOBase):
     """The raw body: ``readinto`` gives what the socket has of it, up to its end."""
 
-    def __init__(self, rfile: BinaryIO, length: int | None, chunked: bool) -> None:
-        """``length``: Content-Length (ignored when ``chunked``)."""
+    def __init__(
+        self,
+        rfile: BinaryIO,
+        length: int | None,
+        chunked: bool,
+        sock: socket.socket | None = None,
+        idle: float = IDLE,
+    ) -> None:
+        """``length``: Content-Length (ignored when ``chunked``); ``sock``: the
+        connection, whose reads of the body time out after ``idle`` seconds."""
         self.rfile = rfile
+        self.sock = sock
+        self.idle = idle
         self.chunked = chunked
         self.left = 0 if chunked else max(length or 0, 0)  # of the body, or of this chunk
         self.finished = not chunked and self.left == 0
@@ -46,10 +62,8 @@ class BodyReader(io.RawIOBase):
             self._next_chunk()
             if self.finished:
                 return 0
-        try:
+        with self._reading():
             data = self.rfile.read1(min(len(view), self.left))  # type: ignore[attr-defined]
-        except (ConnectionError, TimeoutError, OSError) as e:
-            raise IncompleteBody(f"the request body was cut short: {e}") from None
         if not data:
             raise IncompleteBody(
                 f"the request body ended after {self.received} bytes: the client went away"
@@ -81,11 +95,31 @@ class BodyReader(io.RawIOBase):
             self.finished = True
         self.left = size
 
-    def _line(self) -> bytes:
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A read from the socket, given ``idle`` seconds; its failure as IncompleteBody."""
+        before = self.sock.gettimeout() if self.sock is not None else None
         try:
-            line = self.rfile.readline(1024)
-        except (ConnectionError, TimeoutError, OSError) as e:
+            if self.sock is not None:
+                self.sock.settimeout(self.idle)
+            yield
+        except TimeoutError:
+            raise IncompleteBody(
+                f"the request body stalled: nothing for {self.idle:.0f} s after "
+                f"{self.received} bytes"
+            ) from None
+        except OSError as e:
             raise IncompleteBody(f"the request body was cut short: {e}") from None
+        finally:
+            if self.sock is not None:
+                try:
+                    self.sock.settimeout(before)
+                except OSError:
+                    pass
+
+    def _line(self) -> bytes:
+        with self._reading():
+            line = self.rfile.readline(1024)
         if not line.endswith(b"\n"):
             raise IncompleteBody(
                 f"the request body ended after {self.received} bytes: the client went away"
@@ -99,7 +133,7 @@ class BodyReader(io.RawIOBase):
             pass
 
 
-def open_body(rfile: BinaryIO, headers: Any) -> BodyReader:
+def open_body(rfile: BinaryIO, headers: Any, sock: socket.socket | None = None) -> BodyReader:
     """The body the request's headers announce; a bad Content-Length is a 400."""
     chunked = "chunked" in (headers.get("Transfer-Encoding") or "").lower()
     length = None
@@ -110,7 +144,7 @@ def open_body(rfile: BinaryIO, headers: Any) -> BodyReader:
             raise InvalidArgument("invalid Content-Length") from None
         if length < 0:
             raise InvalidArgument("invalid Content-Length")
-    return BodyReader(rfile, length, chunked)
+    return BodyReader(rfile, length, chunked, sock)
 
 
 def buffered(body: BodyReader) -> BinaryIO:

@@ -334,7 +334,7 @@ class HTTPHandler(http.server.BaseHTTPRequestHandler):
     def body_reader(self) -> BodyReader:
         """The request's body as it comes (api/bodies.py); one per request."""
         if self._reader is None:
-            self._reader = open_body(self.rfile, self.headers)  # type: ignore[arg-type]
+            self._reader = open_body(self.rfile, self.headers, self.connection)  # type: ignore[arg-type]
         return self._reader
 
     def read_body(self) -> bytes:
