@@ -455,12 +455,16 @@ def listen(uri: str, settings: Settings, verbose: bool = False) -> UnixService |
                 raise InvalidArgument(f"{path}: another service is listening there")
             finally:
                 probe.close()
+        # bound and listening under a name of its own, then renamed into place: a
+        # client that sees the path can connect (between bind and listen it is refused)
+        bound = os.path.join(os.path.dirname(path), f".s{os.getpid()}")
         old = os.umask(0o117)
         try:
-            server = UnixService(path, HTTPHandler)
+            server = UnixService(bound, HTTPHandler)
         finally:
             os.umask(old)
-        os.chmod(path, 0o660)
+        os.chmod(bound, 0o660)
+        os.rename(bound, path)
     elif uri.startswith("tcp://"):
         parsed = urllib.parse.urlsplit(uri)
         if parsed.port is None:
