@@ -16,6 +16,7 @@ import tarfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,6 +84,15 @@ def _archive(files: int, tag: str) -> tuple[int, Iterator[bytes]]:
         yield tail
 
     return len(head) + layer_size + len(tail), pieces()
+
+
+@pytest.fixture
+def client(service: Service) -> Iterator[Any]:
+    """docker-py's client of the service."""
+    docker = pytest.importorskip("docker")
+    made = docker.DockerClient(base_url=service.uri)
+    yield made
+    made.close()
 
 
 def service_pid(service: Service) -> int:
@@ -370,78 +380,70 @@ def test_x_registry_auth_for_push_pull_and_build(service: Service, tmp_path: Pat
 
 
 # -- commit's config ----------------------------------------------------------------------------
-def test_commit_applies_docker_pys_config_as_docker_does(service: Service) -> None:
-    docker = pytest.importorskip("docker")
-    client = docker.DockerClient(base_url=service.uri)
-    try:
-        container = client.containers.create(
-            "busybox",
-            ["sleep", "60"],
-            environment=["FOO=1", "BAR=2"],
-            labels={"a": "1", "b": "old"},
-            working_dir="/tmp",
-            user="5",
-        )
-        conf = {
-            "Cmd": ["echo", "committed"],
-            "Env": ["FOO=9"],
-            "Labels": {"b": "2"},
-            "ExposedPorts": {"8080/tcp": {}},
-            "WorkingDir": "/work",
-            "User": "7",
-        }
-        image = container.commit("cfg", "1", conf=conf, changes=["ENV ADDED=yes"])
-        config = image.attrs["Config"]
-        assert config["Cmd"] == ["echo", "committed"] and not config.get("Entrypoint")
-        assert config["Env"] == ["FOO=9", "ADDED=yes", "BAR=2"]
-        assert config["Labels"] == {"a": "1", "b": "2"}
-        assert config["ExposedPorts"] == {"8080/tcp": {}}
-        assert (config["WorkingDir"], config["User"]) == ("/work", "7")
-        assert client.containers.run("cfg:1", remove=True) == b"committed\n"
-        # an entrypoint given without a command: the container's command is not kept
-        image = container.commit("cfg", "2", conf={"Entrypoint": ["echo", "entry"]})
-        config = image.attrs["Config"]
-        assert config["Entrypoint"] == ["echo", "entry"] and not config.get("Cmd")
-        assert (config["WorkingDir"], config["User"]) == ("/tmp", "5")  # the container's
-        # no config: the container's, as before
-        assert client.api.inspect_image(container.commit("cfg", "3").id)["Config"]["Cmd"] == [
-            "sleep",
-            "60",
-        ]
-        container.remove()
-    finally:
-        client.close()
+def test_commit_applies_docker_pys_config_as_docker_does(client: Any) -> None:
+    container = client.containers.create(
+        "busybox",
+        ["sleep", "60"],
+        environment=["FOO=1", "BAR=2"],
+        labels={"a": "1", "b": "old"},
+        working_dir="/tmp",
+        user="5",
+    )
+    conf = {
+        "Cmd": ["echo", "committed"],
+        "Env": ["FOO=9"],
+        "Labels": {"b": "2"},
+        "ExposedPorts": {"8080/tcp": {}},
+        "WorkingDir": "/work",
+        "User": "7",
+    }
+    image = container.commit("cfg", "1", conf=conf, changes=["ENV ADDED=yes"])
+    config = image.attrs["Config"]
+    assert config["Cmd"] == ["echo", "committed"] and not config.get("Entrypoint")
+    assert config["Env"] == ["FOO=9", "ADDED=yes", "BAR=2"]
+    assert config["Labels"] == {"a": "1", "b": "2"}
+    assert config["ExposedPorts"] == {"8080/tcp": {}}
+    assert (config["WorkingDir"], config["User"]) == ("/work", "7")
+    assert client.containers.run("cfg:1", remove=True) == b"committed\n"
+    # an entrypoint given without a command: the container's command is not kept
+    image = container.commit("cfg", "2", conf={"Entrypoint": ["echo", "entry"]})
+    config = image.attrs["Config"]
+    assert config["Entrypoint"] == ["echo", "entry"] and not config.get("Cmd")
+    assert (config["WorkingDir"], config["User"]) == ("/tmp", "5")  # the container's
+    # no config: the container's, as before
+    assert client.api.inspect_image(container.commit("cfg", "3").id)["Config"]["Cmd"] == [
+        "sleep",
+        "60",
+    ]
+    container.remove()
 
 
 # -- prune filters --------------------------------------------------------------------------------
-def test_container_and_network_prune_filters(service: Service) -> None:
-    docker = pytest.importorskip("docker")
-    client = docker.DockerClient(base_url=service.uri)
-    try:
-        made = {
-            name: client.containers.create("busybox", "true", name=name, labels=labels).id
-            for name, labels in (("p1", {"team": "a"}), ("p2", {"team": "b"}), ("p3", {}))
-        }
-        assert client.containers.prune(filters={"until": "1h"})["ContainersDeleted"] is None
-        gone = client.containers.prune(filters={"label": ["team=a"]})["ContainersDeleted"]
-        assert gone == [made["p1"]]
-        gone = client.containers.prune(filters={"label!": ["team"]})["ContainersDeleted"]
-        assert gone == [made["p3"]]
-        future = int(time.time()) + 60
-        gone = client.containers.prune(filters={"until": str(future)})["ContainersDeleted"]
-        assert gone == [made["p2"]]
-        with pytest.raises(docker.errors.APIError) as refused:
-            client.containers.prune(filters={"status": ["exited"]})
-        assert refused.value.status_code == 400 and "Invalid filter 'status'" in str(refused.value)
+def test_container_and_network_prune_filters(client: Any) -> None:
+    import docker
 
-        client.networks.create("keep-net", labels={"keep": "1"})
-        client.networks.create("drop-net", labels={"drop": "1"})
-        try:
-            assert client.networks.prune(filters={"until": "1h"})["NetworksDeleted"] is None
-            deleted = client.networks.prune(filters={"label": ["drop"]})["NetworksDeleted"]
-            assert deleted == ["drop-net"]
-            assert [n.name for n in client.networks.list(names=["keep-net"])] == ["keep-net"]
-        finally:
-            client.networks.prune(filters={"label": ["keep=1"]})
+    made = {
+        name: client.containers.create("busybox", "true", name=name, labels=labels).id
+        for name, labels in (("p1", {"team": "a"}), ("p2", {"team": "b"}), ("p3", {}))
+    }
+    assert client.containers.prune(filters={"until": "1h"})["ContainersDeleted"] is None
+    gone = client.containers.prune(filters={"label": ["team=a"]})["ContainersDeleted"]
+    assert gone == [made["p1"]]
+    gone = client.containers.prune(filters={"label!": ["team"]})["ContainersDeleted"]
+    assert gone == [made["p3"]]
+    future = int(time.time()) + 60
+    gone = client.containers.prune(filters={"until": str(future)})["ContainersDeleted"]
+    assert gone == [made["p2"]]
+    with pytest.raises(docker.errors.APIError) as refused:
+        client.containers.prune(filters={"status": ["exited"]})
+    assert refused.value.status_code == 400 and "Invalid filter 'status'" in str(refused.value)
+
+    client.networks.create("keep-net", labels={"keep": "1"})
+    client.networks.create("drop-net", labels={"drop": "1"})
+    try:
+        assert client.networks.prune(filters={"until": "1h"})["NetworksDeleted"] is None
+        deleted = client.networks.prune(filters={"label": ["drop"]})["NetworksDeleted"]
+        assert deleted == ["drop-net"]
+        assert [n.name for n in client.networks.list(names=["keep-net"])] == ["keep-net"]
     finally:
-        client.close()
+        client.networks.prune(filters={"label": ["keep=1"]})
