@@ -9,7 +9,8 @@ The CLI maps them to exit codes in exactly one place (``cli/main.py``).
     │   └── ArgumentCountError    exit 1          wrong number of arguments
     ├── InvalidReference          exit 1, 400     an image name Docker would refuse
     ├── InvalidArgument           exit 1, 400     a value that cannot be used (e.g. --change)
-    │   └── DockerfileError                       "Dockerfile:LINE: what is wrong"
+    │   ├── DockerfileError                       "Dockerfile:LINE: what is wrong"
+    │   └── IncompleteBody                        (API) a request body cut short
     ├── NotFound                  exit 1, 404
     │   ├── ImageNotFound                         "No such image: X"
     │   ├── ContainerNotFound                     "No such container: X"
@@ -59,6 +60,11 @@ class DockerfileError(InvalidArgument):
         self.file = file
         self.line = line
         self.reason = message
+
+
+class IncompleteBody(InvalidArgument):
+    """(Engine API) A request body that ended before its announced end: the client
+    went away, or sent a malformed chunk. What was read is discarded."""
 
 
 class NotFound(PortsideError):

@@ -28,6 +28,7 @@ from ..image.ingest import existing_layer
 from ..image.manifest import canonical_json
 from ..image.publish import publish_image
 from ..records import dataclass, field
+from ..registry.credentials import Credential
 from ..timefmt import now_rfc3339
 from .images import ImageService, new_tag
 
@@ -62,6 +63,9 @@ class BuildOptions:
     pull: bool = False  # --pull: pull FROM images even when the store has them
     secrets: tuple[SecretSource, ...] = ()  # --secret
     allow: frozenset[str] = frozenset()  # --allow: entitlements (security.insecure)
+    # registry domain -> the login to pull its images with, instead of the one Docker
+    # keeps (the Engine API's X-Registry-Config); held for the build, written nowhere
+    registry_auth: dict[str, Credential] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ class BuildService:
         self,
         images: ImageService,
         runtime: Runtime,
-        pull: Callable[[str, Output], str],
+        pull: Callable[[str, Output, Credential | None], str],
         endpoints: Callable[[], EndpointService],
         scratch: Path,
     ) -> None:
@@ -115,13 +119,19 @@ class BuildService:
         self.endpoints = endpoints  # made only when a RUN step needs the bridge
         self.scratch = scratch  # under the run root: secrets' files, never the store
 
-    def _facilities(self) -> Facilities:
-        """What the build runner needs from the engine."""
+    def _facilities(self, auth: dict[str, Credential]) -> Facilities:
+        """What the build runner needs from the engine; ``auth``: the build's logins,
+        by registry domain."""
+        from ..image.reference import parse_tagged
+
+        def pull(name: str, out: Output) -> str:
+            return self.pull(name, out, auth.get(parse_tagged(name).domain) if auth else None)
+
         return Facilities(
             store=self.store,
             runtime=self.runtime,
             resolve=lambda name: self.images.resolve(name)[0],
-            pull=self.pull,
+            pull=pull,
             sandbox=lambda step_id: self.endpoints().sandbox(step_id),
             init_layer=_init_layer,
             scratch=self.scratch,
@@ -160,7 +170,14 @@ class BuildService:
             opts.build_args, opts.no_cache, opts.network, opts.pull, secrets, opts.allow
         )
         runner = Runner(
-            self._facilities(), settings, context, build_plan, identity, out, total, name
+            self._facilities(opts.registry_auth),
+            settings,
+            context,
+            build_plan,
+            identity,
+            out,
+            total,
+            name,
         )
         runner.preflight(needed)
         try:

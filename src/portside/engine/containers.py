@@ -321,10 +321,19 @@ class ContainerService:
 
             record_container(self.store, replace(row, name=new), "rename", oldName=f"/{row.name}")
 
-    def prune(self) -> tuple[builtins.list[str], int]:
+    def prune(
+        self, filters: dict[str, builtins.list[str]] | None = None
+    ) -> tuple[builtins.list[str], int]:
+        """Remove every stopped container (that ``filters`` match: until, label,
+        label!); (IDs, bytes freed)."""
+        from .prune_filters import PruneFilter
+
+        wanted = PruneFilter(filters)
         removed, freed = [], 0
         for row in self.list(all=True):
             if row.status in ACTIVE or row.status == Status.REMOVING:
+                continue
+            if not wanted.matches(row.config.get("Labels"), row.created):
                 continue
             freed += dir_size(self.paths(row.id).upper)
             self.purge(row.id)
