@@ -62,7 +62,8 @@ while :; do
     sleep "$TIMEOUT_S" & s=$!
     wait $s
     echo 1 >"$D/timedout"
-    read -r p <"$D/probe.pid" && kill -9 "$p"
+    read -r p <"$D/probe.pid"  # runc writes no newline: read's status says EOF
+    [ -n "$p" ] && kill -9 -"$p" "$p"
     sleep 1
     kill -9 $rp
   ) 2>/dev/null &
