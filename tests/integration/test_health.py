@@ -8,14 +8,16 @@ runs share these two cores."""
 from __future__ import annotations
 
 import json
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ..conftest import Portside
+from .test_api import Service, service  # noqa: F401 - the API server fixture
 
 pytestmark = pytest.mark.usefixtures("busybox")
 
@@ -52,25 +54,28 @@ def ps_status(portside: Portside, name: str) -> str:
     raise AssertionError(f"{name} not in ps -a")
 
 
+def processes() -> Iterator[tuple[int, bytes]]:
+    """(PID, command line) of every process on the machine."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                yield int(entry.name), (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+
+
 def probers(container_id: str) -> list[int]:
     """The PIDs of this container's prober (runtime/health.py), found in /proc: the
     shell loop leads its own session; its subshells have the same command line."""
     out = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
+    for pid, cmdline in processes():
         if b"portside-health" not in cmdline or container_id.encode() not in cmdline:
             continue
         try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if os.getsid(pid) == pid:  # the session leader, not its short forks
+                out.append(pid)
         except OSError:
             continue
-        if int(stat[3]) == int(entry.name):  # the session leader, not its short forks
-            out.append(int(entry.name))
     return out
 
 
@@ -288,13 +293,7 @@ def test_probes_run_with_no_portside_process(portside: Portside) -> None:
     python_here = []
     for _ in range(10):
         time.sleep(0.4)
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
+        for _, cmdline in processes():
             argv0 = cmdline.split(b"\0")[0].rsplit(b"/", 1)[-1]
             if str(portside.root).encode() in cmdline and argv0.startswith(b"python"):
                 python_here.append(cmdline)
@@ -356,3 +355,58 @@ def test_container_that_exits_by_itself_takes_its_prober(portside: Portside) -> 
     wait_for(lambda: probers(cid))
     wait_for(lambda: ps_status(portside, "brief").startswith("Exited"))
     wait_for(lambda: probers(cid) == [], timeout=20)
+
+
+def test_library_healthcheck_as_docker_py_spells_it(portside: Portside) -> None:
+    import portside as ps_lib
+
+    with ps_lib.Client(root=portside.root, runroot=portside.runroot) as client:
+        c = client.containers.run(
+            "busybox",
+            "sleep 600",
+            detach=True,
+            healthcheck={"test": ["CMD", "true"], "interval": 1_000_000_000, "retries": 2},
+        )
+        assert c.attrs["Config"]["Healthcheck"] == {
+            "Test": ["CMD", "true"],
+            "Interval": 1_000_000_000,
+            "Retries": 2,
+        }
+
+        def healthy() -> bool:
+            c.reload()
+            return c.health == "healthy"
+
+        wait_for(healthy)
+        assert [x.id for x in client.containers.list(filters={"health": "healthy"})] == [c.id]
+        plain = client.containers.run("busybox", "sleep 600", detach=True)
+        assert plain.health == "unknown"
+
+
+def test_engine_api_shows_health(service: Service) -> None:  # noqa: F811 - the fixture
+    docker = pytest.importorskip("docker")
+    client = docker.DockerClient(base_url=service.uri)
+    try:
+        c = client.containers.run(
+            "busybox",
+            "sleep 600",
+            detach=True,
+            healthcheck={"test": "exit 3", "interval": 1_000_000_000, "retries": 1},
+        )
+
+        def unhealthy() -> bool:
+            state = client.api.inspect_container(c.id)["State"]
+            return bool(state.get("Health", {}).get("Status") == "unhealthy")
+
+        wait_for(unhealthy)
+        state = client.api.inspect_container(c.id)["State"]
+        assert state["Health"]["FailingStreak"] >= 1
+        assert state["Health"]["Log"][-1]["ExitCode"] == 3
+        (listed,) = client.api.containers(filters={"health": "unhealthy"})
+        assert listed["Id"] == c.id and listed["Status"].endswith("(unhealthy)")
+        assert client.api.inspect_container(c.id)["Config"]["Healthcheck"]["Test"] == [
+            "CMD-SHELL",
+            "exit 3",
+        ]
+    finally:
+        client.close()

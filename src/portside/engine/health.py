@@ -250,7 +250,9 @@ def state_json(paths: ContainerPaths, row: ContainerRow) -> dict[str, Any] | Non
     if state is None:
         return {"Status": row.health, "FailingStreak": 0, "Log": []}
     return {
-        "Status": state.status,
+        # the row's, which ps and the filters read: the prober writes its files first
+        # and then reports a change, so for that moment the files are ahead of the row
+        "Status": row.health,
         "FailingStreak": state.failing_streak,
         "Log": [
             {
