@@ -23,6 +23,8 @@ WINDOW = 20.0  # seconds measured per try
 CPU = "healthcheck every 1 s: CPU (% of one core)"
 PSS = "healthcheck every 1 s: memory of the prober (PSS)"
 RSS = "healthcheck every 1 s: memory of the prober (RSS)"
+HELPER_RSS = "healthcheck every 1 s: memory of the helper in the container (RSS)"
+HELPER_PSS = "healthcheck every 1 s: memory of the helper in the container (PSS)"
 NONE_CPU = "no healthcheck: CPU of the engine's processes (% of one core)"
 _HZ = os.sysconf("SC_CLK_TCK")
 
@@ -91,11 +93,15 @@ def bench_portside(engine: Engine) -> dict[str, float]:
         time.sleep(3)  # past the first probes
         # the loop leads its session; its short-lived subshells share its command line
         (prober,) = [p for p in _pids_with("portside-health", cid) if os.getsid(p) == p]
-        cpu = _share([prober])
+        argv = Path(f"/proc/{prober}/cmdline").read_bytes().split(b"\0")
+        health_dir = Path(argv[argv.index(b"portside-health") + 1].decode())
+        helper = int((health_dir / "helper.pid").read_text() or 0)  # 0: runc exec each
+        cpu = _share([prober, helper] if helper else [prober])
         rss, pss = _memory_mib(prober)
+        helper_rss, helper_pss = _memory_mib(helper) if helper else (0.0, 0.0)
     finally:
         engine.run("rm", "-f", cid, check=False)
-    return {CPU: cpu, PSS: pss, RSS: rss}
+    return {CPU: cpu, PSS: pss, RSS: rss, HELPER_RSS: helper_rss, HELPER_PSS: helper_pss}
 
 
 def bench_docker(engine: Engine, dockerd_pid: int) -> dict[str, float]:
@@ -131,10 +137,10 @@ def health_rows(engines: list[Engine], work: Path, dockerd_pid: int | None) -> l
         if engine.name != "podman":
             import_busybox(engine, rootfs)
             per_engine[engine.name] = bench(engine)
-    units = {CPU: "%", PSS: "MiB", RSS: "MiB", NONE_CPU: "%"}
+    units = {CPU: "%", NONE_CPU: "%"}
     return [
-        Row(n, {e: r[n] for e, r in per_engine.items() if n in r}, units[n])
-        for n in (CPU, RSS, PSS)
+        Row(n, {e: r[n] for e, r in per_engine.items() if n in r}, units.get(n, "MiB"))
+        for n in (CPU, RSS, PSS, HELPER_RSS, HELPER_PSS)
     ]
 
 

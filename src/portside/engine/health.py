@@ -205,7 +205,7 @@ def start_prober(paths: ContainerPaths, row: ContainerRow, runtime: Runtime, pid
     process["args"] = hc.argv(row.config.get("Shell"))
     process["terminal"] = False
     process.pop("consoleSize", None)
-    prober.reset(paths.health, process)
+    token = prober.reset(paths.health, process)
     timeout = hc.timeout or DEFAULT_TIMEOUT
     schedule = prober.ProbeSchedule(
         interval=hc.interval or DEFAULT_INTERVAL,
@@ -228,6 +228,7 @@ def start_prober(paths: ContainerPaths, row: ContainerRow, runtime: Runtime, pid
         shutil.which(runtime.binary) or runtime.binary,
         runtime.state_root,
         paths.health_command(),
+        token,
     )
     return "starting"
 
