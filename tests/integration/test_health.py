@@ -188,7 +188,8 @@ def test_a_hanging_probe_is_killed_at_its_timeout(portside: Portside) -> None:
     assert 0.9 < took < 15, took
     # killed, not left behind in the container: at most the probe running right now
     top = portside("top", "hang").stdout
-    assert top.count("sleep 97") <= 1, top
+    commands = [line.split(None, 7)[-1] for line in top.splitlines()[1:]]
+    assert commands.count("sleep 97") <= 1, top
 
 
 def _seconds(stamp: str) -> float:
@@ -410,3 +411,81 @@ def test_engine_api_shows_health(service: Service) -> None:  # noqa: F811 - the 
         ]
     finally:
         client.close()
+
+
+def test_a_paused_container_is_not_probed(portside: Portside) -> None:
+    portside("run", "-d", "--name", "nap", "--health-cmd", "true", *FAST, "busybox", "sleep", "600")
+
+    def last_end() -> str:
+        h = health(portside, "nap")
+        return str(h["Log"][-1]["End"]) if h and h["Log"] else ""
+
+    wait_for(last_end)
+    portside("pause", "nap")
+    time.sleep(1.5)  # a probe under way when it froze may still end
+    frozen = last_end()
+    time.sleep(3)
+    assert last_end() == frozen
+    portside("unpause", "nap")
+    wait_for(lambda: last_end() != frozen)
+
+
+def test_probes_have_an_execs_isolation(portside: Portside) -> None:
+    """The probe runs as the container's user, with its capabilities and seccomp."""
+    probe = "id -u; grep -E '^(CapEff|Seccomp|NoNewPrivs):' /proc/self/status"
+    portside(
+        "run",
+        "-d",
+        "--name",
+        "iso",
+        "--user",
+        "1000",
+        "--cap-drop",
+        "ALL",
+        "--security-opt",
+        "no-new-privileges",
+        "--health-cmd",
+        probe,
+        *FAST,
+        "busybox",
+        "sleep",
+        "600",
+    )
+    wait_for(lambda: status_of(portside, "iso") == "healthy")
+    h = health(portside, "iso")
+    assert h is not None
+    out = h["Log"][-1]["Output"]
+    assert out.splitlines()[0] == "1000"
+    assert "CapEff:\t0000000000000000" in out
+    assert "Seccomp:\t2" in out and "NoNewPrivs:\t1" in out
+
+
+def test_an_image_without_a_shell_is_probed_through_runc_exec(
+    portside: Portside, tmp_path: Path
+) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        'FROM busybox\nRUN ["/bin/busybox", "rm", "/bin/sh"]\n'
+        'HEALTHCHECK --interval=1s CMD ["/bin/busybox", "true"]\n'
+        'CMD ["/bin/busybox", "sleep", "600"]\n'
+    )
+    portside("build", "-q", "-t", "noshell", str(tmp_path))
+    portside("run", "-d", "--name", "bare", "noshell")
+    wait_for(lambda: status_of(portside, "bare") == "healthy")
+    top = portside("top", "bare").stdout
+    assert "portside-probe" not in top  # no helper in it: each probe was a runc exec
+
+
+def test_a_killed_helper_is_replaced(portside: Portside) -> None:
+    portside(
+        "run", "-d", "--name", "mend", "--health-cmd", "true", *FAST, "busybox", "sleep", "600"
+    )
+    wait_for(lambda: status_of(portside, "mend") == "healthy")
+    bundle = Path(portside("inspect", "-f", "{{.ResolvConfPath}}", "mend").stdout.strip()).parent
+    pidfile = bundle / "health" / "helper.pid"
+    old = int(pidfile.read_text())
+    os.kill(old, 9)
+    wait_for(lambda: pidfile.read_text() not in ("", str(old)))
+    h = health(portside, "mend")
+    end = h["Log"][-1]["End"] if h else ""
+    wait_for(lambda: (health(portside, "mend") or {"Log": [{"End": end}]})["Log"][-1]["End"] != end)
+    assert status_of(portside, "mend") == "healthy"
