@@ -146,10 +146,11 @@ def health_rows(engines: list[Engine], work: Path, dockerd_pid: int | None) -> l
 
 HEALTH_NOTE = """A container runs `sleep` with `--health-cmd true --health-interval 1s`;
 after 3 s, its probes' cost is measured over 20 s. portside: the container's prober (a
-shell loop, docs/health.md) with everything it ran and reaped: `runc exec` of each probe,
-the probe, `sleep`, `date`, `mv`. Docker: dockerd, its containerd and the container's shim
-with what they reaped, less the same over a window with an unprobed container. Memory is
-the prober's (Docker's is a goroutine in dockerd: not separable). Podman's healthchecks
-run from systemd timers; these machines have no systemd, so it has no column. Nearly all
-of portside's CPU is `runc exec` (≈ 46 ms of CPU per probe here): the same exec Docker
-runs through containerd."""
+shell loop on the host, docs/health.md) with everything it ran and reaped (`sleep`,
+`date`, `mv`, its watchdog), plus the helper it keeps in the container (the image's
+`/bin/sh`, made once by `runc exec`) with the probes it forked. Docker: dockerd, its
+containerd and the container's shim with what they reaped (a `runc exec` per probe),
+less the same over a window with an unprobed container. Memory is the prober's and the
+helper's (Docker's is a goroutine in dockerd: not separable); the helper is busybox
+here, static, so its pages are its own. Podman's healthchecks run from systemd timers;
+these machines have no systemd, so it has no column."""
