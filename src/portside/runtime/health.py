@@ -58,17 +58,21 @@ alive() { kill -0 "$CPID" 2>/dev/null && [ ! -e "$EXITED" ]; }
 # that forks each probe. fd 3: requests ("p N"); fd 4: the probe's output, then "TOKEN N
 # CODE". Without one (no /bin/sh in the image), each probe is a runc exec of its own.
 exec 3<>"$D/req" 4<>"$D/res"
-HP=
+HP= HSTAMP=
+stamp() {  # STAMP: a live process's start time (stat field 22), so a reused PID differs
+  read -r st <"/proc/$1/stat" 2>/dev/null || return 1
+  set -- ${st##*) }
+  case $1 in Z | X) return 1 ;; esac
+  STAMP=${20}
+}
 helper() {
-  if [ -n "$HP" ] && read -r st <"/proc/$HP/stat" 2>/dev/null; then
-    case $st in *") Z "* | *") X "*) ;; *) return 0 ;; esac
-  fi
+  if [ -n "$HP" ] && stamp "$HP" && [ "$STAMP" = "$HSTAMP" ]; then return 0; fi
   HP=
   : >"$D/helper.pid"
   "$RUNC" --root "$RUNC_ROOT" exec --detach --pid-file "$D/helper.pid" \
     --process "$D/helper.json" "$ID" <&3 >&4 2>/dev/null || return 1
   read -r HP <"$D/helper.pid"
-  [ -n "$HP" ]
+  [ -n "$HP" ] && stamp "$HP" && HSTAMP=$STAMP
 }
 killtree() {
   local kids k
@@ -286,15 +290,6 @@ def stop(directory: Path) -> None:
     except ProcessLookupError:
         pass
     (directory / "pid").unlink(missing_ok=True)
-
-
-def running(directory: Path) -> int:
-    """The prober's PID while it runs, else 0."""
-    try:
-        pid = int((directory / "pid").read_text().strip() or 0)
-    except (FileNotFoundError, ValueError):
-        return 0
-    return pid if pid > 0 and _is_prober(pid, directory) else 0
 
 
 def _is_prober(pid: int, directory: Path) -> bool:
