@@ -107,7 +107,7 @@ def add_flags(p: Parser) -> None:
             "Time between running the check during the start period (ms|s|m|h) (default 0s)",
         ),
     ):
-        p.add_argument(f"--health-{flag}", default="", help=what)
+        p.add_argument(f"--health-{flag}", default="", metavar="duration", help=what)
     p.add_argument(
         "--health-retries",
         type=int,
