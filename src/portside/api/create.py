@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.container_options import CreateOptions, Mount, PublishedPort, RestartPolicy
+from ..engine.health import Healthcheck
 from ..engine.isolation import Device, Isolation
 from ..engine.resources import Limits, Ulimit
 from ..errors import InvalidArgument
@@ -51,6 +52,7 @@ def create_options(body: dict[str, Any], name: str | None) -> CreateOptions:
         ),
         stop_signal=body.get("StopSignal") or None,
         stop_timeout=body.get("StopTimeout"),
+        healthcheck=Healthcheck.from_json(body.get("Healthcheck")),
         init=bool(host.get("Init")),
         privileged=bool(host.get("Privileged")),
         cap_add=tuple(host.get("CapAdd") or ()),
