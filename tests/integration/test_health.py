@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from ..conftest import Portside
-from .test_api import Service, service  # noqa: F401 - the API server fixture
+from .conftest import Service
 
 pytestmark = pytest.mark.usefixtures("busybox")
 
@@ -384,7 +384,7 @@ def test_library_healthcheck_as_docker_py_spells_it(portside: Portside) -> None:
         assert plain.health == "unknown"
 
 
-def test_engine_api_shows_health(service: Service) -> None:  # noqa: F811 - the fixture
+def test_engine_api_shows_health(service: Service) -> None:
     docker = pytest.importorskip("docker")
     client = docker.DockerClient(base_url=service.uri)
     try:
