@@ -645,3 +645,34 @@ def test_docker_py_archives_sockets_networks_volumes(service: Service) -> None:
         assert service.portside("volume", "ls", "-q").stdout == ""
     finally:
         client.close()
+
+
+def test_every_attach_held_for_a_start_gets_the_output_from_its_first_byte(
+    service: Service,
+) -> None:
+    """One attach per stream, made before the start (as dockerpty does): each is handed
+    its own connection to the container's output at the start, so none misses a byte."""
+    docker = pytest.importorskip("docker")
+    api = docker.APIClient(base_url=service.uri)
+    try:
+        c = api.create_container("busybox", ["sh", "-c", "echo out; echo err >&2; exit 4"])
+        socks = [
+            api.attach_socket(c["Id"], {"stdout": 1, "stream": 1}),
+            api.attach_socket(c["Id"], {"stderr": 1, "stream": 1}),
+        ]
+        api.start(c["Id"])
+        got = []
+        for sock in socks:
+            data = b""
+            while chunk := sock._sock.recv(4096):
+                data += chunk
+            got.append(data)
+            sock.close()
+        assert got == [
+            b"\x01\x00\x00\x00\x00\x00\x00\x04out\n",
+            b"\x02\x00\x00\x00\x00\x00\x00\x04err\n",
+        ]
+        assert api.wait(c["Id"])["StatusCode"] == 4
+        api.remove_container(c["Id"])
+    finally:
+        api.close()

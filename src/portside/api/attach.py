@@ -34,15 +34,10 @@ class Waiter:
         self.ready.set()
 
 
-def _take(server: Service, container_id: str) -> Waiter | None:
+def _take(server: Service, container_id: str) -> list[Waiter]:
+    """Every attach waiting for this container's start (compose opens one a stream)."""
     with server.pending_lock:
-        waiters = server.pending.get(container_id)
-        if not waiters:
-            return None
-        waiter = waiters.pop(0)
-        if not waiters:
-            del server.pending[container_id]
-        return waiter  # type: ignore[no-any-return]
+        return server.pending.pop(container_id, [])
 
 
 def _drop(server: Service, container_id: str, waiter: Waiter) -> None:
@@ -60,16 +55,15 @@ def start(req: Request) -> None:
     if row.status in ACTIVE:
         req.send_empty(304)
         return
-    waiter = _take(req.server, row.id)
-    if waiter is None:
-        engine.lifecycle.start(row.id)
-    else:
-        try:
-            started = engine.lifecycle.start(row.id, attach=True)
-        except BaseException:
+    waiters = _take(req.server, row.id)
+    try:
+        started = engine.lifecycle.start(row.id, attach=len(waiters))
+    except BaseException:
+        for waiter in waiters:
             waiter.give(None)
-            raise
-        waiter.give(started.attach)
+        raise
+    for waiter, sock in zip(waiters, started.attached, strict=True):
+        waiter.give(sock)
     req.send_empty()
 
 

@@ -60,7 +60,8 @@ def start_exit_code(message: str) -> int:
 @dataclass
 class Started:
     row: ContainerRow
-    attach: socket.socket | None = None
+    attach: socket.socket | None = None  # the first of ``attached``
+    attached: tuple[socket.socket, ...] = ()  # one connection per attach asked for
 
 
 class Lifecycle:
@@ -72,7 +73,9 @@ class Lifecycle:
         self.runtime = containers.state.runtime
 
     # -- start --------------------------------------------------------------------
-    def start(self, ref: str, attach: bool = False) -> Started:
+    def start(self, ref: str, attach: bool | int = False) -> Started:
+        """Start the container; ``attach``: how many connections to its monitor's
+        attach socket to make before it runs (True: one), so no output is missed."""
         with self.store.lock:
             row = self.c.get(ref)
             if row.status in (Status.RUNNING, Status.RESTARTING):
@@ -81,7 +84,7 @@ class Lifecycle:
                 raise Conflict("cannot start a paused container, try unpause instead")
             return self._start_locked(row, attach)
 
-    def _start_locked(self, row: ContainerRow, attach: bool) -> Started:
+    def _start_locked(self, row: ContainerRow, attach: bool | int) -> Started:
         paths = self.c.paths(row.id)
         self.c.mount(row, paths)
         networks = self.c.endpoints
@@ -118,7 +121,7 @@ class Lifecycle:
             networks.release(row.id)
             unmount_all(paths)
             raise
-        sock = monitor_attach(paths) if attach else None
+        socks = tuple(monitor_attach(paths) for _ in range(int(attach)))
         started_at = now_rfc3339()
         try:
             if endpoints:
@@ -128,7 +131,7 @@ class Lifecycle:
 
             health = start_prober(paths, replace(row, started_at=started_at), self.runtime, pid)
         except BaseException:
-            if sock is not None:
+            for sock in socks:
                 sock.close()
             self.runtime.kill(row.id, 9)
             networks.release(row.id)
@@ -150,7 +153,7 @@ class Lifecycle:
             from .events import record_container
 
             record_container(self.store, row, "start")
-        return Started(self.table.get(row.id) or row, sock)
+        return Started(self.table.get(row.id) or row, socks[0] if socks else None, socks)
 
     def start_again(self, row: ContainerRow) -> None:
         """Start a container its restart policy brings back; under the store lock."""
