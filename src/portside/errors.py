@@ -9,7 +9,8 @@ The CLI maps them to exit codes in exactly one place (``cli/main.py``).
     │   └── ArgumentCountError    exit 1          wrong number of arguments
     ├── InvalidReference          exit 1, 400     an image name Docker would refuse
     ├── InvalidArgument           exit 1, 400     a value that cannot be used (e.g. --change)
-    │   └── DockerfileError                       "Dockerfile:LINE: what is wrong"
+    │   ├── DockerfileError                       "Dockerfile:LINE: what is wrong"
+    │   └── ComposeFileError                      "compose.yaml:LINE: KEY: what is wrong"
     ├── NotFound                  exit 1, 404
     │   ├── ImageNotFound                         "No such image: X"
     │   ├── ContainerNotFound                     "No such container: X"
@@ -58,6 +59,18 @@ class DockerfileError(InvalidArgument):
         super().__init__(f"{file}:{line}: {message}")
         self.file = file
         self.line = line
+
+
+class ComposeFileError(InvalidArgument):
+    """A Compose file that is not valid (or asks for what portside lacks), naming the
+    file, the line and the key."""
+
+    def __init__(self, file: str, line: int, key: str, message: str) -> None:
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+        self.file = file
+        self.line = line
+        self.key = key
         self.reason = message
 
 

@@ -92,6 +92,14 @@ GROUPS: tuple[Group, ...] = (
         module="builder",
     ),
     Group(
+        "compose",
+        "Define and run multi-container applications",
+        (
+            Verb("config", "compose_config", "Parse, resolve and render compose file"),
+        ),
+        module="compose",
+    ),
+    Group(
         "container",
         "Manage containers",
         (
