@@ -40,6 +40,10 @@ class UnixHTTPConnection(http.client.HTTPConnection):
 class Service:
     socket: str
     portside: Portside
+    pid: int = 0
+
+    def threads(self) -> int:
+        return len(os.listdir(f"/proc/{self.pid}/task"))
 
     @property
     def uri(self) -> str:
@@ -89,7 +93,7 @@ def service(portside: Portside, busybox: str) -> Iterator[Service]:
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             assert time.monotonic() < deadline, "the service did not listen"
             time.sleep(0.05)
-        yield Service(sock, portside)
+        yield Service(sock, portside, proc.pid)
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         try:
@@ -284,6 +288,14 @@ def test_volumes(service: Service) -> None:
     assert r.returncode == 0, r.stderr
     r = service.docker(binary, "run", "--rm", "-v", "v1:/data", "busybox", "cat", "/data/f")
     assert r.stdout == "x\n", r.stderr
+    r = service.docker(binary, "create", "--name", "user", "-v", "v1:/data:ro", "busybox")
+    assert r.returncode == 0, r.stderr
+    r = service.docker(binary, "ps", "-a", "--filter", "volume=v1", "--format", "{{.Mounts}}")
+    assert r.stdout == "v1\n", r.stderr  # the list's Mounts, as the CLI shows them
+    status, _, body = service.request("GET", "/containers/json?all=1")
+    [mount] = json.loads(body)[0]["Mounts"]
+    assert (mount["Name"], mount["Destination"], mount["RW"]) == ("v1", "/data", False)
+    assert service.docker(binary, "rm", "user").returncode == 0
     assert service.docker(binary, "volume", "rm", "v1").stdout == "v1\n"
     status, _, body = service.request("GET", "/volumes/v1")
     assert status == 404 and "no such volume" in json.loads(body)["message"]
@@ -625,5 +637,91 @@ def test_docker_py_attach_replays_the_logs(service: Service) -> None:
             time.sleep(0.1)
         assert c.attach(logs=True) == b"early\n"  # the logs, then no live stream
         c.remove(force=True)
+    finally:
+        client.close()
+
+
+def test_clients_that_leave_mid_stream_leave_nothing_behind(service: Service) -> None:
+    r = service.portside("run", "-d", "--name", "quiet", "busybox", "sleep", "60")
+    cid = r.stdout.strip()
+    service.request("GET", "/_ping")
+    before = service.threads()
+    streams = [
+        f"/containers/{cid}/logs?follow=1&stdout=1&stderr=1",
+        "/events",
+        f"/containers/{cid}/stats",
+        f"/containers/{cid}/wait",
+    ]
+    for path in streams * 2:
+        c = UnixHTTPConnection(service.socket)
+        c.request("POST" if path.endswith("wait") else "GET", path)
+        assert c.getresponse().status == 200
+        c.close()  # gone while the stream has nothing more to say
+    deadline = time.monotonic() + 15
+    while service.threads() > before:
+        assert time.monotonic() < deadline, f"{service.threads()} threads, {before} before"
+        time.sleep(0.2)
+    status, _, _ = service.request("GET", "/_ping")
+    assert status == 200
+    assert service.portside("inspect", "-f", "{{.State.Status}}", "quiet").stdout == "running\n"
+    service.portside("rm", "-f", "quiet")
+
+
+def test_docker_py_archives_sockets_networks_volumes(service: Service) -> None:
+    docker = pytest.importorskip("docker")
+    import tarfile
+
+    client = docker.DockerClient(base_url=service.uri)
+    try:
+        vol = client.volumes.create("pyvol", labels={"k": "v"})
+        net = client.networks.create("pynet", labels={"k": "v"})
+        assert (vol.attrs["Labels"], net.attrs["Labels"]) == ({"k": "v"}, {"k": "v"})
+        server = client.containers.run(
+            "busybox", ["sleep", "60"], detach=True, name="pysrv",
+            volumes={"pyvol": {"bind": "/data", "mode": "rw"}},
+        )  # fmt: skip
+        net.connect(server, aliases=["db"])
+        # put_archive, then get_archive of what is there now
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            info = tarfile.TarInfo("hello.txt")
+            info.size = 6
+            tar.addfile(info, io.BytesIO(b"hello\n"))
+        assert server.put_archive("/data", buf.getvalue()) is True
+        chunks, stat = server.get_archive("/data/hello.txt")
+        assert stat["name"] == "hello.txt" and stat["size"] == 6
+        with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as tar:
+            member = tar.extractfile("hello.txt")
+            assert member is not None and member.read() == b"hello\n"
+        # by name on the network, the volume's file seen by another container
+        out = client.containers.run(
+            "busybox", ["sh", "-c", "ping -c1 -W2 db >/dev/null && cat /data/hello.txt"],
+            network="pynet", volumes=["pyvol:/data:ro"], remove=True,
+        )  # fmt: skip
+        assert out == b"hello\n"
+        # logs streamed as they come, and a socket attached to a container's stdin
+        talker = client.containers.run(
+            "busybox", ["sh", "-c", "for i in 1 2 3; do echo $i; sleep 0.2; done"], detach=True
+        )
+        assert b"".join(talker.logs(stream=True, follow=True)) == b"1\n2\n3\n"
+        cat = client.containers.create("busybox", ["cat"], stdin_open=True)
+        sock = cat.attach_socket(params={"stdin": 1, "stdout": 1, "stream": 1})
+        cat.start()
+        sock._sock.sendall(b"through the socket\n")
+        sock._sock.shutdown(socket.SHUT_WR)
+        got = b""
+        while len(got) < 8 + 19:
+            data = sock._sock.recv(4096)
+            if not data:
+                break
+            got += data
+        assert got[8:] == b"through the socket\n" and got[0] == 1  # one stdout frame
+        sock.close()
+        assert cat.wait(timeout=10)["StatusCode"] == 0
+        for c in (server, talker, cat):
+            c.remove(force=True)
+        net.remove()
+        vol.remove()
+        assert service.portside("volume", "ls", "-q").stdout == ""
     finally:
         client.close()

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..engine.container_state import ACTIVE, status_text
 from ..engine.containers import command_of
-from ..engine.lifecycle import WAIT_CONDITIONS
+from ..engine.lifecycle import WAIT_CONDITIONS, WaitAbandoned
 from ..engine.logs import LogOptions
 from ..engine.rows import ContainerRow
 from ..errors import PortsideError
@@ -40,11 +40,21 @@ def list_(req: Request) -> None:
     # each network's endpoint settings, as Docker's list gives them (clients such as
     # testcontainers read a container's Gateway and IPAddress from the list)
     req.send_json(
-        [_summary(r, ports.get(r.id) or {}, endpoints.settings(r)["Networks"]) for r in rows]
+        [
+            _summary(
+                r,
+                ports.get(r.id) or {},
+                endpoints.settings(r)["Networks"],
+                engine.containers.mounts_json(r),
+            )
+            for r in rows
+        ]
     )
 
 
-def _summary(row: ContainerRow, ports: dict[str, Any], networks: dict[str, Any]) -> dict[str, Any]:
+def _summary(
+    row: ContainerRow, ports: dict[str, Any], networks: dict[str, Any], mounts: list[Any]
+) -> dict[str, Any]:
     path, args = command_of(row)
     mode = row.host_config.get("NetworkMode") or "default"
     return {
@@ -60,7 +70,7 @@ def _summary(row: ContainerRow, ports: dict[str, Any], networks: dict[str, Any])
         "Status": status_text(row),
         "HostConfig": {"NetworkMode": mode},
         "NetworkSettings": {"Networks": networks},
-        "Mounts": [],
+        "Mounts": mounts,
     }
 
 
@@ -130,8 +140,10 @@ def wait(req: Request) -> None:
 
     def body() -> Iterator[bytes]:
         try:
-            code = req.engine.lifecycle.wait_for(row.id, condition)
+            code = req.engine.lifecycle.wait_for(row.id, condition, stopped=req.client_gone)
             yield json.dumps({"StatusCode": code, "Error": None}).encode() + b"\n"
+        except WaitAbandoned:
+            return
         except PortsideError as e:
             answer = {"StatusCode": -1, "Error": {"Message": str(e)}}
             yield json.dumps(answer).encode() + b"\n"
@@ -154,7 +166,7 @@ def logs(req: Request) -> None:
         stdout=req.flag("stdout"),
         stderr=req.flag("stderr"),
     )
-    chunks = engine.logs.read(row.id, options)
+    chunks = engine.logs.read(row.id, options, req.client_gone)
     if row.config.get("Tty"):
         req.stream((c.data for c in chunks), "application/vnd.docker.raw-stream")
     else:

@@ -4,8 +4,6 @@ between ``since`` and ``until``, or followed until the client goes away."""
 from __future__ import annotations
 
 import json
-import select
-import socket
 
 from ..errors import InvalidArgument
 from .server import BadRequest, Request
@@ -17,9 +15,8 @@ def events(req: Request) -> None:
     options = EventOptions(
         since=_time(req, "since"), until=_time(req, "until"), filters=req.filters()
     )
-    conn: socket.socket = req.http.connection
     try:
-        found = req.engine.events.read(options, lambda: _gone(conn))  # checks the filters
+        found = req.engine.events.read(options, req.client_gone)  # checks the filters
     except InvalidArgument as e:
         raise BadRequest(str(e)) from None
     lines = (json.dumps(event.docker_json()).encode() + b"\n" for event in found)
@@ -35,12 +32,3 @@ def _time(req: Request, name: str) -> float | None:
         return float(text)
     except ValueError:
         raise BadRequest(f"invalid value for {name}: {text!r}") from None
-
-
-def _gone(conn: socket.socket) -> bool:
-    """Whether the client closed its end (readable, and nothing to read)."""
-    try:
-        readable, _, _ = select.select([conn], [], [], 0)
-        return bool(readable) and conn.recv(1, socket.MSG_PEEK) == b""
-    except OSError:
-        return True

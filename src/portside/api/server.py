@@ -16,6 +16,7 @@ import io
 import json
 import os
 import queue
+import select
 import socket
 import socketserver
 import sys
@@ -119,6 +120,16 @@ class Request:
             else:
                 raise BadRequest(f"invalid filters: {key}")
         return out
+
+    def client_gone(self) -> bool:
+        """Whether the client closed its end (readable, and nothing to read): a
+        followed stream with nothing new to send ends then."""
+        conn: socket.socket = self.http.connection
+        try:
+            readable, _, _ = select.select([conn], [], [], 0)
+            return bool(readable) and conn.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     # -- answering ----------------------------------------------------------------
     def send_json(self, value: Any, status: int = 200) -> None:

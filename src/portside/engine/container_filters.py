@@ -13,6 +13,7 @@ from . import filters as shared
 from .container_state import Status
 
 if TYPE_CHECKING:
+    from ..store.volumes import MountRow
     from .endpoints import EndpointService
     from .images import ImageService
 
@@ -29,9 +30,11 @@ class Containers(Protocol):
 
     def get(self, ref: str) -> ContainerRow: ...
 
+    def mounts(self, container_id: str) -> list[MountRow]: ...
+
 
 FILTERS = frozenset(
-    {"status", "name", "id", "label", "ancestor", "exited", "before", "since", "network"}
+    {"status", "name", "id", "label", "ancestor", "exited", "before", "since", "network", "volume"}
 )
 
 
@@ -74,6 +77,10 @@ def matches(containers: Containers, row: ContainerRow, filters: dict[str, list[s
         elif key == "network":
             on = containers.endpoints.networks_of(row)
             if not any(v in on for v in values):
+                return False
+        elif key == "volume":  # a volume's name or a bind's source, or where it is mounted
+            places = {p for m in containers.mounts(row.id) for p in (m.source, m.destination)}
+            if not places.intersection(values):
                 return False
         elif key in ("before", "since"):
             for v in values:

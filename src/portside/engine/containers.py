@@ -334,19 +334,16 @@ class ContainerService:
     # -- inspect ------------------------------------------------------------------
     def inspect(self, ref: str) -> dict[str, Any]:
         row = self.get(ref)
-        mounts = self.mounts(row.id)
         return inspect_json(
-            row,
-            self.paths(row.id),
-            self.endpoints.settings(row),
-            self._mounts_json(row, mounts) if mounts else [],
+            row, self.paths(row.id), self.endpoints.settings(row), self.mounts_json(row)
         )
 
-    def _mounts_json(
-        self, row: ContainerRow, mounts: builtins.list[MountRow]
-    ) -> builtins.list[Any]:
+    def mounts_json(self, row: ContainerRow) -> builtins.list[Any]:
         """Docker's Mounts: binds, volumes and ``--mount type=tmpfs`` (a ``--tmpfs``
         shows in HostConfig.Tmpfs only, as Docker's does)."""
+        mounts = self.mounts(row.id)
+        if not mounts:
+            return []
         tmpfs_flags = row.host_config.get("Tmpfs") or {}
         out: builtins.list[Any] = []
         for m in mounts:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -413,11 +414,15 @@ class Lifecycle:
         return started
 
     # -- waiting ------------------------------------------------------------------
-    def wait(self, ref: str) -> int:
+    def wait(self, ref: str, stopped: Callable[[], bool] = lambda: False) -> int:
+        """The container's exit code, once it is not running; WaitAbandoned when
+        ``stopped()`` first (the one waiting went away)."""
         row = self.c.get(ref)
         container_id = row.id
         exit_dir = self.c.paths(container_id).exit_dir
         while True:
+            if stopped():
+                raise WaitAbandoned(container_id)
             current = self.table.get(container_id)
             if current is None:  # removed (--rm): conmon's exit file still has the code
                 code = monitor.read_exit_code(exit_dir, container_id)
@@ -429,7 +434,13 @@ class Lifecycle:
             if monitor.read_exit_code(exit_dir, container_id) is not None:
                 self.state.cleanup(container_id)
 
-    def wait_for(self, ref: str, condition: str = "not-running", poll: float = 0.05) -> int:
+    def wait_for(
+        self,
+        ref: str,
+        condition: str = "not-running",
+        poll: float = 0.05,
+        stopped: Callable[[], bool] = lambda: False,
+    ) -> int:
         """The Engine API's wait conditions. ``not-running``: as ``wait``.
         ``next-exit``: a created container is waited for to start, then to exit.
         ``removed``: that exit, then its row gone (``--rm``); the exit code is the real
@@ -438,21 +449,29 @@ class Lifecycle:
             raise InvalidArgument(f"invalid condition: {condition!r}")
         row = self.c.get(ref)
         if condition == "not-running":
-            return self.wait(row.id)
+            return self.wait(row.id, stopped)
         code = row.exit_code
         while True:
+            if stopped():
+                raise WaitAbandoned(row.id)
             current = self.table.get(row.id)
             if current is None:
                 recorded = monitor.read_exit_code(self.c.paths(row.id).exit_dir, row.id)
                 return recorded if recorded is not None else row.exit_code
             current = self.state.reconcile(current)
             if current.status in ACTIVE or current.started_at != row.started_at:
-                code = self.wait(row.id)  # it started: its next exit
+                code = self.wait(row.id, stopped)  # it started: its next exit
                 break
             time.sleep(poll)
         while condition == "removed" and self.table.get(row.id) is not None:
+            if stopped():
+                raise WaitAbandoned(row.id)
             time.sleep(poll)
         return code
+
+
+class WaitAbandoned(Exception):
+    """A wait given up because the one waiting went away (an API client that closed)."""
 
 
 WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
@@ -468,4 +487,4 @@ def _bind(source: str, destination: str, readonly: bool = False) -> Bind:
     return Bind(source, destination, readonly)
 
 
-__all__ = ["DEFAULT_CAPABILITIES", "Lifecycle", "Started"]
+__all__ = ["DEFAULT_CAPABILITIES", "Lifecycle", "Started", "WaitAbandoned"]

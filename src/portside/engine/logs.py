@@ -8,7 +8,7 @@ container stops.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ..records import dataclass
@@ -44,8 +44,11 @@ class LogService:
     def __init__(self, containers: ContainerService) -> None:
         self.containers = containers
 
-    def read(self, ref: str, options: LogOptions) -> Iterator[LogChunk]:
-        """The container's log lines as ``options`` choose them, each as it comes."""
+    def read(
+        self, ref: str, options: LogOptions, stopped: Callable[[], bool] = lambda: False
+    ) -> Iterator[LogChunk]:
+        """The container's log lines as ``options`` choose them, each as it comes; a
+        followed log ends with the container, or when ``stopped()`` (its reader left)."""
         containers = self.containers
         container_id = containers.get(ref).id
         streams = {name for name in ("stdout", "stderr") if getattr(options, name)}
@@ -55,7 +58,7 @@ class LogService:
             options.since,
             options.until,
             options.follow,
-            lambda: containers.active(container_id),
+            lambda: not stopped() and containers.active(container_id),
         )
         for line in lines:
             if line.stream in streams:
