@@ -21,6 +21,7 @@ The CLI maps them to exit codes in exactly one place (``cli/main.py``).
     ├── ContainerStartError       exit 126/127    the command could not be invoked / found
     ├── RunRefused                exit 125        run/create failed before the container ran
     ├── ContainerError                            (library) run() of a container that failed
+    ├── DependencyFailed                          compose: a service it waited for failed
     └── StoreError                exit 125, 500   the store itself cannot be used
         └── NoSpace               exit 1, 507     its disk filled up during a write (nothing kept)
 """
@@ -160,3 +161,8 @@ class NoSpace(StoreError):
 
     exit_code = 1
     http_status = 507
+
+
+class DependencyFailed(PortsideError):
+    """``compose up``: a service others depend on did not become started, healthy or
+    completed as their ``depends_on`` asks."""

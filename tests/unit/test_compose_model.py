@@ -333,3 +333,23 @@ def test_the_config_hash_ignores_the_replica_count(tmp_path: Path) -> None:
     assert config_hash(svc) == before
     svc["user"] = "nobody"
     assert config_hash(svc) != before
+
+
+def test_services_start_after_what_they_depend_on(tmp_path: Path) -> None:
+    from portside.compose.project_state import start_order, with_dependencies
+
+    text = """
+services:
+  worker: {image: busybox, depends_on: [db, cache]}
+  web: {image: busybox, depends_on: {worker: {condition: service_started}}}
+  db: {image: busybox}
+  cache: {image: busybox, depends_on: [db]}
+"""
+    p = project(tmp_path, {"compose.yaml": text})
+    assert with_dependencies(p, p.enabled) == ["db", "cache", "worker", "web"]
+    assert with_dependencies(p, ["cache"]) == ["db", "cache"]
+    assert start_order(p, ["web", "db"]) == ["db", "web"]
+    cyclic = "services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [a]}\n"
+    p = project(tmp_path, {"compose.yaml": cyclic})
+    with pytest.raises(InvalidArgument, match="dependency cycle detected: a -> b -> a"):
+        with_dependencies(p, ["a"])

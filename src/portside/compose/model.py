@@ -79,7 +79,8 @@ def load_project(
     warn: Callable[[str], None],
     requested: Sequence[str] = (),
 ) -> Project:
-    files = _files(options, environ, cwd)
+    start = Path(cwd, options.project_directory).resolve() if options.project_directory else cwd
+    files = _files(options, environ, cwd, start)
     workdir = (
         Path(cwd, options.project_directory).resolve()
         if options.project_directory
@@ -118,13 +119,15 @@ def load_project(
     return Project(name, workdir, tuple(files), services, networks, volumes, enabled, env)
 
 
-def _files(options: Options, environ: Mapping[str, str], cwd: Path) -> list[Path]:
+def _files(options: Options, environ: Mapping[str, str], cwd: Path, start: Path) -> list[Path]:
+    """``-f`` files (relative to the working directory), else ``COMPOSE_FILE``'s, else
+    the first of FILE_NAMES in ``start`` (the project directory) or above it."""
     given = list(options.files) or [
         f for f in environ.get("COMPOSE_FILE", "").split(os.pathsep) if f
     ]
     if given:
         return [Path(cwd, f).resolve() for f in given]
-    for folder in (cwd, *cwd.parents):
+    for folder in (start, *start.parents):
         for name in FILE_NAMES:
             if (folder / name).is_file():
                 found = [folder / name]

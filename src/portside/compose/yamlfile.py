@@ -114,5 +114,10 @@ def dump(data: Any) -> str:
         def ignore_aliases(self, data: Any) -> bool:
             return True
 
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
     _Dumper.add_representer(Located, lambda d, m: d.represent_dict(dict(m)))
+    _Dumper.add_representer(str, text)
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False)

@@ -1,0 +1,229 @@
+"""portside compose with real containers: services in order, reaching each other by
+name, a published port on 127.0.0.1, ``up`` again recreating only what changed, and
+``down -v`` leaving nothing behind."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, Portside, store_state
+from tests.integration.registries import free_port, http_get
+
+pytestmark = pytest.mark.usefixtures("busybox")
+
+APP = """
+x-quick: &quick
+  image: busybox
+  init: true
+  stop_grace_period: 1s
+services:
+  web:
+    build: ./web
+    ports: ["127.0.0.1:${WEB_PORT}:80"]
+    labels: {tier: front}
+  cache:
+    <<: *quick
+    command: sh -c "echo cache ${CACHE_WORD:-ready}; exec sleep 100000"
+  worker:
+    <<: *quick
+    depends_on: [web, cache]
+    command: sh -c "echo worker got $$(wget -qO- http://web/); exec sleep 100000"
+    volumes: [state:/state]
+volumes:
+  state:
+"""
+
+
+class Compose:
+    """``portside compose -p NAME -f FILE …`` on the test's store."""
+
+    def __init__(self, portside: Portside, folder: Path, name: str) -> None:
+        self.portside, self.folder, self.name = portside, folder, name
+        self.env: dict[str, str] = {}
+
+    def __call__(self, *args: str, check: bool = True) -> object:
+        return self.portside(
+            "compose",
+            "-p",
+            self.name,
+            "-f",
+            str(self.folder / "compose.yaml"),
+            *args,
+            env=self.env,
+            check=check,
+        )
+
+    def inspect(self, container: str) -> dict[str, object]:
+        out = self.portside("inspect", container).stdout
+        return json.loads(out)[0]  # type: ignore[no-any-return]
+
+    def ids(self) -> dict[str, str]:
+        """Container name -> ID, of every container in the store."""
+        out = self.portside("ps", "-a", "--no-trunc", "--format", "{{.Names}} {{.ID}}").stdout
+        return dict(line.split() for line in out.splitlines())
+
+
+@pytest.fixture
+def app(portside: Portside, tmp_path: Path) -> Iterator[Compose]:
+    folder = tmp_path / "app"
+    (folder / "web").mkdir(parents=True)
+    (folder / "compose.yaml").write_text(APP)
+    (folder / "web" / "index.html").write_text("page of web\n")
+    (folder / "web" / "Dockerfile").write_text(
+        "FROM busybox\nCOPY index.html /www/index.html\n"
+        'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]\n'
+    )
+    compose = Compose(portside, folder, "demo")
+    compose.env = {"WEB_PORT": str(free_port())}
+    yield compose
+    compose("down", "-v", "-t", "1", check=False)
+
+
+def logs_of(compose: Compose, service: str, text: str, timeout: float = 10) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        out: str = compose("logs", service).stdout  # type: ignore[attr-defined]
+        if text in out or time.monotonic() > deadline:
+            return out
+        time.sleep(0.2)
+
+
+def test_up_names_labels_ports_and_name_resolution(app: Compose) -> None:
+    up = app("up", "-d").stderr  # type: ignore[attr-defined]
+    for line in (
+        " Network demo_default  Created",
+        " Volume demo_state  Created",
+        " Container demo-worker-1  Started",
+    ):
+        assert line in up, up
+    # what depends on others starts after them
+    assert up.index("demo-web-1  Started") < up.index("demo-worker-1  Starting")
+    assert up.index("demo-cache-1  Started") < up.index("demo-worker-1  Starting")
+    port = app.env["WEB_PORT"]
+    assert http_get(f"http://127.0.0.1:{port}/") == "page of web\n"
+    assert "worker-1  | worker got page of web" in logs_of(app, "worker", "worker got")
+
+    ps = app("ps").stdout.splitlines()  # type: ignore[attr-defined]
+    assert ps[0].split() == ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"]
+    assert [line.split()[0] for line in ps[1:]] == ["demo-cache-1", "demo-web-1", "demo-worker-1"]
+    assert f"127.0.0.1:{port}->80/tcp" in ps[2]
+
+    labels = app.inspect("demo-web-1")["Config"]["Labels"]  # type: ignore[index]
+    assert labels["com.docker.compose.project"] == "demo"
+    assert labels["com.docker.compose.service"] == "web"
+    assert labels["com.docker.compose.container-number"] == "1"
+    assert labels["com.docker.compose.oneoff"] == "False"
+    assert labels["com.docker.compose.project.working_dir"] == str(app.folder)
+    assert labels["com.docker.compose.project.config_files"] == str(app.folder / "compose.yaml")
+    assert len(labels["com.docker.compose.config-hash"]) == 64
+    assert labels["tier"] == "front"
+    network = json.loads(app.portside("network", "inspect", "demo_default").stdout)[0]
+    assert network["Labels"]["com.docker.compose.network"] == "default"
+    volume = json.loads(app.portside("volume", "inspect", "demo_state").stdout)[0]
+    assert volume["Labels"]["com.docker.compose.volume"] == "state"
+
+
+def test_up_again_recreates_only_what_changed(app: Compose) -> None:
+    app("up", "-d")
+    before = app.ids()
+    again = app("up", "-d").stderr  # type: ignore[attr-defined]
+    assert "Recreate" not in again and "Created" not in again, again
+    assert app.ids() == before
+    app.env["CACHE_WORD"] = "changed"
+    changed = app("up", "-d").stderr  # type: ignore[attr-defined]
+    assert " Container demo-cache-1  Recreated" in changed, changed
+    after = app.ids()
+    assert after["demo-cache-1"] != before["demo-cache-1"]
+    assert after["demo-web-1"] == before["demo-web-1"]
+    assert after["demo-worker-1"] == before["demo-worker-1"]
+    assert "cache changed" in logs_of(app, "cache", "cache changed")
+    forced = app("up", "-d", "--force-recreate", "--no-deps", "web").stderr  # type: ignore[attr-defined]
+    assert "demo-web-1  Recreated" in forced and "cache" not in forced
+
+
+def test_down_v_leaves_nothing(app: Compose) -> None:
+    app("up", "-d")
+    down = app("down", "-v", "-t", "1").stderr  # type: ignore[attr-defined]
+    assert " Network demo_default  Removed" in down and " Volume demo_state  Removed" in down
+    assert app.portside("ps", "-aq").stdout == ""
+    networks = app.portside("network", "ls", "--format", "{{.Name}}").stdout.split()
+    assert sorted(networks) == ["bridge", "host", "none"]
+    assert app.portside("volume", "ls", "-q").stdout == ""
+
+
+def test_logs_ps_and_a_foreground_up_that_ends(portside: Portside, tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  one:\n    image: busybox\n    command: sh -c 'echo first; sleep 0.3; echo second'\n"
+        "  two:\n    image: busybox\n    command: echo hi\n    deploy: {replicas: 2}\n"
+    )
+    compose = Compose(portside, tmp_path, "fg")
+    try:
+        out = compose("up").stdout  # type: ignore[attr-defined]
+        assert "one-1  | first" in out and "one-1  | second" in out
+        assert "two-1  | hi" in out and "two-2  | hi" in out
+        assert "one-1 exited with code 0" in out
+        tail = compose("logs", "--tail", "1", "one").stdout  # type: ignore[attr-defined]
+        assert tail == "one-1  | second\n"
+        assert compose("ps").stdout.count("\n") == 1  # type: ignore[attr-defined]
+        listed = compose("ps", "-a", "--services").stdout  # type: ignore[attr-defined]
+        assert listed == "one\ntwo\n"
+    finally:
+        compose("down", check=False)
+
+
+def test_an_invalid_file_is_one_line_and_creates_nothing(
+    portside: Portside, tmp_path: Path
+) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  web:\n    image: busybox\n    ports:\n      - '80:80'\n    volumez: []\n"
+    )
+    before = store_state(portside.root)
+    r = Compose(portside, tmp_path, "bad")("up", "-d", check=False)
+    assert r.returncode != 0  # type: ignore[attr-defined]
+    err = r.stderr.strip()  # type: ignore[attr-defined]
+    assert err == f"Error: {tmp_path / 'compose.yaml'}:6: services.web.volumez: unknown key"
+    assert store_state(portside.root) == before
+
+
+def test_config_prints_the_merged_interpolated_model(portside: Portside, tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  a:\n    image: busybox:${TAG:-1}\n")
+    (tmp_path / "compose.override.yaml").write_text("services:\n  a:\n    user: nobody\n")
+    r = portside("compose", "--project-directory", str(tmp_path), "config", env={"TAG": "2"})
+    name = tmp_path.name.lower()
+    assert r.stdout == (
+        f"name: {name}\n"
+        "services:\n  a:\n    image: busybox:2\n    user: nobody\n"
+        f"networks:\n  default:\n    name: {name}_default\n"
+    )
+
+
+@pytest.mark.skipif(
+    shutil.which("tini") is None, reason="the example's services run under init (tini)"
+)
+def test_the_example_app_starts_the_worker_after_the_db_is_healthy(
+    portside: Portside, tmp_path: Path
+) -> None:
+    if "--health-cmd" not in portside("run", "--help").stdout:
+        pytest.skip("this engine has no healthchecks yet (branch health)")
+    folder = tmp_path / "compose-app"
+    shutil.copytree(REPO / "examples/compose-app", folder)
+    compose = Compose(portside, folder, "example")
+    compose.env = {"WEB_PORT": str(free_port()), "DB_WARMUP": "2"}
+    try:
+        up = compose("up", "-d").stderr  # type: ignore[attr-defined]
+        assert up.index("example-db-1  Healthy") < up.index("example-worker-1  Starting"), up
+        worker = logs_of(compose, "worker", "web says")
+        assert "worker: db says rows: 42" in worker  # the db was ready when it started
+        assert "worker: web says hello from the web service" in worker
+        page = http_get(f"http://127.0.0.1:{compose.env['WEB_PORT']}/")
+        assert page == "hello from the web service\n"
+    finally:
+        compose("down", "-v", "-t", "1", check=False)
+    assert portside("ps", "-aq").stdout == "" and portside("volume", "ls", "-q").stdout == ""
