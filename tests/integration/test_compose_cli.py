@@ -227,3 +227,127 @@ def test_the_example_app_starts_the_worker_after_the_db_is_healthy(
     finally:
         compose("down", "-v", "-t", "1", check=False)
     assert portside("ps", "-aq").stdout == "" and portside("volume", "ls", "-q").stdout == ""
+
+
+def test_exec_run_and_the_per_container_commands(app: Compose) -> None:
+    app("up", "-d")
+    out = app("exec", "-T", "cache", "sh", "-c", "echo in $(hostname)").stdout  # type: ignore[attr-defined]
+    assert out.startswith("in ")
+    r = app("run", "--rm", "-T", "--no-deps", "cache", "sh", "-c", "wget -qO- http://web/; exit 3", check=False)  # noqa: E501
+    assert r.returncode == 3 and r.stdout == "page of web\n"  # type: ignore[attr-defined]
+    assert "demo-cache-run-" not in app.portside("ps", "-a").stdout  # --rm removed it
+    app("stop", "-t", "1", "worker")
+    states = app("ps", "-a", "--format", "{{.Name}} {{.State}}").stdout  # type: ignore[attr-defined]
+    assert "demo-worker-1 exited" in states and "demo-cache-1 running" in states
+    app("start")
+    assert "demo-worker-1 running" in app("ps", "--format", "{{.Name}} {{.State}}").stdout  # type: ignore[attr-defined]
+    app("kill", "cache")
+    app("rm", "-f", "cache")
+    assert "demo-cache-1" not in app.ids()
+    app("restart", "-t", "1", "web")
+    assert app("port", "web", "80").stdout == f"127.0.0.1:{app.env['WEB_PORT']}\n"  # type: ignore[attr-defined]
+    top = app("top", "web").stdout  # type: ignore[attr-defined]
+    assert "demo-web-1" in top and "httpd" in top
+    images = app("images").stdout.splitlines()  # type: ignore[attr-defined]
+    assert images[0].split() == ["CONTAINER", "REPOSITORY", "TAG", "IMAGE", "ID", "SIZE"]
+    assert any(line.split()[:3] == ["demo-web-1", "demo-web", "latest"] for line in images)
+
+
+KEYS = """
+services:
+  svc:
+    image: busybox
+    container_name: named-one
+    hostname: hosty
+    user: "1000:1000"
+    working_dir: /tmp
+    entrypoint: ["sh", "-c"]
+    command: ["sleep 100000"]
+    environment: {FROM_FILE: overridden}
+    env_file: [vars.env]
+    init: true
+    read_only: true
+    tmpfs: [/run/scratch]
+    cap_drop: [NET_RAW]
+    cap_add: [SYS_TIME]
+    stop_signal: SIGINT
+    stop_grace_period: 3s
+    restart: unless-stopped
+    expose: ["9000"]
+    labels: [role=test]
+    volumes:
+      - type: bind
+        source: ./shared
+        target: /shared
+        read_only: true
+      - type: volume
+        source: outside
+        target: /outside
+      - type: tmpfs
+        target: /cache
+    networks:
+      back:
+        aliases: [backend]
+      front:
+    deploy:
+      resources:
+        limits: {cpus: "0.5", memory: 32m, pids: 64}
+  peer:
+    image: busybox
+    init: true
+    command: sleep 100000
+    networks: [back]
+networks:
+  back:
+  front:
+    external: true
+    name: shared-front
+volumes:
+  outside:
+    external: true
+"""
+
+
+def test_service_keys_reach_the_container(portside: Portside, tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(KEYS)
+    (tmp_path / "vars.env").write_text("FROM_FILE=file\nONLY_FILE=yes\n")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "f").write_text("from host\n")
+    compose = Compose(portside, tmp_path, "keys")
+    missing = compose("up", "-d", check=False)
+    assert missing.returncode != 0  # type: ignore[attr-defined]
+    assert "shared-front declared as external, but could not be found" in missing.stderr  # type: ignore[attr-defined]
+    portside("network", "create", "shared-front")
+    portside("volume", "create", "outside")
+    try:
+        compose("up", "-d")
+        c = compose.inspect("named-one")
+        config, host = c["Config"], c["HostConfig"]
+        assert config["Hostname"] == "hosty" and config["User"] == "1000:1000"  # type: ignore[index]
+        assert config["WorkingDir"] == "/tmp" and config["Entrypoint"] == ["sh", "-c"]  # type: ignore[index]
+        assert "FROM_FILE=overridden" in config["Env"] and "ONLY_FILE=yes" in config["Env"]  # type: ignore[index]
+        assert config["StopSignal"] == "SIGINT" and config["StopTimeout"] == 3  # type: ignore[index]
+        assert config["Labels"]["role"] == "test"  # type: ignore[index]
+        assert host["Init"] is True and host["ReadonlyRootfs"] is True  # type: ignore[index]
+        assert host["CapDrop"] == ["NET_RAW"] and host["CapAdd"] == ["SYS_TIME"]  # type: ignore[index]
+        assert host["RestartPolicy"]["Name"] == "unless-stopped"  # type: ignore[index]
+        assert host["NanoCpus"] == 500_000_000 and host["Memory"] == 32 * 1024 * 1024  # type: ignore[index]
+        assert host["PidsLimit"] == 64  # type: ignore[index]
+        assert "/run/scratch" in host["Tmpfs"]  # type: ignore[index]
+        networks = c["NetworkSettings"]["Networks"]  # type: ignore[index]
+        assert set(networks) == {"keys_back", "shared-front"}
+        assert {"svc", "backend"} <= set(networks["keys_back"]["Aliases"])
+        run = ["exec", "named-one", "sh", "-c"]
+        assert portside(*run, "cat /shared/f").stdout == "from host\n"
+        assert portside(*run, "touch /shared/x", check=False).returncode != 0  # read-only bind
+        root = ["exec", "-u", "0", "named-one", "sh", "-c"]
+        portside(*root, "touch /outside/x /cache/x")  # a volume and a tmpfs, writable
+        # the other service reaches this one by its alias on their network
+        peer = ["exec", "keys-peer-1", "sh", "-c", "grep -w backend /etc/hosts"]
+        assert portside(*peer).stdout.strip()
+        compose("down", "-t", "1")
+        kept = portside("network", "ls", "--format", "{{.Name}}").stdout.split()
+        assert "shared-front" in kept and "keys_back" not in kept  # an external one stays
+    finally:
+        compose("down", "-t", "1", check=False)
+        portside("network", "rm", "shared-front", check=False)

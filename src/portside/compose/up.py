@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, DependencyFailed, InvalidArgument, NotFound
-from ..records import dataclass
+from ..records import dataclass, replace
 from . import labels as L
 from .model import Project
 from .options import create_options, image_of, networks_of, replicas
@@ -196,9 +196,14 @@ def create(
     say: Say | None = None,
     oneoff: str = "",
     command: list[str] | None = None,
+    change: dict[str, Any] | None = None,
+    extra_env: tuple[str, ...] = (),
 ) -> ContainerRow:
-    """A container of service ``name``, on each of its networks."""
+    """A container of service ``name``, on each of its networks; ``change``: fields of
+    its options set otherwise (``compose run``'s terminal, streams, user …)."""
     opts = create_options(project, name, number, digest, oneoff, command)
+    if change or extra_env:
+        opts = replace(opts, **(change or {}), env=(*opts.env, *extra_env))
     if say is not None:
         say("Container", opts.name or "", "Creating")
     row = engine.containers.create(opts)
