@@ -351,3 +351,48 @@ def test_service_keys_reach_the_container(portside: Portside, tmp_path: Path) ->
     finally:
         compose("down", "-t", "1", check=False)
         portside("network", "rm", "shared-front", check=False)
+
+
+def test_completed_successfully_orphans_and_rmi(portside: Portside, tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  migrate:\n    image: busybox\n    command: sh -c 'sleep 1; echo migrated'\n"
+        "  app:\n    build: {context: ., dockerfile: App.Dockerfile}\n    init: true\n"
+        "    depends_on: {migrate: {condition: service_completed_successfully}}\n"
+    )
+    (tmp_path / "App.Dockerfile").write_text('FROM busybox\nCMD ["sleep", "100000"]\n')
+    compose = Compose(portside, tmp_path, "jobs")
+    try:
+        up = compose("up", "-d").stderr  # type: ignore[attr-defined]
+        assert up.index("jobs-migrate-1  Exited") < up.index("jobs-app-1  Starting"), up
+        # a service gone from the file leaves an orphan, named, then removed on request
+        (tmp_path / "compose.yaml").write_text(
+            "services:\n  app:\n    build: {context: ., dockerfile: App.Dockerfile}\n"
+            "    init: true\n"
+        )
+        again = compose("up", "-d").stderr  # type: ignore[attr-defined]
+        assert "Found orphan containers ([jobs-migrate-1])" in again
+        compose("up", "-d", "--remove-orphans")
+        assert "jobs-migrate-1" not in portside("ps", "-a").stdout
+        compose("down", "--rmi", "local", "-t", "1")
+        assert portside("images", "-q", "jobs-app").stdout == ""
+        assert portside("images", "-q", "busybox").stdout  # not built here: kept
+    finally:
+        compose("down", "-t", "1", check=False)
+
+
+def test_a_failing_dependency_stops_up(portside: Portside, tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  job:\n    image: busybox\n    command: sh -c 'exit 4'\n"
+        "  app:\n    image: busybox\n    command: sleep 1000\n"
+        "    depends_on: {job: {condition: service_completed_successfully}}\n"
+    )
+    compose = Compose(portside, tmp_path, "failing")
+    try:
+        r = compose("up", "-d", check=False)
+        assert r.returncode == 1  # type: ignore[attr-defined]
+        assert "service \"job\" didn't complete successfully: exit 4" in r.stderr  # type: ignore[attr-defined]
+        assert "failing-app-1" not in portside("ps", "-a").stdout
+    finally:
+        compose("down", check=False)

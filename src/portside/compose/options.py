@@ -191,10 +191,7 @@ def _mounts(project: Project, svc: dict[str, Any]) -> tuple[Mount, ...]:
             size = (v.get("tmpfs") or {}).get("size")
             out.append(Mount.tmpfs(target, f"size={size}" if size else ""))
         elif v["type"] == "bind":
-            source = v["source"]
-            if (v.get("bind") or {}).get("create_host_path"):
-                os.makedirs(source, exist_ok=True)  # as Docker Compose's short syntax does
-            out.append(Mount.parse_volume(f"{source}:{target}" + (":ro" if ro else "")))
+            out.append(Mount.parse_volume(f"{v['source']}:{target}" + (":ro" if ro else "")))
         elif v.get("source"):
             name = project.volumes[v["source"]]["name"]
             nocopy = bool((v.get("volume") or {}).get("nocopy"))
@@ -204,6 +201,14 @@ def _mounts(project: Project, svc: dict[str, Any]) -> tuple[Mount, ...]:
     for spec in svc.get("tmpfs") or []:
         out.append(Mount.parse_tmpfs(spec))
     return tuple(out)
+
+
+def make_bind_sources(svc: dict[str, Any]) -> None:
+    """The missing host folders of the service's binds, as Compose's short syntax
+    makes them (``create_host_path``)."""
+    for v in svc.get("volumes") or []:
+        if v["type"] == "bind" and (v.get("bind") or {}).get("create_host_path"):
+            os.makedirs(v["source"], exist_ok=True)
 
 
 def _seconds(text: str) -> int:

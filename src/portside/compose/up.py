@@ -20,7 +20,7 @@ from ..errors import Conflict, DependencyFailed, InvalidArgument, NotFound
 from ..records import dataclass, replace
 from . import labels as L
 from .model import Project
-from .options import create_options, image_of, networks_of, replicas
+from .options import create_options, image_of, make_bind_sources, networks_of, replicas
 from .project_state import (
     Say,
     containers,
@@ -64,6 +64,8 @@ def up(
     order = (
         start_order(project, chosen) if options.no_deps else with_dependencies(project, chosen)
     )
+    for name in order:  # every service's options checked before anything is made
+        create_options(project, name, 1, "")
     existing = containers(engine, project.name)
     orphans = [r for r in existing if service_of(r) not in project.services]
     if orphans and options.remove_orphans:
@@ -204,6 +206,7 @@ def create(
     opts = create_options(project, name, number, digest, oneoff, command)
     if change or extra_env:
         opts = replace(opts, **(change or {}), env=(*opts.env, *extra_env))
+    make_bind_sources(project.services[name])
     if say is not None:
         say("Container", opts.name or "", "Creating")
     row = engine.containers.create(opts)
