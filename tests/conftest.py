@@ -34,6 +34,11 @@ class Result:
 # A safety net: a registry that is not on loopback (Docker Hub for a missing image) is
 # reached through a proxy on a loopback port nothing listens on, so no test traffic can
 # leave the machine; loopback registries (the tests' own) are reached directly.
+# the machine's /etc/portside/portside.conf and /etc/docker/daemon.json are not the
+# tests': every store here is configured by its test alone (subprocesses inherit this)
+os.environ["PORTSIDE_CONFIG"] = ""
+os.environ["PORTSIDE_DAEMON_JSON"] = ""
+
 OFFLINE = {
     "HTTPS_PROXY": "http://127.0.0.1:9",
     "HTTP_PROXY": "http://127.0.0.1:9",

@@ -215,7 +215,7 @@ _portside() {
     word=${COMP_WORDS[i]}
     if [[ -z $path ]]; then
       case $word in
-        --root|--runroot|--runtime|--log-level) ((i++)) ;;
+        --root|--runroot|--runtime|--log-level|--config) ((i++)) ;;
         -*) ;;
         *) path=$word ;;
       esac

@@ -27,8 +27,9 @@ class Context:
         debug: bool = False,
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
+        config: str | None = None,
     ) -> None:
-        settings = Settings.from_env(root, runroot)
+        settings = Settings.from_env(root, runroot, config=config)
         if runtime:
             settings = replace(settings, runtime=runtime)
         self.settings = settings

@@ -48,9 +48,18 @@ def run(ctx: Context, argv: list[str]) -> int:
         f"Run Root: {info['RunRoot']}",
         f"API Socket: {_api_socket(ctx)}",
         f"Python Version: {info['PythonVersion']}",
+        *_configured(ctx),
     ]
     ctx.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _configured(ctx: Context) -> list[str]:
+    """Each configured key and the file it came from (config_file.py)."""
+    sources = ctx.settings.sources
+    if not sources:
+        return ["Configuration: defaults (no configuration file)"]
+    return ["Configuration:", *[f" {key}: {path}" for key, path in sources.items()]]
 
 
 def _api_socket(ctx: Context) -> str:

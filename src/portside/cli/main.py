@@ -19,7 +19,7 @@ def _split_globals(argv: list[str]) -> tuple[dict[str, str], list[str]]:
         if not arg.startswith("-") or arg == "-":
             break
         name, eq, value = arg.partition("=")
-        if name in ("--root", "--runroot", "--runtime", "--log-level"):
+        if name in ("--root", "--runroot", "--runtime", "--log-level", "--config"):
             if not eq:
                 if i + 1 >= len(argv):
                     _usage_error(f"flag needs an argument: {name}")
@@ -56,14 +56,20 @@ def main(argv: list[str] | None = None) -> int:
     if verb not in GROUP and verb not in TOP:
         sys.stderr.write(f"portside: '{verb}' is not a portside command.\nSee 'portside --help'\n")
         return 1
+    from ..errors import PortsideError
     from .context import Context, run_words
 
-    ctx = Context(
-        root=opts.get("root"),
-        runroot=opts.get("runroot"),
-        runtime=opts.get("runtime"),
-        debug="D" in opts or "debug" in opts or opts.get("log-level") == "debug",
-    )
+    try:
+        ctx = Context(
+            root=opts.get("root"),
+            runroot=opts.get("runroot"),
+            runtime=opts.get("runtime"),
+            debug="D" in opts or "debug" in opts or opts.get("log-level") == "debug",
+            config=opts.get("config"),
+        )
+    except PortsideError as e:  # a configuration file that cannot be used: nothing runs
+        sys.stderr.write(f"Error: {e}\n")
+        return e.exit_code
     return run_words(ctx, rest)
 
 

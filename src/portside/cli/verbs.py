@@ -253,6 +253,8 @@ Usage:  portside [OPTIONS] COMMAND
 A daemonless, Docker-compatible container engine
 
 Options:
+      --config string    Configuration file (default "/etc/portside/portside.conf", env
+                         PORTSIDE_CONFIG; /etc/docker/daemon.json is read too)
       --root string      Store root (default "/var/lib/portside", env PORTSIDE_ROOT)
       --runroot string   Runtime state root (default "/run/portside", env PORTSIDE_RUNROOT)
   -v, --version          Print version information and quit

@@ -34,9 +34,11 @@ class Client:
         root: str | os.PathLike[str] | None = None,
         runroot: str | os.PathLike[str] | None = None,
         environment: Mapping[str, str] | None = None,
+        config: str | None = None,
     ) -> None:
+        """``config``: a configuration file (config_file.py) instead of the default."""
         settings = Settings.from_env(
-            root, runroot, os.environ if environment is None else environment
+            root, runroot, os.environ if environment is None else environment, config
         )
         self.engine = Engine(settings)
         self.images = ImageCollection(self.engine)

@@ -42,7 +42,7 @@ class Engine:
     def images(self) -> ImageService:
         from .images import ImageService
 
-        return ImageService(self.store)
+        return ImageService(self.store, self.settings.aliases)
 
     @cached_property
     def image_io(self) -> ImageIO:

@@ -86,7 +86,7 @@ class ContainerService:
         if self._networks is None:
             from .networks import NetworkService
 
-            self._networks = NetworkService(self.store)
+            self._networks = NetworkService(self.store, self.settings.address_pools)
         return self._networks
 
     @property

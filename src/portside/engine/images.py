@@ -64,16 +64,43 @@ class PruneReport:
 
 
 class ImageService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, aliases: dict[str, str] | None = None) -> None:
+        """``aliases``: short names and the references they stand for (the
+        configuration's ``[aliases]``, as Podman's registries.conf has them)."""
         self.store = store
         self.meta = store.meta
+        self.aliases = aliases or {}
+
+    def aliased(self, text: str) -> str:
+        """``text`` with a short name that is an alias replaced by what it stands for
+        (its tag or digest kept); anything else as it is."""
+        if not self.aliases:
+            return text
+        name, at, digest = text.partition("@")
+        slash = name.rfind("/")
+        colon = name.rfind(":")
+        tag = name[colon:] if colon > slash else ""
+        bare = name[: len(name) - len(tag)] if tag else name
+        target = self.aliases.get(bare)
+        if target is None:
+            return text
+        return target + tag + at + digest
 
     # -- finding images -----------------------------------------------------------
     def resolve(self, text: str) -> tuple[str, Reference | None]:
         """Image ID for a name, a name@digest, a full ID or a unique ID prefix.
 
-        Returns the reference too when ``text`` named the image (not an ID).
+        Returns the reference too when ``text`` named the image (not an ID). A short
+        name that is an alias names what it stands for, when no image has it itself.
         """
+        if self.aliases and self.aliased(text) != text:
+            try:
+                return self._resolve(text)
+            except ImageNotFound:
+                return self._resolve(self.aliased(text))
+        return self._resolve(text)
+
+    def _resolve(self, text: str) -> tuple[str, Reference | None]:
         ref: Reference | None
         try:
             ref = parse_tagged(text)

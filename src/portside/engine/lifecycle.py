@@ -177,8 +177,8 @@ class Lifecycle:
                 host_network,
                 ip,
                 self.c.endpoints.extra_hosts(row),
-                host.get("Dns") or (),
-                host.get("DnsSearch") or (),
+                host.get("Dns") or self.c.settings.dns,  # --dns, else the configuration's
+                host.get("DnsSearch") or self.c.settings.dns_search,
             )
             binds = [_bind(source, target) for source, target in written]
         if host.get("Init"):
@@ -223,7 +223,7 @@ class Lifecycle:
             seccomp=profile,
             readonly_rootfs=bool(host.get("ReadonlyRootfs")),
             resources=resources.oci_resources(host),
-            rlimits=tuple(resources.rlimits(host)),
+            rlimits=tuple(resources.rlimits(host, self.c.settings.default_ulimits)),
             shm_size=host.get("ShmSize") or resources.DEFAULT_SHM,
             shared=shared,
             shm_from=self._shm_from(str(host.get("IpcMode") or ""), paths),

@@ -18,6 +18,7 @@ import hashlib
 import ipaddress
 import re
 import secrets
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument, NetworkNotFound, NotFound
@@ -36,8 +37,10 @@ _NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 
 
 class NetworkService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, pools: Sequence[tuple[str, int]] = ()) -> None:
+        """``pools``: where subnets portside chooses come from (default-address-pools)."""
         self.store = store
+        self.pools = pools
         self.table = NetworkTable(store.meta.conn)
         self.tag = hashlib.sha256(str(store.root.resolve()).encode()).hexdigest()[:10]
 
@@ -203,7 +206,7 @@ class NetworkService:
             for n in self.table.all()
             if n.subnet and n.id != network.id
         ]
-        subnet = addresses.free_subnet(routes + mine)
+        subnet = addresses.free_subnet(routes + mine, self.pools)
         if subnet is not None:
             with self.store.meta.transaction():
                 self.table.set_subnet(network.id, str(subnet), addresses.gateway_of(subnet))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..config import Settings
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, PortsideError
 from ..image.reference import Reference, parse_tagged
 from ..progress import LayerProgress
 from ..registry.client import Registry
@@ -23,15 +23,18 @@ def _progress(progress: LayerProgress | Output) -> LayerProgress:
 
 
 class RegistryService:
-    def __init__(self, images: ImageService, settings: Settings | None = None) -> None:
+    def __init__(self, images: ImageService, settings: Settings) -> None:
         self.images = images
         self.store = images.store
-        self.downloads = settings.max_concurrent_downloads if settings else 3
-        self.uploads = settings.max_concurrent_uploads if settings else 3
+        self.settings = settings
+        self.downloads = self.settings.max_concurrent_downloads
+        self.uploads = self.settings.max_concurrent_uploads
         self._logins: dict[str, tuple[str, str]] = {}  # domain -> login of this session
 
     def _registry(self, domain: str, tls_verify: bool | None) -> Registry:
-        return Registry(domain, tls_verify, self._logins.get(domain))
+        return Registry(
+            domain, tls_verify, self._logins.get(domain), self.settings.insecure_registries
+        )
 
     def login(
         self,
@@ -47,7 +50,7 @@ class RegistryService:
         from ..registry.credentials import save_login, server_domain
 
         domain = server_domain(server)
-        Registry(domain, tls_verify).check_login(user, password)
+        self._registry(domain, tls_verify).check_login(user, password)
         self._logins[domain] = (user, password)
         if save:
             save_login(domain, user, password)
@@ -65,12 +68,32 @@ class RegistryService:
         from ..image.archive_read import parse_platform
         from ..registry.pull import Puller
 
-        ref = parse_tagged(text)
+        ref = parse_tagged(self.images.aliased(text))
         wanted = parse_platform(platform) if platform else None
-        registry = self._registry(ref.domain, tls_verify)
-        image_id = Puller(self.store, self.downloads).pull(
-            registry, ref, wanted, _progress(progress)
-        )
+        puller = Puller(self.store, self.downloads)
+        failed: list[str] = []
+        for mirror in self.settings.mirrors.get(ref.domain, ()):
+            # a mirror serves the same repositories; what it sends is checked against
+            # the digests as the origin's is, so a tampered blob is refused either way
+            registry = Registry(
+                mirror.location,
+                False if mirror.insecure else tls_verify,
+                insecure_registries=self.settings.insecure_registries,
+            )
+            try:
+                image_id = puller.pull(registry, ref, wanted, _progress(progress))
+                break
+            except (PortsideError, OSError) as e:
+                failed.append(f"mirror {mirror.location}: {e}")
+        else:
+            try:
+                image_id = puller.pull(
+                    self._registry(ref.domain, tls_verify), ref, wanted, _progress(progress)
+                )
+            except PortsideError as e:
+                if failed:  # the origin's error, then what each mirror said
+                    e.args = (f"{e} (after {'; '.join(failed)})",)
+                raise
         from .events import record
 
         record(self.store, "image", "pull", ref.familiar(), {"name": ref.familiar_name})

@@ -211,10 +211,15 @@ def update_argv(host: dict[str, Any]) -> list[str]:
     return argv
 
 
-def rlimits(host: dict[str, Any]) -> list[dict[str, Any]]:
+def rlimits(
+    host: dict[str, Any], defaults: dict[str, tuple[int, int]] | None = None
+) -> list[dict[str, Any]]:
+    """The container's ``--ulimit`` values, then the configuration's ``default-ulimits``
+    for the names it did not give (Docker's daemon merges them so)."""
+    given = {u["Name"]: (u["Soft"], u["Hard"]) for u in host.get("Ulimits") or []}
+    merged = {**(defaults or {}), **given}
     return [
-        {"type": ULIMITS[u["Name"]], "soft": u["Soft"], "hard": u["Hard"]}
-        for u in host.get("Ulimits") or []
+        {"type": ULIMITS[name], "soft": soft, "hard": hard} for name, (soft, hard) in merged.items()
     ]
 
 

@@ -5,7 +5,7 @@ the store and the host's routes, under the store lock, and records the choice.""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ..errors import InvalidArgument
 
@@ -20,11 +20,13 @@ def overlaps(candidate: Net, others: Iterable[Net]) -> bool:
     return any(candidate.overlaps(o) for o in others)
 
 
-def free_subnet(taken: list[Net]) -> Net | None:
-    """The first /24 of the pool that overlaps nothing taken."""
-    for candidate in SUBNET_POOL.subnets(new_prefix=24):
-        if not overlaps(candidate, taken):
-            return candidate
+def free_subnet(taken: list[Net], pools: Sequence[tuple[str, int]] = ()) -> Net | None:
+    """The first subnet that overlaps nothing taken: of the ``pools`` (base, size) as
+    daemon.json's ``default-address-pools`` give them, in order, or of /24s of ours."""
+    for base, size in pools or ((str(SUBNET_POOL), 24),):
+        for candidate in ipaddress.ip_network(base).subnets(new_prefix=size):
+            if not overlaps(candidate, taken):
+                return candidate
     return None
 
 

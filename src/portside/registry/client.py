@@ -27,11 +27,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from http.client import HTTPResponse
 from typing import IO, Any, BinaryIO
 
+from ..config import DEFAULT_INSECURE
 from ..errors import PortsideError
 from . import tls
 from .credentials import basic_auth, credentials
@@ -86,13 +87,19 @@ class Registry:
         domain: str,
         tls_verify: bool | None = None,
         login: tuple[str, str] | None = None,
+        insecure_registries: Sequence[str] = DEFAULT_INSECURE,
     ) -> None:
         """``tls_verify``: False makes the registry insecure, True holds even a loopback
-        or configured-insecure one to verified TLS; None follows the configuration.
-        ``login``: credentials to use instead of the ones Docker keeps."""
+        or configured-insecure one to verified TLS; None follows
+        ``insecure_registries`` (the settings'). ``login``: credentials to use instead
+        of the ones Docker keeps."""
         self.domain = domain
         self.host = registry_host(domain)
-        insecure = tls.is_insecure(self.host) if tls_verify is None else not tls_verify
+        insecure = (
+            tls.is_insecure(self.host, insecure_registries)
+            if tls_verify is None
+            else not tls_verify
+        )
         self._insecure = insecure  # may fall back to plain HTTP, when TLS is not spoken
         self.base = f"https://{self.host}"
         self._opener = _opener(self.host, verify=not insecure)

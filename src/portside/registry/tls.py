@@ -5,12 +5,10 @@
   a client certificate. The folders looked in are ``/etc/portside/certs.d``,
   ``/etc/docker/certs.d`` and ``/etc/containers/certs.d``, or those ``$PORTSIDE_CERTS_D``
   lists (colon-separated).
-- An insecure registry (``--tls-verify=false``, or a host in
-  ``$PORTSIDE_INSECURE_REGISTRIES``: names, ``host:port`` or CIDRs, comma-separated;
-  unset, loopback: ``localhost``, 127.0.0.0/8, ::1, as Docker's default) is tried with
-  TLS left unverified and then, if it does not speak TLS, over plain HTTP: Docker's rule.
-  Setting the variable (even empty) replaces that default, so a test can hold a loopback
-  registry to full verification.
+- An insecure registry (``--tls-verify=false``, or a host in the settings'
+  ``insecure_registries``: names, ``host:port`` or CIDRs; loopback by default, as
+  Docker's, config.py says where else they come from) is tried with TLS left unverified
+  and then, if it does not speak TLS, over plain HTTP: Docker's rule.
 """
 
 from __future__ import annotations
@@ -19,10 +17,10 @@ import ipaddress
 import os
 import ssl
 import urllib.parse
+from collections.abc import Sequence
 from pathlib import Path
 
 CERTS_DIRS = ("/etc/portside/certs.d", "/etc/docker/certs.d", "/etc/containers/certs.d")
-DEFAULT_INSECURE = "localhost,127.0.0.0/8,::1/128"
 
 
 def _split_host(host: str) -> tuple[str, int | None]:
@@ -41,13 +39,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def is_insecure(host: str) -> bool:
-    """Whether ``host`` (``name[:port]``) is configured as an insecure registry."""
-    listed = os.environ.get("PORTSIDE_INSECURE_REGISTRIES", DEFAULT_INSECURE)
+def is_insecure(host: str, listed: Sequence[str]) -> bool:
+    """Whether ``host`` (``name[:port]``) is one of the ``listed`` insecure registries."""
     name, _ = _split_host(host)
-    for item in (i.strip() for i in listed.split(",")):
-        if not item:
-            continue
+    for item in listed:
         if item in (host, name):
             return True
         if "/" in item:
