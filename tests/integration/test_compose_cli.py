@@ -396,3 +396,20 @@ def test_a_failing_dependency_stops_up(portside: Portside, tmp_path: Path) -> No
         assert "failing-app-1" not in portside("ps", "-a").stdout
     finally:
         compose("down", check=False)
+
+
+def test_run_takes_env_user_workdir_and_name(app: Compose) -> None:
+    r = app(
+        "run", "--rm", "-T", "--no-deps", "-e", "EXTRA=1", "-u", "nobody", "-w", "/tmp",
+        "cache", "sh", "-c", "echo $EXTRA $(id -un) $(pwd)",
+    )  # fmt: skip
+    assert r.stdout == "1 nobody /tmp\n"  # type: ignore[attr-defined]
+    app("run", "-d", "--no-deps", "--name", "kept", "cache", "sleep", "100")
+    labels = app.inspect("kept")["Config"]["Labels"]  # type: ignore[index]
+    assert labels["com.docker.compose.oneoff"] == "True"
+    assert "kept" in app("ps", "-a").stdout  # type: ignore[attr-defined]
+    assert "kept" not in app("ps").stdout  # type: ignore[attr-defined]
+    app("up", "-d", "--wait", "cache")
+    assert "demo-cache-1" in app("ps").stdout  # type: ignore[attr-defined]
+    app("down", "-t", "1")
+    assert app.portside("ps", "-aq").stdout == ""  # the one-off container too
