@@ -413,3 +413,23 @@ def test_run_takes_env_user_workdir_and_name(app: Compose) -> None:
     assert "demo-cache-1" in app("ps").stdout  # type: ignore[attr-defined]
     app("down", "-t", "1")
     assert app.portside("ps", "-aq").stdout == ""  # the one-off container too
+
+
+def test_a_recreated_container_keeps_its_anonymous_volume(
+    portside: Portside, tmp_path: Path
+) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  s:\n    image: busybox\n    init: true\n"
+        "    command: sleep ${NAP:-100}\n    volumes: [/data]\n"
+    )
+    compose = Compose(portside, tmp_path, "anon")
+    try:
+        compose("up", "-d")
+        compose("exec", "-T", "s", "sh", "-c", "echo kept > /data/f")
+        compose.env = {"NAP": "200"}
+        assert "Recreated" in compose("up", "-d").stderr  # type: ignore[attr-defined]
+        assert compose("exec", "-T", "s", "cat", "/data/f").stdout == "kept\n"  # type: ignore[attr-defined]
+        compose("down", "-v", "-t", "1")
+        assert portside("volume", "ls", "-q").stdout == ""
+    finally:
+        compose("down", "-v", "-t", "1", check=False)

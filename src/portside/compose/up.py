@@ -172,8 +172,9 @@ def _converge(
         )
         if row is not None and stale and not options.no_recreate:
             say("Container", row.name, "Recreate")
+            kept = anonymous_volumes(engine, project, row)
             _remove(engine, row, say=None)
-            row = create(engine, project, name, number, digest)
+            row = create(engine, project, name, number, digest, keep=kept)
             say("Container", row.name, "Recreated")
         elif row is None:
             row = create(engine, project, name, number, digest, say)
@@ -200,12 +201,20 @@ def create(
     command: list[str] | None = None,
     change: dict[str, Any] | None = None,
     extra_env: tuple[str, ...] = (),
+    keep: dict[str, str] | None = None,
 ) -> ContainerRow:
     """A container of service ``name``, on each of its networks; ``change``: fields of
-    its options set otherwise (``compose run``'s terminal, streams, user …)."""
+    its options set otherwise (``compose run``'s terminal, streams, user …); ``keep``:
+    the anonymous volumes (by path) of the container it replaces, mounted again."""
     opts = create_options(project, name, number, digest, oneoff, command)
     if change or extra_env:
         opts = replace(opts, **(change or {}), env=(*opts.env, *extra_env))
+    if keep:
+        from ..engine.container_options import Mount
+
+        mounts = [m for m in opts.mounts if m.row.destination not in keep]
+        mounts += [Mount.of("volume", path, source=volume) for path, volume in keep.items()]
+        opts = replace(opts, mounts=tuple(mounts))
     make_bind_sources(project.services[name])
     if say is not None:
         say("Container", opts.name or "", "Creating")
@@ -217,6 +226,17 @@ def create(
     if say is not None:
         say("Container", row.name, "Created")
     return row
+
+
+def anonymous_volumes(engine: Engine, project: Project, row: ContainerRow) -> dict[str, str]:
+    """The container's volumes that no name in the model gives (``- /data``, an image's
+    VOLUME), by path: a recreated container gets them again, as Compose keeps data."""
+    named = {spec["name"] for spec in project.volumes.values()}
+    return {
+        m.destination: m.source
+        for m in engine.containers.mounts(row.id)
+        if m.type == "volume" and m.source and m.source not in named
+    }
 
 
 def _remove(
