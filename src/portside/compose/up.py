@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, DependencyFailed, InvalidArgument, NotFound
@@ -355,8 +354,3 @@ def down(engine: Engine, project: Project, options: DownOptions, say: Say) -> No
                 continue
             say("Image", image, "Removed")
 
-
-def context_of(project: Project, name: str) -> tuple[Path, dict[str, Any]]:
-    """A service's build context and its ``build`` mapping."""
-    build = project.services[name]["build"]
-    return Path(build["context"]), build
