@@ -353,3 +353,14 @@ services:
     p = project(tmp_path, {"compose.yaml": cyclic})
     with pytest.raises(InvalidArgument, match="dependency cycle detected: a -> b -> a"):
         with_dependencies(p, ["a"])
+
+
+def test_log_prefixes_are_padded_and_coloured_only_when_asked() -> None:
+    from portside.cli.compose_logs import Prefixes
+
+    plain = Prefixes(["web-1", "db-1", "web-2"], ["web", "db", "web"], colour=False)
+    assert plain.text == {"web-1": b"web-1  | ", "db-1": b"db-1   | ", "web-2": b"web-2  | "}
+    coloured = Prefixes(["web-1", "db-1", "web-2"], ["web", "db", "web"], colour=True)
+    assert coloured.text["web-1"] == b"\x1b[36mweb-1  |\x1b[0m "
+    assert coloured.text["web-2"].startswith(b"\x1b[36m")  # one colour per service
+    assert coloured.text["db-1"].startswith(b"\x1b[33m")
