@@ -75,6 +75,8 @@ def _ps(ctx: Context, rows: list[Any], args: Any) -> int:
         entry = row_of(r, {}, True, "", ports.get(r.id))
         entry["Name"] = r.name
         entry["Service"] = service_of(r)
+        entry["Project"] = (r.config.get("Labels") or {}).get("com.docker.compose.project", "")
+        entry["ExitCode"] = r.exit_code
         entry["Command"] = _short(entry["Command"])
         data.append(entry)
     fmt = args.format or (
