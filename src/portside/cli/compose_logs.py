@@ -77,8 +77,7 @@ def show(
 
     done = threading.Event()
     if not follow:
-        for row, name in zip(rows, names, strict=True):
-            copy(row, name)
+        _in_time_order(ctx, rows, names, prefixes, tail, timestamps, stream)
         return
     threads = [
         threading.Thread(target=copy, args=(row, name), daemon=True)
@@ -92,6 +91,31 @@ def show(
                 t.join(0.2)
     finally:
         done.set()
+
+
+def _in_time_order(
+    ctx: Context,
+    rows: list[ContainerRow],
+    names: list[str],
+    prefixes: Prefixes,
+    tail: int | None,
+    timestamps: bool,
+    stream: BinaryIO,
+) -> None:
+    """Every container's lines, interleaved by the time each was written."""
+    from ..timefmt import parse_rfc3339
+
+    options = LogOptions(tail=tail, timestamps=True)
+    lines: list[tuple[float, int, bytes]] = []
+    for row, name in zip(rows, names, strict=True):
+        for chunk in ctx.engine.logs.read(row.id, options):
+            stamp, _, data = chunk.data.partition(b" ")
+            shown = chunk.data if timestamps else data
+            shown = shown if shown.endswith(b"\n") else shown + b"\n"
+            lines.append((parse_rfc3339(stamp.decode()), len(lines), prefixes.text[name] + shown))
+    for _, _, line in sorted(lines):
+        stream.write(line)
+    stream.flush()
 
 
 def parse_tail(text: str) -> int | None:
