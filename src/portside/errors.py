@@ -10,7 +10,8 @@ The CLI maps them to exit codes in exactly one place (``cli/main.py``).
     ├── InvalidReference          exit 1, 400     an image name Docker would refuse
     ├── InvalidArgument           exit 1, 400     a value that cannot be used (e.g. --change)
     │   ├── DockerfileError                       "Dockerfile:LINE: what is wrong"
-    │   └── ComposeFileError                      "compose.yaml:LINE: KEY: what is wrong"
+    │   ├── ComposeFileError                      "compose.yaml:LINE: KEY: what is wrong"
+    │   └── IncompleteBody                        (API) a request body cut short
     ├── NotFound                  exit 1, 404
     │   ├── ImageNotFound                         "No such image: X"
     │   ├── ContainerNotFound                     "No such container: X"
@@ -73,6 +74,11 @@ class ComposeFileError(InvalidArgument):
         self.line = line
         self.key = key
         self.reason = message
+
+
+class IncompleteBody(InvalidArgument):
+    """(Engine API) A request body that ended before its announced end: the client
+    went away, or sent a malformed chunk. What was read is discarded."""
 
 
 class NotFound(PortsideError):

@@ -104,6 +104,15 @@ def make_ca(folder: Path) -> tuple[Path, Path, Path]:
     return ca_crt, crt, key
 
 
+def htpasswd_auth(work: Path, user: str, password: str) -> str:
+    """The ``auth:`` config of a registry that knows one user."""
+    line = subprocess.run(
+        ["htpasswd", "-Bbn", user, password], capture_output=True, text=True, check=True
+    ).stdout
+    (work / "htpasswd").write_text(line)
+    return f"auth: {{htpasswd: {{realm: basic-realm, path: {work / 'htpasswd'}}}}}\n"
+
+
 @contextmanager
 def serve(
     work: Path, extra_config: str = "", tls: tuple[Path, Path] | None = None

@@ -19,18 +19,9 @@ from pathlib import Path
 import pytest
 
 from ..conftest import Portside
-from .registries import LoopbackServer, make_ca, serve
+from .registries import LoopbackServer, htpasswd_auth, make_ca, serve
 
 pytestmark = pytest.mark.usefixtures("busybox")
-
-
-def _htpasswd(work: Path, user: str, password: str) -> str:
-    """The ``auth:`` config of a registry that knows one user."""
-    line = subprocess.run(
-        ["htpasswd", "-Bbn", user, password], capture_output=True, text=True, check=True
-    ).stdout
-    (work / "htpasswd").write_text(line)
-    return f"auth: {{htpasswd: {{realm: basic-realm, path: {work / 'htpasswd'}}}}}\n"
 
 
 @pytest.fixture
@@ -39,7 +30,7 @@ def tls_registry(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     work = tmp_path / "tls-registry"
     work.mkdir()
     ca, cert, key = make_ca(tmp_path / "pki")
-    with serve(work, _htpasswd(work, "alice", "s3cret"), tls=(cert, key)) as address:
+    with serve(work, htpasswd_auth(work, "alice", "s3cret"), tls=(cert, key)) as address:
         yield address, ca
 
 
@@ -78,10 +69,14 @@ def test_tls_registry_is_verified_with_its_ca_from_certs_d(
     assert r.returncode == 1 and "x509" in r.stderr
 
 
+REFRESH_TOKEN = "alice-identity-token"  # what the token server knows as alice's
+
+
 class TokenServer(LoopbackServer):
     """A bearer-token server as Docker Hub's auth.docker.io works: Basic credentials (or
     none) and the scopes asked for in, a signed JWT granting what the user may do out.
-    ``alice`` may push and pull anything; anyone may pull ``public/…``."""
+    ``alice`` may push and pull anything; anyone may pull ``public/…``. An identity
+    token (OAuth2 refresh token, POSTed) stands for alice."""
 
     def __init__(self, key: Path, cert: Path, lifetime: int = 300) -> None:
         der = subprocess.run(
@@ -113,6 +108,18 @@ class TokenServer(LoopbackServer):
                 server.requests.append((user, scopes))
                 token = server.token(user, query.get("service", [""])[0], scopes)
                 self._send(200, {"token": token, "expires_in": server.lifetime})
+
+            def do_POST(self) -> None:  # noqa: N802 - OAuth2's refresh-token grant
+                length = int(self.headers.get("Content-Length") or 0)
+                form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+                grant = (form.get("grant_type") or [""])[0]
+                if grant != "refresh_token" or form.get("refresh_token") != [REFRESH_TOKEN]:
+                    self._send(401, {"details": "invalid refresh token"})
+                    return
+                scopes = (form.get("scope") or [""])[0].split()
+                server.requests.append(("alice", scopes))
+                token = server.token("alice", (form.get("service") or [""])[0], scopes)
+                self._send(200, {"access_token": token, "expires_in": server.lifetime})
 
             def _send(self, status: int, body: dict[str, object]) -> None:
                 data = json.dumps(body).encode()
@@ -215,10 +222,11 @@ def test_bearer_tokens_anonymous_and_with_a_login(
 
 def test_an_expired_token_is_fetched_again(token_registry: tuple[str, TokenServer]) -> None:
     from portside.registry.client import Registry
+    from portside.registry.credentials import Credential
 
     address, tokens = token_registry
     tokens.lifetime = 1
-    registry = Registry(address, login=("alice", "s3cret"))
+    registry = Registry(address, login=Credential("alice", "s3cret"))
     absent = "sha256:" + "0" * 64
     assert registry.has_blob("team/none", absent) is False  # the token let it answer
     assert len(tokens.requests) == 1
@@ -267,7 +275,7 @@ def test_logins_kept_by_a_credential_helper(
 ) -> None:
     work = tmp_path / "auth-registry"
     work.mkdir()
-    with serve(work, _htpasswd(work, "alice", "s3cret")) as address:
+    with serve(work, htpasswd_auth(work, "alice", "s3cret")) as address:
         name = f"{address}/private/busybox:1"
         portside("tag", "busybox", name)
         login = ["login", "-u", "alice", "--password-stdin", address]
@@ -288,3 +296,22 @@ def test_logins_kept_by_a_credential_helper(
         )
         r = portside("push", name, env=pass_helper, check=False)
         assert r.returncode == 1 and "docker-credential-absent" in r.stderr
+
+
+def test_an_identity_token_is_traded_for_a_bearer_token(
+    token_registry: tuple[str, TokenServer],
+) -> None:
+    """An identity token given for a call (the Engine API's X-Registry-Auth
+    ``identitytoken``) goes to the realm as OAuth2's refresh-token grant, as Docker's."""
+    from portside.registry.client import Registry, RegistryError
+    from portside.registry.credentials import Credential
+
+    address, tokens = token_registry
+    absent = "sha256:" + "0" * 64
+    registry = Registry(address, login=Credential(identity_token=REFRESH_TOKEN))
+    assert registry.has_blob("team/none", absent) is False  # a push scope: alice's
+    assert tokens.requests == [("alice", ["repository:team/none:pull,push"])]
+    wrong = Registry(address, login=Credential(identity_token="not-it"))
+    with pytest.raises(RegistryError) as refused:
+        wrong.has_blob("team/none", absent)
+    assert refused.value.status == 401

@@ -4,12 +4,12 @@ image ID, ``errorDetail`` for a failure after the 200)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..engine.builds import BuildOptions
+from .registry_auth import build_credentials
 from .server import BadRequest, Request
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def build(req: Request) -> None:
     dockerfile = req.query.get("dockerfile") or ""
     options = BuildOptions(
         dockerfile=Path(dockerfile) if dockerfile else None,
-        context_archive=io.BytesIO(req.body()),
+        context_archive=req.body_stream(),  # unpacked as it streams in
         tags=tags,
         build_args={str(k): None if v is None else str(v) for k, v in args.items()},
         target=req.query.get("target") or None,
@@ -33,6 +33,7 @@ def build(req: Request) -> None:
         labels={str(k): str(v) for k, v in labels.items()},
         network=req.query.get("networkmode") or "default",
         pull=req.flag("pull"),
+        registry_auth=build_credentials(req),
     )
     quiet = req.flag("q")
 

@@ -17,6 +17,7 @@ from ..engine.logs import LogOptions
 from ..engine.rows import ContainerRow
 from ..errors import PortsideError
 from ..timefmt import format_rfc3339, parse_rfc3339
+from .commit_config import commit_config
 from .create import create_options
 from .server import BadRequest, Request
 
@@ -205,9 +206,7 @@ def top(req: Request) -> None:
 
 
 def prune(req: Request) -> None:
-    if req.filters():
-        raise BadRequest("filters are not supported by container prune here yet")
-    removed, freed = req.engine.containers.prune()
+    removed, freed = req.engine.containers.prune(req.filters())
     req.send_json({"ContainersDeleted": removed or None, "SpaceReclaimed": freed})
 
 
@@ -225,14 +224,16 @@ def export(req: Request) -> None:
 
 
 def commit(req: Request) -> None:
-    """``POST /commit``: the docker CLI sends no body, docker-py a config (not applied)."""
+    """``POST /commit``: the docker CLI sends no body, docker-py its ``conf`` (Docker's
+    container Config), applied over the container's as Docker does."""
     ref = req.query.get("container") or ""
     if not ref:
         raise BadRequest("container is required")
     repo = req.query.get("repo") or ""
     tag = req.query.get("tag") or ""
     reference = (f"{repo}:{tag}" if tag else repo) or None
-    changes = [c for c in req.query.get("changes", "").split("\n") if c.strip()]
+    # repeated (the docker CLI), or one value of lines
+    changes = [c for v in req.query_all("changes") for c in v.split("\n") if c.strip()]
     engine = req.engine
     image_id = engine.files.commit(
         engine.image_io,
@@ -242,6 +243,7 @@ def commit(req: Request) -> None:
         req.query.get("comment") or "",
         req.query.get("author") or "",
         pause=req.flag("pause", True),
+        config=commit_config(req.json()),
     )
     req.send_json({"Id": image_id}, 201)
 
@@ -273,9 +275,9 @@ def archive_get(req: Request) -> None:
 
 
 def archive_put(req: Request) -> None:
-    import io
-
-    body = io.BytesIO(req.body())
+    """``docker cp - C:DEST``: the body's tar streams into the engine's extraction (a
+    staging folder, merged in only once the whole tar is read)."""
+    body = req.body_stream()
     req.engine.files.extract_in(req.params["id"], body, _path(req), archive=req.flag("copyUIDGID"))
     req.send_empty(200)
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine.references import familiar
 from ..progress import LayerProgress
 from ..timefmt import parse_rfc3339
+from .registry_auth import credential
 from .server import BadRequest, Request
 
 if TYPE_CHECKING:
@@ -84,8 +85,9 @@ class JSONProgress(LayerProgress):
 
 
 def push(req: Request) -> None:
-    """``POST /images/{name}/push``; credentials come from the store's credential file
-    as for ``portside push`` (``X-Registry-Auth`` is not read yet)."""
+    """``POST /images/{name}/push``, with the ``X-Registry-Auth`` login when one is
+    sent (else the one Docker keeps, as for ``portside push``)."""
+    login = credential(req)
     name = req.params["name"]
     tag_ = req.query.get("tag") or ""
     if tag_:
@@ -93,21 +95,50 @@ def push(req: Request) -> None:
     req.engine.images.inspect(name)  # a missing one: 404 before the 200
 
     def work(engine: Engine, put: Callable[[dict[str, Any]], None]) -> None:
-        digest = engine.registry.push(name, JSONProgress(put))
+        digest = engine.registry.push(name, JSONProgress(put), credential=login)
         put({"progressDetail": {}, "aux": {"Tag": tag_ or "latest", "Digest": digest}})
 
     req.stream_work(work)
 
 
 def create(req: Request) -> None:
-    """A pull: ``fromImage`` (and ``tag``); importing (``fromSrc``) is not here yet."""
+    """A pull (``fromImage``, ``tag``; the ``X-Registry-Auth`` login when one is sent)
+    or an import (``fromSrc=-``: the body is a rootfs tar)."""
+    source = req.query.get("fromSrc")
+    if source is not None:
+        import_(req, source)
+        return
     image = req.query.get("fromImage") or ""
     if not image:
-        raise BadRequest("fromImage is required (importing with fromSrc is not supported yet)")
+        raise BadRequest("fromImage or fromSrc is required")
     tag_ = req.query.get("tag") or ""
     if tag_:
         image = f"{image}@{tag_}" if tag_.startswith("sha256:") else f"{image}:{tag_}"
-    req.stream_work(lambda engine, put: engine.registry.pull(image, JSONProgress(put)))
+    login = credential(req)
+    req.stream_work(
+        lambda engine, put: engine.registry.pull(image, JSONProgress(put), credential=login)
+    )
+
+
+def import_(req: Request, source: str) -> None:
+    """``docker import``: ``fromSrc=-`` with the tar as the body (streamed into the
+    engine's import), ``repo``/``tag``, ``changes`` (repeated) and ``message``; Docker's
+    answer, the image ID as a status line."""
+    if source != "-":
+        raise BadRequest(
+            f"importing from a URL ({source}) is not supported: send the tar as the body "
+            "with fromSrc=-"
+        )
+    repo = req.query.get("repo") or ""
+    tag_ = req.query.get("tag") or ""
+    reference = (f"{repo}:{tag_}" if tag_ else repo) or None
+    image_id = req.engine.image_io.import_image(
+        req.body_stream(),
+        reference,
+        [c for c in req.query_all("changes") if c.strip()],
+        req.query.get("message") or "",
+    )
+    req.send(200, json.dumps({"status": image_id}).encode() + b"\r\n", "application/json")
 
 
 def history(req: Request) -> None:
@@ -139,9 +170,9 @@ def save(req: Request) -> None:
 
 
 def load(req: Request) -> None:
-    import io
-
-    loaded = req.engine.image_io.load(io.BytesIO(req.body()))
+    """``POST /images/load``: the body streams into the engine's load (constant memory;
+    a body cut short leaves nothing in the store)."""
+    loaded = req.engine.image_io.load(req.body_stream())
     lines = []
     for image in loaded:
         for tag in image.tags:

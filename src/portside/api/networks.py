@@ -43,7 +43,7 @@ def remove(req: Request) -> None:
 
 
 def prune(req: Request) -> None:
-    removed = req.engine.networks.prune()
+    removed = req.engine.networks.prune(req.filters())
     req.send_json({"NetworksDeleted": removed or None})
 
 

@@ -24,11 +24,12 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..config import Settings
 from ..engine import Engine
-from ..errors import InvalidArgument, PortsideError
+from ..errors import IncompleteBody, InvalidArgument, PortsideError
+from .bodies import BodyReader, buffered, open_body
 from .routes import resolve
 
 
@@ -84,7 +85,13 @@ class Request:
             raise BadRequest(f"invalid value for {name}: {value!r}") from None
 
     def body(self) -> bytes:
+        """The whole body, for the small ones (JSON)."""
         return self.http.read_body()
+
+    def body_stream(self) -> BinaryIO:
+        """The body as a file object read as it comes, never past its end (a layer's
+        tar, a build context): the engine reads it in constant memory."""
+        return buffered(self.http.body_reader())
 
     def json(self) -> Any:
         data = self.body()
@@ -154,27 +161,40 @@ class Request:
     ) -> None:
         """Docker's JSON-line progress (pull, push, build): ``work(engine, put)`` runs in
         a worker thread with an engine of its own (the store's SQLite connection belongs
-        to the thread that opened it) and ``put``s each line; what it raises after the
-        200 becomes Docker's error line."""
-        lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        to the thread that opened it) and ``put``s each line. As Docker's daemon does, the
+        200 goes with the first line: what ``work`` raises before any line is an error
+        answer with its class's status; after, Docker's error line."""
+        lines: queue.Queue[dict[str, Any] | Exception | None] = queue.Queue()
 
         def run() -> None:
             engine = self.own_engine()
             try:
                 work(engine, lines.put)
-            except Exception as e:  # noqa: BLE001 - after the 200: an error line
-                message = str(e) if isinstance(e, PortsideError) else f"{type(e).__name__}: {e}"
-                lines.put({"errorDetail": {"message": message}, "error": message})
+            except Exception as e:  # noqa: BLE001 - handed to the request's thread
+                lines.put(e)
             finally:
                 engine.close()
                 lines.put(None)
 
         worker = threading.Thread(target=run, daemon=True)
         worker.start()
+        first = lines.get()
+        if isinstance(first, Exception):
+            worker.join()
+            raise first
 
         def body() -> Iterator[bytes]:
-            while (item := lines.get()) is not None:
+            item: dict[str, Any] | Exception | None = first
+            while item is not None:
+                if isinstance(item, Exception):
+                    message = (
+                        str(item)
+                        if isinstance(item, PortsideError)
+                        else f"{type(item).__name__}: {item}"
+                    )
+                    item = {"errorDetail": {"message": message}, "error": message}
                 yield json.dumps(item).encode() + b"\r\n"
+                item = lines.get()
 
         self.stream(body(), "application/json")
         worker.join()
@@ -226,6 +246,7 @@ class Request:
         h.close_connection = True
         self.answered = True
         conn: socket.socket = h.connection
+        _until_read(conn)
         return conn
 
     def end_hijack(self) -> None:
@@ -236,6 +257,28 @@ class Request:
             self.http.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def _until_read(conn: socket.socket, timeout: float = 1.0) -> None:
+    """Wait (briefly) until the client has read what was sent: docker-py takes the raw
+    socket from under its HTTP reader once the headers are parsed, so bytes that came
+    with them, already in that reader's buffer, would be lost to it. On a unix socket
+    the kernel says how much the peer has not read yet (SIOCOUTQ)."""
+    if conn.family != socket.AF_UNIX:
+        return
+    import fcntl
+    import struct
+    import termios
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            raw = fcntl.ioctl(conn.fileno(), termios.TIOCOUTQ, struct.pack("i", 0))
+        except OSError:
+            return
+        if struct.unpack("i", raw)[0] == 0:
+            return
+        time.sleep(0.001)
 
 
 class ChunkedWriter(io.RawIOBase):
@@ -265,6 +308,7 @@ class HTTPHandler(http.server.BaseHTTPRequestHandler):
     server_version = "portside"
     query = ""
     _body: bytes | None = None
+    _reader: BodyReader | None = None
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """What http.server answers itself (a request it cannot parse, a method no
@@ -287,46 +331,38 @@ class HTTPHandler(http.server.BaseHTTPRequestHandler):
         if self.server.verbose:  # type: ignore[attr-defined]
             super().log_message(format, *args)
 
+    def body_reader(self) -> BodyReader:
+        """The request's body as it comes (api/bodies.py); one per request."""
+        if self._reader is None:
+            self._reader = open_body(self.rfile, self.headers, self.connection)  # type: ignore[arg-type]
+        return self._reader
+
     def read_body(self) -> bytes:
-        if self._body is not None:
-            return self._body
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            self._body = self._read_chunked()
-        else:
-            try:
-                length = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                raise BadRequest("invalid Content-Length") from None
-            self._body = self.rfile.read(length) if length > 0 else b""
+        if self._body is None:
+            self._body = self.body_reader().read()
         return self._body
 
-    def _read_chunked(self) -> bytes:
-        parts: list[bytes] = []
-        while True:
-            line = self.rfile.readline(1024)
-            try:
-                size = int(line.split(b";")[0].strip(), 16)
-            except ValueError:
-                raise BadRequest("invalid chunked body") from None
-            if size == 0:
-                while self.rfile.readline(1024).strip():  # trailers
-                    pass
-                return b"".join(parts)
-            parts.append(self.rfile.read(size))
-            self.rfile.readline(8)
+    def _finish_body(self) -> None:
+        """Read what is left of the body and drop it: unread, it would be read as the
+        next request. One that cannot be read to its end closes the connection."""
+        try:
+            self.body_reader().drain()
+        except (PortsideError, OSError):
+            self.close_connection = True
 
     def _serve(self) -> None:
         service: Service = self.server  # type: ignore[assignment]
         service.touch()
         self._body = None
+        self._reader = None
         path, _, self.query = self.path.partition("?")
         request: Request | None = None
         try:
             handler, params = resolve(self.command, path)
             request = Request(self, params)
             handler(request)
-            if not self.close_connection and self._body is None:
-                self.read_body()  # a body the handler did not need: not the next request
+            if not self.close_connection:
+                self._finish_body()
         except Exception as e:  # noqa: BLE001 - every error becomes an answer
             if request is not None and request.answered:
                 self.close_connection = True
@@ -336,19 +372,19 @@ class HTTPHandler(http.server.BaseHTTPRequestHandler):
                     sys.stderr.write(f"portside service: {self.command} {self.path}: {e!r}\n")
                 message = str(e) or type(e).__name__
                 body = json.dumps({"message": message}).encode() + b"\n"
+                if isinstance(e, IncompleteBody):
+                    self.close_connection = True  # nothing more can be read from it
+                else:
+                    self._finish_body()
                 try:
-                    if "Content-Length" in self.headers or "chunked" in str(
-                        self.headers.get("Transfer-Encoding")
-                    ):
-                        self.read_body()  # the body unread would be read as the next request
-                except (PortsideError, OSError):
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(body)
+                except OSError:  # the client went away (a body cut short): no one to tell
                     self.close_connection = True
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
         finally:
             if request is not None:
                 request.close()
@@ -419,12 +455,16 @@ def listen(uri: str, settings: Settings, verbose: bool = False) -> UnixService |
                 raise InvalidArgument(f"{path}: another service is listening there")
             finally:
                 probe.close()
+        # bound and listening under a name of its own, then renamed into place: a
+        # client that sees the path can connect (between bind and listen it is refused)
+        bound = os.path.join(os.path.dirname(path), f".s{os.getpid()}")
         old = os.umask(0o117)
         try:
-            server = UnixService(path, HTTPHandler)
+            server = UnixService(bound, HTTPHandler)
         finally:
             os.umask(old)
-        os.chmod(path, 0o660)
+        os.chmod(bound, 0o660)
+        os.rename(bound, path)
     elif uri.startswith("tcp://"):
         parsed = urllib.parse.urlsplit(uri)
         if parsed.port is None:

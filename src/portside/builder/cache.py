@@ -114,4 +114,10 @@ def why(store: Store, no_cache: bool, state: State, probe_key: str, inputs: dict
         )
         more = len(changed) + len(added) + len(removed) - 1
         return first + (f" (+{more} more)" if more else "")
+    old_mounts, new_mounts = before.get("mounts") or [], inputs.get("mounts") or []
+    if old_mounts != new_mounts:  # RUN --mount=…,from=: [type, key, source] each
+        for old, new in zip(old_mounts, new_mounts, strict=False):
+            if old != new:
+                return f"the {new[0]} mount's from={new[3]} changed"
+        return "its mounts changed"
     return "its inputs changed"

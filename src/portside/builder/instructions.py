@@ -2,7 +2,8 @@
 
 Everything that can be known without running anything is checked here, before the
 first step runs: each instruction's flags and argument count, FROM's form and stage
-names, HEALTHCHECK's type and options, ONBUILD's trigger, SHELL's JSON form. Every error
+names, HEALTHCHECK's type and options, ONBUILD's trigger, SHELL's JSON form, RUN's
+``--mount`` options (mounts.py), ``--network`` and ``--security``. Every error
 is ``Dockerfile:LINE: ...`` (messages as Docker's builder words them).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import DockerfileError
+from ..errors import DockerfileError, InvalidArgument
 from ..records import dataclass, field
 from ..timefmt import duration_ns
 from .dockerfile import Dockerfile
@@ -121,6 +122,15 @@ def check(node: Node, file: str, escape: str = "\\") -> None:
             raise fail(f"{op} requires at least two arguments")
         if "from" in node.flags and op == "COPY" and not node.flags["from"]:
             raise fail("COPY --from needs a stage name, index or image")
+    elif op == "RUN":
+        from .mounts import parse_mount, parse_run_flags
+
+        try:
+            parse_run_flags(node.flags)
+            for value in node.flag_values("mount"):
+                parse_mount(value, None)
+        except InvalidArgument as e:
+            raise fail(str(e)) from None
     elif op == "SHELL":
         if node.json is None or not node.json:
             raise fail("SHELL requires the arguments to be in JSON form")

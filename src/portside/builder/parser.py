@@ -26,6 +26,13 @@ class Node:
     source: str = ""
     end_line: int = 0  # the last line of the instruction (continuations, heredocs)
     heredocs: tuple[Any, ...] = ()  # dockerfile.Heredoc bodies, in order
+    # every flag in order, repeats kept (``RUN --mount=… --mount=…``); ``flags`` keeps
+    # the last value of each
+    flag_list: tuple[tuple[str, str], ...] = ()
+
+    def flag_values(self, name: str) -> list[str]:
+        """Every value given to flag ``name``, in order."""
+        return [value for flag, value in self.flag_list if flag == name]
 
     @property
     def json(self) -> list[str] | None:
@@ -52,10 +59,12 @@ def parse_line(text: str, line: int = 1, where: str = "") -> Node:
         raise InvalidArgument(f"{where}empty instruction")
     rest = rest.strip()
     flags: dict[str, str] = {}
+    flag_list: list[tuple[str, str]] = []
     while rest.startswith("--"):
         m = _FLAG.match(rest)
         if not m:
             break
         flags[m.group(1)] = m.group(2) or ""
+        flag_list.append((m.group(1), m.group(2) or ""))
         rest = rest[m.end() :]
-    return Node(word.upper(), rest.strip(), line, flags, stripped)
+    return Node(word.upper(), rest.strip(), line, flags, stripped, flag_list=tuple(flag_list))

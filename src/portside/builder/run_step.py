@@ -16,8 +16,11 @@ from . import step_fs
 from .settings import NETWORK_MODES, BuildSettings
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..runtime.runc import Runtime
     from .parser import Node
+    from .run_mounts import Prepared
     from .state import State
 
 _ONLY_HEREDOC = re.compile(r"<<-?(?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_.-]+)")
@@ -45,10 +48,16 @@ def run(
     sandbox: Callable[[], tuple[str, str]],
     out: Callable[[str], None],
     name: str,
+    mounts: Prepared | None = None,
+    scratch: Path | None = None,
+    capabilities: tuple[str, ...] | None = None,
 ) -> str:
     """Run ``node`` in ``fs``; what the image's history says made the layer.
     ``sandbox``: the network namespace (path, address) the build's RUN steps share on
-    the default bridge. ``name``: the Dockerfile's, for ``NAME:LINE: ...`` errors."""
+    the default bridge. ``name``: the Dockerfile's, for ``NAME:LINE: ...`` errors.
+    ``mounts``: its ``--mount``s, made (run_mounts.py); a step given a secret in a
+    variable writes its bundle under ``scratch`` (the run root), never in the store.
+    ``capabilities``: every one, for ``--security=insecure``."""
     from ..network.hostfiles import write_host_files
     from ..runtime.spec import Bind, ProcessSpec
 
@@ -73,9 +82,16 @@ def run(
         value = settings.build_args.get(arg)
         if value is not None and arg not in keys:
             env.append(f"{arg}={value}")
+    if mounts is not None:
+        env += mounts.env
     hostname = os.urandom(6).hex()
     bundle = fs.work.parent / (fs.work.name + "-bundle")
-    bundle.mkdir()
+    if mounts is not None and mounts.env and scratch is not None:
+        from ..store.tempnames import temp_name
+
+        scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
+        bundle = scratch / temp_name()
+    bundle.mkdir(mode=0o700)
     network = node.flags.get("network") or settings.network
     if network not in NETWORK_MODES:
         raise DockerfileError(name, node.line, f"RUN --network={network}: default, none or host")
@@ -95,6 +111,8 @@ def run(
         binds,
         "host" if network == "host" else namespace,
         out,
+        tuple(mounts.mounts) if mounts is not None else (),
+        capabilities,
     )
     if code != 0:
         raise DockerfileError(

@@ -26,8 +26,9 @@ from ..errors import DockerfileError, ImageNotFound, InvalidArgument, PortsideEr
 from ..records import dataclass
 from ..store.tempnames import temp_name
 from ..timefmt import now_rfc3339
-from . import cache, config_ops, copy_step
+from . import cache, config_ops, copy_step, run_mounts
 from .context import BuildContext
+from .mounts import Mount
 from .parser import Node, parse_line
 from .settings import BuildSettings
 from .shell import process_word, process_words
@@ -42,7 +43,6 @@ Output = Callable[[str], None]
 # flags the parser knows (BuildKit's) that this builder cannot honour yet: refused
 # with a clear error rather than ignored (--link needs nothing: the result is the same)
 NOT_YET = {
-    "RUN": ("mount", "security"),
     "COPY": ("parents", "exclude"),
     "ADD": ("checksum", "keep-git-dir"),
 }
@@ -62,6 +62,10 @@ class Facilities:
     # an init layer (the mount points runc needs) made at a path, over an image's
     # layer folders (topmost first)
     init_layer: Callable[[Path, list[Path]], None]
+    # a folder outside the store (under the run root) for what must never reach it:
+    # secrets' files, and the bundles of steps given a secret in a variable
+    scratch: Path = Path("/run/portside/build")
+    all_capabilities: tuple[str, ...] = ()  # RUN --security=insecure's
 
 
 class Runner:
@@ -110,6 +114,21 @@ class Runner:
             self.close()
         assert state is not None
         return state
+
+    def preflight(self, needed: set[int]) -> None:
+        """What the build's settings forbid, refused before anything is written."""
+        asks = {"security": ("insecure", "security.insecure"), "network": ("host", "network.host")}
+        for stage in self.plan.stages:
+            for node in stage.nodes if stage.index in needed else []:
+                for flag, (value, entitlement) in asks.items():
+                    if node.instruction != "RUN" or node.flags.get(flag) != value:
+                        continue
+                    if entitlement not in self.settings.allow:  # BuildKit's entitlements
+                        raise DockerfileError(
+                            self.name,
+                            node.line,
+                            f"RUN --{flag}={value} needs the build's --allow {entitlement}",
+                        )
 
     # -- stages -------------------------------------------------------------------------
     def _declare(self, known: dict[str, str], nodes: list[Node]) -> dict[str, str]:
@@ -246,10 +265,17 @@ class Runner:
         probe = self._probe(node, stage)
         inputs: dict[str, Any] = {"parent": state.key}
         sources: copy_step.Sources = []
+        mounts: list[Mount] = []
         if op == "RUN":
             inputs["args"] = dict(state.args)  # RUN sees them all, in its environment
             inputs["shell"] = state.shell
             inputs["network"] = self.settings.network
+            mounts = run_mounts.parse(node, state.env(), self.name)
+            files, refs = run_mounts.key_inputs(mounts, self._mount_sources(), node, self.name)
+            if files:
+                inputs["files"] = files  # what bind mounts show, by digest, as COPY's
+            if refs:
+                inputs["mounts"] = refs
         else:
             words = node.json if node.json is not None else process_words(node.text, state.env())
             inputs["words"] = words  # after expansion: an arg used here counts
@@ -287,25 +313,46 @@ class Runner:
         from . import step_fs
 
         lowers = self._lowers(state)
+        prepared = None
         with step_fs.mounted(self.store, lowers) as fs:
             _make_workdir(fs.root, state.config)
             if op == "RUN":
                 from . import run_step
 
-                created_by = run_step.run(
-                    self.f.runtime,
-                    self.settings,
-                    state,
-                    node,
-                    fs,
-                    self._sandbox,
-                    self.out,
-                    self.name,
-                )
+                insecure = node.flags.get("security") == "insecure"
+                with ExitStack() as held:  # the mounts' views, caches and secrets
+                    if mounts:
+                        prepared = run_mounts.prepare(
+                            mounts,
+                            fs.root,
+                            fs.upper,
+                            state.config.get("WorkingDir") or "/",
+                            self._mount_sources(),
+                            held,
+                            node,
+                            self.name,
+                        )
+                    created_by = run_step.run(
+                        self.f.runtime,
+                        self.settings,
+                        state,
+                        node,
+                        fs,
+                        self._sandbox,
+                        self.out,
+                        self.name,
+                        prepared,
+                        self.f.scratch,
+                        self.f.all_capabilities if insecure else None,
+                    )
+                if prepared is not None:
+                    prepared.stubs.remove(fs.root)
             else:
                 created_by = copy_step.copy(
                     state, node, words, fs, sources, self.downloaded, self.name
                 )
+        if prepared is not None:
+            prepared.stubs.tidy(fs.upper)
         staged = step_fs.seal(self.store, fs.work)
         new.layers = [*state.layers, staged.diff_id]
         new.image["history"] = [
@@ -359,6 +406,31 @@ class Runner:
         raise DockerfileError(
             self.name, node.line, f"COPY --from={ref}: no such stage before this one or image"
         )
+
+    def _mount_sources(self) -> run_mounts.MountSources:
+        return run_mounts.MountSources(
+            self.context,
+            lambda ref: self._from_state(ref).key,
+            lambda ref: self._readonly_root(self._from_state(ref)),
+            self.store.cache_mounts,
+            self.settings.secrets,
+            self.f.scratch,
+            self.store.layers.tmp_dir,
+        )
+
+    def _from_state(self, ref: str) -> State:
+        """``--mount from=REF``: an earlier stage's result, or an image's."""
+        stage = self.plan.stage(ref)
+        if stage is not None and stage.index in self.finished:
+            return self.finished[stage.index]
+        if stage is None:
+            try:
+                image_id = self.f.resolve(ref)
+            except ImageNotFound:
+                image_id = ""
+            if image_id:
+                return State("image:" + image_id, {}, self.store.meta.image_layers(image_id))
+        raise InvalidArgument(f"from={ref}: no such stage before this one or image")
 
     def _readonly_root(self, state: State) -> Path:
         """A stage's result, mounted for COPY --from to read (unmounted at the end)."""

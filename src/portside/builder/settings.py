@@ -1,7 +1,10 @@
 """What a build is asked to do beyond its Dockerfile: build args, ``--no-cache``,
-``--pull`` and RUN's network; built once by the engine from its options."""
+``--pull``, RUN's network, the secrets (``--secret``) and entitlements (``--allow``);
+built once by the engine from its options."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from ..records import dataclass, field
 
@@ -15,3 +18,6 @@ class BuildSettings:
     no_cache: bool = False
     network: str = "default"  # one of NETWORK_MODES; a RUN's --network wins
     pull: bool = False  # pull FROM images even when the store has them
+    # --secret: id -> its bytes, for RUN --mount=type=secret (never in a key or layer)
+    secrets: Mapping[str, bytes] = field(default_factory=dict)
+    allow: frozenset[str] = frozenset()  # --allow: "security.insecure"

@@ -36,6 +36,7 @@ from ..runtime.spec import (
     Bind,
     ContainerSpec,
     ProcessSpec,
+    Tmpfs,
 )
 from ..runtime.users import resolve_user
 from ..store.snapshots import mount_overlay, unmount
@@ -146,11 +147,14 @@ def run_process(
     binds: list[Bind],
     network: str,
     output: Callable[[str], None],
+    mounts: tuple[Bind | Tmpfs, ...] = (),
+    capabilities: tuple[str, ...] | None = None,
 ) -> int:
     """Run ``process`` in the step's root (``user`` resolved in it); its exit code.
     ``network``: "host", a namespace's path to join, or "" for one with only ``lo``.
     Output goes to ``output`` line by line, stdout and stderr together as a terminal
-    shows them."""
+    shows them. ``mounts``: RUN's ``--mount``s; ``capabilities``: every one, for
+    ``--security=insecure`` (a privileged container, no seccomp), else Docker's."""
     resolved = resolve_user(fs.root, user)
     makedirs_in_root(fs.root, process.cwd, resolved.uid, resolved.gid)
     keys = {e.partition("=")[0] for e in process.env}
@@ -164,8 +168,11 @@ def run_process(
         binds=tuple(binds),
         host_network=network == "host",
         network_ns=network if network != "host" else "",
+        mounts=mounts,
         cgroups_path=f"/portside/{container_id}",
-        seccomp=seccomp.profile_for(DEFAULT_CAPABILITIES, None),
+        capabilities=capabilities or DEFAULT_CAPABILITIES,
+        privileged=capabilities is not None,
+        seccomp=None if capabilities else seccomp.profile_for(DEFAULT_CAPABILITIES, None),
     )
     write_config(bundle, spec)
     try:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidArgument
 from .context import Context, Parser
 from .output import line_writer
+
+if TYPE_CHECKING:
+    from ..engine.builds import SecretSource
 
 
 def _build_args(values: list[str]) -> dict[str, str | None]:
@@ -18,6 +22,46 @@ def _build_args(values: list[str]) -> dict[str, str | None]:
         key, eq, rest = value.partition("=")
         out[key] = rest if eq else os.environ.get(key)
     return out
+
+
+def _secret(value: str) -> SecretSource:
+    """--secret id=ID[,src=FILE|,env=VAR][,type=file|env], as buildx reads it; with
+    neither src nor env, the variable ID if it is set, else the file ID."""
+    import csv
+
+    from ..engine.builds import SecretSource
+
+    try:
+        fields = next(csv.reader([value], strict=True), [])
+    except csv.Error as e:
+        raise InvalidArgument(f"failed to parse csv secret: {e}") from None
+    got: dict[str, str] = {}
+    kind = ""
+    for field in fields:
+        key, eq, rest = field.partition("=")
+        key = key.lower()
+        if not eq:
+            raise InvalidArgument(f"invalid field '{field}' must be a key=value pair")
+        if key == "type":
+            if rest not in ("file", "env"):
+                raise InvalidArgument(f'unsupported secret type "{rest}"')
+            kind = rest
+        elif key in ("id", "src", "source", "env"):
+            got["src" if key == "source" else key] = rest
+        else:
+            raise InvalidArgument(f"unexpected key '{key}' in '{field}'")
+    if kind == "env" and not got.get("env"):
+        got["env"], got["src"] = got.get("src", ""), ""
+    secret_id = got.get("id", "")
+    if not secret_id:
+        raise InvalidArgument(f"secret missing ID: {value}")
+    path, env = got.get("src", ""), got.get("env", "")
+    if not path and not env:
+        if secret_id in os.environ:
+            env = secret_id
+        else:
+            path = secret_id
+    return SecretSource(secret_id, path, env)
 
 
 def _labels(values: list[str]) -> dict[str, str]:
@@ -44,12 +88,32 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument("--iidfile", default=None, help="Write the image ID to the file")
     p.add_argument("--progress", default="auto", help="Type of progress output (auto, plain, tty)")
     p.add_argument("--network", default="default", help="Networking mode for the RUN instructions")
+    p.add_argument(
+        "--secret",
+        action="append",
+        default=[],
+        help='Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")',
+    )
+    p.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        help='Allow extra privileged entitlement (e.g., "security.insecure")',
+    )
     p.add_argument("path", nargs="*")
     args = p.parse_args(argv)
     p.need(args.path, 1, 1)
     if args.progress not in ("auto", "plain", "tty"):
         raise InvalidArgument(f"invalid progress mode {args.progress!r}: auto, plain or tty")
-    from ..engine.builds import NETWORK_MODES, BuildOptions
+    from ..engine.builds import ENTITLEMENTS, NETWORK_MODES, BuildOptions
+
+    allow = frozenset(e.strip() for value in args.allow for e in value.split(",") if e.strip())
+    for entitlement in sorted(allow):
+        if entitlement not in ENTITLEMENTS:
+            raise InvalidArgument(
+                f'invalid entitlement "{entitlement}": security.insecure or network.host'
+            )
+    secrets = tuple(_secret(value) for value in args.secret)
 
     if args.network not in NETWORK_MODES:
         raise InvalidArgument(f'network mode "{args.network}" not supported: default, none or host')
@@ -74,6 +138,8 @@ def run(ctx: Context, argv: list[str]) -> int:
         labels=_labels(args.label),
         network=args.network,
         pull=args.pull,
+        secrets=secrets,
+        allow=allow,
     )
     image_id = ctx.engine.builds.build(opts, line_writer(ctx.stdout, args.quiet))
     if args.quiet:

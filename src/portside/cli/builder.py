@@ -19,7 +19,23 @@ def run(ctx: Context, argv: list[str]) -> int:
     p = Parser("builder prune", "[OPTIONS]", "Remove build cache")
     p.add_argument("-a", "--all", action="store_true", help="Remove all unused build cache")
     p.add_argument("-f", "--force", action="store_true", help="Do not prompt for confirmation")
+    p.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        help='Provide filter values (e.g. "type=exec.cachemount")',
+    )
     args = p.parse_args(argv[1:])
+    from ..engine.builds import CACHE_TYPES
+
+    types: set[str] = set()
+    for value in args.filter:
+        key, _, wanted = value.partition("=")
+        if key != "type" or wanted not in CACHE_TYPES:
+            from ..errors import InvalidArgument
+
+            raise InvalidArgument(f'invalid filter "{value}": type=regular or type=exec.cachemount')
+        types.add(wanted)
     warning = (
         "WARNING! This will remove all build cache."
         if args.all
@@ -27,7 +43,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     )
     if not args.force and not confirm(ctx, warning):
         return 0
-    keys, reclaimed = ctx.engine.builds.prune(all=args.all)
+    keys, reclaimed = ctx.engine.builds.prune(args.all, frozenset(types or CACHE_TYPES))
     if keys:
         ctx.stdout.write("Deleted build cache objects:\n")
         for key in keys:

@@ -108,12 +108,12 @@ def _verbose(ctx: Context, report: DiskUsageReport) -> dict[str, list[dict[str, 
     ]
     cache = [
         {
-            "CacheType": "regular",
+            "CacheType": e.type,
             "CreatedAt": go_time_text(format_rfc3339(e.created)),
             "CreatedSince": since(e.created),
             "Description": e.description,
             "ID": e.key.removeprefix("sha256:")[:25],
-            "InUse": "false",
+            "InUse": str(e.in_use).lower(),
             "LastUsedAt": go_time_text(format_rfc3339(e.last_used)),
             "LastUsedSince": since(e.last_used),
             "Parent": "",

@@ -107,8 +107,9 @@ class Engine:
         return BuildService(
             self.images,
             runtime,
-            lambda name, out: self.registry.pull(name, out),
+            lambda name, out, credential: self.registry.pull(name, out, credential=credential),
             lambda: self.containers.endpoints,
+            settings.runroot / "build",
         )
 
     @cached_property

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from ..builder.context import BuildContext
 from ..builder.dockerfile import decode, parse
 from ..builder.instructions import BuildPlan, Stage, plan
+from ..builder.mounts import mount_sources
 from ..builder.runner import Facilities, Runner
 from ..builder.settings import NETWORK_MODES, BuildSettings
 from ..builder.state import State
@@ -27,6 +28,7 @@ from ..image.ingest import existing_layer
 from ..image.manifest import canonical_json
 from ..image.publish import publish_image
 from ..records import dataclass, field
+from ..registry.credentials import Credential
 from ..timefmt import now_rfc3339
 from .images import ImageService, new_tag
 
@@ -34,7 +36,14 @@ if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts f
     from ..runtime.runc import Runtime
     from .endpoints import EndpointService
 
-__all__ = ["NETWORK_MODES", "BuildOptions", "BuildService"]
+__all__ = [
+    "CACHE_TYPES",
+    "ENTITLEMENTS",
+    "NETWORK_MODES",
+    "BuildOptions",
+    "BuildService",
+    "SecretSource",
+]
 
 Output = Callable[[str], None]
 
@@ -52,6 +61,46 @@ class BuildOptions:
     labels: dict[str, str] = field(default_factory=dict)
     network: str = "default"
     pull: bool = False  # --pull: pull FROM images even when the store has them
+    secrets: tuple[SecretSource, ...] = ()  # --secret
+    allow: frozenset[str] = frozenset()  # --allow: entitlements (security.insecure)
+    # registry domain -> the login to pull its images with, instead of the one Docker
+    # keeps (the Engine API's X-Registry-Config); held for the build, written nowhere
+    registry_auth: dict[str, Credential] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SecretSource:
+    """``--secret id=ID,src=FILE`` or ``id=ID,env=VAR``: where a secret is read from
+    when the build starts (never kept)."""
+
+    id: str
+    path: str = ""
+    env: str = ""
+
+    def read(self) -> bytes:
+        import os
+
+        if self.env:
+            value = os.environ.get(self.env)
+            if value is None:
+                raise InvalidArgument(f"secret {self.id}: environment variable {self.env} not set")
+            return value.encode()
+        try:
+            with open(self.path, "rb") as f:
+                data = f.read(MAX_SECRET_SIZE + 1)
+        except OSError as e:
+            raise InvalidArgument(
+                f"secret {self.id}: cannot read {self.path}: {e.strerror}"
+            ) from None
+        if len(data) > MAX_SECRET_SIZE:
+            raise InvalidArgument(f"secret {self.id} too big. max size 500KB")
+        return data
+
+
+MAX_SECRET_SIZE = 500 * 1024  # BuildKit's
+# the kinds of build cache, as BuildKit's --filter type= names them: steps, cache mounts
+CACHE_TYPES = frozenset({"regular", "exec.cachemount"})
+ENTITLEMENTS = ("security.insecure", "network.host")
 
 
 class BuildService:
@@ -59,24 +108,34 @@ class BuildService:
         self,
         images: ImageService,
         runtime: Runtime,
-        pull: Callable[[str, Output], str],
+        pull: Callable[[str, Output, Credential | None], str],
         endpoints: Callable[[], EndpointService],
+        scratch: Path,
     ) -> None:
         self.images = images
         self.store = images.store
         self.runtime = runtime
         self.pull = pull  # the registry's pull, imported only when an image is missing
         self.endpoints = endpoints  # made only when a RUN step needs the bridge
+        self.scratch = scratch  # under the run root: secrets' files, never the store
 
-    def _facilities(self) -> Facilities:
-        """What the build runner needs from the engine."""
+    def _facilities(self, auth: dict[str, Credential]) -> Facilities:
+        """What the build runner needs from the engine; ``auth``: the build's logins,
+        by registry domain."""
+        from ..image.reference import parse_tagged
+
+        def pull(name: str, out: Output) -> str:
+            return self.pull(name, out, auth.get(parse_tagged(name).domain) if auth else None)
+
         return Facilities(
             store=self.store,
             runtime=self.runtime,
             resolve=lambda name: self.images.resolve(name)[0],
-            pull=self.pull,
+            pull=pull,
             sandbox=lambda step_id: self.endpoints().sandbox(step_id),
             init_layer=_init_layer,
+            scratch=self.scratch,
+            all_capabilities=_all_capabilities(),
         )
 
     # -- the whole build ------------------------------------------------------------
@@ -106,10 +165,21 @@ class BuildService:
         target = self._target(build_plan, opts.target)
         needed = self._needed(build_plan, target)
         total = sum(1 + len(s.nodes) for s in build_plan.stages if s.index in needed)
-        settings = BuildSettings(opts.build_args, opts.no_cache, opts.network, opts.pull)
-        runner = Runner(
-            self._facilities(), settings, context, build_plan, identity, out, total, name
+        secrets = {s.id: s.read() for s in opts.secrets}
+        settings = BuildSettings(
+            opts.build_args, opts.no_cache, opts.network, opts.pull, secrets, opts.allow
         )
+        runner = Runner(
+            self._facilities(opts.registry_auth),
+            settings,
+            context,
+            build_plan,
+            identity,
+            out,
+            total,
+            name,
+        )
+        runner.preflight(needed)
         try:
             state = runner.build(needed, target)
         finally:
@@ -171,6 +241,7 @@ class BuildService:
                 for n in stage.nodes
                 if n.instruction == "COPY" and "from" in n.flags
             ]
+            refs += mount_sources(stage.nodes)
             for ref in refs:
                 dep = build_plan.stage(ref)
                 if dep is not None and dep.index < stage.index:
@@ -193,9 +264,27 @@ class BuildService:
             return publish_image(self.store, publisher, canonical_json(image), layers)
 
     # -- cache ------------------------------------------------------------------------
-    def prune(self, all: bool = False) -> tuple[list[str], int]:
+    def prune(
+        self, all: bool = False, types: frozenset[str] = CACHE_TYPES
+    ) -> tuple[list[str], int]:
         """``builder prune``: drop cache entries (with ``all`` every one, else those whose
-        layers no image uses), then the layers nothing needs; (keys, bytes reclaimed)."""
+        layers no image uses), then the layers nothing needs, and the cache mounts no
+        build step holds now (as BuildKit's, with or without ``all``); ``types``:
+        ``--filter type=``, "regular" (steps) and/or "exec.cachemount". (IDs, bytes
+        reclaimed)."""
+        removed: list[str] = []
+        reclaimed = 0
+        if "exec.cachemount" in types:
+            for mount in self.store.cache_mounts.list():
+                if not mount.in_use and self.store.cache_mounts.remove(mount.name):
+                    removed.append(mount.name)
+                    reclaimed += mount.size
+        if "regular" not in types:
+            return removed, reclaimed
+        keys, freed = self._prune_steps(all)
+        return keys + removed, freed + reclaimed
+
+    def _prune_steps(self, all: bool) -> tuple[list[str], int]:
         meta = self.store.meta
         with self.store.lock:
             keys = meta.cache_keys()
@@ -212,6 +301,13 @@ class BuildService:
             self.store.collect_garbage()
             after = set(meta.all_layers())
         return keys, sum(size for d, size in before.items() if d not in after)
+
+
+def _all_capabilities() -> tuple[str, ...]:
+    """RUN --security=insecure's: what --privileged gives (this process's bounding set)."""
+    from .capabilities import host_capabilities
+
+    return host_capabilities()
 
 
 def _init_layer(init: Path, image: list[Path]) -> None:

@@ -39,6 +39,7 @@ from .containers import ContainerService, command_of
 from .mounts import in_mount_order
 
 if TYPE_CHECKING:
+    from .commit_config import CommitConfig
     from .image_io import ImageIO
     from .lifecycle import Lifecycle
 
@@ -242,9 +243,11 @@ class ContainerFiles:
         message: str = "",
         author: str = "",
         pause: bool = True,
+        config: CommitConfig | None = None,
     ) -> str:
         """``commit``: a new image of the container's image plus its changes; its ID. A
-        running container is paused meanwhile (unless ``pause`` is False), as Docker does."""
+        running container is paused meanwhile (unless ``pause`` is False), as Docker does.
+        ``config``: what the image's config is given over the container's."""
         with self.c.store.lock:
             row = self.c.get(ref)
             paths = self.c.paths(row.id)
@@ -262,6 +265,7 @@ class ContainerFiles:
                     changes,
                     message,
                     author,
+                    config,
                 )
                 from .events import record_container
 

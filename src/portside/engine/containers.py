@@ -17,13 +17,13 @@ from ..errors import Conflict, ContainerNotFound, InvalidArgument, NotFound
 from ..records import dataclass
 from ..store.containers import ContainerRow, ContainerTable
 from ..store.networks import NetworkTable
+from ..store.sizes import dir_size
 from ..store.snapshots import is_mounted, mount_overlay
 from ..store.store import Store
 from ..store.tempnames import remove_tree
 from ..timefmt import now_rfc3339
 from .container_paths import INIT_PATH, ContainerPaths
 from .container_state import ACTIVE, ContainerState, Status, state_json, unmount_all
-from .disk_usage import dir_size
 from .names import random_name, validate
 
 if TYPE_CHECKING:  # only create() needs them: ps and the rest start faster without
@@ -321,10 +321,19 @@ class ContainerService:
 
             record_container(self.store, replace(row, name=new), "rename", oldName=f"/{row.name}")
 
-    def prune(self) -> tuple[builtins.list[str], int]:
+    def prune(
+        self, filters: dict[str, builtins.list[str]] | None = None
+    ) -> tuple[builtins.list[str], int]:
+        """Remove every stopped container (that ``filters`` match: until, label,
+        label!); (IDs, bytes freed)."""
+        from .prune_filters import PruneFilter
+
+        wanted = PruneFilter(filters)
         removed, freed = [], 0
         for row in self.list(all=True):
             if row.status in ACTIVE or row.status == Status.REMOVING:
+                continue
+            if not wanted.matches(row.config.get("Labels"), row.created):
                 continue
             freed += dir_size(self.paths(row.id).upper)
             self.purge(row.id)

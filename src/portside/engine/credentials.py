@@ -4,6 +4,9 @@ Docker; ``registry.credentials`` implements them. Nothing here opens the store."
 from __future__ import annotations
 
 from ..records import dataclass
+from ..registry.credentials import Credential
+
+__all__ = ["Credential", "LogoutReport", "login_domain", "logout"]
 
 
 @dataclass(frozen=True)

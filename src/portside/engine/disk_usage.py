@@ -1,5 +1,6 @@
 """``system df``: the space images, containers, volumes and the build cache take, summed
-as Docker sums it, and (``-v``) each one's share.
+as Docker sums it, and (``-v``) each one's share. The build cache holds the steps'
+layers and the ``RUN --mount=type=cache`` folders (type ``exec.cachemount``).
 
 A layer shared by several images counts once. The build cache counts only the layers
 it alone keeps (no image has them): after ``image prune -a`` a deleted base image's
@@ -9,11 +10,11 @@ layers stay on disk while a cached step stands on them, and that is where they s
 from __future__ import annotations
 
 import json
-import os
 from typing import TYPE_CHECKING
 
 from ..records import dataclass
 from ..store.containers import ContainerRow
+from ..store.sizes import dir_size as dir_size  # re-exported: ps sizes a container here
 from .container_state import ACTIVE
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ class CacheUsage:
     last_used: float
     shared: bool  # its top layer is an image's too
     description: str  # the step, as the image's history says it
+    type: str = "regular"  # or "exec.cachemount": a RUN --mount=type=cache folder
+    in_use: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,13 @@ def disk_usage(engine: Engine) -> DiskUsageReport:
             sum(v.size for v in volume_usage),
             sum(v.size for v in volume_usage if not v.links),
         ),
-        DiskUsage("Build Cache", len(cache), 0, cache_size, cache_size),
+        DiskUsage(
+            "Build Cache",
+            len(cache),
+            sum(1 for c in cache if c.in_use),
+            cache_size,
+            sum(c.size for c in cache if not c.in_use),
+        ),
     ]
     return DiskUsageReport(summary, images, container_usage, volume_usage, cache, cache_size)
 
@@ -169,16 +178,17 @@ def _cache_usage(engine: Engine, sizes: dict[str, int], in_images: set[str]) -> 
                 str(steps[-1].get("created_by", "")),
             )
         )
+    for mount in engine.store.cache_mounts.list():
+        out.append(
+            CacheUsage(
+                mount.name,
+                mount.size,
+                mount.created,
+                mount.last_used,
+                False,
+                f"cached mount {mount.id}",
+                "exec.cachemount",
+                mount.in_use,
+            )
+        )
     return out
-
-
-def dir_size(path: os.PathLike[str] | str) -> int:
-    """Bytes the files under ``path`` take (their lengths, links' own included)."""
-    total = 0
-    for dirpath, _, files in os.walk(path):
-        for f in files:
-            try:
-                total += os.lstat(os.path.join(dirpath, f)).st_size
-            except OSError:
-                pass
-    return total

@@ -31,6 +31,7 @@ from ..image.publish import publish_image
 from ..image.reference import Reference, familiar, parse, parse_tagged
 from ..records import dataclass
 from ..timefmt import now_rfc3339
+from .commit_config import CommitConfig, merge
 from .images import ImageService, new_tag
 
 # (event, layer diff ID or "", bytes done, bytes total or 0)
@@ -121,12 +122,18 @@ class ImageIO:
         changes: list[str] | None = None,
         message: str = "",
         author: str = "",
+        given: CommitConfig | None = None,
     ) -> str:
         """``docker commit``: the parent image plus one layer that ``write_layer`` writes
-        (a tar of the container's changes), with the container's config; the image ID."""
+        (a tar of the container's changes), with the container's config (under
+        ``given`` and the changes, as Docker merges them: engine/commit_config.py);
+        the image ID."""
         ref = new_tag(reference)
         base = {k: v for k, v in container_config.items() if k in COMMITTED_KEYS and v}
-        config = apply_changes(base, changes or [])
+        if given is None:
+            config = apply_changes(base, changes or [])
+        else:
+            config = merge(apply_changes(given.to_config(), changes or []), base)
         parent = json.loads(self.store.content.read(parent_id))
         staged = piped(write_layer, lambda stream: stage_layer(self.store, stream))
         try:

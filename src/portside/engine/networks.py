@@ -175,12 +175,18 @@ class NetworkService:
         attributes.update(name=network.name, type=network.driver, **extra)
         record(self.store, "network", action, network.id, attributes)
 
-    def prune(self) -> builtins.list[str]:
-        """``network prune``: user-defined networks no container refers to."""
+    def prune(self, filters: dict[str, builtins.list[str]] | None = None) -> builtins.list[str]:
+        """``network prune``: user-defined networks no container refers to (that
+        ``filters`` match: until, label, label!)."""
+        from .prune_filters import PruneFilter
+
+        wanted = PruneFilter(filters)
         removed = []
         with self.store.lock:
             for network in self.list():
                 if network.name in BUILTIN_NAMES or self.table.attached(network.id):
+                    continue
+                if not wanted.matches(network.labels, network.created):
                     continue
                 self.remove(network.id)
                 removed.append(network.name)

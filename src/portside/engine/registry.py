@@ -11,6 +11,7 @@ from ..errors import InvalidArgument, PortsideError
 from ..image.reference import Reference, parse_tagged
 from ..progress import LayerProgress
 from ..registry.client import Registry
+from ..registry.credentials import Credential
 
 if TYPE_CHECKING:
     from .images import ImageService
@@ -29,11 +30,18 @@ class RegistryService:
         self.settings = settings
         self.downloads = self.settings.max_concurrent_downloads
         self.uploads = self.settings.max_concurrent_uploads
-        self._logins: dict[str, tuple[str, str]] = {}  # domain -> login of this session
+        self._logins: dict[str, Credential] = {}  # domain -> login of this session
 
-    def _registry(self, domain: str, tls_verify: bool | None) -> Registry:
+    def _registry(
+        self, domain: str, tls_verify: bool | None, credential: Credential | None = None
+    ) -> Registry:
+        """A client for ``domain``: with ``credential`` when one is given for the call,
+        else a login of this session, else the one Docker keeps (registry/client.py)."""
         return Registry(
-            domain, tls_verify, self._logins.get(domain), self.settings.insecure_registries
+            domain,
+            tls_verify,
+            credential or self._logins.get(domain),
+            self.settings.insecure_registries,
         )
 
     def login(
@@ -51,7 +59,7 @@ class RegistryService:
 
         domain = server_domain(server)
         self._registry(domain, tls_verify).check_login(user, password)
-        self._logins[domain] = (user, password)
+        self._logins[domain] = Credential(user, password)
         if save:
             save_login(domain, user, password)
 
@@ -62,9 +70,11 @@ class RegistryService:
         progress: LayerProgress | Output,
         platform: str = "",
         tls_verify: bool | None = None,
+        credential: Credential | None = None,
     ) -> str:
         """Pull ``text`` (a name, name:tag or name@digest); the image ID. ``platform``
-        (os/arch[/variant]) picks another entry of an index than this machine's."""
+        (os/arch[/variant]) picks another entry of an index than this machine's;
+        ``credential``: the login for this pull, instead of the one Docker keeps."""
         from ..image.archive_read import parse_platform
         from ..registry.pull import Puller
 
@@ -88,7 +98,10 @@ class RegistryService:
         else:
             try:
                 image_id = puller.pull(
-                    self._registry(ref.domain, tls_verify), ref, wanted, _progress(progress)
+                    self._registry(ref.domain, tls_verify, credential),
+                    ref,
+                    wanted,
+                    _progress(progress),
                 )
             except PortsideError as e:
                 if failed:  # the origin's error, then what each mirror said
@@ -133,8 +146,10 @@ class RegistryService:
         progress: LayerProgress | Output,
         tls_verify: bool | None = None,
         chunk_size: int | None = None,
+        credential: Credential | None = None,
     ) -> str:
-        """Push a local image by name; the manifest digest."""
+        """Push a local image by name; the manifest digest. ``credential``: the login
+        for this push, instead of the one Docker keeps."""
         from ..registry.push import Pusher
         from ..registry.transfer import json_object
 
@@ -143,7 +158,7 @@ class RegistryService:
             raise InvalidArgument("cannot push a digest reference")
         image_id, _ = self.images.resolve(str(ref))
         doc = json_object(self.store.content.read(self.images.row(image_id).manifest), "manifest")
-        registry = self._registry(ref.domain, tls_verify)
+        registry = self._registry(ref.domain, tls_verify, credential)
         digest = Pusher(self.store, self.uploads).push(
             registry, ref, image_id, doc, _progress(progress), chunk_size
         )

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, InvalidArgument, NotFound
 from ..records import replace
+from ..store.sizes import dir_size
 from ..store.tempnames import sweep_stale, temp_name
 from ..store.volumes import ANONYMOUS, MountRow, VolumeRow, VolumeTable
 from ..timefmt import now_rfc3339
 from . import filters as shared
-from .disk_usage import dir_size
 from .mounts import check_volume_name
 
 if TYPE_CHECKING:

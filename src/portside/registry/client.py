@@ -4,11 +4,12 @@
 - Transport: TLS, verified with the system's CAs and the host's ``certs.d`` files; an
   insecure registry (loopback by default, or configured, or ``--tls-verify=false``) is
   tried with unverified TLS, then plain HTTP (registry/tls.py).
-- Auth: a 401 names its scheme in ``WWW-Authenticate``. Basic: the login Docker keeps
-  for the registry (registry/credentials.py: a credential helper or ``auths``). Bearer:
-  a token from the challenge's realm for its service and scopes, with that login or
-  anonymous, reused for those scopes while it lives and fetched again when the registry
-  refuses it (expired).
+- Auth: a 401 names its scheme in ``WWW-Authenticate``. Basic: the login given for
+  this client (a ``Credential``), else the one Docker keeps for the registry
+  (registry/credentials.py: a credential helper or ``auths``). Bearer: a token from the
+  challenge's realm for its service and scopes, with that login or anonymous (an
+  identity token is traded with an OAuth POST, as Docker does), reused for those scopes
+  while it lives and fetched again when the registry refuses it (expired).
 - Errors: the registry's own error codes (``MANIFEST_UNKNOWN`` …) become one line; a
   registry that cannot be reached fails within the timeout. 5xx answers, 429 (after
   its Retry-After) and dropped connections are retried with backoff, a few times.
@@ -35,7 +36,7 @@ from typing import IO, Any, BinaryIO
 from ..config import DEFAULT_INSECURE
 from ..errors import PortsideError
 from . import tls
-from .credentials import basic_auth, credentials
+from .credentials import Credential, basic_auth, credentials
 
 TIMEOUT = 30
 ATTEMPTS = 4  # a request is tried at most this often (5xx, 429, a dropped connection)
@@ -86,7 +87,7 @@ class Registry:
         self,
         domain: str,
         tls_verify: bool | None = None,
-        login: tuple[str, str] | None = None,
+        login: Credential | None = None,
         insecure_registries: Sequence[str] = DEFAULT_INSECURE,
     ) -> None:
         """``tls_verify``: False makes the registry insecure, True holds even a loopback
@@ -215,7 +216,7 @@ class Registry:
             return {"Authorization": f"Basic {self._basic}"}
         return {}
 
-    def _credentials(self) -> tuple[str, str] | None:
+    def _credentials(self) -> Credential | None:
         if self._login is not None:
             return self._login
         try:
@@ -233,10 +234,11 @@ class Registry:
         kind, _, params_text = header.partition(" ")
         params = dict(_CHALLENGE.findall(params_text))
         creds = self._credentials()
+        login = basic_auth(creds.username, creds.password) if creds and creds.username else None
         if kind.lower() == "basic":
-            if creds is None or sent == f"Basic {basic_auth(*creds)}":
+            if login is None or sent == f"Basic {login}":
                 return False
-            self._basic = basic_auth(*creds)
+            self._basic = login
             return True
         if kind.lower() != "bearer" or "realm" not in params:
             return False
@@ -244,15 +246,32 @@ class Registry:
         # the challenge names what this request needs; ask for ours too (a mount needs
         # two repositories), as Docker does, one scope parameter each
         scopes = merge_scopes(params.get("scope", "") + " " + scope)
-        query = [("service", params.get("service", ""))] + [("scope", s) for s in scopes]
-        url = params["realm"] + "?" + urllib.parse.urlencode([(k, v) for k, v in query if v])
-        headers = {}
-        if creds is not None:
-            headers["Authorization"] = f"Basic {basic_auth(*creds)}"
+        service = params.get("service", "")
         realm_host = urllib.parse.urlsplit(params["realm"]).netloc
         opener = self._opener if realm_host == self.host else _opener(realm_host, True)
+        if creds is not None and creds.identity_token:
+            # OAuth2's refresh-token grant, Docker's for an identity token
+            form = {
+                "grant_type": "refresh_token",
+                "refresh_token": creds.identity_token,
+                "service": service,
+                "client_id": "portside",
+                "scope": " ".join(scopes),
+            }
+            body = urllib.parse.urlencode({k: v for k, v in form.items() if v}).encode()
+            token_request = urllib.request.Request(
+                params["realm"],
+                data=body,
+                method="POST",
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+        else:
+            query = [("service", service)] + [("scope", s) for s in scopes]
+            url = params["realm"] + "?" + urllib.parse.urlencode([(k, v) for k, v in query if v])
+            headers = {"Authorization": f"Basic {login}"} if login is not None else {}
+            token_request = urllib.request.Request(url, headers=headers)
         try:
-            with opener.open(urllib.request.Request(url, headers=headers), timeout=TIMEOUT) as r:
+            with opener.open(token_request, timeout=TIMEOUT) as r:
                 data = json.loads(r.read())
         except urllib.error.HTTPError as e:
             raise _error(e) from None
@@ -268,7 +287,7 @@ class Registry:
     def check_login(self, user: str, password: str) -> None:
         """``login``: the registry accepts these credentials (GET /v2/ with them)."""
         self._basic = None
-        self._login = (user, password)
+        self._login = Credential(user, password)
         try:
             with self.request("GET", "/v2/", ""):
                 return

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PortsideError
+from ..records import dataclass
 
 DOCKER_HUB_KEY = "https://index.docker.io/v1/"  # where Docker keeps Docker Hub's login
 HELPER_TIMEOUT = 60  # a helper may ask for a passphrase (pass, a keychain)
@@ -26,6 +27,22 @@ HELPER_TIMEOUT = 60  # a helper may ask for a passphrase (pass, a keychain)
 
 class CredentialError(PortsideError):
     """A credential helper failed (missing, crashed, or said no)."""
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A login for one registry, given with a request (the Engine API's
+    ``X-Registry-Auth``) and used instead of the one Docker keeps: held in memory for
+    that request, never written anywhere. ``identity_token``: an OAuth refresh token
+    (what ``docker login`` keeps for a registry that gives one), traded at a bearer
+    challenge's realm for a token."""
+
+    username: str = ""
+    password: str = ""
+    identity_token: str = ""
+
+    def __repr__(self) -> str:  # never a secret in a log or a traceback
+        return f"Credential(username={self.username!r})"
 
 
 def config_path() -> Path:
@@ -103,9 +120,9 @@ def _call_helper(name: str, verb: str, data: str) -> str:
     return done.stdout
 
 
-def credentials(domain: str) -> tuple[str, str] | None:
-    """(user, password) for a registry domain, from its helper or ``auths``; None when
-    there is no login."""
+def credentials(domain: str) -> Credential | None:
+    """The login Docker keeps for a registry domain, from its helper or ``auths``; None
+    when there is none."""
     config = read_config()
     key = auth_key(domain)
     helper = _helper(config, key)
@@ -119,13 +136,17 @@ def credentials(domain: str) -> tuple[str, str] | None:
         except ValueError:
             raise CredentialError(f"docker-credential-{helper} get: not JSON") from None
         user, secret = str(answer.get("Username") or ""), str(answer.get("Secret") or "")
-        return (user, secret) if user and secret else None
+        if user == "<token>" and secret:  # how a helper keeps an identity token
+            return Credential(identity_token=secret)
+        return Credential(user, secret) if user and secret else None
     auths = config.get("auths") or {}
     for k in (key, f"https://{key}", f"http://{key}"):
         entry = auths.get(k)
+        if isinstance(entry, dict) and entry.get("identitytoken"):
+            return Credential(identity_token=str(entry["identitytoken"]))
         if isinstance(entry, dict) and entry.get("auth"):
             user, _, password = base64.b64decode(entry["auth"]).decode().partition(":")
-            return user, password
+            return Credential(user, password)
     return None
 
 

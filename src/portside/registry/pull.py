@@ -79,7 +79,6 @@ class Puller:
         """Pull ``ref`` from ``registry``; the image ID. ``wanted`` (os, arch, variant)
         picks another entry of an index than this machine's."""
         reference = ref.digest or ref.tag or "latest"
-        show.line(f"{reference}: Pulling from {ref.path}")
         try:
             body, media, _ = registry.manifest(ref.path, reference, ACCEPT)
         except RegistryError as e:
@@ -88,6 +87,9 @@ class Puller:
                     f"manifest for {ref.familiar()} not found: {e}", e.code, e.status
                 ) from None
             raise
+        # after the manifest, as Docker's: a pull refused there (a login, a missing
+        # tag) has shown nothing, and the Engine API answers it with an error status
+        show.line(f"{reference}: Pulling from {ref.path}")
         top_digest = sha256_digest(body)
         if ref.digest is not None and top_digest != ref.digest:
             raise DigestMismatch(f"manifest of {ref.familiar()} does not hash to {ref.digest}")

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import NoSpace, StoreError
+from .cache_mounts import CacheMounts
 from .content import ContentStore, Ingest
 from .layers import LayerStore
 from .locks import StoreLock
@@ -64,6 +65,8 @@ class Store:
         self.layers = LayerStore(root)
         self.meta = Metadata(root / "metadata.db")
         self.lock = StoreLock(root / "store.lock")
+        # RUN --mount=type=cache folders, kept between builds (never in a layer)
+        self.cache_mounts = CacheMounts(root / "cache-mounts", self.layers.tmp_dir)
 
     def close(self) -> None:
         self.meta.close()
