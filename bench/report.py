@@ -19,6 +19,7 @@ from builds import BUILDS_NOTE, build_rows  # noqa: E402
 from builds import names as builder_names  # noqa: E402
 from containers import CONTAINERS_NOTE, container_rows  # noqa: E402
 from engines import REPO, Dockerd, HostNetworkGuard, docker, podman, portside  # noqa: E402
+from health import HEALTH_NOTE, health_rows  # noqa: E402
 from images import IMAGES_NOTE, image_rows  # noqa: E402
 from large import LARGE_NOTE, TAR, large_rows  # noqa: E402
 from network import NETWORK_NOTE, network_rows  # noqa: E402
@@ -34,7 +35,16 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument(
         "--only",
-        choices=("images", "large", "containers", "network", "storage", "builds", "registry"),
+        choices=(
+            "images",
+            "large",
+            "containers",
+            "network",
+            "storage",
+            "builds",
+            "registry",
+            "health",
+        ),
         default=None,
     )
     parser.add_argument(
@@ -62,6 +72,11 @@ def main() -> int:
         if args.only in (None, "containers"):
             rows = container_rows(engines, work, args.repeat)
             sections.append(("Containers", table(rows, names), CONTAINERS_NOTE))
+        if args.only in (None, "health"):
+            pidfile = work / "dockerd.pid"
+            dockerd_pid = int(pidfile.read_text()) if pidfile.exists() else None
+            rows = health_rows(engines, work, dockerd_pid)
+            sections.append(("Healthchecks", table(rows, names), HEALTH_NOTE))
         if args.only in (None, "network"):
             rows = network_rows(engines, work, args.repeat)
             sections.append(("Networking", table(rows, names), NETWORK_NOTE))

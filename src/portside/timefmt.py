@@ -40,6 +40,13 @@ def format_rfc3339(epoch: float) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.%f").rstrip("0").rstrip(".") + "Z"
 
 
+def format_rfc3339_ns(epoch_ns: int) -> str:
+    """Go's RFC 3339 with nanoseconds (trailing zeros dropped), as Docker's health log."""
+    dt = datetime.fromtimestamp(epoch_ns // 10**9, UTC)
+    frac = f"{epoch_ns % 10**9:09d}".rstrip("0")
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + (f".{frac}" if frac else "") + "Z"
+
+
 def parse_rfc3339(text: str) -> float:
     """Epoch seconds of an RFC 3339 time (nanosecond fractions allowed); 0.0 if unparsable."""
     m = _RFC3339.match(text or "")

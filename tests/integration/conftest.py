@@ -62,12 +62,16 @@ class Service:
             c.close()
         return r.status, dict(r.getheaders()), data
 
+    def client_env(self) -> dict[str, str]:
+        """The environment a Docker client runs in: this socket, a config of its own."""
+        config = Path(self.socket).parent / "docker-config"
+        config.mkdir(exist_ok=True)
+        return {**os.environ, **OFFLINE, "DOCKER_HOST": self.uri, "DOCKER_CONFIG": str(config)}
+
     def docker(
         self, binary: str, *args: str, timeout: float = 60, input: str | None = None
     ) -> subprocess.CompletedProcess[str]:
-        config = Path(self.socket).parent / "docker-config"
-        config.mkdir(exist_ok=True)
-        env = {**os.environ, **OFFLINE, "DOCKER_HOST": self.uri, "DOCKER_CONFIG": str(config)}
+        env = self.client_env()
         return subprocess.run(
             [binary, *args], capture_output=True, text=True, env=env, timeout=timeout, input=input
         )

@@ -117,6 +117,11 @@ def test_docker_cli_version_info_images(service: Service, binary: str) -> None:
     assert (r.returncode, r.stdout) == (0, "1 linux\n"), r.stderr
     r = service.docker(binary, "images", "--format", "{{.Repository}}:{{.Tag}}")
     assert r.stdout == "busybox:latest\n", r.stderr
+    # ContainerConfig: empty for an imported image, but there (docker-compose 1.x reads it)
+    r = service.docker(
+        binary, "image", "inspect", "busybox", "--format", "{{json .ContainerConfig.Volumes}}"
+    )
+    assert r.stdout == "null\n", r.stderr
     assert service.docker(binary, "tag", "busybox", "mybox:1").returncode == 0
     assert "Untagged: mybox:1" in service.docker(binary, "rmi", "mybox:1").stdout
 
@@ -206,6 +211,11 @@ def test_volumes(service: Service) -> None:
     assert service.docker(binary, "volume", "rm", "v1").stdout == "v1\n"
     status, _, body = service.request("GET", "/volumes/v1")
     assert status == 404 and "no such volume" in json.loads(body)["message"]
+    # -v /path comes as Config.Volumes: an anonymous volume, which rm -v removes
+    cid = service.docker(binary, "create", "-v", "/anon", "busybox", "true").stdout.strip()
+    assert len(service.docker(binary, "volume", "ls", "-q").stdout.split()) == 1
+    assert service.docker(binary, "rm", "-v", cid).returncode == 0
+    assert service.docker(binary, "volume", "ls", "-q").stdout == ""
 
 
 def test_networks(service: Service) -> None:
@@ -214,6 +224,9 @@ def test_networks(service: Service) -> None:
     assert net.returncode == 0, net.stderr
     try:
         assert "n1" in service.portside("network", "ls", "--format", "{{.Name}}").stdout.split()
+        # a user network's Options are the ones it was made with: none (compose compares)
+        r = service.docker(binary, "network", "inspect", "n1", "--format", "{{json .Options}}")
+        assert r.stdout == "{}\n", r.stderr
         r = service.docker(
             binary, "run", "-d", "--name", "c1", "--network", "n1", "busybox", "sleep", "60"
         )

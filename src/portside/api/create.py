@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.container_options import CreateOptions, Mount, PublishedPort, RestartPolicy
+from ..engine.health import Healthcheck
 from ..engine.isolation import Device, Isolation
 from ..engine.resources import Limits, Ulimit
 from ..errors import InvalidArgument
@@ -26,6 +27,11 @@ def create_options(body: dict[str, Any], name: str | None) -> CreateOptions:
         network = "default"
     endpoints = (body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
     aliases = tuple(a for e in endpoints.values() for a in (e or {}).get("Aliases") or ())
+    mounts = (
+        *(Mount.parse_volume(b) for b in host.get("Binds") or ()),
+        *(Mount.of_api(m) for m in host.get("Mounts") or ()),
+        *(Mount.tmpfs(path, opts) for path, opts in (host.get("Tmpfs") or {}).items()),
+    )
     return CreateOptions(
         image=image,
         command=_list(body.get("Cmd")),
@@ -46,6 +52,7 @@ def create_options(body: dict[str, Any], name: str | None) -> CreateOptions:
         ),
         stop_signal=body.get("StopSignal") or None,
         stop_timeout=body.get("StopTimeout"),
+        healthcheck=Healthcheck.from_json(body.get("Healthcheck")),
         init=bool(host.get("Init")),
         privileged=bool(host.get("Privileged")),
         cap_add=tuple(host.get("CapAdd") or ()),
@@ -58,11 +65,7 @@ def create_options(body: dict[str, Any], name: str | None) -> CreateOptions:
         dns=tuple(host.get("Dns") or ()),
         dns_search=tuple(host.get("DnsSearch") or ()),
         attach=attach,
-        mounts=(
-            *(Mount.parse_volume(b) for b in host.get("Binds") or ()),
-            *(Mount.of_api(m) for m in host.get("Mounts") or ()),
-            *(Mount.tmpfs(path, opts) for path, opts in (host.get("Tmpfs") or {}).items()),
-        ),
+        mounts=(*mounts, *_anonymous(body.get("Volumes") or {}, mounts)),
         volumes_from=tuple(host.get("VolumesFrom") or ()),
         limits=_limits(host),
         isolation=_isolation(host),
@@ -124,6 +127,13 @@ def _list(value: Any) -> list[str] | None:
     if isinstance(value, str):
         return [value]
     return [str(v) for v in value]
+
+
+def _anonymous(volumes: dict[str, Any], mounts: tuple[Mount, ...]) -> tuple[Mount, ...]:
+    """Config.Volumes (the docker CLI's ``-v /path``, a compose volume without a
+    source): an anonymous volume at each path that no other mount covers, as Docker's."""
+    taken = {m.row.destination.rstrip("/") for m in mounts}
+    return tuple(Mount.parse_volume(p) for p in volumes if p.rstrip("/") not in taken)
 
 
 def _publish(bindings: dict[str, Any]) -> tuple[PublishedPort, ...]:

@@ -9,6 +9,7 @@ import argparse
 import shlex
 
 from ..engine.container_options import CreateOptions, Mount, PublishedPort, RestartPolicy
+from ..engine.health import Healthcheck
 from ..engine.isolation import Device, Isolation
 from ..engine.resources import Limits
 from ..errors import InvalidArgument, RunRefused, UsageError
@@ -92,6 +93,30 @@ def add_flags(p: Parser) -> None:
         "--rm", action="store_true", help="Automatically remove the container when it exits"
     )
     p.add_argument("--security-opt", action="append", default=[], help="Security Options")
+    p.add_argument("--health-cmd", default="", help="Command to run to check health")
+    for flag, what in (
+        ("interval", "Time between running the check (ms|s|m|h) (default 0s)"),
+        ("timeout", "Maximum time to allow one check to run (ms|s|m|h) (default 0s)"),
+        (
+            "start-period",
+            "Start period for the container to initialize before starting "
+            "health-retries countdown (ms|s|m|h) (default 0s)",
+        ),
+        (
+            "start-interval",
+            "Time between running the check during the start period (ms|s|m|h) (default 0s)",
+        ),
+    ):
+        p.add_argument(f"--health-{flag}", default="", metavar="duration", help=what)
+    p.add_argument(
+        "--health-retries",
+        type=int,
+        default=0,
+        help="Consecutive failures needed to report unhealthy",
+    )
+    p.add_argument(
+        "--no-healthcheck", action="store_true", help="Disable any container-specified HEALTHCHECK"
+    )
     p.add_argument("--stop-signal", default=None, help="Signal to stop the container")
     p.add_argument(
         "--stop-timeout", type=int, default=None, help="Timeout (in seconds) to stop a container"
@@ -241,6 +266,15 @@ def _options(
         restart=restart,
         stop_signal=args.stop_signal,
         stop_timeout=args.stop_timeout,
+        healthcheck=Healthcheck.from_flags(
+            args.health_cmd,
+            args.health_interval,
+            args.health_timeout,
+            args.health_start_period,
+            args.health_start_interval,
+            args.health_retries,
+            args.no_healthcheck,
+        ),
         init=args.init,
         privileged=args.privileged,
         cap_add=tuple(args.cap_add),

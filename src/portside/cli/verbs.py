@@ -147,6 +147,8 @@ GROUPS: tuple[Group, ...] = (
             _same("wait"),
             # conmon's exit hook, not for users
             Verb("cleanup", "container_cleanup", "", listed=False),
+            # the healthcheck prober's report of a new status, not for users
+            Verb("health-status", "container_health", "", listed=False),
         ),
     ),
     Group(

@@ -46,6 +46,11 @@ class Container(Model):
         return str(self.attrs["State"]["Status"])
 
     @property
+    def health(self) -> str:
+        """docker-py's: the healthcheck's status, "unknown" without one."""
+        return str(((self.attrs["State"].get("Health") or {}).get("Status")) or "unknown")
+
+    @property
     def labels(self) -> dict[str, str]:
         return dict((self.attrs.get("Config") or {}).get("Labels") or {})
 

@@ -27,6 +27,7 @@ CREATE_KWARGS = {
     "restart_policy",
     "stop_signal",
     "stop_timeout",
+    "healthcheck",
     "init",
     "privileged",
     "cap_add",
@@ -81,6 +82,7 @@ def pairs(value: dict[str, Any] | builtins.list[str] | None) -> builtins.list[st
 def create_options(image: str, command: Any, kwargs: dict[str, Any]) -> CreateOptions:
     """docker-py's keyword arguments as the engine's options; unknown ones are refused."""
     from ..engine.container_options import CreateOptions, RestartPolicy
+    from ..engine.health import Healthcheck
 
     unknown = set(kwargs) - CREATE_KWARGS
     if unknown:
@@ -108,6 +110,7 @@ def create_options(image: str, command: Any, kwargs: dict[str, Any]) -> CreateOp
         restart=restart,
         stop_signal=kwargs.get("stop_signal"),
         stop_timeout=kwargs.get("stop_timeout"),
+        healthcheck=Healthcheck.from_json(kwargs.get("healthcheck")),
         init=bool(kwargs.get("init")),
         privileged=bool(kwargs.get("privileged")),
         cap_add=tuple(kwargs.get("cap_add") or ()),

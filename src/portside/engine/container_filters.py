@@ -11,6 +11,8 @@ from ..store.containers import ContainerRow
 from ..timefmt import parse_rfc3339
 from . import filters as shared
 from .container_state import Status
+from .health import NO_HEALTHCHECK
+from .health import STATUSES as HEALTH_STATUSES
 
 if TYPE_CHECKING:
     from ..store.volumes import MountRow
@@ -34,7 +36,19 @@ class Containers(Protocol):
 
 
 FILTERS = frozenset(
-    {"status", "name", "id", "label", "ancestor", "exited", "before", "since", "network", "volume"}
+    {
+        "status",
+        "name",
+        "id",
+        "label",
+        "ancestor",
+        "exited",
+        "before",
+        "since",
+        "network",
+        "volume",
+        "health",
+    }
 )
 
 
@@ -50,6 +64,12 @@ def matches(containers: Containers, row: ContainerRow, filters: dict[str, list[s
                 if v not in frozenset(Status):
                     raise InvalidArgument(f"Invalid filter 'status={v}'")
             if row.status not in values:
+                return False
+        elif key == "health":
+            for v in values:
+                if v not in (*HEALTH_STATUSES, NO_HEALTHCHECK):
+                    raise InvalidArgument(f"Unrecognised filter value for health: {v}")
+            if (row.health or NO_HEALTHCHECK) not in values:
                 return False
         elif key == "name":
             if not any(

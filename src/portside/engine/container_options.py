@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import InvalidArgument
 from ..records import dataclass, field
 from ..store.volumes import MountRow
+from .health import Healthcheck, merged_json
 from .isolation import Isolation, security_options
 from .isolation import host_config_fields as isolation_fields
 from .resources import Limits, host_config_fields
@@ -176,6 +177,7 @@ class CreateOptions:
     restart: RestartPolicy = RestartPolicy()
     stop_signal: str | None = None
     stop_timeout: int | None = None
+    healthcheck: Healthcheck | None = None  # None: the image's; Healthcheck.disabled(): none
     init: bool = False
     privileged: bool = False
     cap_add: tuple[str, ...] = ()
@@ -276,6 +278,11 @@ def build_config(
         config["StopSignal"] = stop_signal
     if opts.stop_timeout is not None:
         config["StopTimeout"] = opts.stop_timeout
+    healthcheck = merged_json(opts.healthcheck, image_cfg)
+    if healthcheck:
+        config["Healthcheck"] = healthcheck
+    if image_cfg.get("Shell"):  # SHELL: what a CMD-SHELL healthcheck runs under
+        config["Shell"] = image_cfg["Shell"]
     return config
 
 

@@ -74,7 +74,19 @@ class ContainerPaths:
             monitor_pidfile=self.bundle / "conmon.pid",
         )
 
+    @property
+    def health(self) -> Path:
+        """The healthcheck's state files (runtime/health.py)."""
+        return self.bundle / "health"
+
     def exit_command(self) -> list[str]:
+        return self._command("container", "cleanup", self.id)
+
+    def health_command(self) -> list[str]:
+        """What the prober runs when the health status changes (the status appended)."""
+        return self._command("container", "health-status", self.id)
+
+    def _command(self, *args: str) -> list[str]:
         return [
             sys.executable,
             "-m",
@@ -85,9 +97,7 @@ class ContainerPaths:
             str(self.settings.runroot),
             "--runtime",
             self.settings.runtime,
-            "container",
-            "cleanup",
-            self.id,
+            *args,
         ]
 
     def make(self) -> None:

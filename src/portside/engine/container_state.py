@@ -109,6 +109,12 @@ class ContainerState:
         self.cleanup(row.id)
         return self.table.get(row.id) or row
 
+    def record_health(self, container_id: str, status: str) -> None:
+        """The prober's report of a changed health status (engine/health.py)."""
+        from .health import record_status
+
+        record_status(self.store, container_id, status)
+
     def wait_exit(self, row: ContainerRow, timeout: float | None) -> bool:
         """Wait until conmon recorded the container's exit; False on timeout."""
         from ..runtime.monitor import read_exit_code  # subprocess: not for every ``ps``
@@ -176,6 +182,9 @@ class ContainerState:
                 # the monitor is gone without a word (killed): end what it left running
                 self.runtime.kill(container_id, 9, all_processes=True)
                 code = 255 if row.status != Status.RESTARTING else row.exit_code
+            from .health import stop_prober
+
+            stop_prober(paths)  # the healthcheck's probes end with the container
             oom = cgroups.oom_killed(cgroups.of(container_id))  # gone at runc delete
             self.runtime.delete(container_id)
             self.release_network(container_id)
@@ -223,10 +232,18 @@ class ContainerState:
 
 def status_text(row: ContainerRow) -> str:
     """Docker's STATUS (``ps``, the API's container list): "Up 3 seconds",
-    "Exited (0) 5 seconds ago", "Created"."""
+    "Up 3 minutes (healthy)", "Exited (0) 5 seconds ago", "Created"."""
     if row.status in UP:
         text = "Up " + human_duration(_ago(row.started_at))
-        return text + " (Paused)" if row.status == Status.PAUSED else text
+        if row.status == Status.PAUSED:
+            return text + " (Paused)"
+        if row.health:  # Docker's Health.String()
+            return (
+                f"{text} (health: starting)"
+                if row.health == "starting"
+                else f"{text} ({row.health})"
+            )
+        return text
     if row.status == Status.RESTARTING:
         return f"Restarting ({row.exit_code}) {human_duration(_ago(row.finished_at))} ago"
     if row.status == Status.EXITED:

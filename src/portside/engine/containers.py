@@ -421,12 +421,18 @@ def inspect_json(
     mounts: builtins.list[Any],
 ) -> dict[str, Any]:
     path, args = command_of(row)
+    from .health import state_json as health_json
+
+    state = state_json(row)
+    health = health_json(paths, row)
+    if health is not None:
+        state["Health"] = health
     return {
         "Id": row.id,
         "Created": row.created,
         "Path": path,
         "Args": args,
-        "State": state_json(row),
+        "State": state,
         "Image": row.image_id,
         "ResolvConfPath": str(paths.bundle / "resolv.conf"),
         "HostnamePath": str(paths.bundle / "hostname"),

@@ -176,6 +176,10 @@ class ImageService:
             "Parent": row.parent,
             "Comment": raw.get("comment", ""),
             "Created": cfg.created or ZERO_TIME,
+            # the config of the container an image was committed from, which Docker's
+            # inspect shows before API 1.45 (docker-compose 1.x reads its Volumes)
+            "Container": raw.get("container", ""),
+            "ContainerConfig": docker_container_config(dict(raw.get("container_config") or {})),
             "DockerVersion": raw.get("docker_version", ""),
             "Author": raw.get("author", ""),
             "Config": docker_container_config(cfg.container_config),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument, PortsideError
 from ..network.hostfiles import write_host_files
-from ..records import dataclass
+from ..records import dataclass, replace
 from ..runtime import cgroups, monitor, seccomp
 from ..runtime.bundle import write_config
 from ..runtime.monitor import CreateFailed
@@ -119,10 +119,14 @@ class Lifecycle:
             unmount_all(paths)
             raise
         sock = monitor_attach(paths) if attach else None
+        started_at = now_rfc3339()
         try:
             if endpoints:
                 networks.plug(row.id, pid)
             self.runtime.start(row.id)
+            from .health import start_prober
+
+            health = start_prober(paths, replace(row, started_at=started_at), self.runtime, pid)
         except BaseException:
             if sock is not None:
                 sock.close()
@@ -135,12 +139,13 @@ class Lifecycle:
                 status=Status.RUNNING,
                 pid=pid,
                 monitor_pid=monitor_pid,
-                started_at=now_rfc3339(),
+                started_at=started_at,
                 finished_at="",
                 error="",
                 exit_code=0,
                 stopped_by_user=False,
                 oom_killed=False,
+                health=health,
             )
             from .events import record_container
 

@@ -36,7 +36,11 @@ def network_json(
         for e in endpoints
     }
     config = [{"Subnet": network.subnet, "Gateway": network.gateway}] if network.subnet else []
-    options = {"com.docker.network.bridge.name": network.bridge} if network.bridge else {}
+    # Options are the driver options a network was made with: none for a user network
+    # (docker-compose recreates a network whose options differ from its file's), the
+    # bridge's name for the default one, as Docker's docker0
+    default = network.name == "bridge" and network.bridge
+    options = {"com.docker.network.bridge.name": network.bridge} if default else {}
     return {
         "Name": network.name,
         "Id": network.id,

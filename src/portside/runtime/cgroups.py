@@ -27,6 +27,12 @@ def _file(controller: str, cgroup: str, name: str) -> Path:
     return base / cgroup.lstrip("/") / name
 
 
+def freezer_state(cgroup: str) -> Path:
+    """The file that says whether the cgroup is frozen (``pause``): ``THAWED`` on v1,
+    ``0`` on v2 when it is not."""
+    return _file("freezer", cgroup, "cgroup.freeze" if _v2() else "freezer.state")
+
+
 def _read(controller: str, cgroup: str, name: str) -> str:
     try:
         return _file(controller, cgroup, name).read_text()

@@ -10,7 +10,7 @@ from ..records import dataclass, fields
 
 _COLUMNS = (
     "id, name, image_id, image_ref, created, config, host_config, status, pid, monitor_pid, "
-    "exit_code, error, started_at, finished_at, restart_count, oom_killed, stopped_by_user"
+    "exit_code, error, started_at, finished_at, restart_count, oom_killed, stopped_by_user, health"
 )
 
 
@@ -33,6 +33,7 @@ class ContainerRow:
     restart_count: int = 0
     oom_killed: bool = False
     stopped_by_user: bool = False
+    health: str = ""  # the healthcheck's last status ("" without one): ps reads it
 
     @classmethod
     def from_db(cls, row: tuple[Any, ...]) -> ContainerRow:
@@ -57,7 +58,7 @@ class ContainerTable:
 
     def add(self, row: ContainerRow) -> None:
         self.conn.execute(
-            f"INSERT INTO containers({_COLUMNS}) VALUES ({','.join('?' * 17)})",
+            f"INSERT INTO containers({_COLUMNS}) VALUES ({','.join('?' * 18)})",
             (
                 row.id,
                 row.name,
@@ -76,6 +77,7 @@ class ContainerTable:
                 row.restart_count,
                 int(row.oom_killed),
                 int(row.stopped_by_user),
+                row.health,
             ),
         )
 

@@ -201,6 +201,11 @@ MIGRATIONS: tuple[str, ...] = (
         attributes TEXT NOT NULL DEFAULT '{}' -- Actor.Attributes, JSON
     );
     """,
+    # 9: a container's health status (its healthcheck's, "" without one), written by
+    # the prober when it changes, so ps shows and filters it without reading files
+    """
+    ALTER TABLE containers ADD COLUMN health TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
