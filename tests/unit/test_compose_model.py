@@ -364,3 +364,14 @@ def test_log_prefixes_are_padded_and_coloured_only_when_asked() -> None:
     assert coloured.text["web-1"] == b"\x1b[36mweb-1  |\x1b[0m "
     assert coloured.text["web-2"].startswith(b"\x1b[36m")  # one colour per service
     assert coloured.text["db-1"].startswith(b"\x1b[33m")
+
+
+def test_the_healthcheck_reaches_the_create_options(tmp_path: Path) -> None:
+    p = project(tmp_path, {"compose.yaml": SERVICE})
+    opts = create_options(p, "web", 1, "")
+    assert opts.healthcheck is not None
+    expected = {"Test": ["CMD", "true"], "Interval": 2 * 10**9, "Retries": 3}
+    assert opts.healthcheck.to_json() == expected
+    text = "services:\n  a:\n    image: busybox\n    healthcheck: {disable: true}\n"
+    p = project(tmp_path, {"compose.yaml": text})
+    assert create_options(p, "a", 1, "").healthcheck.to_json() == {"Test": ["NONE"]}  # type: ignore[union-attr]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.container_options import CreateOptions, Mount, PublishedPort, RestartPolicy
+from ..engine.health import Healthcheck
 from ..engine.resources import Limits
 from ..errors import InvalidArgument, PortsideError
 from ..timefmt import duration_ns
@@ -105,6 +106,7 @@ def _options(
         restart=RestartPolicy.parse(svc.get("restart", "no")) if not oneoff else RestartPolicy(),
         stop_signal=svc.get("stop_signal"),
         stop_timeout=_seconds(stop_grace) if stop_grace else None,
+        healthcheck=Healthcheck.from_json(health_config(svc)),
         init=bool(svc.get("init")),
         privileged=bool(svc.get("privileged")),
         cap_add=tuple(svc.get("cap_add") or ()),
