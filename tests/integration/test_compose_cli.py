@@ -433,3 +433,27 @@ def test_a_recreated_container_keeps_its_anonymous_volume(
         assert portside("volume", "ls", "-q").stdout == ""
     finally:
         compose("down", "-v", "-t", "1", check=False)
+
+
+def test_an_unhealthy_dependency_stops_up_and_wait_waits_for_healthy(
+    portside: Portside, tmp_path: Path
+) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "x-s: &s\n  image: busybox\n  init: true\n  command: sleep 100000\n"
+        "services:\n"
+        "  sick:\n    <<: *s\n"
+        "    healthcheck: {test: 'exit 1', interval: 1s, retries: 1}\n"
+        "  app:\n    <<: *s\n    depends_on: {sick: {condition: service_healthy}}\n"
+        "  fine:\n    <<: *s\n    healthcheck: {test: ['CMD', 'true'], interval: 1s}\n"
+    )
+    compose = Compose(portside, tmp_path, "health")
+    try:
+        r = compose("up", "-d", "app", check=False)
+        assert r.returncode == 1  # type: ignore[attr-defined]
+        assert "dependency failed to start: container health-sick-1 is unhealthy" in r.stderr  # type: ignore[attr-defined]
+        assert "health-app-1" not in portside("ps", "-a").stdout
+        waited = compose("up", "-d", "--wait", "fine").stderr  # type: ignore[attr-defined]
+        assert " Container health-fine-1  Healthy" in waited
+        assert "(healthy)" in compose("ps", "fine").stdout  # type: ignore[attr-defined]
+    finally:
+        compose("down", "-t", "1", check=False)
