@@ -10,6 +10,7 @@ The CLI maps them to exit codes in exactly one place (``cli/main.py``).
     ├── InvalidReference          exit 1, 400     an image name Docker would refuse
     ├── InvalidArgument           exit 1, 400     a value that cannot be used (e.g. --change)
     │   ├── DockerfileError                       "Dockerfile:LINE: what is wrong"
+    │   ├── ComposeFileError                      "compose.yaml:LINE: KEY: what is wrong"
     │   └── IncompleteBody                        (API) a request body cut short
     ├── NotFound                  exit 1, 404
     │   ├── ImageNotFound                         "No such image: X"
@@ -21,6 +22,7 @@ The CLI maps them to exit codes in exactly one place (``cli/main.py``).
     ├── ContainerStartError       exit 126/127    the command could not be invoked / found
     ├── RunRefused                exit 125        run/create failed before the container ran
     ├── ContainerError                            (library) run() of a container that failed
+    ├── DependencyFailed                          compose: a service it waited for failed
     └── StoreError                exit 125, 500   the store itself cannot be used
         └── NoSpace               exit 1, 507     its disk filled up during a write (nothing kept)
 """
@@ -59,6 +61,18 @@ class DockerfileError(InvalidArgument):
         super().__init__(f"{file}:{line}: {message}")
         self.file = file
         self.line = line
+
+
+class ComposeFileError(InvalidArgument):
+    """A Compose file that is not valid (or asks for what portside lacks), naming the
+    file, the line and the key."""
+
+    def __init__(self, file: str, line: int, key: str, message: str) -> None:
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+        self.file = file
+        self.line = line
+        self.key = key
         self.reason = message
 
 
@@ -153,3 +167,8 @@ class NoSpace(StoreError):
 
     exit_code = 1
     http_status = 507
+
+
+class DependencyFailed(PortsideError):
+    """``compose up``: a service others depend on did not become started, healthy or
+    completed as their ``depends_on`` asks."""

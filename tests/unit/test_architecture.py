@@ -76,8 +76,9 @@ def imported(name: str, in_functions: bool = True, type_checking: bool = True) -
     return found
 
 
-# the front ends: the CLI, the library (and the package's face, which is the library's)
-FRONT_ENDS = ("portside.cli.", "portside.client.", "portside.api.")
+# the front ends: the CLI, the library (and the package's face, which is the library's),
+# the API server and compose
+FRONT_ENDS = ("portside.cli.", "portside.client.", "portside.api.", "portside.compose.")
 
 
 def test_the_front_ends_reach_the_layers_only_through_the_engine() -> None:

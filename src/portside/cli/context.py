@@ -37,6 +37,7 @@ class Context:
         self.stdout = stdout or sys.stdout
         self.stderr = stderr or sys.stderr
         self.verb = ""
+        self.compose_flags: dict[str, list[str]] = {}  # compose's global flags (cli/compose.py)
 
     @cached_property
     def engine(self) -> Engine:
