@@ -18,12 +18,12 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from containers import busybox_rows
+from containers import busybox_rootfs, import_busybox
 from engines import Dockerd, Engine
-from timing import Row, command, median_seconds
+from timing import Row, command, medians_in_turn
 
 LIST_CONTAINERS = 50
 CP_MIB = 100
@@ -121,74 +121,114 @@ def _remove(sock: str, cid: str) -> None:
     ok(sock, "DELETE", f"/containers/{cid}?force=1")
 
 
-def bench_engine(engine: Engine, work: Path, repeat: int) -> dict[str, float]:
-    results: dict[str, float] = {}
-    cli_config = work / "docker-cli-config"  # the CLI reads no config of the machine's
-    cli_config.mkdir(exist_ok=True)
-    with api_socket(engine, work) as sock:
-        cli_env = {"DOCKER_HOST": f"unix://{sock}", "DOCKER_CONFIG": str(cli_config)}
-        client = Dockerd.client()
-        tries = repeat * REQUEST_TRIES
-
-        ping = median_seconds(lambda: ok(sock, "GET", "/_ping"), repeat=tries)
-        results[PING] = ping * 1000
-        ids = [_create(sock, ["true"]) for _ in range(LIST_CONTAINERS)]
-        try:
+def _list_ms(socks: dict[str, str], tries: int) -> dict[str, float]:
+    made = {
+        name: [_create(sock, ["true"]) for _ in range(LIST_CONTAINERS)]
+        for name, sock in socks.items()
+    }
+    try:
+        for name, sock in socks.items():
             listed = json.loads(ok(sock, "GET", "/containers/json?all=1"))
             if len(listed) != LIST_CONTAINERS:
-                raise RuntimeError(f"{engine.name}: listed {len(listed)} containers")
-            listing = median_seconds(
-                lambda: ok(sock, "GET", "/containers/json?all=1"), repeat=tries
-            )
-            results[LIST] = listing * 1000
-        finally:
+                raise RuntimeError(f"{name}: listed {len(listed)} containers")
+        runs = {n: _get(sock, "/containers/json?all=1") for n, sock in socks.items()}
+        return {n: t * 1000 for n, t in medians_in_turn(runs, repeat=tries).items()}
+    finally:
+        for name, ids in made.items():
             for cid in ids:
-                _remove(sock, cid)
+                _remove(socks[name], cid)
 
-        made: list[str] = []
 
-        def create_start_wait() -> None:
+def _get(sock: str, path: str) -> Callable[[], object]:
+    return lambda: ok(sock, "GET", path)
+
+
+def _create_start_wait(socks: dict[str, str], repeat: int) -> dict[str, float]:
+    made: dict[str, list[str]] = {name: [] for name in socks}
+
+    def run(name: str) -> Callable[[], None]:
+        def once() -> None:
+            sock = socks[name]
             cid = _create(sock, ["true"])
-            made.append(cid)
+            made[name].append(cid)
             ok(sock, "POST", f"/containers/{cid}/start")
             code = json.loads(ok(sock, "POST", f"/containers/{cid}/wait"))["StatusCode"]
             if code != 0:
-                raise RuntimeError(f"{engine.name}: true exited {code}")
+                raise RuntimeError(f"{name}: true exited {code}")
 
-        def clean() -> None:
-            while made:
-                _remove(sock, made.pop())
+        return once
 
-        results[CREATE_START_WAIT] = median_seconds(create_start_wait, clean, repeat=repeat)
-        clean()
+    def clean(name: str) -> Callable[[], None]:
+        def remove_made() -> None:
+            while made[name]:
+                _remove(socks[name], made[name].pop())
 
-        results[RUN] = median_seconds(
-            command([client, "run", "--rm", "busybox", "true"], cli_env), repeat=repeat
-        )
-        results[CP] = _cp_seconds(sock, client, cli_env, repeat)
-    return results
+        return remove_made
 
-
-def _cp_seconds(sock: str, client: str, env: dict[str, str], repeat: int) -> float:
-    dd = f"dd if=/dev/urandom of=/big bs=1M count={CP_MIB} 2>/dev/null"
-    cid = _create(sock, ["sh", "-c", dd], {"NetworkMode": "none"})
     try:
-        ok(sock, "POST", f"/containers/{cid}/start")
-        ok(sock, "POST", f"/containers/{cid}/wait")
-        cp: Callable[[], object] = command([client, "cp", f"{cid}:/big", "-"], env)
-        return median_seconds(cp, repeat=repeat)
+        return medians_in_turn(
+            {n: run(n) for n in socks}, {n: clean(n) for n in socks}, repeat=repeat
+        )
     finally:
-        _remove(sock, cid)
+        for name in socks:
+            clean(name)()
+
+
+def _cp(socks: dict[str, str], cli: dict[str, dict[str, str]], repeat: int) -> dict[str, float]:
+    dd = f"dd if=/dev/urandom of=/big bs=1M count={CP_MIB} 2>/dev/null"
+    made: dict[str, str] = {}
+    try:
+        for name, sock in socks.items():
+            made[name] = _create(sock, ["sh", "-c", dd], {"NetworkMode": "none"})
+            ok(sock, "POST", f"/containers/{made[name]}/start")
+            ok(sock, "POST", f"/containers/{made[name]}/wait")
+        client = Dockerd.client()
+        for name, cid in made.items():  # the client exits 0 on a stream cut short: check once
+            out = subprocess.run(
+                [client, "cp", f"{cid}:/big", "-"],
+                env={**os.environ, **cli[name]},
+                capture_output=True,
+                check=True,
+            ).stdout
+            if len(out) < CP_MIB << 20:
+                raise RuntimeError(f"{name}: docker cp gave {len(out)} bytes")
+        runs = {n: command([client, "cp", f"{cid}:/big", "-"], cli[n]) for n, cid in made.items()}
+        return medians_in_turn(runs, repeat=repeat)
+    finally:
+        for name, cid in made.items():
+            _remove(socks[name], cid)
 
 
 def api_rows(engines: list[Engine], work: Path, repeat: int) -> list[Row]:
+    rootfs = busybox_rootfs(work)
+    for engine in engines:
+        import_busybox(engine, rootfs)
+    cli_config = work / "docker-cli-config"  # the CLI reads no config of the machine's
+    cli_config.mkdir(exist_ok=True)
+    results: dict[str, dict[str, float]] = {}
+    with ExitStack() as stack:
+        socks = {e.name: stack.enter_context(api_socket(e, work)) for e in engines}
+        cli = {
+            n: {"DOCKER_HOST": f"unix://{sock}", "DOCKER_CONFIG": str(cli_config)}
+            for n, sock in socks.items()
+        }
+        tries = repeat * REQUEST_TRIES
+        ping = medians_in_turn({n: _get(sock, "/_ping") for n, sock in socks.items()}, repeat=tries)
+        results[PING] = {n: t * 1000 for n, t in ping.items()}
+        results[LIST] = _list_ms(socks, tries)
+        results[CREATE_START_WAIT] = _create_start_wait(socks, repeat)
+        run = [Dockerd.client(), "run", "--rm", "busybox", "true"]
+        results[RUN] = medians_in_turn({n: command(run, cli[n]) for n in socks}, repeat=repeat)
+        results[CP] = _cp(socks, cli, repeat)
     units = {PING: "ms", LIST: "ms"}
-    return busybox_rows(engines, work, lambda e: bench_engine(e, work, repeat), units)
+    return [Row(name, values, units.get(name, "s")) for name, values in results.items()]
 
 
 API_NOTE = f"""Each request goes to the engine's own API socket: portside's `portside system
 service` and Podman's `podman system service` started for this table on the run's
-throwaway stores, and the private dockerd's socket. The request rows open a new
+throwaway stores, and the private dockerd's socket; the three serve side by side and
+take turns, one try each a round (the order turned each round), so a load that comes
+and goes on the machine falls on all three alike. The request rows open a new
 connection per request (as each docker CLI command does) with Python's `http.client`
 over the unix socket, and are medians of {REQUEST_TRIES}× as many tries as the others.
 The list holds {LIST_CONTAINERS} containers made by `/containers/create` and not
