@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from portside.api import workers
 from portside.api.workers import MAX_IDLE, ReusedThreads
 
 
@@ -110,3 +111,31 @@ def test_idle_threads_are_capped(server: Server) -> None:
         time.sleep(0.05)
     with server._idle_lock:
         assert server._idle == MAX_IDLE
+
+
+def test_idle_threads_end_after_a_while(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "IDLE_SECONDS", 0.2)
+    before = threading.active_count()
+    held = []
+    for _ in range(3):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(server.server_address)  # type: ignore[arg-type]
+        s.sendall(b"block\n")
+        s.shutdown(socket.SHUT_WR)
+        held.append(s)
+    for _ in held:
+        assert server.blocked.acquire(timeout=10)
+    assert threading.active_count() == before + 3
+    server.release.set()
+    for s in held:
+        s.settimeout(10)
+        assert s.makefile("rb").readline()
+        s.close()
+    for _ in range(100):
+        if threading.active_count() == before:
+            break
+        time.sleep(0.05)
+    assert threading.active_count() == before
+    with server._idle_lock:
+        assert server._idle == 0
+    assert ask(server) >= 0  # and a new connection is served by a new thread
