@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from api import API_NOTE, api_rows  # noqa: E402
 from builds import BUILDS_NOTE, build_rows  # noqa: E402
 from builds import names as builder_names  # noqa: E402
 from containers import CONTAINERS_NOTE, container_rows  # noqa: E402
@@ -44,6 +45,7 @@ def main() -> int:
             "builds",
             "registry",
             "health",
+            "api",
         ),
         default=None,
     )
@@ -89,6 +91,9 @@ def main() -> int:
         if args.only in (None, "builds"):
             rows = build_rows(engines, work, args.repeat)
             sections.append(("Builds", table(rows, builder_names(engines)), BUILDS_NOTE))
+        if args.only in (None, "api"):
+            rows = api_rows(engines, work, args.repeat)
+            sections.append(("Engine API", table(rows, names), API_NOTE))
     finally:
         for e in engines:
             if e.name == "podman":

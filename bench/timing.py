@@ -28,6 +28,30 @@ def median_seconds(
     return statistics.median(times)
 
 
+def medians_in_turn(
+    runs: dict[str, Callable[[], object]],
+    prepare: dict[str, Callable[[], object]] | None = None,
+    repeat: int = 7,
+    warmup: int = 1,
+) -> dict[str, float]:
+    """``median_seconds`` of each of ``runs`` (engine -> try), taking turns: one try of
+    each per round, the order turned by one each round, so a load that comes and goes
+    on the machine falls on all of them alike."""
+    names = list(runs)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    for i in range(warmup + repeat):
+        shift = i % len(names)
+        for name in names[shift:] + names[:shift]:
+            if prepare is not None and name in prepare:
+                prepare[name]()
+            start = time.perf_counter()
+            runs[name]()
+            elapsed = time.perf_counter() - start
+            if i >= warmup:
+                times[name].append(elapsed)
+    return {n: statistics.median(t) for n, t in times.items()}
+
+
 def command(argv: list[str], env: dict[str, str] | None = None) -> Callable[[], object]:
     import os
 

@@ -37,19 +37,12 @@ def list_(req: Request) -> None:
     if limit is not None and limit > 0:
         rows = rows[:limit]
     ports = engine.containers.ports()
-    endpoints = engine.containers.endpoints
     # each network's endpoint settings, as Docker's list gives them (clients such as
     # testcontainers read a container's Gateway and IPAddress from the list)
+    settings = engine.containers.endpoints.settings_of(rows)
+    mounts = engine.containers.mounts_json_of(rows)
     req.send_json(
-        [
-            _summary(
-                r,
-                ports.get(r.id) or {},
-                endpoints.settings(r)["Networks"],
-                engine.containers.mounts_json(r),
-            )
-            for r in rows
-        ]
+        [_summary(r, ports.get(r.id) or {}, settings[r.id]["Networks"], mounts[r.id]) for r in rows]
     )
 
 

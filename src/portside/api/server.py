@@ -31,6 +31,7 @@ from ..engine import Engine
 from ..errors import IncompleteBody, InvalidArgument, PortsideError
 from .bodies import BodyReader, buffered, open_body
 from .routes import resolve
+from .workers import ReusedThreads
 
 
 class BadRequest(InvalidArgument):
@@ -428,11 +429,11 @@ class Service:
             self.touch()
 
 
-class UnixService(Service, socketserver.ThreadingUnixStreamServer):
+class UnixService(Service, ReusedThreads, socketserver.ThreadingUnixStreamServer):
     daemon_threads = True
 
 
-class TCPService(Service, socketserver.ThreadingTCPServer):
+class TCPService(Service, ReusedThreads, socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 

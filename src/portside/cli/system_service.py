@@ -31,6 +31,10 @@ def run(ctx: Context, argv: list[str]) -> int:
     from ..api.server import listen, serve
 
     server = listen(uri, ctx.settings, verbose=args.debug_requests)
+    # the store's database held open (and migrated) while serving: each request opens a
+    # connection of its own, and when the last one closed SQLite checkpointed the WAL and
+    # deleted its files, for the next request to make again
+    ctx.engine.store  # noqa: B018 - opened for its side effect
 
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import builtins
 import os
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -350,7 +350,21 @@ class ContainerService:
     def mounts_json(self, row: ContainerRow) -> builtins.list[Any]:
         """Docker's Mounts: binds, volumes and ``--mount type=tmpfs`` (a ``--tmpfs``
         shows in HostConfig.Tmpfs only, as Docker's does)."""
-        mounts = self.mounts(row.id)
+        return self._mounts_json(row, self.mounts(row.id))
+
+    def mounts_json_of(self, rows: Iterable[ContainerRow]) -> dict[str, builtins.list[Any]]:
+        """``mounts_json`` of many containers (the API's container list) from one read
+        of the mounts table, not a query a container: container ID -> Mounts."""
+        from ..store.volumes import VolumeTable
+
+        found: dict[str, builtins.list[MountRow]] = {}
+        for container_id, m in VolumeTable(self.store.meta.conn).all_mounts():
+            found.setdefault(container_id, []).append(m)
+        return {r.id: self._mounts_json(r, found.get(r.id, [])) for r in rows}
+
+    def _mounts_json(
+        self, row: ContainerRow, mounts: builtins.list[MountRow]
+    ) -> builtins.list[Any]:
         if not mounts:
             return []
         tmpfs_flags = row.host_config.get("Tmpfs") or {}

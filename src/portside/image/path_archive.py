@@ -29,6 +29,11 @@ from .layer import apply_tar
 from .pipe import piped
 
 STAGING_PREFIX = ".portside-cp-"
+# what write_tar reads from a file and hands to ``out`` at a time. tarfile's defaults
+# (16 KiB reads, 10 KiB writes) made the API's 100 MiB ``docker cp`` out send 10,000
+# HTTP chunks: 64 KiB halved the service's CPU for it (0.12 -> 0.06 s here); 128 KiB
+# and up measured slower again
+WRITE_BUFFER = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,14 @@ def write_tar(
     def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
         return None if skip is not None and skip(info.name) else info
 
-    with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tf:
+    # copybufsize: passed on to TarFile (3.8+), though typeshed's open() omits it
+    with tarfile.open(  # type: ignore[call-overload]
+        fileobj=out,
+        mode="w|",
+        format=tarfile.PAX_FORMAT,
+        bufsize=WRITE_BUFFER,
+        copybufsize=WRITE_BUFFER,
+    ) as tf:
         if contents_only:
             for child in sorted(os.listdir(source.path)):
                 tf.add(source.path / child, arcname=child, filter=keep)

@@ -99,6 +99,14 @@ class VolumeTable:
         )
         return [MountRow(t, s, d, bool(ro), m, p, o) for t, s, d, ro, m, p, o in rows]
 
+    def all_mounts(self) -> list[tuple[str, MountRow]]:
+        """Every container's mounts, each with its container's ID, in each one's order."""
+        rows = self.conn.execute(
+            "SELECT container_id, type, source, destination, readonly, mode, propagation,"
+            " options FROM mounts ORDER BY container_id, seq"
+        )
+        return [(c, MountRow(t, s, d, bool(ro), m, p, o)) for c, t, s, d, ro, m, p, o in rows]
+
 
 def _volume(row: tuple[str, str, str, str]) -> VolumeRow:
     name, driver, created, labels = row
