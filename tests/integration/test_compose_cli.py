@@ -233,7 +233,17 @@ def test_exec_run_and_the_per_container_commands(app: Compose) -> None:
     app("up", "-d")
     out = app("exec", "-T", "cache", "sh", "-c", "echo in $(hostname)").stdout  # type: ignore[attr-defined]
     assert out.startswith("in ")
-    r = app("run", "--rm", "-T", "--no-deps", "cache", "sh", "-c", "wget -qO- http://web/; exit 3", check=False)  # noqa: E501
+    r = app(
+        "run",
+        "--rm",
+        "-T",
+        "--no-deps",
+        "cache",
+        "sh",
+        "-c",
+        "wget -qO- http://web/; exit 3",
+        check=False,
+    )
     assert r.returncode == 3 and r.stdout == "page of web\n"  # type: ignore[attr-defined]
     assert "demo-cache-run-" not in app.portside("ps", "-a").stdout  # --rm removed it
     app("stop", "-t", "1", "worker")
@@ -392,7 +402,7 @@ def test_a_failing_dependency_stops_up(portside: Portside, tmp_path: Path) -> No
     try:
         r = compose("up", "-d", check=False)
         assert r.returncode == 1  # type: ignore[attr-defined]
-        assert "service \"job\" didn't complete successfully: exit 4" in r.stderr  # type: ignore[attr-defined]
+        assert 'service "job" didn\'t complete successfully: exit 4' in r.stderr  # type: ignore[attr-defined]
         assert "failing-app-1" not in portside("ps", "-a").stdout
     finally:
         compose("down", check=False)

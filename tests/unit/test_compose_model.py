@@ -68,8 +68,7 @@ def test_an_unset_variable_is_blank_with_a_warning() -> None:
 def test_a_required_variable_names_file_line_and_key(tmp_path: Path) -> None:
     text = "services:\n  web:\n    image: busybox\n    user: ${WHO:?set WHO first}\n"
     assert error(tmp_path, text) == (
-        "compose.yaml:4: services.web.user: required variable WHO is missing a value: "
-        "set WHO first"
+        "compose.yaml:4: services.web.user: required variable WHO is missing a value: set WHO first"
     )
 
 
@@ -193,8 +192,7 @@ services:
 
 def test_profiles_enable_services(tmp_path: Path) -> None:
     text = (
-        "services:\n  app:\n    image: busybox\n"
-        "  debug:\n    image: busybox\n    profiles: [dev]\n"
+        "services:\n  app:\n    image: busybox\n  debug:\n    image: busybox\n    profiles: [dev]\n"
     )
     assert project(tmp_path, {"compose.yaml": text}).enabled == ("app",)
     assert project(tmp_path, {}, profiles=("dev",)).enabled == ("app", "debug")

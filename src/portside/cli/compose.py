@@ -64,7 +64,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         return 0 if rest else 1
     verb = group_verb(group, rest[0])
     if verb is None:
-        raise UsageError(f"unknown docker command: \"compose {rest[0]}\"")
+        raise UsageError(f'unknown docker command: "compose {rest[0]}"')
     ctx.compose_flags = given
     ctx.verb = f"compose {verb.name}"
     module = importlib.import_module(f"portside.cli.{verb.module}")

@@ -21,15 +21,32 @@ def run(ctx: Context, argv: list[str]) -> int:
         else "Run a one-off command on a service"
     )
     p = Parser(ctx.verb, "[OPTIONS] SERVICE COMMAND [ARGS...]", about)
-    p.add_argument("-d", "--detach", action="store_true", help="Detached mode: Run command in the background")  # noqa: E501
+    p.add_argument(
+        "-d", "--detach", action="store_true", help="Detached mode: Run command in the background"
+    )
     p.add_argument("-e", "--env", action="append", default=[], help="Set environment variables")
-    p.add_argument("-T", "--no-TTY", dest="no_tty", action="store_true", help="Disable pseudo-TTY allocation (default: auto-detected)")  # noqa: E501
+    p.add_argument(
+        "-T",
+        "--no-TTY",
+        dest="no_tty",
+        action="store_true",
+        help="Disable pseudo-TTY allocation (default: auto-detected)",
+    )
     p.add_argument("-u", "--user", default=None, help="Run the command as this user")
-    p.add_argument("-w", "--workdir", default=None, help="Path to workdir directory for this command")  # noqa: E501
+    p.add_argument(
+        "-w", "--workdir", default=None, help="Path to workdir directory for this command"
+    )
     if verb == "exec":
-        p.add_argument("--index", type=int, default=1, help="Index of the container if service has multiple replicas")  # noqa: E501
+        p.add_argument(
+            "--index",
+            type=int,
+            default=1,
+            help="Index of the container if service has multiple replicas",
+        )
     else:
-        p.add_argument("--rm", action="store_true", help="Automatically remove the container when it exits")  # noqa: E501
+        p.add_argument(
+            "--rm", action="store_true", help="Automatically remove the container when it exits"
+        )
         p.add_argument("--no-deps", action="store_true", help="Don't start linked services")
         p.add_argument("--name", default="", help="Assign a name to the container")
     p.add_argument("service", nargs="?")

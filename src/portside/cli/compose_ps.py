@@ -23,14 +23,24 @@ def run(ctx: Context, argv: list[str]) -> int:
     usage = "[OPTIONS] SERVICE PRIVATE_PORT" if verb == "port" else "[OPTIONS] [SERVICE...]"
     p = Parser(ctx.verb, usage, _ABOUT[verb])
     if verb == "ps":
-        p.add_argument("-a", "--all", action="store_true", help="Show all stopped containers (including those created by the run command)")  # noqa: E501
+        p.add_argument(
+            "-a",
+            "--all",
+            action="store_true",
+            help="Show all stopped containers (including those created by the run command)",
+        )
         p.add_argument("-q", "--quiet", action="store_true", help="Only display IDs")
         p.add_argument("--services", action="store_true", help="Display services")
         p.add_argument("--format", default="", help="Format the output")
     if verb == "images":
         p.add_argument("-q", "--quiet", action="store_true", help="Only display IDs")
     if verb == "port":
-        p.add_argument("--index", type=int, default=1, help="Index of the container if service has multiple replicas")  # noqa: E501
+        p.add_argument(
+            "--index",
+            type=int,
+            default=1,
+            help="Index of the container if service has multiple replicas",
+        )
         p.add_argument("--protocol", default="tcp", help="tcp or udp")
     p.add_argument("service", nargs="*")
     args = p.parse_args(argv)  # fmt: skip
@@ -144,7 +154,7 @@ def _port(ctx: Context, service: str, private: str, index: int, protocol: str) -
     proj = project(ctx, [service])
     rows = [r for r in containers(ctx.engine, proj.name, [service]) if number_of(r) == index]
     if not rows:
-        raise InvalidArgument(f"service \"{service}\" is not running container #{index}")
+        raise InvalidArgument(f'service "{service}" is not running container #{index}')
     key = private if "/" in private else f"{private}/{protocol}"
     binds = (ctx.engine.containers.ports().get(rows[0].id) or {}).get(key)
     if not binds:

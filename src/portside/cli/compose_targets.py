@@ -26,13 +26,25 @@ def run(ctx: Context, argv: list[str]) -> int:
     verb = ctx.verb.split()[-1]
     p = Parser(ctx.verb, "[OPTIONS] [SERVICE...]", _ABOUT[verb])
     if verb in ("stop", "restart"):
-        p.add_argument("-t", "--timeout", type=int, default=None, help="Specify a shutdown timeout in seconds")  # noqa: E501
+        p.add_argument(
+            "-t", "--timeout", type=int, default=None, help="Specify a shutdown timeout in seconds"
+        )
     if verb == "kill":
-        p.add_argument("-s", "--signal", default="SIGKILL", help="SIGNAL to send to the container")  # noqa: E501
+        p.add_argument("-s", "--signal", default="SIGKILL", help="SIGNAL to send to the container")
     if verb == "rm":
         p.add_argument("-f", "--force", action="store_true", help="Don't ask to confirm removal")
-        p.add_argument("-s", "--stop", action="store_true", help="Stop the containers, if required, before removing")  # noqa: E501
-        p.add_argument("-v", "--volumes", action="store_true", help="Remove any anonymous volumes attached to containers")  # noqa: E501
+        p.add_argument(
+            "-s",
+            "--stop",
+            action="store_true",
+            help="Stop the containers, if required, before removing",
+        )
+        p.add_argument(
+            "-v",
+            "--volumes",
+            action="store_true",
+            help="Remove any anonymous volumes attached to containers",
+        )
     p.add_argument("service", nargs="*")
     args = p.parse_args(argv)  # fmt: skip
     from ..compose.project_state import containers, service_of, with_dependencies

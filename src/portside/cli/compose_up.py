@@ -29,14 +29,40 @@ def _up(ctx: Context, argv: list[str]) -> int:
     from .compose_logs import show
 
     p = Parser(ctx.verb, "[OPTIONS] [SERVICE...]", "Create and start containers")
-    p.add_argument("-d", "--detach", action="store_true", help="Detached mode: Run containers in the background")  # noqa: E501
+    p.add_argument(
+        "-d",
+        "--detach",
+        action="store_true",
+        help="Detached mode: Run containers in the background",
+    )
     p.add_argument("--build", action="store_true", help="Build images before starting containers")
-    p.add_argument("--force-recreate", action="store_true", help="Recreate containers even if their configuration and image haven't changed")  # noqa: E501
-    p.add_argument("--no-recreate", action="store_true", help="If containers already exist, don't recreate them")  # noqa: E501
+    p.add_argument(
+        "--force-recreate",
+        action="store_true",
+        help="Recreate containers even if their configuration and image haven't changed",
+    )
+    p.add_argument(
+        "--no-recreate",
+        action="store_true",
+        help="If containers already exist, don't recreate them",
+    )
     p.add_argument("--no-deps", action="store_true", help="Don't start linked services")
-    p.add_argument("--remove-orphans", action="store_true", help="Remove containers for services not defined in the Compose file")  # noqa: E501
-    p.add_argument("--wait", action="store_true", help="Wait for services to be running|healthy. Implies detached mode.")  # noqa: E501
-    p.add_argument("--wait-timeout", type=int, default=300, help="Maximum duration in seconds to wait for the project to be running|healthy")  # noqa: E501
+    p.add_argument(
+        "--remove-orphans",
+        action="store_true",
+        help="Remove containers for services not defined in the Compose file",
+    )
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="Wait for services to be running|healthy. Implies detached mode.",
+    )
+    p.add_argument(
+        "--wait-timeout",
+        type=int,
+        default=300,
+        help="Maximum duration in seconds to wait for the project to be running|healthy",
+    )
     p.add_argument("service", nargs="*")
     args = p.parse_args(argv)  # fmt: skip
     proj = project(ctx, args.service)
@@ -76,10 +102,31 @@ def _down(ctx: Context, argv: list[str]) -> int:
     from ..compose.up import DownOptions, down
 
     p = Parser(ctx.verb, "[OPTIONS] [SERVICES]", "Stop and remove containers, networks")
-    p.add_argument("-v", "--volumes", action="store_true", help="Remove named volumes declared in the \"volumes\" section of the Compose file and anonymous volumes attached to containers")  # noqa: E501
-    p.add_argument("--rmi", default="", help='Remove images used by services. "local" remove only images that don\'t have a custom tag ("local"|"all")')  # noqa: E501
-    p.add_argument("--remove-orphans", action="store_true", help="Remove containers for services not defined in the Compose file")  # noqa: E501
-    p.add_argument("-t", "--timeout", type=int, default=None, help="Specify a shutdown timeout in seconds")  # noqa: E501
+    p.add_argument(
+        "-v",
+        "--volumes",
+        action="store_true",
+        help=(
+            'Remove named volumes declared in the "volumes" section of the Compose file and '
+            "anonymous volumes attached to containers"
+        ),
+    )
+    p.add_argument(
+        "--rmi",
+        default="",
+        help=(
+            'Remove images used by services. "local" remove only images that don\'t have a '
+            'custom tag ("local"|"all")'
+        ),
+    )
+    p.add_argument(
+        "--remove-orphans",
+        action="store_true",
+        help="Remove containers for services not defined in the Compose file",
+    )
+    p.add_argument(
+        "-t", "--timeout", type=int, default=None, help="Specify a shutdown timeout in seconds"
+    )
     args = p.parse_args(argv)  # fmt: skip
     proj = project(ctx)
     options = DownOptions(args.volumes, args.rmi, args.remove_orphans, args.timeout)

@@ -105,9 +105,7 @@ def load_project(
             )
     if any("default" in (svc.get("networks") or {"default": None}) for svc in services.values()):
         networks.setdefault("default", {"name": f"{name}_default"})
-    active = set(options.profiles) or {
-        p for p in env.get("COMPOSE_PROFILES", "").split(",") if p
-    }
+    active = set(options.profiles) or {p for p in env.get("COMPOSE_PROFILES", "").split(",") if p}
     enabled = tuple(
         n
         for n, svc in services.items()
@@ -234,9 +232,7 @@ def _check_references(
             )
     for net in svc.get("networks") or {}:
         if net not in networks and net != "default":
-            schema.fail(
-                svc.mark_of("networks"), f"{where}.networks", f'undefined network "{net}"'
-            )
+            schema.fail(svc.mark_of("networks"), f"{where}.networks", f'undefined network "{net}"')
     for vol in svc.get("volumes") or []:
         if vol["type"] == "volume" and vol.get("source") and vol["source"] not in volumes:
             raise ComposeFileError(

@@ -285,8 +285,11 @@ def _deploy(value: Any, mark: Mark, key: str) -> dict[str, Any]:
                           ("cpus", "memory", "pids"))  # fmt: skip
         out["resources"] = {
             "limits": {
-                k: (_int(v, limits.mark_of(k), f"{where}.{k}") if k == "pids"
-                    else _string(v, limits.mark_of(k), f"{where}.{k}"))
+                k: (
+                    _int(v, limits.mark_of(k), f"{where}.{k}")
+                    if k == "pids"
+                    else _string(v, limits.mark_of(k), f"{where}.{k}")
+                )
                 for k, v in limits.items()
             }  # fmt: skip
         }

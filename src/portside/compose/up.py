@@ -60,9 +60,7 @@ def up(
     the containers that run them, in start order. ``build``/``pull`` make a missing
     (or, with ``--build``, any built) service's image."""
     chosen = list(options.services) or list(project.enabled)
-    order = (
-        start_order(project, chosen) if options.no_deps else with_dependencies(project, chosen)
-    )
+    order = start_order(project, chosen) if options.no_deps else with_dependencies(project, chosen)
     for name in order:  # every service's options checked before anything is made
         create_options(project, name, 1, "")
     existing = containers(engine, project.name)
@@ -116,7 +114,7 @@ def ensure_resources(engine: Engine, project: Project, services: Iterable[str], 
         except NotFound:
             if spec.get("external"):
                 raise NotFound(
-                    f'network {spec["name"]} declared as external, but could not be found'
+                    f"network {spec['name']} declared as external, but could not be found"
                 ) from None
         say("Network", spec["name"], "Creating")
         engine.networks.create(
@@ -137,7 +135,7 @@ def ensure_resources(engine: Engine, project: Project, services: Iterable[str], 
             continue
         except VolumeNotFound:
             if spec.get("external"):
-                raise NotFound(f"external volume \"{spec['name']}\" not found") from None
+                raise NotFound(f'external volume "{spec["name"]}" not found') from None
         say("Volume", spec["name"], "Creating")
         engine.volumes.create(
             spec["name"],
@@ -287,7 +285,7 @@ def wait_for(
                 code = int(state.get("ExitCode") or 0)
                 if code:
                     raise DependencyFailed(
-                        f"service \"{name}\" didn't complete successfully: exit {code}"
+                        f'service "{name}" didn\'t complete successfully: exit {code}'
                     )
                 say("Container", row.name, "Exited")
                 break
@@ -353,4 +351,3 @@ def down(engine: Engine, project: Project, options: DownOptions, say: Say) -> No
             except NotFound:
                 continue
             say("Image", image, "Removed")
-
