@@ -174,3 +174,38 @@ def test_up_ps_logs_exec_recreate_down(compose: Compose) -> None:
     networks = compose.service.portside("network", "ls", "--format", "{{.Name}}").stdout
     assert f"{PROJECT}_default" not in networks.split()
     assert compose.service.portside("volume", "ls", "-q").stdout == ""
+
+
+def test_the_example_app_with_docker_compose_and_portside_compose_agreeing(
+    compose_installed: None, service: Service, tmp_path: Path
+) -> None:
+    """examples/compose-app through docker-compose 1.29 on the service: built, the worker
+    started only once the db's healthcheck passed, and ``portside compose ps`` on the
+    same store lists the same containers, each running, as docker-compose's ps."""
+    app = tmp_path / "compose-app"
+    shutil.copytree(REPO / "examples/compose-app", app)
+    port = free_port()
+    env = {**service.client_env(), "WEB_PORT": str(port), "DB_WARMUP": "2"}
+
+    def dc(*args: str) -> subprocess.CompletedProcess[str]:
+        r = subprocess.run(
+            [str(COMPOSE), "--ansi", "never", "-p", "psapp", *args],
+            cwd=app, capture_output=True, text=True, env=env, timeout=180,
+        )  # fmt: skip
+        assert r.returncode == 0, f"docker-compose {' '.join(args)}: {r.stdout}{r.stderr}"
+        return r
+
+    try:
+        dc("up", "-d")
+        logs = wait_for("web says", lambda: dc("logs", "worker").stdout)
+        assert "db says rows: 42" in logs, logs  # it started after the db was healthy
+        assert http_get(f"http://127.0.0.1:{port}/", timeout=10)
+        theirs = {line.split()[0] for line in dc("ps").stdout.splitlines()[2:]}
+        ours = service.portside(
+            "compose", "-f", str(app / "compose.yaml"), "-p", "psapp", "ps",
+            "--format", "{{.Name}} {{.State}}", env={"WEB_PORT": str(port)},
+        ).stdout.split("\n")  # fmt: skip
+        assert theirs == {"psapp_web_1", "psapp_db_1", "psapp_worker_1"}
+        assert sorted(line for line in ours if line) == sorted(f"{n} running" for n in theirs)
+    finally:
+        dc("down", "-v", "--timeout", "1")
