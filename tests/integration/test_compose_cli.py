@@ -467,3 +467,52 @@ def test_an_unhealthy_dependency_stops_up_and_wait_waits_for_healthy(
         assert "(healthy)" in compose("ps", "fine").stdout  # type: ignore[attr-defined]
     finally:
         compose("down", "-t", "1", check=False)
+
+
+RESTARTING = """
+x-quick: &quick
+  image: busybox
+  init: true
+  stop_grace_period: 1s
+services:
+  db:
+    <<: *quick
+    command: sh -c "echo db ${DB_WORD:-one}; exec sleep 100000"
+  follower:
+    <<: *quick
+    depends_on:
+      db: {condition: service_started, restart: true}
+    command: sh -c "exec sleep 100000"
+  bystander:
+    <<: *quick
+    depends_on: [db]
+    command: sh -c "exec sleep 100000"
+"""
+
+
+def test_depends_on_restart_restarts_the_dependent_when_its_dependency_is_updated(
+    portside: Portside, tmp_path: Path
+) -> None:
+    (tmp_path / "compose.yaml").write_text(RESTARTING)
+    app = Compose(portside, tmp_path, "rst")
+    try:
+        app("up", "-d")
+        ids = app.ids()
+
+        def started(service: str) -> str:
+            return str(app.inspect(f"rst-{service}-1")["State"]["StartedAt"])  # type: ignore[index]
+
+        before = {s: started(s) for s in ("follower", "bystander")}
+        app.env = {"DB_WORD": "two"}  # db's command changes: recreated
+        app("up", "-d")
+        after = app.ids()
+        assert after["rst-db-1"] != ids["rst-db-1"]  # db replaced
+        assert after["rst-follower-1"] == ids["rst-follower-1"]  # the same container ...
+        assert started("follower") != before["follower"]  # ... started again
+        assert started("bystander") == before["bystander"]  # no restart: true, left alone
+        again = started("follower")
+        app("restart", "db")  # an explicit restart of db restarts follower too
+        assert started("follower") != again
+        assert started("bystander") == before["bystander"]
+    finally:
+        app("down", "-t", "0", check=False)

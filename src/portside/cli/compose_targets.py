@@ -74,6 +74,19 @@ def run(ctx: Context, argv: list[str]) -> int:
             say("Container", row.name, "Restarting")
             lifecycle.restart(row.id, args.timeout)
             say("Container", row.name, "Started")
+        # then what depends on them with restart: true, in start order
+        from ..compose.up import restart_for
+
+        done = {service_of(r) for r in rows}
+        for name in with_dependencies(proj, list(proj.enabled)):
+            if name in done or not restart_for(proj, name, done):
+                continue
+            done.add(name)
+            for row in containers(ctx.engine, proj.name, [name]):
+                if row.status == "running":
+                    say("Container", row.name, "Restarting")
+                    lifecycle.restart(row.id, args.timeout)
+                    say("Container", row.name, "Started")
     elif verb == "kill":
         for row in running:
             say("Container", row.name, "Killing")

@@ -80,12 +80,18 @@ def up(
         elif not image_id(engine, image_of(project, name)):
             pull(name)
     started: list[ContainerRow] = []
+    updated: set[str] = set()  # services whose containers this up made, replaced or started
     for name in order:
         for dep, spec in (project.services[name].get("depends_on") or {}).items():
             if dep in order:
                 wait_for(engine, project, dep, spec["condition"], say, options.timeout)
         mine = [r for r in existing if service_of(r) == name]
-        started.extend(_converge(engine, project, name, mine, options, say))
+        rows, changed = _converge(engine, project, name, mine, options, say)
+        if changed:
+            updated.add(name)
+        elif restart_for(project, name, updated):
+            rows = [_restart(engine, row, say) for row in rows]
+        started.extend(rows)
     if options.wait:
         for name in order:
             healthy = "service_healthy" if project.services[name].get("healthcheck") else ""
@@ -156,12 +162,15 @@ def _converge(
     mine: list[ContainerRow],
     options: UpOptions,
     say: Say,
-) -> list[ContainerRow]:
+) -> tuple[list[ContainerRow], bool]:
+    """The service's containers once converged, and whether any was made, replaced or
+    started (what ``depends_on: restart: true`` restarts its dependents for)."""
     svc = project.services[name]
     digest = L.config_hash(svc)
     current_image = image_id(engine, image_of(project, name))
     by_number = {number_of(r): r for r in mine}
     out: list[ContainerRow] = []
+    changed = False
     for number in range(1, replicas(svc) + 1):
         row = by_number.pop(number, None)
         stale = row is not None and (
@@ -182,9 +191,24 @@ def _converge(
         say("Container", row.name, "Starting")
         out.append(engine.lifecycle.start(row.id).row)
         say("Container", row.name, "Started")
+        changed = True
     for row in by_number.values():  # past the replica count
         _remove(engine, row, say)
-    return out
+    return out, changed
+
+
+def restart_for(project: Project, name: str, updated: Iterable[str]) -> bool:
+    """Whether ``name`` depends with ``restart: true`` on one of the ``updated``
+    services: Compose restarts it after it updates that dependency."""
+    deps = project.services[name].get("depends_on") or {}
+    return any(deps.get(dep, {}).get("restart") for dep in updated)
+
+
+def _restart(engine: Engine, row: ContainerRow, say: Say) -> ContainerRow:
+    say("Container", row.name, "Restarting")
+    engine.lifecycle.restart(row.id)
+    say("Container", row.name, "Started")
+    return engine.containers.get(row.id)
 
 
 def create(
