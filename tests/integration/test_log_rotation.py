@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import OFFLINE, Portside, assert_run_refused
-from .conftest import Service
+from .conftest import DOCKER_BINARIES, Service
 
 # a line of 100 bytes (101 with its newline): "line 00042 xxx…"
 WRITE = 'i=0; while [ $i -lt {n} ]; do printf "line %05d %s\\n" $i {pad}; i=$((i+1)); done'
@@ -161,6 +161,30 @@ def test_the_api_takes_hostconfig_logconfig(service: Service) -> None:
     bad = {**body, "HostConfig": {"LogConfig": {"Type": "json-file", "Config": {"max-file": "0"}}}}
     status, _, data = service.request("POST", "/containers/create", json.dumps(bad).encode())
     assert status == 400 and b"max-file" in data, data
+
+
+@pytest.mark.parametrize("binary", DOCKER_BINARIES)
+def test_the_docker_cli_log_opts_through_the_api(service: Service, binary: str) -> None:
+    r = service.docker(
+        binary,
+        "run",
+        "--name",
+        "cli",
+        "--log-opt",
+        "max-size=16k",
+        "--log-opt",
+        "max-file=2",
+        "busybox",
+        *writer(1000),
+    )
+    assert r.returncode == 0, r.stderr
+    r = service.docker(binary, "inspect", "-f", "{{json .HostConfig.LogConfig}}", "cli")
+    config = json.loads(r.stdout)
+    assert config == {"Type": "json-file", "Config": {"max-size": "16k", "max-file": "2"}}
+    seen = numbers(service.docker(binary, "logs", "cli").stdout)
+    assert seen[-1] == 999 and seen == list(range(seen[0], 1000)) and seen[0] > 0
+    r = service.docker(binary, "run", "--log-opt", "max-size=abc", "busybox", "true")
+    assert r.returncode == 125 and "max-size" in r.stderr, r.stderr
 
 
 def test_the_library_takes_docker_pys_log_config(portside: Portside, busybox: str) -> None:

@@ -70,9 +70,29 @@ def launch(
     rotation: Rotation | None = None,
 ) -> tuple[int, int]:
     """Create the container under a new conmon; returns (container PID, conmon PID)."""
-    log_target, held = str(paths.log), -1
-    if rotation is not None and rotation.max_file > 1:
-        log_target, held = _start_writer(paths.log, rotation)
+    if rotation is None or rotation.max_file <= 1:
+        return _launch(runtime, container_id, name, paths, terminal, stdin, exit_command, rotation)
+    fifo, held = _start_writer(paths.log, rotation)
+    try:
+        return _launch(
+            runtime, container_id, name, paths, terminal, stdin, exit_command, rotation, fifo
+        )
+    finally:
+        os.close(held)  # conmon holds the FIFO now (or failed): its end is the writer's EOF
+
+
+def _launch(
+    runtime: Runtime,
+    container_id: str,
+    name: str,
+    paths: MonitorPaths,
+    terminal: bool,
+    stdin: bool,
+    exit_command: list[str],
+    rotation: Rotation | None,
+    fifo: str = "",
+) -> tuple[int, int]:
+    log_target = fifo or str(paths.log)
     read_end, write_end = os.pipe()
     argv = [
         conmon_binary(),
@@ -107,7 +127,7 @@ def launch(
     ]
     for arg in exit_command[1:]:
         argv += ["--exit-command-arg", arg]
-    if rotation is not None and rotation.max_file <= 1:
+    if rotation is not None and not fifo:
         argv += ["--log-size-max", str(rotation.max_size)]
     if terminal:
         argv.append("-t")
@@ -137,8 +157,6 @@ def launch(
             data += chunk
     finally:
         os.close(read_end)
-        if held >= 0:
-            os.close(held)  # conmon holds the FIFO now; its exit is the writer's EOF
     _, err = proc.communicate(timeout=60)
     message = _last_json(data)
     if message is None:
@@ -168,6 +186,7 @@ def _start_writer(log: Path, rotation: Rotation) -> tuple[str, int]:
             [sys.executable, "-I", "-S", str(script), str(log), str(rotation.max_size)]
             + [str(rotation.max_file)],
             stdin=reader,
+            cwd="/",
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
