@@ -197,3 +197,19 @@ def test_the_library_takes_docker_pys_log_config(portside: Portside, busybox: st
         assert c.attrs["HostConfig"]["LogConfig"] == log_config
     finally:
         c.remove(force=True)
+
+
+def test_a_restarted_container_rotates_on_from_its_kept_files(
+    portside: Portside, busybox: str
+) -> None:
+    flags = ["--log-opt", "max-size=16k", "--log-opt", "max-file=3"]
+    portside("run", "--name", "again", *flags, "busybox", *writer(100))
+    first = log_files(portside, "again")
+    assert [p.name for p in first] == ["ctr.log"]
+    portside("start", "-a", "again")  # the same 100 lines again, appended
+    files = log_files(portside, "again")
+    assert [p.name for p in files] == ["ctr.log", "ctr.log.1"]
+    assert all(p.stat().st_size <= 16 * 1024 for p in files)
+    seen = numbers(portside("logs", "again").stdout)
+    assert seen[-100:] == list(range(100))  # the second run whole, after what is kept
+    assert seen[:-100] == list(range(100 - len(seen[:-100]), 100))

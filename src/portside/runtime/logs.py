@@ -37,15 +37,43 @@ class Rotation:
 
 def files(path: Path) -> list[Path]:
     """The log's files, oldest first: ``ctr.log.N`` … ``ctr.log.1``, ``ctr.log``."""
-    kept = []
-    k = 1
-    while True:
-        older = path.with_name(f"{path.name}.{k}")
-        if not older.exists():
+    return [name for name, _ in _chain(path)]
+
+
+def _chain(path: Path) -> list[tuple[Path, int]]:
+    """The log's files with their inodes, oldest first, as one consistent view: the
+    directory is read until two readings agree, so a rotation under way (a rename of
+    ``.1`` to ``.2`` …) is not seen half done."""
+    before: list[tuple[Path, int]] | None = None
+    for _ in range(50):
+        now = _scan(path)
+        if now == before:
             break
-        kept.append(older)
-        k += 1
-    return [*reversed(kept), path]
+        before = now
+    return now
+
+
+def _scan(path: Path) -> list[tuple[Path, int]]:
+    prefix = path.name + "."
+    try:
+        names = os.listdir(path.parent)
+    except FileNotFoundError:
+        return []
+    kept = sorted(
+        (
+            int(n[len(prefix) :])
+            for n in names
+            if n.startswith(prefix) and n[len(prefix) :].isdigit()
+        ),
+        reverse=True,
+    )
+    out = []
+    for name in [*(path.with_name(f"{prefix}{k}") for k in kept), path]:
+        try:
+            out.append((name, os.stat(name).st_ino))
+        except FileNotFoundError:
+            continue
+    return out
 
 
 def settle(path: Path, timeout: float = 5.0) -> None:
@@ -223,23 +251,20 @@ def _next_file(path: Path, current: BinaryIO) -> BinaryIO | None:
     rotated since (the next newer kept file, or the log itself when ``current`` was
     dropped), else None. The writer finishes a file before it rotates, so a rotated
     file read to its end has nothing more to come."""
-    inode = os.fstat(current.fileno()).st_ino
+    status = os.fstat(current.fileno())
+    inode, gone = status.st_ino, status.st_nlink == 0
     for _ in range(20):
-        chain = []
-        for name in files(path):
-            try:
-                chain.append((name, os.stat(name).st_ino))
-            except FileNotFoundError:
-                continue
+        chain = _chain(path)
         inodes = [i for _, i in chain]
-        if chain and inodes[-1] == inode:
+        if not chain or inodes[-1] == inode:
             return None  # still the current log
         if inode in inodes:
             name, expected = chain[inodes.index(inode) + 1]
-        elif chain:
-            name, expected = chain[0]  # dropped (max-file 1, or rotated past): the oldest
+        elif gone:
+            name, expected = chain[0]  # deleted (max-file 1, or rotated past): the oldest
         else:
-            return None
+            time.sleep(0.01)  # renamed between two readings: look again
+            continue
         try:
             newer = open(name, "rb")  # noqa: SIM115 - the caller closes it
         except FileNotFoundError:
