@@ -213,3 +213,29 @@ def test_a_restarted_container_rotates_on_from_its_kept_files(
     seen = numbers(portside("logs", "again").stdout)
     assert seen[-100:] == list(range(100))  # the second run whole, after what is kept
     assert seen[:-100] == list(range(100 - len(seen[:-100]), 100))
+
+
+def test_a_compose_services_logging_options(
+    portside: Portside, busybox: str, tmp_path: Path
+) -> None:
+    compose = ["compose", "-p", "lr", "-f", str(tmp_path / "compose.yaml")]
+    script = WRITE.format(n=1000, pad=PAD).replace("$", "$$")
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  w:\n    image: busybox\n"
+        f"    command: [sh, -c, '{script}']\n"
+        "    logging:\n      driver: json-file\n"
+        "      options: {max-size: 16k, max-file: 2}\n"
+    )
+    try:
+        portside(*compose, "up")
+        config = json.loads(portside("inspect", "lr-w-1").stdout)[0]["HostConfig"]["LogConfig"]
+        assert config == {"Type": "json-file", "Config": {"max-size": "16k", "max-file": "2"}}
+        assert [p.name for p in log_files(portside, "lr-w-1")] == ["ctr.log", "ctr.log.1"]
+    finally:
+        portside(*compose, "down", check=False)
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  w:\n    image: busybox\n    logging:\n      options: {max-file: 0}\n"
+    )
+    r = portside(*compose, "up", "-d", check=False)
+    assert r.returncode != 0 and "services.w.logging: invalid max-file: '0'" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
