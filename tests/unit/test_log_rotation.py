@@ -90,3 +90,14 @@ def test_max_file_1_truncates(tmp_path: Path) -> None:
     path.write_bytes(record(0))
     logwriter.rotate(str(path), 1)
     assert path.read_bytes() == b"" and logs.files(path) == [path]
+
+
+def test_a_record_longer_than_max_size_gets_a_file_of_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "ctr.log"
+    r, w = os.pipe()
+    long = b"2026-12-06T07:00:00.000000000Z stdout F " + b"y" * 600 + b"\n"
+    os.write(w, record(0) + long + record(1))
+    os.close(w)
+    logwriter.run(r, str(path), 500, 5)
+    os.close(r)
+    assert [p.read_bytes() for p in logs.files(path)] == [record(0), long, record(1)]

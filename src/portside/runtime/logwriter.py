@@ -64,26 +64,22 @@ def run(source: int, path: str, max_size: int, count: int) -> None:
             break
         data = rest + chunk
         cut = data.rfind(b"\n") + 1
-        rest = data[cut:]
-        out: list[bytes] = []
-        pending = 0
-        start = 0
-        while start < cut:
-            end = data.index(b"\n", start) + 1
-            line = data[start:end]
-            if size + pending + len(line) > max_size and size + pending > 0:
-                _write(fd, b"".join(out))
-                out.clear()
-                os.close(fd)
-                rotate(path, count)
-                fd, size = _open(path)
-                pending = 0
-            out.append(line)
-            pending += len(line)
-            start = end
-        if out:
-            _write(fd, b"".join(out))
-            size += pending
+        block, rest = data[:cut], data[cut:]
+        while block:  # whole records: as many as fit, then rotate for the rest
+            room = max_size - size
+            if len(block) <= room:
+                _write(fd, block)
+                size += len(block)
+                break
+            fits = block.rfind(b"\n", 0, room) + 1
+            if fits == 0 and size == 0:
+                fits = block.index(b"\n") + 1  # one record longer than max-size: alone
+            if fits:
+                _write(fd, block[:fits])
+                block = block[fits:]
+            os.close(fd)
+            rotate(path, count)
+            fd, size = _open(path)
     if rest:
         _write(fd, rest + b"\n")
     os.close(fd)
