@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine.container_options import CreateOptions, Mount, PublishedPort, RestartPolicy
+from ..engine.container_options import (
+    CreateOptions,
+    LogConfig,
+    Mount,
+    PublishedPort,
+    RestartPolicy,
+)
 from ..engine.health import Healthcheck
 from ..engine.isolation import Device, Isolation
 from ..engine.resources import Limits, Ulimit
@@ -69,6 +75,7 @@ def create_options(body: dict[str, Any], name: str | None) -> CreateOptions:
         volumes_from=tuple(host.get("VolumesFrom") or ()),
         limits=_limits(host),
         isolation=_isolation(host),
+        log=LogConfig.of_api(host.get("LogConfig")),
     )
 
 

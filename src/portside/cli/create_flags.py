@@ -8,7 +8,13 @@ from __future__ import annotations
 import argparse
 import shlex
 
-from ..engine.container_options import CreateOptions, Mount, PublishedPort, RestartPolicy
+from ..engine.container_options import (
+    CreateOptions,
+    LogConfig,
+    Mount,
+    PublishedPort,
+    RestartPolicy,
+)
 from ..engine.health import Healthcheck
 from ..engine.isolation import Device, Isolation
 from ..engine.resources import Limits
@@ -45,6 +51,15 @@ def add_flags(p: Parser) -> None:
     )
     p.add_argument(
         "-l", "--label", action="append", default=[], help="Set meta data on a container"
+    )
+    p.add_argument(
+        "--log-driver", default="", help="Logging driver for the container (json-file, k8s-file)"
+    )
+    p.add_argument(
+        "--log-opt",
+        action="append",
+        default=[],
+        help="Log driver options (max-size=10m, max-file=3)",
     )
     p.add_argument("--name", default=None, help="Assign a name to the container")
     p.add_argument(
@@ -249,6 +264,9 @@ def _options(
         network_aliases=tuple(args.network_alias),
         mounts=mounts,
         volumes_from=tuple(args.volumes_from),
+        log=LogConfig.parse(args.log_driver, args.log_opt)
+        if args.log_driver or args.log_opt
+        else None,
         limits=limits_of(args),
         isolation=Isolation(
             ipc=args.ipc,

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 CREATE_KWARGS = {
     "name",
+    "log_config",
     "environment",
     "working_dir",
     "user",
@@ -81,7 +82,7 @@ def pairs(value: dict[str, Any] | builtins.list[str] | None) -> builtins.list[st
 
 def create_options(image: str, command: Any, kwargs: dict[str, Any]) -> CreateOptions:
     """docker-py's keyword arguments as the engine's options; unknown ones are refused."""
-    from ..engine.container_options import CreateOptions, RestartPolicy
+    from ..engine.container_options import CreateOptions, LogConfig, RestartPolicy
     from ..engine.health import Healthcheck
 
     unknown = set(kwargs) - CREATE_KWARGS
@@ -130,6 +131,7 @@ def create_options(image: str, command: Any, kwargs: dict[str, Any]) -> CreateOp
         volumes_from=tuple(kwargs.get("volumes_from") or ()),
         limits=limits(kwargs),
         isolation=isolation(kwargs),
+        log=LogConfig.of_api(kwargs.get("log_config")),
     )
 
 

@@ -9,7 +9,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..engine.container_options import CreateOptions, Mount, PublishedPort, RestartPolicy
+from ..engine.container_options import (
+    CreateOptions,
+    LogConfig,
+    Mount,
+    PublishedPort,
+    RestartPolicy,
+)
 from ..engine.health import Healthcheck
 from ..engine.resources import Limits
 from ..errors import InvalidArgument, PortsideError
@@ -122,7 +128,15 @@ def _options(
             cpus=str(limits.get("cpus", "")),
             pids_limit=limits.get("pids"),
         ),
+        log=_logging(svc.get("logging")),
     )
+
+
+def _logging(logging: dict[str, Any] | None) -> LogConfig | None:
+    """The service's ``logging`` (checked by schema.py) as run's --log-driver/--log-opt."""
+    if not logging:
+        return None
+    return LogConfig(logging["driver"] or "json-file", dict(logging["options"]))
 
 
 def health_config(svc: dict[str, Any]) -> dict[str, Any] | None:

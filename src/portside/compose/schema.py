@@ -29,7 +29,7 @@ _UNSUPPORTED_SERVICE = {
     "cpu_count", "cpu_percent", "cpu_period", "cpu_quota", "cpu_rt_period",
     "cpu_rt_runtime", "cpus", "cpuset", "cpu_shares", "credential_spec", "develop",
     "device_cgroup_rules", "devices", "dns_opt", "domainname", "external_links", "extends",
-    "gpus", "group_add", "ipc", "isolation", "links", "logging", "mac_address",
+    "gpus", "group_add", "ipc", "isolation", "links", "mac_address",
     "mem_limit", "mem_reservation", "mem_swappiness", "memswap_limit", "network_mode",
     "oom_kill_disable", "oom_score_adj", "pid", "pids_limit", "platform", "post_start",
     "pre_stop", "provider", "pull_policy", "runtime", "secrets", "shm_size", "storage_opt",
@@ -296,6 +296,24 @@ def _deploy(value: Any, mark: Mark, key: str) -> dict[str, Any]:
     return out
 
 
+def _logging(value: Any, mark: Mark, key: str) -> dict[str, Any]:
+    """``logging: {driver: json-file, options: {max-size: 10m, max-file: 3}}``."""
+    from ..engine.container_options import LogConfig
+    from ..errors import InvalidArgument
+
+    m = _mapping(value, mark, key, ("driver", "options"))
+    driver = _string(m["driver"], m.mark_of("driver"), f"{key}.driver") if "driver" in m else ""
+    given = m.get("options")
+    at = m.mark_of("options") if given is not None else mark
+    options = _dict_or_list(given, at, f"{key}.options") if given is not None else {}
+    config = {k: v for k, v in options.items() if v is not None}
+    try:
+        LogConfig(driver or "json-file", config)
+    except InvalidArgument as e:
+        fail(mark, key, str(e))
+    return {"driver": driver, "options": config}
+
+
 def _env_files(value: Any, mark: Mark, key: str, base: Path) -> list[dict[str, Any]]:
     items = value if isinstance(value, list) else [value]
     out = []
@@ -356,6 +374,8 @@ def service(name: str, svc: Any, mark: Mark, base: Path) -> Located:
             out[key] = _healthcheck(value, at, where)
         elif key == "deploy":
             out[key] = _deploy(value, at, where)
+        elif key == "logging":
+            out[key] = _logging(value, at, where)
         elif key == "restart":
             out[key] = _string(value, at, where)
             if not RESTARTS.match(out[key]):

@@ -8,7 +8,7 @@ docker-py's keyword arguments through the field-wise ones); the engine reads rec
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgument
 from ..records import dataclass, field
@@ -18,7 +18,12 @@ from .isolation import Isolation, security_options
 from .isolation import host_config_fields as isolation_fields
 from .resources import Limits, host_config_fields
 
+if TYPE_CHECKING:
+    from ..runtime.logs import Rotation
+
 LOG_DRIVER = "k8s-file"  # conmon's log format, the one every container uses
+LOG_DRIVERS = ("json-file", "k8s-file")  # accepted names; both are conmon's k8s-file
+LOG_OPTS = ("max-size", "max-file")
 RESTART_POLICIES = ("no", "always", "on-failure", "unless-stopped")
 _NO_RETRIES = "maximum retry count cannot be used with restart policy '{}'"
 
@@ -52,6 +57,76 @@ class RestartPolicy:
             "Name": "" if self.name == "no" else self.name,
             "MaximumRetryCount": self.maximum_retry_count,
         }
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    """``--log-driver`` and ``--log-opt`` (HostConfig.LogConfig): json-file's rotation,
+    checked here; ``config`` keeps the options as given, as inspect shows them."""
+
+    driver: str = "json-file"
+    config: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.driver not in LOG_DRIVERS:
+            raise InvalidArgument(f"logger: no log driver named '{self.driver}' is registered")
+        for key in self.config:
+            if key not in LOG_OPTS:
+                raise InvalidArgument(f"unknown log opt '{key}' for {self.driver} log driver")
+        self.rotation()
+
+    @classmethod
+    def parse(cls, driver: str, opts: list[str]) -> LogConfig:
+        """``--log-driver NAME`` and ``--log-opt KEY=VALUE`` (repeated)."""
+        config = {}
+        for opt in opts:
+            key, eq, value = opt.partition("=")
+            if not eq:
+                raise InvalidArgument(f"invalid log opt '{opt}': expected KEY=VALUE")
+            config[key] = value
+        return cls(driver or "json-file", config)
+
+    @classmethod
+    def of_api(cls, value: Any) -> LogConfig | None:
+        """HostConfig.LogConfig ``{Type, Config}`` (docker-py's ``log_config``); an empty
+        Type and Config: the default."""
+        if not value:
+            return None
+        if not isinstance(value, dict):
+            raise InvalidArgument(f"invalid LogConfig: {value!r}")
+        config = value.get("Config") or value.get("config") or {}
+        driver = value.get("Type") or value.get("type") or ""
+        if not isinstance(config, dict):
+            raise InvalidArgument(f"invalid LogConfig.Config: {config!r}")
+        if not driver and not config:
+            return None
+        return cls(driver or "json-file", {str(k): str(v) for k, v in config.items()})
+
+    def rotation(self) -> Rotation | None:
+        """max-size and max-file as the log writer takes them; None: no rotation."""
+        from ..runtime.logs import Rotation
+        from ..units import parse_bytes
+
+        size, count = self.config.get("max-size", ""), self.config.get("max-file", "")
+        max_size = -1
+        if size:
+            try:
+                max_size = parse_bytes(size)
+            except ValueError:
+                raise InvalidArgument(f"invalid max-size: {size!r} is not a size") from None
+            if max_size <= 0:
+                raise InvalidArgument(f"invalid max-size: {size!r} must be above 0")
+        files = 1
+        if count:
+            if not count.isdigit() or int(count) < 1:
+                raise InvalidArgument(f"invalid max-file: {count!r} must be at least 1")
+            files = int(count)
+            if files > 1 and max_size < 0:
+                raise InvalidArgument("max-file cannot be set without max-size")
+        return Rotation(max_size, files) if max_size > 0 else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"Type": self.driver, "Config": dict(self.config)}
 
 
 @dataclass(frozen=True)
@@ -194,6 +269,7 @@ class CreateOptions:
     volumes_from: tuple[str, ...] = ()  # --volumes-from CONTAINER[:ro|rw]
     limits: Limits = Limits()  # -m, --cpus, --pids-limit … (engine/resources.py)
     isolation: Isolation = Isolation()  # --ipc, --pid, --uts, --device … (engine/isolation.py)
+    log: LogConfig | None = None  # None: the configuration's log-opts, else no rotation
 
     def __post_init__(self) -> None:
         if self.auto_remove and self.restart.name != "no":
@@ -286,7 +362,13 @@ def build_config(
     return config
 
 
-def build_host_config(opts: CreateOptions) -> dict[str, Any]:
+def build_host_config(
+    opts: CreateOptions, default_log: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """``default_log``: the configuration's log-opts, for a create that gives none."""
+    log = opts.log
+    if log is None and default_log:
+        log = LogConfig("json-file", dict(default_log))
     return {
         "AutoRemove": opts.auto_remove,
         "RestartPolicy": opts.restart.to_json(),
@@ -306,10 +388,18 @@ def build_host_config(opts: CreateOptions) -> dict[str, Any]:
         "ExtraHosts": list(opts.add_hosts) or None,
         "Dns": list(opts.dns),
         "DnsSearch": list(opts.dns_search),
-        "LogConfig": {"Type": LOG_DRIVER, "Config": {}},
+        "LogConfig": log.to_json() if log else {"Type": LOG_DRIVER, "Config": {}},
         **host_config_fields(opts.limits),
         **isolation_fields(opts.isolation, opts.hostname is not None),
     }
+
+
+def log_rotation(host_config: dict[str, Any]) -> Rotation | None:
+    """A created container's rotation (from what HostConfig.LogConfig kept)."""
+    log = host_config.get("LogConfig") or {}
+    if not log.get("Config"):
+        return None
+    return LogConfig(log.get("Type") or "json-file", dict(log["Config"])).rotation()
 
 
 def _volumes(image: dict[str, Any] | None, given: tuple[Mount, ...]) -> dict[str, Any] | None:

@@ -184,7 +184,7 @@ class ContainerService:
         config = build_config(opts, image_cfg, container_id)
         if not config["Cmd"] and not config["Entrypoint"]:
             raise InvalidArgument("no command specified")
-        host_config = build_host_config(opts)
+        host_config = build_host_config(opts, self.settings.log_opts)
         mode = host_config["NetworkMode"]
         if mode.startswith("container:"):
             if opts.publish or opts.publish_all:

@@ -35,6 +35,7 @@ from ..store.snapshots import is_mounted, mount_tmpfs
 from ..timefmt import now_rfc3339
 from . import isolation, resources
 from .capabilities import effective_capabilities
+from .container_options import log_rotation
 from .container_paths import INIT_PATH, ContainerPaths
 from .container_state import ACTIVE, UP, Status, unmount_all
 from .mounts import in_mount_order
@@ -109,6 +110,7 @@ class Lifecycle:
                 terminal=bool(row.config.get("Tty")),
                 stdin=bool(row.config.get("OpenStdin")),
                 exit_command=paths.exit_command(),
+                rotation=log_rotation(row.host_config),
             )
         except CreateFailed as e:
             networks.release(row.id)

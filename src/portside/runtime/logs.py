@@ -6,6 +6,11 @@
 A partial record (P) is a piece of a longer line, continued by the next records of the
 same stream until an F. The file lives in the container's folder, so it survives
 restarts of the container (and of the machine) until ``rm``.
+
+A rotated log (``--log-opt max-size/max-file``) keeps its previous files beside it,
+``ctr.log.1`` the newest of them, as Docker keeps ``-json.log.1``; ``read`` goes through
+them oldest first, and a follower moves on to the next file when the log's name changes
+inode (monitor.py and logwriter.py write them).
 """
 
 from __future__ import annotations
@@ -16,9 +21,83 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import InvalidArgument
 from ..records import dataclass
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """json-file's max-size (bytes) and max-file (files kept, the current one included)."""
+
+    max_size: int
+    max_file: int = 1
+
+
+def files(path: Path) -> list[Path]:
+    """The log's files, oldest first: ``ctr.log.N`` … ``ctr.log.1``, ``ctr.log``."""
+    return [name for name, _ in _chain(path)]
+
+
+def _chain(path: Path) -> list[tuple[Path, int]]:
+    """The log's files with their inodes, oldest first, as one consistent view: the
+    directory is read until two readings agree, so a rotation under way (a rename of
+    ``.1`` to ``.2`` …) is not seen half done."""
+    before: list[tuple[Path, int]] | None = None
+    for _ in range(50):
+        now = _scan(path)
+        if now == before:
+            break
+        before = now
+    return now
+
+
+def _scan(path: Path) -> list[tuple[Path, int]]:
+    prefix = path.name + "."
+    try:
+        names = os.listdir(path.parent)
+    except FileNotFoundError:
+        return []
+    kept = sorted(
+        (
+            int(n[len(prefix) :])
+            for n in names
+            if n.startswith(prefix) and n[len(prefix) :].isdigit()
+        ),
+        reverse=True,
+    )
+    out = []
+    for name in [*(path.with_name(f"{prefix}{k}") for k in kept), path]:
+        try:
+            out.append((name, os.stat(name).st_ino))
+        except FileNotFoundError:
+            continue
+    return out
+
+
+def settle(path: Path, timeout: float = 5.0) -> None:
+    """Wait (a bounded time) until a rotating log's writer has written all it was sent:
+    it holds an exclusive flock on the FIFO until its end."""
+    import fcntl
+
+    try:
+        fd = os.open(path.with_name(path.name + ".fifo"), os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.01)
+    finally:
+        os.close(fd)
+
 
 _RECORD = re.compile(rb"^(\S+) (stdout|stderr) ([FP]) ?(.*)$", re.S)
 
@@ -99,14 +178,24 @@ def read(
     follow: bool = False,
     running: Callable[[], bool] | None = None,
 ) -> Iterator[LogLine]:
-    """Lines of the log, optionally only the last ``tail``, then new ones while running."""
+    """Lines of the log (across its rotated files), optionally only the last ``tail``,
+    then new ones while running."""
     pending: dict[str, list[bytes]] = {}
-    try:
-        f = open(path, "rb")  # noqa: SIM115 - closed below
-    except FileNotFoundError:
+    if not follow or running is None or not running():
+        settle(path)
+    opened: list[BinaryIO] = []
+    for name in files(path):
+        try:
+            opened.append(open(name, "rb"))  # noqa: SIM115 - closed below
+        except FileNotFoundError:
+            continue
+    if not opened:
         return
-    with f:
-        data = f.read()
+    f = opened[-1]
+    try:
+        data = b"".join(g.read() for g in opened)
+        for g in opened[:-1]:
+            g.close()
         cut = data.rfind(b"\n") + 1
         leftover = data[cut:]
         lines = list(parse(data[:cut], pending))
@@ -124,6 +213,12 @@ def read(
             return
         while True:
             chunk = f.read()
+            if not chunk:
+                newer = _next_file(path, f)
+                if newer is not None:
+                    chunk = f.read()  # written before the rotation, after the read above
+                    f.close()
+                    f = newer
             if chunk:
                 data = leftover + chunk
                 cut = data.rfind(b"\n") + 1
@@ -134,12 +229,50 @@ def read(
                     yield ln
                 continue
             if running is not None and not running():
+                settle(path)
                 rest = f.read()
+                newer = _next_file(path, f)
+                while newer is not None:
+                    f.close()
+                    f = newer
+                    rest += f.read()
+                    newer = _next_file(path, f)
                 if rest:
                     yield from parse(leftover + rest + b"\n", pending)
                 yield from unfinished(pending)
                 return
             time.sleep(0.05)
+    finally:
+        f.close()
+
+
+def _next_file(path: Path, current: BinaryIO) -> BinaryIO | None:
+    """After ``current`` is read to its end: the file that follows it when the log has
+    rotated since (the next newer kept file, or the log itself when ``current`` was
+    dropped), else None. The writer finishes a file before it rotates, so a rotated
+    file read to its end has nothing more to come."""
+    status = os.fstat(current.fileno())
+    inode, gone = status.st_ino, status.st_nlink == 0
+    for _ in range(20):
+        chain = _chain(path)
+        inodes = [i for _, i in chain]
+        if not chain or inodes[-1] == inode:
+            return None  # still the current log
+        if inode in inodes:
+            name, expected = chain[inodes.index(inode) + 1]
+        elif gone:
+            name, expected = chain[0]  # deleted (max-file 1, or rotated past): the oldest
+        else:
+            time.sleep(0.01)  # renamed between two readings: look again
+            continue
+        try:
+            newer = open(name, "rb")  # noqa: SIM115 - the caller closes it
+        except FileNotFoundError:
+            continue  # rotated again meanwhile: look again
+        if os.fstat(newer.fileno()).st_ino == expected:
+            return newer
+        newer.close()
+    return None
 
 
 def size(path: Path) -> int:

@@ -9,6 +9,11 @@ a Python monitor would take ≈ 9 MiB (docs/containers.md has the figures).
 conmon creates the container with ``runc create``, reports the PID (or runc's error) as
 JSON on the pipe passed in ``_OCI_SYNCPIPE``, and double-forks, so the launching
 command returns at once.
+
+A rotated log (``Rotation``): with one file (max-file 1) conmon's own ``--log-size-max``
+truncates it, by renaming a new empty file over it, at no extra cost; with more, conmon
+writes into a FIFO and our log writer (``logwriter.py``, ≈ 7 MiB RSS) rotates the files.
+A container without log options is launched exactly as before.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from ..errors import StoreError
 from ..records import dataclass
+from .logs import Rotation
 from .runc import Runtime
 
 
@@ -60,8 +67,32 @@ def launch(
     terminal: bool,
     stdin: bool,
     exit_command: list[str],
+    rotation: Rotation | None = None,
 ) -> tuple[int, int]:
     """Create the container under a new conmon; returns (container PID, conmon PID)."""
+    if rotation is None or rotation.max_file <= 1:
+        return _launch(runtime, container_id, name, paths, terminal, stdin, exit_command, rotation)
+    fifo, held = _start_writer(paths.log, rotation)
+    try:
+        return _launch(
+            runtime, container_id, name, paths, terminal, stdin, exit_command, rotation, fifo
+        )
+    finally:
+        os.close(held)  # conmon holds the FIFO now (or failed): its end is the writer's EOF
+
+
+def _launch(
+    runtime: Runtime,
+    container_id: str,
+    name: str,
+    paths: MonitorPaths,
+    terminal: bool,
+    stdin: bool,
+    exit_command: list[str],
+    rotation: Rotation | None,
+    fifo: str = "",
+) -> tuple[int, int]:
+    log_target = fifo or str(paths.log)
     read_end, write_end = os.pipe()
     argv = [
         conmon_binary(),
@@ -90,12 +121,14 @@ def launch(
         "--socket-dir-path",
         str(paths.socket_dir),
         "-l",
-        f"k8s-file:{paths.log}",
+        f"k8s-file:{log_target}",
         "--exit-command",
         exit_command[0],
     ]
     for arg in exit_command[1:]:
         argv += ["--exit-command-arg", arg]
+    if rotation is not None and not fifo:
+        argv += ["--log-size-max", str(rotation.max_size)]
     if terminal:
         argv.append("-t")
     if stdin:
@@ -135,6 +168,32 @@ def launch(
         )
     monitor_pid = int(paths.monitor_pidfile.read_text().strip())
     return pid, monitor_pid
+
+
+def _start_writer(log: Path, rotation: Rotation) -> tuple[str, int]:
+    """Start the log writer reading a FIFO beside the log; returns the FIFO's path and
+    a write end held open until conmon has opened its own (so the writer sees no EOF
+    before conmon comes)."""
+    fifo = log.with_name(log.name + ".fifo")
+    if not fifo.exists():
+        os.mkfifo(fifo, 0o600)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        held = os.open(fifo, os.O_WRONLY | os.O_CLOEXEC)
+        os.set_blocking(reader, True)
+        script = Path(__file__).with_name("logwriter.py")
+        subprocess.Popen(
+            [sys.executable, "-I", "-S", str(script), str(log), str(rotation.max_size)]
+            + [str(rotation.max_file)],
+            stdin=reader,
+            cwd="/",
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    finally:
+        os.close(reader)
+    return str(fifo), held
 
 
 def _runtime_message(text: str) -> str:
