@@ -34,8 +34,10 @@ class Settings:
     dns: tuple[str, ...] = ()  # a container's servers when run has no --dns
     dns_search: tuple[str, ...] = ()
     log_opts: dict[str, str] = field(default_factory=dict)  # json-file max-size, max-file
+    log_driver: str = ""  # a container's when run gives none ("": json-file)
     default_ulimits: dict[str, tuple[int, int]] = field(default_factory=dict)
     address_pools: tuple[tuple[str, int], ...] = ()  # (base, size) for new networks
+    bip: str = ""  # the default bridge's gateway address and prefix (10.50.0.1/24)
     features: dict[str, bool] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)  # each configured key's file
 
@@ -77,8 +79,10 @@ class Settings:
             dns=file.get("dns", ()),
             dns_search=file.get("dns-search", ()),
             log_opts=file.get("log-opts", {}),
+            log_driver=file.get("log-driver", ""),
             default_ulimits=file.get("default-ulimits", {}),
             address_pools=file.get("default-address-pools", ()),
+            bip=file.get("bip", ""),
             features=file.get("features", {}),
             sources=file.sources,
         )

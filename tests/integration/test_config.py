@@ -116,6 +116,20 @@ def test_networks_take_their_subnets_from_the_address_pools(
         portside(*cfg, "network", "rm", "pooled")
 
 
+def test_bip_places_the_default_bridge_and_log_driver_is_the_default(
+    portside: Portside, busybox: str, conf: Path
+) -> None:
+    conf.write_text('bip = "10.202.7.1/24"\nlog-driver = "k8s-file"\n')
+    cfg = ("--config", str(conf))
+    r = portside(*cfg, "run", "--name", "b1", "busybox", "ip", "-4", "route")
+    assert "default via 10.202.7.1" in r.stdout and "10.202.7.0/24" in r.stdout, r.stdout
+    log = json.loads(portside(*cfg, "inspect", "b1").stdout)[0]["HostConfig"]["LogConfig"]
+    assert log["Type"] == "k8s-file"
+    ipam = json.loads(portside(*cfg, "network", "inspect", "bridge").stdout)[0]["IPAM"]
+    assert ipam["Config"][0] == {"Subnet": "10.202.7.0/24", "Gateway": "10.202.7.1"}
+    portside(*cfg, "rm", "b1")
+
+
 def test_docker_hub_through_a_mirror(
     portside: Portside, busybox: str, conf: Path, tmp_path: Path
 ) -> None:

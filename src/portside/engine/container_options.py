@@ -363,12 +363,13 @@ def build_config(
 
 
 def build_host_config(
-    opts: CreateOptions, default_log: dict[str, str] | None = None
+    opts: CreateOptions, default_log: dict[str, str] | None = None, default_driver: str = ""
 ) -> dict[str, Any]:
-    """``default_log``: the configuration's log-opts, for a create that gives none."""
+    """``default_log``/``default_driver``: the configuration's log-opts and log-driver,
+    for a create that gives none."""
     log = opts.log
-    if log is None and default_log:
-        log = LogConfig("json-file", dict(default_log))
+    if log is None and (default_log or default_driver):
+        log = LogConfig(default_driver or "json-file", dict(default_log or {}))
     return {
         "AutoRemove": opts.auto_remove,
         "RestartPolicy": opts.restart.to_json(),

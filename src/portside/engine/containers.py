@@ -86,7 +86,9 @@ class ContainerService:
         if self._networks is None:
             from .networks import NetworkService
 
-            self._networks = NetworkService(self.store, self.settings.address_pools)
+            self._networks = NetworkService(
+                self.store, self.settings.address_pools, self.settings.bip
+            )
         return self._networks
 
     @property
@@ -184,7 +186,7 @@ class ContainerService:
         config = build_config(opts, image_cfg, container_id)
         if not config["Cmd"] and not config["Entrypoint"]:
             raise InvalidArgument("no command specified")
-        host_config = build_host_config(opts, self.settings.log_opts)
+        host_config = build_host_config(opts, self.settings.log_opts, self.settings.log_driver)
         mode = host_config["NetworkMode"]
         if mode.startswith("container:"):
             if opts.publish or opts.publish_all:

@@ -37,10 +37,12 @@ _NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 
 
 class NetworkService:
-    def __init__(self, store: Store, pools: Sequence[tuple[str, int]] = ()) -> None:
-        """``pools``: where subnets portside chooses come from (default-address-pools)."""
+    def __init__(self, store: Store, pools: Sequence[tuple[str, int]] = (), bip: str = "") -> None:
+        """``pools``: where subnets portside chooses come from (default-address-pools);
+        ``bip``: the default bridge's gateway and prefix, when configured."""
         self.store = store
         self.pools = pools
+        self.bip = bip
         self.table = NetworkTable(store.meta.conn)
         self.tag = hashlib.sha256(str(store.root.resolve()).encode()).hexdigest()[:10]
 
@@ -196,10 +198,24 @@ class NetworkService:
         """Docker's network JSON; ``names``: container ID -> name, for Containers."""
         return network_inspect.network_json(network, self.table.endpoints(network.id), names)
 
+    def _at_bip(self, network: NetworkRow) -> NetworkRow:
+        """The default bridge where the configuration's ``bip`` puts it."""
+        wanted = ipaddress.ip_interface(self.bip)
+        subnet, gateway = str(wanted.network), str(wanted.ip)
+        if (network.subnet, network.gateway) == (subnet, gateway):
+            return network
+        with self.store.meta.transaction():
+            self.table.set_subnet(network.id, subnet, gateway)
+        found = self.table.get(network.id)
+        assert found is not None
+        return found
+
     def with_subnet(self, network: NetworkRow) -> NetworkRow:
         """The network with a subnet that no host route overlaps. One portside chose
         moves while the network is unused (another tool may have taken it meanwhile)."""
         in_use = bool(self.table.endpoints(network.id))
+        if network.name == "bridge" and self.bip and not in_use:
+            return self._at_bip(network)
         if network.subnet and (in_use or not network.chosen_subnet):
             return network
         routes = [ipaddress.ip_network(r, strict=False) for r in links.host_routes()]
