@@ -130,6 +130,24 @@ def test_bip_places_the_default_bridge_and_log_driver_is_the_default(
     portside(*cfg, "rm", "b1")
 
 
+def test_default_runtime_names_one_of_the_runtimes(
+    portside: Portside, busybox: str, conf: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    # a runtime under a name of its own: runc by another path, which the run must use
+    own = tmp_path / "bin" / "my-runc"
+    own.parent.mkdir()
+    own.symlink_to(shutil.which("runc") or "/usr/sbin/runc")
+    conf.write_text(f'default-runtime = "mine"\n[runtimes.mine]\npath = "{own}"\n')
+    cfg = ("--config", str(conf))
+    assert portside(*cfg, "info", "--format", "{{.DefaultRuntime}}").stdout.strip() == "my-runc"
+    assert portside(*cfg, "run", "--rm", "busybox", "echo", "ran").stdout == "ran\n"
+    conf.write_text(f'default-runtime = "mine"\n[runtimes.mine]\npath = "{tmp_path}/nope"\n')
+    r = portside(*cfg, "run", "--rm", "busybox", "true", check=False)
+    assert r.returncode != 0 and "nope" in r.stderr, r.stderr
+
+
 def test_docker_hub_through_a_mirror(
     portside: Portside, busybox: str, conf: Path, tmp_path: Path
 ) -> None:
