@@ -6,9 +6,12 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, BinaryIO, TextIO
 
 from ..units import human_duration, human_size
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, TextIO
 
 __all__ = [
     "human_duration",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..engine.container_state import status_text
 from ..engine.containers import command_of
 from ..engine.disk_usage import dir_size
@@ -13,6 +11,10 @@ from ..units import human_size
 from .context import Context, Parser
 from .filters import parse_filters
 from .output import go_time, since, write_formatted
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 HEADERS = {
     "ID": "CONTAINER ID",

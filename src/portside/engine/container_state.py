@@ -23,7 +23,6 @@ import select
 import time
 from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..processes import alive, pidfd
@@ -35,7 +34,10 @@ from ..timefmt import now_rfc3339, parse_rfc3339
 from ..units import human_duration
 from .container_paths import ContainerPaths
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..store.store import Store
 
 

@@ -10,7 +10,6 @@ import os
 import posixpath
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..errors import Conflict, ContainerNotFound, InvalidArgument, NotFound
@@ -26,7 +25,10 @@ from .container_paths import INIT_PATH, ContainerPaths
 from .container_state import ACTIVE, ContainerState, Status, state_json, unmount_all
 from .names import random_name, validate
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:  # only create() needs them: ps and the rest start faster without
+    from typing import Any
+
     from ..store.volumes import MountRow
     from .container_options import CreateOptions
     from .endpoints import EndpointService

@@ -19,7 +19,6 @@ import ipaddress
 import re
 import secrets
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument, NetworkNotFound, NotFound
 from ..network import addresses, host_firewall, links, nat
@@ -28,7 +27,10 @@ from ..store.networks import EndpointRow, NetworkRow, NetworkTable
 from ..timefmt import now_rfc3339
 from . import network_inspect
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..store.store import Store
 
 BUILTIN = (("bridge", "bridge"), ("host", "host"), ("none", "null"))

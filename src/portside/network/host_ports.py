@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterable
-from typing import Any
 
 from ..errors import ContainerStartError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 Taken = set[tuple[str, str, int]]  # (proto, host address, port)
 Bindings = dict[str, list[dict[str, str]]]
