@@ -17,7 +17,6 @@ import builtins
 import hashlib
 import ipaddress
 import re
-import secrets
 from collections.abc import Sequence
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument, NetworkNotFound, NotFound
@@ -54,6 +53,8 @@ class NetworkService:
         with self.store.lock, self.store.meta.transaction():
             if self.table.by_name("bridge") is not None:
                 return
+            import secrets  # base64, random, hmac: only when a network is made
+
             for name, driver in BUILTIN:
                 network_id = secrets.token_hex(32)
                 bridge = self._bridge_name(network_id) if driver == "bridge" else ""
@@ -134,6 +135,8 @@ class NetworkService:
                 routes = [ipaddress.ip_network(r) for r in links.host_routes()]
                 if addresses.overlaps(ipaddress.ip_network(subnet), mine + routes):
                     raise Conflict("Pool overlaps with other one on this address space")
+            import secrets
+
             network_id = secrets.token_hex(32)
             row = NetworkRow(
                 network_id,
