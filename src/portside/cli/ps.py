@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..engine.container_state import status_text
 from ..engine.containers import command_of
-from ..engine.disk_usage import dir_size
 from ..engine.rows import ContainerRow
 from ..timefmt import parse_rfc3339
 from ..units import human_size
@@ -119,6 +118,8 @@ def run(ctx: Context, argv: list[str]) -> int:
     for r in rows:
         size = ""
         if args.size:
+            from ..engine.disk_usage import dir_size
+
             rw = dir_size(ctx.engine.containers.paths(r.id).upper)
             virtual = rw + ctx.engine.images.row(r.image_id).size
             size = f"{human_size(rw)} (virtual {human_size(virtual)})"

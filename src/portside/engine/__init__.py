@@ -56,7 +56,10 @@ class Engine:
 
         # a restart policy's start is the running side's: built only when one happens
         return ContainerService(
-            self.settings, self.store, self.images, lambda row: self.lifecycle.start_again(row)
+            self.settings,
+            self.store,
+            lambda: self.images,
+            lambda row: self.lifecycle.start_again(row),
         )
 
     @property

@@ -48,14 +48,16 @@ class ContainerService:
         self,
         settings: Settings,
         store: Store,
-        images: ImageService,
+        images: Callable[[], ImageService],
         start_again: Callable[[ContainerRow], object],
     ) -> None:
-        """``start_again``: starts a container its restart policy brings back (the
-        running side's, engine/lifecycle.py), under the store lock."""
+        """``images``: the image service, asked for when first needed (``ps`` and ``rm``
+        never need it, and importing it costs them 3 ms). ``start_again``: starts a
+        container its restart policy brings back (the running side's,
+        engine/lifecycle.py), under the store lock."""
         self.settings = settings
         self.store = store
-        self.images = images
+        self._images = images
         self.table = ContainerTable(store.meta.conn)
         self._networks: NetworkService | None = None
         self._endpoints: EndpointService | None = None
@@ -67,6 +69,10 @@ class ContainerService:
             purge=lambda cid: self.purge(cid, volumes=True),  # --rm: its anonymous volumes too
             start_again=start_again,
         )
+
+    @property
+    def images(self) -> ImageService:
+        return self._images()
 
     def paths(self, container_id: str) -> ContainerPaths:
         return ContainerPaths(self.settings, container_id)
@@ -161,9 +167,10 @@ class ContainerService:
         self, all: bool = False, filters: dict[str, builtins.list[str]] | None = None
     ) -> builtins.list[ContainerRow]:
         """Newest first; only active ones unless ``all``; ``filters`` as ``ps --filter``."""
-        from . import container_filters
+        if filters:  # imported only when asked for: ps without filters skips them
+            from . import container_filters
 
-        container_filters.check(filters or {})
+            container_filters.check(filters)
         rows = [self.state.reconcile(r) for r in self.table.all()]
         rows = [r for r in rows if all or r.status in ACTIVE]
         if filters:
