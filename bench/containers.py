@@ -1,5 +1,6 @@
 """Container benchmarks: ``run --rm busybox true`` (each engine's default network and
-``--network none``), ``ps -a`` over 50 containers, and the memory a running container
+``--network none``), ``ps -a`` over 50 containers and the other short commands
+(``images``, ``inspect``, ``rm``, ``version``), and the memory a running container
 leaves behind (the RSS of its monitor: conmon for portside and Podman, the shim for Docker).
 """
 
@@ -68,9 +69,40 @@ def bench_engine(engine: Engine, repeat: int) -> dict[str, float]:
         results[f"ps -a ({PS_CONTAINERS} containers)"] = median_seconds(
             command(engine.cmd("ps", "-a"), engine.env), repeat=repeat
         )
+        results.update(short_commands(engine, ids[0], repeat))
     finally:
         engine.run("rm", "-f", *ids, check=False)
     results[MEMORY] = monitor_rss_mib(engine)
+    return results
+
+
+def short_commands(engine: Engine, container: str, repeat: int) -> dict[str, float]:
+    """issue 24's short commands beside ``ps -a``, over the same 50 containers:
+    ``images`` with 50 names (tags of busybox, as cheap in every engine), ``inspect``
+    of a container, ``rm`` of a created one (made untimed before each try), and
+    ``version``."""
+    results: dict[str, float] = {}
+    tags = [f"bench-tag-{i}:latest" for i in range(PS_CONTAINERS - 1)]
+    for tag in tags:
+        engine.run("tag", "busybox:latest", tag)
+    try:
+        results[f"images ({PS_CONTAINERS} names)"] = median_seconds(
+            command(engine.cmd("images"), engine.env), repeat=repeat
+        )
+    finally:
+        engine.run("rmi", *tags, check=False)
+    results["inspect (a container)"] = median_seconds(
+        command(engine.cmd("inspect", container), engine.env), repeat=repeat
+    )
+    made: list[str] = []
+
+    def create() -> None:
+        made.append(engine.run("create", "busybox", "true").stdout.decode().strip())
+
+    results["rm of a stopped container"] = median_seconds(
+        lambda: engine.run("rm", made[-1]), prepare=create, repeat=repeat
+    )
+    results["version"] = median_seconds(command(engine.cmd("version"), engine.env), repeat=repeat)
     return results
 
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from .records import dataclass, field
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .config_file import FileConfig, Mirror
 
 DEFAULT_ROOT = "/var/lib/portside"

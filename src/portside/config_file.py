@@ -21,10 +21,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from .errors import InvalidArgument
 from .records import dataclass, field
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)
@@ -226,7 +229,8 @@ def _aliases(path: Path, key: str, value: Any) -> dict[str, str]:
     return dict(value)
 
 
-Check = Callable[[Path, str, Any], Any]
+if TYPE_CHECKING:
+    Check = Callable[[Path, str, Any], Any]
 KEYS: dict[str, Check] = {
     "data-root": _absolute,
     "exec-root": _absolute,

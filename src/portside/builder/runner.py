@@ -187,7 +187,7 @@ class Runner:
             done = self.finished[earlier.index]
             return State(done.key, copy.deepcopy(done.image), list(done.layers), list(done.shell))
         if base == "scratch":
-            from ..image.archive_read import host_platform
+            from ..image.host import host_platform
 
             os_name, arch = host_platform()
             return State("scratch", {"architecture": arch, "os": os_name, "config": {}}, [])

@@ -7,13 +7,15 @@ import argparse
 import importlib
 import sys
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from ..config import Settings
 from ..errors import ArgumentCountError, PortsideError, UsageError
 from ..records import replace
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any, NoReturn, TextIO
+
     from ..engine import Engine
     from .verbs import Group
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..engine.images import ImageSummary
 from ..engine.references import image_name
 from ..timefmt import parse_rfc3339
 from .context import Context, Parser
 from .filters import parse_filters
 from .output import go_time, human_size, since, write_formatted
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 HEADERS = {
     "ID": "IMAGE ID",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from ..errors import NotFound, PortsideError
 from .context import Context, Parser
 from .gotemplate import Template
 from .output import write_json
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def run(ctx: Context, argv: list[str]) -> int:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..engine.container_state import status_text
 from ..engine.containers import command_of
-from ..engine.disk_usage import dir_size
 from ..engine.rows import ContainerRow
 from ..timefmt import parse_rfc3339
 from ..units import human_size
 from .context import Context, Parser
 from .filters import parse_filters
 from .output import go_time, since, write_formatted
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 HEADERS = {
     "ID": "CONTAINER ID",
@@ -117,6 +118,8 @@ def run(ctx: Context, argv: list[str]) -> int:
     for r in rows:
         size = ""
         if args.size:
+            from ..engine.disk_usage import dir_size
+
             rw = dir_size(ctx.engine.containers.paths(r.id).upper)
             virtual = rw + ctx.engine.images.row(r.image_id).size
             size = f"{human_size(rw)} (virtual {human_size(virtual)})"

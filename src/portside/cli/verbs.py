@@ -8,10 +8,11 @@ whose ``run(ctx, argv)`` does it; the module is imported only when the verb runs
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from ..records import dataclass
 
 
-class Verb(NamedTuple):
+@dataclass(frozen=True)
+class Verb:
     name: str
     module: str
     summary: str  # its line in the command list
@@ -19,7 +20,8 @@ class Verb(NamedTuple):
     listed: bool = True  # False: neither in help nor completed (an internal hook)
 
 
-class Group(NamedTuple):
+@dataclass(frozen=True)
+class Group:
     """A management command (``portside container ...``)."""
 
     name: str

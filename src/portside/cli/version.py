@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from .context import Context, Parser
-from .gotemplate import Template
-from .output import write_json
 
 
 def run(ctx: Context, argv: list[str]) -> int:
@@ -14,8 +12,12 @@ def run(ctx: Context, argv: list[str]) -> int:
     info = ctx.engine.system.version()
     data = {"Client": info, "Server": info}
     if args.format == "json":
+        from .output import write_json  # json and datetime: only when asked for
+
         write_json(data, ctx.stdout)
     elif args.format:
+        from .gotemplate import Template
+
         ctx.stdout.write(Template(args.format).render(data) + "\n")
     else:
         ctx.stdout.write(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from ..config import Settings
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from ..store.store import Store
     from .attach import AttachService
@@ -56,7 +56,10 @@ class Engine:
 
         # a restart policy's start is the running side's: built only when one happens
         return ContainerService(
-            self.settings, self.store, self.images, lambda row: self.lifecycle.start_again(row)
+            self.settings,
+            self.store,
+            lambda: self.images,
+            lambda row: self.lifecycle.start_again(row),
         )
 
     @property

@@ -4,7 +4,6 @@ decides it."""
 from __future__ import annotations
 
 import fnmatch
-from typing import TYPE_CHECKING, Protocol
 
 from ..errors import InvalidArgument
 from ..store.containers import ContainerRow
@@ -14,25 +13,27 @@ from .container_state import Status
 from .health import NO_HEALTHCHECK
 from .health import STATUSES as HEALTH_STATUSES
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from ..store.volumes import MountRow
     from .endpoints import EndpointService
     from .images import ImageService
 
+    class Containers(Protocol):
+        """What the filters look up: images (``ancestor``), networks (``network``) and
+        other containers (``before``, ``since``); ContainerService is one."""
 
-class Containers(Protocol):
-    """What the filters look up: images (``ancestor``), networks (``network``) and
-    other containers (``before``, ``since``); ContainerService is one."""
+        @property
+        def images(self) -> ImageService: ...
 
-    @property
-    def images(self) -> ImageService: ...
+        @property
+        def endpoints(self) -> EndpointService: ...
 
-    @property
-    def endpoints(self) -> EndpointService: ...
+        def get(self, ref: str) -> ContainerRow: ...
 
-    def get(self, ref: str) -> ContainerRow: ...
-
-    def mounts(self, container_id: str) -> list[MountRow]: ...
+        def mounts(self, container_id: str) -> list[MountRow]: ...
 
 
 FILTERS = frozenset(

@@ -10,7 +10,6 @@ import os
 import posixpath
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..errors import Conflict, ContainerNotFound, InvalidArgument, NotFound
@@ -26,7 +25,10 @@ from .container_paths import INIT_PATH, ContainerPaths
 from .container_state import ACTIVE, ContainerState, Status, state_json, unmount_all
 from .names import random_name, validate
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:  # only create() needs them: ps and the rest start faster without
+    from typing import Any
+
     from ..store.volumes import MountRow
     from .container_options import CreateOptions
     from .endpoints import EndpointService
@@ -46,14 +48,16 @@ class ContainerService:
         self,
         settings: Settings,
         store: Store,
-        images: ImageService,
+        images: Callable[[], ImageService],
         start_again: Callable[[ContainerRow], object],
     ) -> None:
-        """``start_again``: starts a container its restart policy brings back (the
-        running side's, engine/lifecycle.py), under the store lock."""
+        """``images``: the image service, asked for when first needed (``ps`` and ``rm``
+        never need it, and importing it costs them 3 ms). ``start_again``: starts a
+        container its restart policy brings back (the running side's,
+        engine/lifecycle.py), under the store lock."""
         self.settings = settings
         self.store = store
-        self.images = images
+        self._images = images
         self.table = ContainerTable(store.meta.conn)
         self._networks: NetworkService | None = None
         self._endpoints: EndpointService | None = None
@@ -61,10 +65,21 @@ class ContainerService:
         self.state = ContainerState(
             settings,
             store,
-            release_network=lambda cid: self.endpoints.release(cid),
+            release_network=self._release_network,
             purge=lambda cid: self.purge(cid, volumes=True),  # --rm: its anonymous volumes too
             start_again=start_again,
         )
+
+    @property
+    def images(self) -> ImageService:
+        return self._images()
+
+    def _release_network(self, container_id: str) -> None:
+        """Its endpoints freed (called under the store lock). A container on no network
+        of ours (``none``, ``host``) holds none: asked first, so its exit does not
+        import the network modules (4 ms of a ``stop``)."""
+        if NetworkTable(self.store.meta.conn).endpoints_of(container_id):
+            self.endpoints.release(container_id)
 
     def paths(self, container_id: str) -> ContainerPaths:
         return ContainerPaths(self.settings, container_id)
@@ -159,9 +174,10 @@ class ContainerService:
         self, all: bool = False, filters: dict[str, builtins.list[str]] | None = None
     ) -> builtins.list[ContainerRow]:
         """Newest first; only active ones unless ``all``; ``filters`` as ``ps --filter``."""
-        from . import container_filters
+        if filters:  # imported only when asked for: ps without filters skips them
+            from . import container_filters
 
-        container_filters.check(filters or {})
+            container_filters.check(filters)
         rows = [self.state.reconcile(r) for r in self.table.all()]
         rows = [r for r in rows if all or r.status in ACTIVE]
         if filters:

@@ -10,13 +10,13 @@ layers stay on disk while a cached step stands on them, and that is where they s
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from ..records import dataclass
 from ..store.containers import ContainerRow
 from ..store.sizes import dir_size as dir_size  # re-exported: ps sizes a container here
 from .container_state import ACTIVE
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from . import Engine
 

@@ -19,7 +19,6 @@ import ipaddress
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument
 from ..network import addresses, host_ports, links, namespace_holder
@@ -30,7 +29,10 @@ from . import network_inspect
 from .container_state import UP
 from .networks import BUILTIN_NAMES, NetworkService, host_end
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..store.containers import ContainerRow
     from ..store.store import Store
 

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
 
 from ..records import dataclass, field
 from ..store.events import EventRow, EventTable
 from .filters import check, labels_match
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..store.containers import ContainerRow
     from ..store.store import Store
 

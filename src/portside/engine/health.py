@@ -11,12 +11,14 @@ STATUS`` only when the status changes, which records it on the container's row (
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgument
 from ..records import dataclass
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..runtime.runc import Runtime
     from ..store.containers import ContainerRow
     from ..store.store import Store

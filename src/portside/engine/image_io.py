@@ -16,12 +16,12 @@ from ..image.archive_read import (
     Archive,
     ArchiveImage,
     LayerSource,
-    host_platform,
     open_archive,
     read_images,
 )
 from ..image.archive_write import SaveItem, write_archive
 from ..image.compression import CHUNK, Hasher, decompressed, detect
+from ..image.host import host_platform
 from ..image.ingest import StagedLayer, existing_layer, stage_layer
 from ..image.manifest import (
     canonical_json,

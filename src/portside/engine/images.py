@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import builtins
 import fnmatch
-from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, ImageNotFound, InvalidArgument, InvalidReference
 from ..image.manifest import ImageConfig
@@ -19,7 +18,10 @@ from ..timefmt import now_rfc3339, parse_rfc3339
 from .container_state import ACTIVE
 from .filters import labels_match
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     pass
 
 _HEX = frozenset("0123456789abcdef")

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Any
 
 from ..errors import InvalidArgument
 from ..records import dataclass
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument, PortsideError
 from ..network.hostfiles import write_host_files
@@ -41,6 +40,7 @@ from .container_state import ACTIVE, UP, Status, unmount_all
 from .mounts import in_mount_order
 from .volumes import copy_up
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from .containers import ContainerService
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
 
 from ..store.networks import AttachmentRow, EndpointRow, NetworkRow
 from .container_state import UP
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..store.containers import ContainerRow
 
 

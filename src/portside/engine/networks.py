@@ -17,9 +17,7 @@ import builtins
 import hashlib
 import ipaddress
 import re
-import secrets
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument, NetworkNotFound, NotFound
 from ..network import addresses, host_firewall, links, nat
@@ -28,7 +26,10 @@ from ..store.networks import EndpointRow, NetworkRow, NetworkTable
 from ..timefmt import now_rfc3339
 from . import network_inspect
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..store.store import Store
 
 BUILTIN = (("bridge", "bridge"), ("host", "host"), ("none", "null"))
@@ -52,6 +53,8 @@ class NetworkService:
         with self.store.lock, self.store.meta.transaction():
             if self.table.by_name("bridge") is not None:
                 return
+            import secrets  # base64, random, hmac: only when a network is made
+
             for name, driver in BUILTIN:
                 network_id = secrets.token_hex(32)
                 bridge = self._bridge_name(network_id) if driver == "bridge" else ""
@@ -132,6 +135,8 @@ class NetworkService:
                 routes = [ipaddress.ip_network(r) for r in links.host_routes()]
                 if addresses.overlaps(ipaddress.ip_network(subnet), mine + routes):
                     raise Conflict("Pool overlaps with other one on this address space")
+            import secrets
+
             network_id = secrets.token_hex(32)
             row = NetworkRow(
                 network_id,

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
 
 from ..errors import InvalidArgument
 from ..records import dataclass
 from ..units import parse_bytes
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 MIN_MEMORY = 6 * 1024 * 1024  # Docker's floor
 DEFAULT_SHM = 64 * 1024 * 1024

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import os
-import platform
-import shutil
-import socket
-import subprocess
 import sys
-from typing import TYPE_CHECKING, Any
 
-from ..image.archive_read import host_platform
-from ..timefmt import now_rfc3339
+from ..image.host import host_platform
 from ..version import API_VERSION, __version__
-from .container_state import Status
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from . import Engine
     from .disk_usage import DiskUsageReport
 
@@ -29,10 +25,10 @@ class SystemService:
         return {
             "Version": __version__,
             "ApiVersion": API_VERSION,
-            "PythonVersion": platform.python_version(),
+            "PythonVersion": sys.version.split()[0],  # as platform.python_version()
             "Os": os_name,
             "Arch": arch,
-            "KernelVersion": platform.release(),
+            "KernelVersion": os.uname().release,  # as platform.release()
         }
 
     def disk_usage(self) -> DiskUsageReport:
@@ -48,6 +44,9 @@ class SystemService:
         return cache_only_bytes(self.engine)
 
     def runtime_version(self) -> str:
+        import shutil
+        import subprocess
+
         path = shutil.which(self.engine.settings.runtime)
         if path is None:
             return ""
@@ -60,8 +59,13 @@ class SystemService:
     def info(self) -> dict[str, Any]:
         """``docker info``'s fields, in its order, with the ones that mean something
         here filled; then portside's own (RunRoot, RuntimeVersion, PythonVersion)."""
+        import platform
+        import socket
+
         from ..store.identity import engine_id
+        from ..timefmt import now_rfc3339
         from .container_options import LOG_DRIVER
+        from .container_state import Status
 
         store = self.engine.store
         meta = store.meta

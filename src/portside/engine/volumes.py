@@ -14,7 +14,6 @@ import os
 import secrets
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, InvalidArgument, NotFound
 from ..records import replace
@@ -25,7 +24,10 @@ from ..timefmt import now_rfc3339
 from . import filters as shared
 from .mounts import check_volume_name
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..store.store import Store
 
 FILTERS = frozenset({"dangling", "name", "label", "driver"})

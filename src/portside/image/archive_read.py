@@ -9,7 +9,6 @@ layer against the config's ``rootfs.diff_ids``.
 from __future__ import annotations
 
 import json
-import platform
 import posixpath
 import tarfile
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from typing import IO, Any
 from ..errors import DigestMismatch, InvalidArchive
 from ..records import dataclass, field
 from ..store.content import check_digest, sha256_digest
+from .host import host_platform
 from .manifest import (
     ANNOTATION_CONTAINERD_NAME,
     ANNOTATION_REF_NAME,
@@ -50,14 +50,6 @@ class ArchiveImage:
     @property
     def id(self) -> str:
         return sha256_digest(self.config)
-
-
-def host_platform() -> tuple[str, str]:
-    machine = platform.machine().lower()
-    arch = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386"}.get(
-        machine, machine
-    )
-    return "linux", arch
 
 
 class Archive:

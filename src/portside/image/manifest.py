@@ -7,9 +7,12 @@ bytes); ``ImageConfig`` is a typed, read-only view over them.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from ..records import dataclass, field
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"

@@ -22,9 +22,6 @@ command there is nothing to do: no iptables rule can be dropping the traffic the
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
 from .links import NetworkSetupError
 
 _CHAIN = "FORWARD"
@@ -45,10 +42,14 @@ def _rules(bridge: str) -> list[str]:
 
 
 def _iptables() -> str | None:
+    import shutil
+
     return shutil.which("iptables")
 
 
 def _listed(exe: str) -> list[str]:
+    import subprocess
+
     done = subprocess.run([exe, "-w", "-S", _CHAIN], capture_output=True, text=True)
     if done.returncode != 0:
         raise NetworkSetupError(f"iptables: {done.stderr.strip() or 'cannot list FORWARD'}")
@@ -58,6 +59,8 @@ def _listed(exe: str) -> list[str]:
 
 def _restore(exe: str, lines: list[str]) -> None:
     """One transaction of changes to the filter table, nothing else flushed."""
+    import subprocess
+
     script = "*filter\n" + "".join(f"{line}\n" for line in lines) + "COMMIT\n"
     done = subprocess.run(
         [f"{exe}-restore", "-w", "--noflush"], input=script, capture_output=True, text=True

@@ -5,11 +5,13 @@ another endpoint holds, or a host program listens on, is refused with Docker's w
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterable
-from typing import Any
 
 from ..errors import ContainerStartError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 Taken = set[tuple[str, str, int]]  # (proto, host address, port)
 Bindings = dict[str, list[dict[str, str]]]
@@ -103,6 +105,8 @@ def _ephemeral_range() -> tuple[int, int]:
 
 def _bind_error(proto: str, host_ip: str, port: int) -> str:
     """Why a process of the host could not listen there now ("" when it could)."""
+    import socket
+
     if proto == "sctp":
         return ""  # no SCTP socket to try without the sctp module loaded
     kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM

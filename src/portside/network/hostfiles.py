@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -91,6 +90,8 @@ def write_host_files(
     """The three files, as (path, where the container sees it) to bind; ``ip``, the
     container's address on its network, names it by its hostname in /etc/hosts, as
     Docker's does."""
+    import socket
+
     if host_network:
         hosts = Path("/etc/hosts").read_text() if os.path.exists("/etc/hosts") else _HOSTS
         hosts += _added_hosts(extra)

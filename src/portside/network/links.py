@@ -9,7 +9,6 @@ the kernel deletes its host end with it; ``unplug`` is for the other cases.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from ..errors import PortsideError
@@ -20,6 +19,8 @@ class NetworkSetupError(PortsideError):
 
 
 def _run(argv: list[str], script: str) -> None:
+    import subprocess  # not for the commands that only read networks (inspect)
+
     try:
         done = subprocess.run(argv, input=script.encode(), capture_output=True)
     except FileNotFoundError:

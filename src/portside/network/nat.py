@@ -15,8 +15,6 @@ reconcile, and nothing needs rule handles.
 
 from __future__ import annotations
 
-import subprocess
-
 from ..records import dataclass
 from .links import NetworkSetupError
 
@@ -82,6 +80,8 @@ def render(table: str, bridges: list[Bridge], forwards: list[Forward]) -> str:
 
 
 def apply(script: str) -> None:
+    import subprocess
+
     try:
         done = subprocess.run(["nft", "-f", "-"], input=script.encode(), capture_output=True)
     except FileNotFoundError:

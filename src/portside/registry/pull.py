@@ -154,7 +154,8 @@ class Puller:
         index: dict[str, Any],
         wanted: tuple[str, str, str] | None,
     ) -> bytes:
-        from ..image.archive_read import host_platform, select_platform
+        from ..image.archive_read import select_platform
+        from ..image.host import host_platform
 
         entries = [descriptor(d, "index") for d in json_list(index.get("manifests"), "index")]
         chosen = select_platform(entries, wanted)

@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 from ..store.content import fsync_dir
 from ..store.tempnames import temp_name
 from .spec import ContainerSpec, config_json
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 CONFIG = "config.json"
 

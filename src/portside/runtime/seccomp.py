@@ -18,9 +18,12 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from ..errors import InvalidArgument
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_PROFILE = Path("/usr/share/containers/seccomp.json")
 

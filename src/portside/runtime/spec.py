@@ -8,9 +8,11 @@ cgroup that allows only the standard devices, and a seccomp profile (seccomp.py)
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..records import dataclass, field
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

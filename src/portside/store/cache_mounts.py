@@ -21,7 +21,6 @@ build gets another instance (NAME hashed again with the instance's number).
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import time
@@ -59,6 +58,8 @@ class CacheMounts:
     ) -> Iterator[Path]:
         """The data folder of cache ``cache_id`` started from ``base``, made with
         ``prepare(folder)`` the first time, held (per ``sharing``) while in use."""
+        import hashlib  # OpenSSL's load, 3 ms: only when a cache mount is named
+
         stem = hashlib.sha256(json.dumps([cache_id, base]).encode()).hexdigest()[:32]
         n = 0
         while True:

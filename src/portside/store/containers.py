@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
 
 from ..records import dataclass, fields
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 _COLUMNS = (
     "id, name, image_id, image_ref, created, config, host_config, status, pid, monitor_pid, "

@@ -11,10 +11,13 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from ..errors import DigestMismatch, InvalidArchive, NotFound
 from .tempnames import temp_name
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 _DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
 
 from ..records import dataclass
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 _COLUMNS = "id, name, driver, subnet, gateway, bridge, internal, chosen_subnet, created, labels"
 
