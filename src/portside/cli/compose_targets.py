@@ -70,13 +70,11 @@ def run(ctx: Context, argv: list[str]) -> int:
             lifecycle.stop(row.id, args.timeout)
             say("Container", row.name, "Stopped")
     elif verb == "restart":
-        for row in rows:
-            say("Container", row.name, "Restarting")
-            lifecycle.restart(row.id, args.timeout)
-            say("Container", row.name, "Started")
-        # then what depends on them with restart: true, in start order
-        from ..compose.up import restart_for
+        from ..compose.up import restart_container, restart_for
 
+        for row in rows:
+            restart_container(ctx.engine, row, say, args.timeout)
+        # then what depends on them with restart: true, in start order
         done = {service_of(r) for r in rows}
         for name in with_dependencies(proj, list(proj.enabled)):
             if name in done or not restart_for(proj, name, done):
@@ -84,9 +82,7 @@ def run(ctx: Context, argv: list[str]) -> int:
             done.add(name)
             for row in containers(ctx.engine, proj.name, [name]):
                 if row.status == "running":
-                    say("Container", row.name, "Restarting")
-                    lifecycle.restart(row.id, args.timeout)
-                    say("Container", row.name, "Started")
+                    restart_container(ctx.engine, row, say, args.timeout)
     elif verb == "kill":
         for row in running:
             say("Container", row.name, "Killing")

@@ -90,7 +90,7 @@ def up(
         if changed:
             updated.add(name)
         elif restart_for(project, name, updated):
-            rows = [_restart(engine, row, say) for row in rows]
+            rows = [restart_container(engine, row, say) for row in rows]
         started.extend(rows)
     if options.wait:
         for name in order:
@@ -204,9 +204,12 @@ def restart_for(project: Project, name: str, updated: Iterable[str]) -> bool:
     return any(deps.get(dep, {}).get("restart") for dep in updated)
 
 
-def _restart(engine: Engine, row: ContainerRow, say: Say) -> ContainerRow:
+def restart_container(
+    engine: Engine, row: ContainerRow, say: Say, timeout: int | None = None
+) -> ContainerRow:
+    """Restart one container, saying so as Compose does; the row after."""
     say("Container", row.name, "Restarting")
-    engine.lifecycle.restart(row.id)
+    engine.lifecycle.restart(row.id, timeout)
     say("Container", row.name, "Started")
     return engine.containers.get(row.id)
 

@@ -95,11 +95,12 @@ class ImageService:
         Returns the reference too when ``text`` named the image (not an ID). A short
         name that is an alias names what it stands for, when no image has it itself.
         """
-        if self.aliases and self.aliased(text) != text:
+        target = self.aliased(text)
+        if target != text:
             try:
                 return self._resolve(text)
             except ImageNotFound:
-                return self._resolve(self.aliased(text))
+                return self._resolve(target)
         return self._resolve(text)
 
     def _resolve(self, text: str) -> tuple[str, Reference | None]:
