@@ -140,9 +140,11 @@ class ContainerService:
 
     def mount(self, row: ContainerRow, paths: ContainerPaths) -> bool:
         """Mount the root filesystem (the image's layers, the init layer, the container's
-        upper directory) unless it is; True when this call mounted it. Under the store lock."""
+        upper directory) unless it is; True when this call mounted it. Under the store lock.
+        Its folders are made first: the run root's are gone after a reboot or a logout."""
         if is_mounted(paths.rootfs):
             return False
+        paths.make()
         mount_overlay(self.lowers(row, paths), paths.upper, paths.work, paths.rootfs)
         return True
 
