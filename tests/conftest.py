@@ -86,18 +86,23 @@ class Portside:
             env=full_env,
             timeout=timeout,
         )
-        result = Result(
-            proc.returncode,
-            proc.stdout.decode(errors="replace"),
-            proc.stderr.decode(errors="replace"),
-            proc.stdout,
+        return result_of(proc, f"portside {' '.join(args)}", check)
+
+
+def result_of(proc: subprocess.CompletedProcess[bytes], what: str, check: bool) -> Result:
+    """A finished command's Result; with ``check``, an AssertionError showing its output
+    when it failed."""
+    result = Result(
+        proc.returncode,
+        proc.stdout.decode(errors="replace"),
+        proc.stderr.decode(errors="replace"),
+        proc.stdout,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"{what} exited {proc.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}"
         )
-        if check and proc.returncode != 0:
-            raise AssertionError(
-                f"portside {' '.join(args)} exited {proc.returncode}\n"
-                f"stdout: {result.stdout}\nstderr: {result.stderr}"
-            )
-        return result
+    return result
 
 
 def extract_all(archive: Path, dest: Path) -> None:

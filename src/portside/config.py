@@ -5,7 +5,7 @@ over portside.conf, which wins over Docker's daemon.json, which wins over defaul
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .records import dataclass, field
@@ -62,9 +62,9 @@ class Settings:
 
         file = load(config, environ)
         return cls(
-            root=_path(root, environ, "PORTSIDE_ROOT", file.get("data-root"), DEFAULT_ROOT),
+            root=_path(root, environ, "PORTSIDE_ROOT", file.get("data-root"), _default_root),
             runroot=_path(
-                runroot, environ, "PORTSIDE_RUNROOT", file.get("exec-root"), DEFAULT_RUNROOT
+                runroot, environ, "PORTSIDE_RUNROOT", file.get("exec-root"), _default_runroot
             ),
             runtime=environ.get("PORTSIDE_RUNTIME") or _runtime(file),
             max_concurrent_downloads=_count(
@@ -95,9 +95,26 @@ def _path(
     environ: Mapping[str, str],
     variable: str,
     configured: str | None,
-    default: str,
+    default: Callable[[Mapping[str, str]], str],
 ) -> Path:
-    return Path(given or environ.get(variable) or configured or default).absolute()
+    return Path(given or environ.get(variable) or configured or default(environ)).absolute()
+
+
+def _default_root(environ: Mapping[str, str]) -> str:
+    """/var/lib/portside for root; an ordinary user's own store (userns.py)."""
+    if os.geteuid() == 0:
+        return DEFAULT_ROOT
+    from .userns import default_root
+
+    return default_root(environ)
+
+
+def _default_runroot(environ: Mapping[str, str]) -> str:
+    if os.geteuid() == 0:
+        return DEFAULT_RUNROOT
+    from .userns import default_runroot
+
+    return default_runroot(environ)
 
 
 def _runtime(file: FileConfig) -> str:

@@ -26,7 +26,7 @@ from typing import BinaryIO, cast
 from ..image.ingest import StagedLayer, existing_layer
 from ..image.layer_write import write_tree
 from ..records import dataclass
-from ..runtime import seccomp
+from ..runtime import cgroups, seccomp
 from ..runtime.bundle import write_config
 from ..runtime.runc import Runtime
 from ..runtime.scope import makedirs_in_root
@@ -169,7 +169,7 @@ def run_process(
         host_network=network == "host",
         network_ns=network if network != "host" else "",
         mounts=mounts,
-        cgroups_path=f"/portside/{container_id}",
+        cgroups_path=cgroups.of(container_id),
         capabilities=capabilities or DEFAULT_CAPABILITIES,
         privileged=capabilities is not None,
         seccomp=None if capabilities else seccomp.profile_for(DEFAULT_CAPABILITIES, None),

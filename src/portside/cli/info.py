@@ -46,6 +46,8 @@ def run(ctx: Context, argv: list[str]) -> int:
         f"ID: {info['ID']}",
         f"Root Dir: {info['DockerRootDir']}",
         f"Run Root: {info['RunRoot']}",
+        f"Rootless: {str(info['Rootless']).lower()}",
+        *([f" ID Mapping: {info['IDMapping']}"] if info["IDMapping"] else []),
         f"API Socket: {_api_socket(ctx)}",
         f"Python Version: {info['PythonVersion']}",
         *_configured(ctx),

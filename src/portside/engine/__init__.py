@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 
 from ..config import Settings
@@ -31,6 +32,10 @@ class Engine:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        if os.geteuid() != 0:  # an ordinary user's commands run in their namespace
+            from ..userns import enter
+
+            enter(settings.runroot, settings.root)
 
     @cached_property
     def store(self) -> Store:

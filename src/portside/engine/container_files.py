@@ -246,12 +246,15 @@ class ContainerFiles:
         config: CommitConfig | None = None,
     ) -> str:
         """``commit``: a new image of the container's image plus its changes; its ID. A
-        running container is paused meanwhile (unless ``pause`` is False), as Docker does.
+        running container is paused meanwhile (unless ``pause`` is False), as Docker does;
+        rootless it is not, having no freezer cgroup (as Podman's on cgroup v1).
         ``config``: what the image's config is given over the container's."""
+        from ..userns import rootless
+
         with self.c.store.lock:
             row = self.c.get(ref)
             paths = self.c.paths(row.id)
-            paused_here = pause and row.status == Status.RUNNING
+            paused_here = pause and row.status == Status.RUNNING and not rootless()
             if paused_here:
                 self.lifecycle.pause(row.id)
             try:

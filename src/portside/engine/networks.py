@@ -18,12 +18,15 @@ import hashlib
 import ipaddress
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument, NetworkNotFound, NotFound
 from ..network import addresses, host_firewall, links, nat
 from ..processes import alive
+from ..records import replace
 from ..store.networks import EndpointRow, NetworkRow, NetworkTable
 from ..timefmt import now_rfc3339
+from ..userns import pause_pid
 from . import network_inspect
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
@@ -252,6 +255,7 @@ class NetworkService:
         subnet = ipaddress.ip_network(network.subnet)
         if links.bridge_up(network.bridge, network.gateway, subnet.prefixlen):
             host_firewall.admit(network.bridge)
+        _way_out()
 
     def sync(self) -> None:
         """Make the host match the endpoints: bridges of networks in use up (the rest
@@ -276,7 +280,34 @@ class NetworkService:
             bridges.append(nat.Bridge(network.bridge, network.subnet, network.internal))
         for e in endpoints:
             forwards += _forwards(e)
+        if pause_pid() is not None:
+            forwards = _publish_rootless(forwards)
         nat.apply(nat.render(f"portside_{self.tag}", bridges, forwards))
+
+
+def _way_out() -> Path | None:
+    """Rootless: slirp4netns for the namespace the bridges are in (its API socket)."""
+    pid = pause_pid()
+    if pid is None:
+        return None
+    from ..network import slirp
+    from ..userns import namespace_runroot
+
+    return slirp.ensure(namespace_runroot(), pid)
+
+
+def _publish_rootless(forwards: list[nat.Forward]) -> list[nat.Forward]:
+    """Rootless, a published port is slirp4netns's listener on the host, which connects
+    to tap0's address in the namespace: the DNAT rules there take any local address."""
+    from ..network import slirp
+    from ..userns import namespace_runroot
+
+    pid = pause_pid()
+    assert pid is not None
+    sock = _way_out() if forwards else slirp.running(namespace_runroot(), pid)
+    if sock is not None:
+        slirp.publish(sock, [(f.proto, f.host_ip, f.host_port) for f in forwards])
+    return [replace(f, host_ip="") for f in forwards]
 
 
 def host_end(container_id: str, network_id: str) -> str:

@@ -171,7 +171,23 @@ def host_config_fields(limits: Limits, current: dict[str, Any] | None = None) ->
             raise InvalidArgument("SHM size can not be less than 0")
     else:
         out["ShmSize"] = now.get("ShmSize", DEFAULT_SHM)
+    _refuse_rootless(out)
     return out
+
+
+_FLAGS = {"memory": "--memory", "quota": "--cpus", "shares": "--cpu-shares"}
+_FLAGS |= {"cpus": "--cpuset-cpus", "pids": "--pids-limit"}
+
+
+def _refuse_rootless(host: dict[str, Any]) -> None:
+    """An ordinary user's containers get no cgroup of their own (userns.py): a limit
+    would silently not hold, so it is refused, naming the flags."""
+    wanted = oci_resources(host)
+    if wanted:
+        from ..userns import refuse_without_cgroups
+
+        flags = [_FLAGS[k] for k in (*wanted, *wanted.get("cpu", ())) if k in _FLAGS]
+        refuse_without_cgroups(f"{', '.join(flags)}: rootless containers cannot have limits")
 
 
 def oci_resources(host: dict[str, Any]) -> dict[str, Any]:

@@ -75,7 +75,9 @@ class SystemService:
         running, paused = statuses.count(Status.RUNNING), statuses.count(Status.PAUSED)
         runtime = self.engine.settings.runtime
         security = ["name=seccomp,profile=default"]
-        if os.geteuid() != 0:
+        from ..userns import id_mapping, rootless
+
+        if rootless():
             security.append("name=rootless")
         return {
             "ID": engine_id(store.root),
@@ -125,6 +127,8 @@ class SystemService:
             "SecurityOptions": security,
             "Warnings": None,
             "RunRoot": str(self.engine.settings.runroot),
+            "Rootless": rootless(),
+            "IDMapping": id_mapping() if rootless() else "",
             "RuntimeVersion": self.runtime_version(),
             "PythonVersion": sys.version.split()[0],
         }

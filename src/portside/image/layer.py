@@ -7,11 +7,13 @@ be followed during extraction). Hard links must point at a member already extrac
 Kept: regular files, directories, symlinks, hard links, character and block devices,
 FIFOs, permissions (setuid/setgid/sticky too), ownership, xattrs (PAX ``SCHILY.xattr``)
 and modification times. Whiteouts become what overlayfs reads: ``.wh.NAME`` a 0/0
-character device ``NAME``, ``.wh..wh..opq`` the ``trusted.overlay.opaque=y`` xattr.
+character device ``NAME``, ``.wh..wh..opq`` the ``trusted.overlay.opaque=y`` xattr
+(``user.overlay.opaque`` in a user namespace).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import shutil
@@ -22,11 +24,12 @@ from typing import BinaryIO
 
 from ..errors import InvalidArchive
 from ..records import dataclass
+from ..userns import overlay_xattrs
 from .compression import CHUNK
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
-OPAQUE_XATTR = "trusted.overlay.opaque"
+OVERLAY_XATTRS = ("trusted.overlay.", "user.overlay.")  # root's, rootless's (userns.py)
 _XATTR_PAX = "SCHILY.xattr."
 
 
@@ -132,7 +135,7 @@ class _Applier:
         parent = self.parent_of(rel, member.name)
         base = posixpath.basename(rel)
         if self.whiteouts and base == OPAQUE_MARKER:
-            os.setxattr(parent, OPAQUE_XATTR, b"y")
+            os.setxattr(parent, overlay_xattrs() + "opaque", b"y")
             return
         if self.whiteouts and base.startswith(WHITEOUT_PREFIX):
             target = posixpath.join(parent, base[len(WHITEOUT_PREFIX) :])
@@ -196,7 +199,14 @@ class _Applier:
         link = member.issym()
         if self.is_root:
             uid, gid = self.owner or (member.uid, member.gid)
-            os.chown(path, uid, gid, follow_symlinks=False)
+            try:
+                os.chown(path, uid, gid, follow_symlinks=False)
+            except OSError as e:
+                if e.errno != errno.EINVAL:
+                    raise
+                # an ID the user namespace does not map (userns.py): the entry stays
+                # root's inside, as the one-ID notice said
+
         for key, value in member.pax_headers.items():
             if key.startswith(_XATTR_PAX):
                 name = key[len(_XATTR_PAX) :]

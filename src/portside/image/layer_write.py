@@ -21,9 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from .layer import OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX
-
-_OVERLAY_XATTRS = "trusted.overlay."
+from ..userns import overlay_xattrs
+from .layer import OPAQUE_MARKER, OVERLAY_XATTRS, WHITEOUT_PREFIX
 
 
 def _is_whiteout(st: os.stat_result) -> bool:
@@ -32,7 +31,7 @@ def _is_whiteout(st: os.stat_result) -> bool:
 
 def _is_opaque(path: str) -> bool:
     try:
-        return os.getxattr(path, OPAQUE_XATTR, follow_symlinks=False) == b"y"
+        return os.getxattr(path, overlay_xattrs() + "opaque", follow_symlinks=False) == b"y"
     except OSError:
         return False
 
@@ -57,7 +56,7 @@ def _xattrs(path: str) -> dict[str, str]:
         return {}
     found = {}
     for name in sorted(names):
-        if name.startswith(_OVERLAY_XATTRS):
+        if name.startswith(OVERLAY_XATTRS):
             continue
         try:
             value = os.getxattr(path, name, follow_symlinks=False)

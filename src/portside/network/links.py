@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import PortsideError
+from ..userns import bridges_argv, bridges_proc_net
 
 
 class NetworkSetupError(PortsideError):
@@ -31,7 +32,18 @@ def _run(argv: list[str], script: str) -> None:
 
 
 def exists(name: str) -> bool:
+    """Whether the bridges' namespace has a link ``name`` (as root, the host's)."""
+    if bridges_argv():
+        return any(
+            line.partition(":")[0].strip() == name
+            for line in Path(bridges_proc_net(), "dev").read_text().splitlines()[2:]
+        )
     return Path("/sys/class/net", name).exists()
+
+
+def _host(script: str) -> None:
+    """``ip -batch`` where the bridges are (userns.py)."""
+    _run([*bridges_argv(), "ip", "-batch", "-"], script)
 
 
 def bridge_up(name: str, gateway: str, prefix: int) -> bool:
@@ -40,12 +52,12 @@ def bridge_up(name: str, gateway: str, prefix: int) -> bool:
     True when it was made now."""
     made = not exists(name)
     if made:
-        _run(
-            ["ip", "-batch", "-"],
+        _host(
             f"link add {name} type bridge\naddr add {gateway}/{prefix} dev {name}\n"
             f"link set {name} up\n",
         )
-    Path(f"/proc/sys/net/ipv4/conf/{name}/route_localnet").write_text("1\n")
+    if not bridges_argv():  # rootless, published ports come in through slirp4netns
+        Path(f"/proc/sys/net/ipv4/conf/{name}/route_localnet").write_text("1\n")
     return made
 
 
@@ -55,7 +67,7 @@ def _delete(name: str) -> bool:
     if not exists(name):
         return False
     try:
-        _run(["ip", "-batch", "-"], f"link del {name}\n")
+        _host(f"link del {name}\n")
     except NetworkSetupError:
         if exists(name):
             raise
@@ -81,8 +93,7 @@ def plug(
     with the default route through ``gateway`` when one is given."""
     if exists(host_end):  # left by a container of the same ID that is gone
         unplug(host_end)
-    _run(
-        ["ip", "-batch", "-"],
+    _host(
         f"link add {host_end} type veth peer name {iface} address {mac} netns {pid}\n"
         f"link set {host_end} master {bridge} up\n",
     )
@@ -113,7 +124,7 @@ def host_routes() -> list[str]:
 
     routes = []
     try:
-        lines = Path("/proc/net/route").read_text().splitlines()[1:]
+        lines = Path(bridges_proc_net(), "route").read_text().splitlines()[1:]
     except OSError:
         return []
     for line in lines:

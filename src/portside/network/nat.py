@@ -16,6 +16,7 @@ reconcile, and nothing needs rule handles.
 from __future__ import annotations
 
 from ..records import dataclass
+from ..userns import bridges_argv
 from .links import NetworkSetupError
 
 
@@ -83,7 +84,9 @@ def apply(script: str) -> None:
     import subprocess
 
     try:
-        done = subprocess.run(["nft", "-f", "-"], input=script.encode(), capture_output=True)
+        done = subprocess.run(
+            [*bridges_argv(), "nft", "-f", "-"], input=script.encode(), capture_output=True
+        )
     except FileNotFoundError:
         raise NetworkSetupError("nft not found (apt-get install nftables)") from None
     if done.returncode != 0:

@@ -14,8 +14,12 @@ ROOT = Path("/sys/fs/cgroup")
 
 
 def of(container_id: str) -> str:
-    """A container's ``cgroupsPath``, under which runc makes its cgroups."""
-    return f"/portside/{container_id}"
+    """A container's ``cgroupsPath``, under which runc makes its cgroups. Rootless, none:
+    the hierarchy is not the user's, and runc leaves a rootless container in its
+    caller's cgroups only when no path is asked for (userns.py)."""
+    from ..userns import rootless
+
+    return "" if rootless() else f"/portside/{container_id}"
 
 
 def _v2() -> bool:

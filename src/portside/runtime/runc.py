@@ -53,6 +53,9 @@ class Runtime:
         self._run("update", *flags, container_id)
 
     def pause(self, container_id: str) -> None:
+        from ..userns import refuse_without_cgroups
+
+        refuse_without_cgroups("pause needs the freezer cgroup")
         self._run("pause", container_id)
 
     def resume(self, container_id: str) -> None:

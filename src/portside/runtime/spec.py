@@ -9,6 +9,7 @@ cgroup that allows only the standard devices, and a seccomp profile (seccomp.py)
 from __future__ import annotations
 
 from ..records import dataclass, field
+from ..userns import maps, rootless
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
@@ -140,6 +141,19 @@ def process_json(p: ProcessSpec, spec: ContainerSpec) -> dict[str, Any]:
     return out
 
 
+def _sys(spec: ContainerSpec, options: list[str]) -> dict[str, Any]:
+    """sysfs; in a user namespace sharing the host's network, whose sysfs it may not
+    mount, the host's /sys bound read-only instead (as rootless Podman does)."""
+    if spec.host_network and rootless():
+        return {
+            "destination": "/sys",
+            "type": "bind",
+            "source": "/sys",
+            "options": ["rbind", "nosuid", "noexec", "nodev", "ro"],
+        }
+    return {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": options}
+
+
 def _mounts(spec: ContainerSpec) -> list[dict[str, Any]]:
     sys_options = (
         ["nosuid", "noexec", "nodev", "ro"]
@@ -163,9 +177,10 @@ def _mounts(spec: ContainerSpec) -> list[dict[str, Any]]:
             "destination": "/dev/pts",
             "type": "devpts",
             "source": "devpts",
-            "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
+            "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]
+            + (["gid=5"] if maps("gid", 5) else []),  # the tty group, when it exists
         },
-        {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": sys_options},
+        _sys(spec, sys_options),
         {
             "destination": "/sys/fs/cgroup",
             "type": "cgroup",

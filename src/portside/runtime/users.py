@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InvalidArgument
+from ..userns import maps
 from .spec import User
 
 
@@ -56,7 +57,21 @@ def resolve_user(rootfs: Path, spec: str) -> User:
             }
         )
     )
-    return User(uid, gid, extra)
+    _check_mapped(spec, uid, gid)
+    return User(uid, gid, tuple(g for g in extra if maps("gid", g)))
+
+
+def _check_mapped(spec: str, uid: int, gid: int) -> None:
+    """Rootless, the IDs must exist in the user namespace (userns.py): with one mapped
+    ID only root does."""
+    for kind, value in (("uid", uid), ("gid", gid)):
+        if not maps(kind, value):
+            raise InvalidArgument(
+                f"user {spec}: {kind} {value} is not mapped in your user namespace; "
+                f"rootless portside maps IDs above 0 from your range in /etc/sub{kind} "
+                "(add one: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 "
+                "USER, then end every portside container and process of yours)"
+            )
 
 
 def group_ids(rootfs: Path, groups: list[str]) -> tuple[int, ...]:

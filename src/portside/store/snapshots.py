@@ -27,7 +27,7 @@ _MS_BIND, _MS_REC, _MS_PRIVATE = 4096, 16384, 1 << 18
 _PAGE = 4096
 # x86_64 syscall numbers
 _SYS_MOVE_MOUNT, _SYS_FSOPEN, _SYS_FSCONFIG, _SYS_FSMOUNT = 429, 430, 431, 432
-_FSCONFIG_SET_STRING, _FSCONFIG_CMD_CREATE = 1, 6
+_FSCONFIG_SET_FLAG, _FSCONFIG_SET_STRING, _FSCONFIG_CMD_CREATE = 0, 1, 6
 _MOVE_MOUNT_F_EMPTY_PATH = 4
 _AT_FDCWD = -100
 
@@ -58,16 +58,22 @@ def _check(result: int, what: str) -> int:
     return result
 
 
+def _userxattr() -> bool:
+    """In a user namespace overlayfs keeps its xattrs in ``user.overlay.*``."""
+    from ..userns import rootless
+
+    return rootless()
+
+
 def mount_overlay(lowers: list[Path], upper: Path, work: Path, target: Path) -> None:
     """Mount ``lowers`` (top layer first) under ``upper`` at ``target``. A layer that
     comes twice (two RUN steps that changed nothing give the same empty layer) is kept
     at its upper place only: overlayfs refuses a repeated lower (ELOOP), and the lower
     copy adds nothing the upper one does not."""
     lowers = list(dict.fromkeys(lowers))
-    options = (
-        f"lowerdir={':'.join(str(p) for p in lowers)},upperdir={upper},workdir={work},"
-        "index=off,redirect_dir=off"
-    )
+    # redirect_dir needs trusted xattrs: in a user namespace it is off by userxattr
+    extra = "index=off,userxattr" if _userxattr() else "index=off,redirect_dir=off"
+    options = f"lowerdir={':'.join(str(p) for p in lowers)},upperdir={upper},workdir={work},{extra}"
     if len(options) < _PAGE - 1:
         _check(
             _libc().mount(b"overlay", str(target).encode(), b"overlay", 0, options.encode()),
@@ -89,6 +95,8 @@ def _mount_overlay_fsopen(lowers: list[Path], upper: Path, work: Path, target: P
             set_string(b"lowerdir+", str(lower).encode())
         set_string(b"upperdir", str(upper).encode())
         set_string(b"workdir", str(work).encode())
+        if _userxattr():
+            _check(sc(_SYS_FSCONFIG, fs, _FSCONFIG_SET_FLAG, b"userxattr", None, 0), "userxattr")
         _check(sc(_SYS_FSCONFIG, fs, _FSCONFIG_CMD_CREATE, None, None, 0), "fsconfig create")
         mnt = _check(sc(_SYS_FSMOUNT, fs, 0, 0), "fsmount")
         try:
