@@ -86,7 +86,7 @@ def shared_busybox(busybox_tar: Path, shared: Path) -> Path:
 
 @pytest.fixture
 def user_tar(busybox_tar: Path, shared: Path) -> Path:
-    """busybox's rootfs with three files owned by 1000, 65534 and 200000."""
+    """busybox's rootfs with three files owned by 1000, 65534 and 200000, and a device."""
     out = shared / "owners.tar"
     with tarfile.open(busybox_tar) as src, tarfile.open(out, "w") as dst:
         for member in src.getmembers():
@@ -95,6 +95,9 @@ def user_tar(busybox_tar: Path, shared: Path) -> Path:
             info = tarfile.TarInfo(name)
             info.size, info.uid, info.gid, info.mode = 3, uid, uid, 0o644
             dst.addfile(info, BytesIO(b"hi\n"))
+        device = tarfile.TarInfo("home/null")  # a user namespace cannot make it: left out
+        device.type, device.devmajor, device.devminor, device.mode = tarfile.CHRTYPE, 1, 3, 0o666
+        dst.addfile(device)
     out.chmod(0o644)
     return out
 

@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 from ..errors import InvalidArchive
 from ..records import dataclass
-from ..userns import overlay_xattrs
+from ..userns import overlay_xattrs, rootless
 from .compression import CHUNK
 
 WHITEOUT_PREFIX = ".wh."
@@ -170,9 +170,17 @@ class _Applier:
             return  # the link shares the source's metadata
         elif member.ischr() or member.isblk():
             kind = stat.S_IFCHR if member.ischr() else stat.S_IFBLK
-            os.mknod(
-                path, kind | (member.mode & 0o7777), os.makedev(member.devmajor, member.devminor)
-            )
+            try:
+                os.mknod(
+                    path,
+                    kind | (member.mode & 0o7777),
+                    os.makedev(member.devmajor, member.devminor),
+                )
+            except PermissionError:
+                if not rootless():
+                    raise
+                return  # a user namespace may not make devices: left out, as Docker's and
+                # Podman's rootless unpackers do (a container's /dev is its own anyway)
         elif member.isfifo():
             os.mkfifo(path, member.mode & 0o7777)
         else:
