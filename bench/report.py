@@ -25,6 +25,7 @@ from images import IMAGES_NOTE, image_rows  # noqa: E402
 from large import LARGE_NOTE, TAR, large_rows  # noqa: E402
 from network import NETWORK_NOTE, network_rows  # noqa: E402
 from registry import REGISTRY_NOTE, registry_rows  # noqa: E402
+from rootless import ROOTLESS_NOTE, rootless_rows, rootless_table  # noqa: E402
 from storage import STORAGE_NOTE, storage_rows  # noqa: E402
 from timing import table  # noqa: E402
 
@@ -46,6 +47,7 @@ def main() -> int:
             "registry",
             "health",
             "api",
+            "rootless",
         ),
         default=None,
     )
@@ -94,6 +96,9 @@ def main() -> int:
         if args.only in (None, "api"):
             rows = api_rows(engines, work, args.repeat)
             sections.append(("Engine API", table(rows, names), API_NOTE))
+        if args.only in (None, "rootless"):
+            rows, rootless_names = rootless_rows(work, args.repeat)
+            sections.append(("Rootless", rootless_table(rows, rootless_names), ROOTLESS_NOTE))
     finally:
         for e in engines:
             if e.name == "podman":
