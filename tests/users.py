@@ -109,7 +109,9 @@ def remove_user(user: User) -> None:
     a process runs in the user's subordinate range, which may be another user's)."""
     user.end_processes()
     subprocess.run(["userdel", "-f", "-r", user.name], capture_output=True)
-    shutil.rmtree(user.runroot, ignore_errors=True)
+    # portside's run folder, and rootless Podman's two (bench/rootless.py) without XDG_RUNTIME_DIR
+    for folder in (user.runroot, f"/tmp/podman-run-{user.uid}", f"/tmp/containers-user-{user.uid}"):
+        shutil.rmtree(folder, ignore_errors=True)
     Path(f"/dev/shm/libpod_rootless_lock_{user.uid}").unlink(missing_ok=True)  # Podman's
     if user.home.exists():
         raise RuntimeError(f"{user.home} is left after userdel")

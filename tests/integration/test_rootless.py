@@ -204,6 +204,12 @@ def test_the_notes_walk_as_an_ordinary_user_with_subordinate_ids(
     assert {"web", "db", "box"} <= set(user("ps", "--format", "{{.Names}}").stdout.split())
     assert "started" in user("logs", "box").stdout
     assert user("exec", "box", "id", "-u").stdout == "0\n"
+    # top and stats find the container's processes by PID namespace (no cgroup of its own)
+    top = user("top", "box").stdout.splitlines()
+    assert len(top) == 2 and top[1].endswith("sleep 60")
+    stats = user("stats", "--no-stream", "--format", "{{.PIDs}} {{.MemUsage}}", "box").stdout
+    pids, used = stats.split()[0], stats.split()[1]
+    assert pids == "1" and used.endswith(("KiB", "MiB")) and float(used[:-3]) < 100
     note = shared / "note.txt"
     note.write_text("copied in\n")
     note.chmod(0o644)

@@ -408,7 +408,7 @@ class Lifecycle:
         row = self.c.get(ref)
         if row.status not in UP:
             raise Conflict(f"container {row.id} is not running")
-        lines = self.runtime.ps(row.id, ps_args).splitlines()
+        lines = self.runtime.ps(row.id, ps_args, row.pid).splitlines()
         if not lines:
             return [], []
         titles = lines[0].split()

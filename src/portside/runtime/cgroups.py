@@ -71,6 +71,17 @@ class Usage:
     pids: int
 
 
+def container_usage(container_id: str, init_pid: int) -> Usage:
+    """A running container's usage: its cgroup's; rootless, where it has none, summed
+    over the processes of its PID namespace (runtime/pid_namespace.py)."""
+    cgroup = of(container_id)
+    if cgroup:
+        return usage(cgroup)
+    from .pid_namespace import usage as processes_usage
+
+    return processes_usage(init_pid)
+
+
 def usage(cgroup: str) -> Usage:
     if _v2():
         cpu = _fields(_read("cpu", cgroup, "cpu.stat")).get("usage_usec", 0) * 1000
@@ -78,7 +89,7 @@ def usage(cgroup: str) -> Usage:
         current = int(_read("memory", cgroup, "memory.current") or 0)
         memory = current - stat.get("inactive_file", 0)
         limit_text = _read("memory", cgroup, "memory.max").strip()
-        limit = int(limit_text) if limit_text.isdigit() else _host_memory()
+        limit = int(limit_text) if limit_text.isdigit() else host_memory()
         io = _read("io", cgroup, "io.stat")
         read = sum(int(w[6:]) for w in io.split() if w.startswith("rbytes="))
         write = sum(int(w[6:]) for w in io.split() if w.startswith("wbytes="))
@@ -89,7 +100,7 @@ def usage(cgroup: str) -> Usage:
     current = int(_read("memory", cgroup, "memory.usage_in_bytes") or 0)
     memory = current - stat.get("total_inactive_file", 0)
     limit = int(_read("memory", cgroup, "memory.limit_in_bytes") or 0)
-    limit = min(limit, _host_memory()) if limit else _host_memory()
+    limit = min(limit, host_memory()) if limit else host_memory()
     read = write = 0
     for line in _read("blkio", cgroup, "blkio.throttle.io_service_bytes").splitlines():
         parts = line.split()
@@ -101,7 +112,7 @@ def usage(cgroup: str) -> Usage:
     return Usage(cpu, max(memory, 0), limit, read, write, pids)
 
 
-def _host_memory() -> int:
+def host_memory() -> int:
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
             return int(line.split()[1]) * 1024

@@ -68,8 +68,15 @@ class Runtime:
         value = json.loads(proc.stdout)
         return value if isinstance(value, dict) else None
 
-    def ps(self, container_id: str, ps_args: list[str]) -> str:
-        """``ps`` with ``ps_args`` (default ``-ef``), only the container's processes."""
+    def ps(self, container_id: str, ps_args: list[str], init_pid: int) -> str:
+        """``ps`` with ``ps_args`` (default ``-ef``), only the container's processes:
+        runc finds them by cgroup; rootless, where there is none, by PID namespace."""
+        from ..userns import rootless
+
+        if rootless():
+            from .pid_namespace import ps
+
+            return ps(init_pid, ps_args)
         return self._run("ps", container_id, *(ps_args or ["-ef"])).stdout
 
     def run_attached(self, bundle: Path, container_id: str, output: Callable[[str], None]) -> int:
