@@ -339,3 +339,33 @@ def test_two_users_keep_apart(make_user: Callable[..., Runner], shared_busybox: 
         ["runuser", "-u", bob.name, "--", "ls", str(alice.store)], capture_output=True, text=True
     )
     assert peek.returncode != 0 and "Permission denied" in peek.stderr
+
+
+def test_the_engine_api_as_an_ordinary_user(
+    make_user: Callable[..., Runner], shared_busybox: Path
+) -> None:
+    """``system service`` in the user's namespace, driven by the Debian docker CLI."""
+    user = make_user()
+    user("import", "--change", 'CMD ["sh"]', str(shared_busybox), "busybox:latest")
+    sock = user.runroot / "portside.sock"
+    service = subprocess.Popen(
+        user.user.argv([str(USER_PORTSIDE), "system", "service"]),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while not sock.exists():
+            assert service.poll() is None and time.monotonic() < deadline, "no socket"
+            time.sleep(0.05)
+        env = {**os.environ, "DOCKER_HOST": f"unix://{sock}"}
+        ran = subprocess.run(
+            ["/usr/bin/docker", "run", "--rm", "busybox", "echo", "via the API"],
+            capture_output=True, text=True, env=env, timeout=60,
+        )  # fmt: skip
+        assert ran.stdout == "via the API\n", ran.stderr
+    finally:
+        service.terminate()
+        _, err = service.communicate(timeout=15)
+    assert b"control of your containers and files" in err
+    assert user("ps", "-a", "-q").stdout == ""

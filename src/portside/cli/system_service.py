@@ -10,6 +10,7 @@ from ..errors import UsageError
 from .context import Context, Parser
 
 WARNING = "the API socket gives root-equivalent control of this machine; guard who can reach it"
+WARNING_ROOTLESS = "the API socket gives control of your containers and files; guard who can reach it"
 
 
 def default_uri(ctx: Context) -> str:
@@ -41,7 +42,10 @@ def run(ctx: Context, argv: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    ctx.stderr.write(f"portside: serving the Docker Engine API on {uri}; {WARNING}\n")
+    from ..userns import rootless
+
+    warning = WARNING_ROOTLESS if rootless() else WARNING
+    ctx.stderr.write(f"portside: serving the Docker Engine API on {uri}; {warning}\n")
     ctx.stderr.flush()
     try:
         serve(server, args.time)
