@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from ..errors import DockerfileError, ImageNotFound, InvalidArgument, PortsideEr
 from ..records import dataclass
 from ..store.tempnames import temp_name
 from ..timefmt import now_rfc3339
-from . import cache, config_ops, copy_step, run_mounts
+from . import cache, config_ops, copy_step, run_mounts, stages
 from .context import BuildContext
 from .mounts import Mount
 from .parser import Node, parse_line
@@ -79,7 +79,6 @@ class Runner:
         build_plan: BuildPlan,
         identity: str,
         out: Output,
-        total: int,
         name: str,
     ) -> None:
         self.f = facilities
@@ -90,22 +89,37 @@ class Runner:
         self.plan = build_plan
         self.identity = identity  # the Dockerfile's path ("-": stdin), for probe keys
         self.out = out
-        self.total = total
+        self.total = 0  # the steps of the needed stages, FROM lines included
         self.step_no = 0
         self.finished: dict[int, State] = {}
         self.global_args: dict[str, str] = {}
         self.global_args = self._declare({}, build_plan.global_args)
         self.cleanup = ExitStack()  # init layers, downloads, COPY --from mounts: at close
-        self.sandbox: tuple[str, str] | None = None  # RUN steps' network namespace
+        self.sandbox: list[tuple[str, str]] = []  # RUN steps' network namespace, once made
+        # the engine's facilities (its store connection, the bridge) belong to the
+        # thread that made them: a stage built on another thread calls them through this
+        self.on_main: stages.OnMain = stages.call_here
+        self.checkpoint: Callable[[], None] = stages.go_on  # before each step: a stop asked?
         self.downloaded: set[Path] = set()  # ADD's URL files: copied, never extracted
         self.sources: dict[str, Path] = {}  # stage key -> its root, mounted for COPY --from
 
-    def build(self, needed: set[int], target: Stage) -> State:
-        """The stages in ``needed`` in order, up to ``target``: its result."""
+    def needed(self, target: Stage) -> dict[int, frozenset[int]]:
+        """The stages ``target`` needs (itself too), each with the ones it reads."""
+        return stages.needed(self.plan, target, self.global_args)
+
+    def build(self, graph: Mapping[int, frozenset[int]], target: Stage) -> State:
+        """The stages of ``graph`` (``needed``), up to ``target``: its result. Stages
+        that do not depend on each other build at once, up to one per core."""
+        self.total = sum(1 + len(s.nodes) for s in self.plan.stages if s.index in graph)
         state = None
         try:
+            limit = stages.parallelism()
+            if limit > 1 and stages.independent(graph):
+                from . import parallel  # threads: only for a build that can use them
+
+                return parallel.build(self, graph, target, limit)
             for stage in self.plan.stages:
-                if stage.index in needed:
+                if stage.index in graph:
                     state = self.stage(stage)
                     self.finished[stage.index] = state
                     if stage is target:
@@ -115,7 +129,7 @@ class Runner:
         assert state is not None
         return state
 
-    def preflight(self, needed: set[int]) -> None:
+    def preflight(self, needed: Collection[int]) -> None:
         """What the build's settings forbid, refused before anything is written."""
         asks = {"security": ("insecure", "security.insecure"), "network": ("host", "network.host")}
         for stage in self.plan.stages:
@@ -162,6 +176,7 @@ class Runner:
         if state.config.get("OnBuild"):
             state.config["OnBuild"] = None
         for node in stage.nodes:
+            self.checkpoint()
             self.step_no += 1
             self.out(f"Step {self.step_no}/{self.total} : {node.source}")
             state = self.step(state, node, stage)
@@ -171,13 +186,13 @@ class Runner:
         """An image by name: the store's, else pulled (``--pull``: pulled first)."""
         if not self.settings.pull:
             try:
-                return self.f.resolve(name)
+                return self.on_main(lambda: self.f.resolve(name))
             except ImageNotFound:
                 pass
         from ..registry.client import RegistryError  # ssl, urllib: only for a pull
 
         try:
-            return self.f.pull(name, self.out)
+            return self.on_main(lambda: self.f.pull(name, self.out))
         except (RegistryError, ImageNotFound) as e:
             raise DockerfileError(self.name, line, f"{name}: {e}") from None
 
@@ -315,7 +330,7 @@ class Runner:
         lowers = self._lowers(state)
         prepared = None
         with step_fs.mounted(self.store, lowers) as fs:
-            _make_workdir(fs.root, state.config)
+            step_fs.make_workdir(fs.root, state.config)
             if op == "RUN":
                 from . import run_step
 
@@ -425,7 +440,7 @@ class Runner:
             return self.finished[stage.index]
         if stage is None:
             try:
-                image_id = self.f.resolve(ref)
+                image_id = self.on_main(lambda: self.f.resolve(ref))
             except ImageNotFound:
                 image_id = ""
             if image_id:
@@ -434,6 +449,9 @@ class Runner:
 
     def _readonly_root(self, state: State) -> Path:
         """A stage's result, mounted for COPY --from to read (unmounted at the end)."""
+        return self.on_main(lambda: self._mount_root(state))  # once, whatever the thread
+
+    def _mount_root(self, state: State) -> Path:
         if state.key not in self.sources:
             from . import step_fs
 
@@ -452,22 +470,10 @@ class Runner:
     def _sandbox(self) -> tuple[str, str]:
         """The network namespace (its path, its address on the default bridge) that
         the build's RUN steps share: made at the first one, gone with the build."""
-        if self.sandbox is None:
+        return self.on_main(self._join_bridge)
+
+    def _join_bridge(self) -> tuple[str, str]:
+        if not self.sandbox:
             step_id = "build-" + os.urandom(12).hex()
-            self.sandbox = self.cleanup.enter_context(self.f.sandbox(step_id))
-        return self.sandbox
-
-
-def _make_workdir(root: Path, config: dict[str, Any]) -> None:
-    """WORKDIR's directory, made (owned by USER, as BuildKit's) in the first layer step
-    after it if it is missing, so ``COPY f /app`` after ``WORKDIR /app`` copies into it."""
-    workdir = config.get("WorkingDir")
-    if not workdir:
-        return
-    from ..runtime.scope import makedirs_in_root, resolve_in_root
-    from ..runtime.users import resolve_user
-
-    if resolve_in_root(root, workdir).exists():
-        return
-    user = resolve_user(root, config.get("User") or "")
-    makedirs_in_root(root, workdir, user.uid, user.gid)
+            self.sandbox.append(self.cleanup.enter_context(self.f.sandbox(step_id)))
+        return self.sandbox[0]

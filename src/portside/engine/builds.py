@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, BinaryIO
 from ..builder.context import BuildContext
 from ..builder.dockerfile import decode, parse
 from ..builder.instructions import BuildPlan, Stage, plan
-from ..builder.mounts import mount_sources
 from ..builder.runner import Facilities, Runner
 from ..builder.settings import NETWORK_MODES, BuildSettings
 from ..builder.state import State
@@ -163,8 +162,6 @@ class BuildService:
         build_plan = plan(parse(decode(data, name), name))
         identity = str(dockerfile_path.resolve()) if opts.dockerfile_text is None else "-"
         target = self._target(build_plan, opts.target)
-        needed = self._needed(build_plan, target)
-        total = sum(1 + len(s.nodes) for s in build_plan.stages if s.index in needed)
         secrets = {s.id: s.read() for s in opts.secrets}
         settings = BuildSettings(
             opts.build_args, opts.no_cache, opts.network, opts.pull, secrets, opts.allow
@@ -176,9 +173,9 @@ class BuildService:
             build_plan,
             identity,
             out,
-            total,
             name,
         )
+        needed = runner.needed(target)
         runner.preflight(needed)
         try:
             state = runner.build(needed, target)
@@ -226,27 +223,6 @@ class BuildService:
         if stage is None:
             raise InvalidArgument(f"target stage {target!r} could not be found")
         return stage
-
-    def _needed(self, build_plan: BuildPlan, target: Stage) -> set[int]:
-        """The stages ``target`` depends on (FROM a stage, COPY --from a stage), itself too."""
-        needed: set[int] = set()
-        pending = [target]
-        while pending:
-            stage = pending.pop()
-            if stage.index in needed:
-                continue
-            needed.add(stage.index)
-            refs = [stage.base] + [
-                n.flags["from"]
-                for n in stage.nodes
-                if n.instruction == "COPY" and "from" in n.flags
-            ]
-            refs += mount_sources(stage.nodes)
-            for ref in refs:
-                dep = build_plan.stage(ref)
-                if dep is not None and dep.index < stage.index:
-                    pending.append(dep)
-        return needed
 
     def _publish(self, state: State) -> str:
         image = copy.deepcopy(state.image)
