@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +36,9 @@ from .state import State
 
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
     from ..runtime.runc import Runtime
+    from ..store.metadata import CacheRow
     from ..store.store import Store
+    from .cache_transfer import Imported
     from .instructions import BuildPlan, Stage
 
 Output = Callable[[str], None]
@@ -100,6 +102,10 @@ class Runner:
         # thread that made them: a stage built on another thread calls them through this
         self.on_main: stages.OnMain = stages.call_here
         self.checkpoint: Callable[[], None] = stages.go_on  # before each step: a stop asked?
+        self.imported: Imported | None = None  # --cache-from's caches
+        self.step_keys: dict[int, list[str]] = {}  # stage index -> its steps' keys
+        self.mounts_used: set[tuple[str, str]] | None = None  # (id, base) for --cache-to
+        self.base_layers: set[str] = set()  # the FROM images' (a min cache leaves them out)
         self.downloaded: set[Path] = set()  # ADD's URL files: copied, never extracted
         self.sources: dict[str, Path] = {}  # stage key -> its root, mounted for COPY --from
 
@@ -129,21 +135,6 @@ class Runner:
         assert state is not None
         return state
 
-    def preflight(self, needed: Collection[int]) -> None:
-        """What the build's settings forbid, refused before anything is written."""
-        asks = {"security": ("insecure", "security.insecure"), "network": ("host", "network.host")}
-        for stage in self.plan.stages:
-            for node in stage.nodes if stage.index in needed else []:
-                for flag, (value, entitlement) in asks.items():
-                    if node.instruction != "RUN" or node.flags.get(flag) != value:
-                        continue
-                    if entitlement not in self.settings.allow:  # BuildKit's entitlements
-                        raise DockerfileError(
-                            self.name,
-                            node.line,
-                            f"RUN --{flag}={value} needs the build's --allow {entitlement}",
-                        )
-
     # -- stages -------------------------------------------------------------------------
     def _declare(self, known: dict[str, str], nodes: list[Node]) -> dict[str, str]:
         """ARG lines: each name's value from --build-arg, else its default."""
@@ -169,10 +160,12 @@ class Runner:
         )
         state = self._from(base, stage)
         self.out(f" ---> {cache.short(state.key)}")
+        keys = self.step_keys.setdefault(stage.index, [])  # what a cache export holds
         for trigger in state.config.get("OnBuild") or []:
             node = parse_line(trigger, stage.line)
             self.out(f" ---> Running ONBUILD trigger: {trigger}")
             state = self.step(state, node, stage)
+            keys.append(state.key)
         if state.config.get("OnBuild"):
             state.config["OnBuild"] = None
         for node in stage.nodes:
@@ -180,6 +173,7 @@ class Runner:
             self.step_no += 1
             self.out(f"Step {self.step_no}/{self.total} : {node.source}")
             state = self.step(state, node, stage)
+            keys.append(state.key)
         return state
 
     def _image(self, name: str, line: int) -> str:
@@ -209,6 +203,7 @@ class Runner:
         image_id = self._image(base, stage.line)
         image = json.loads(self.store.content.read(image_id))
         layers = list(image.get("rootfs", {}).get("diff_ids", []))
+        self.base_layers.update(layers)
         image.pop("rootfs", None)
         kept = {
             k: v
@@ -246,6 +241,13 @@ class Runner:
             raise DockerfileError(self.name, node.line, str(e)) from None
         return self._metadata(state, new, node, stage, created_by)
 
+    def _cached(self, key: str) -> CacheRow | None:
+        """The step's cache entry: the store's, else an imported cache's (fetched)."""
+        entry = cache.cached(self.store, key)
+        if entry is None and self.imported is not None and self.imported.fetch(self.store, key):
+            entry = cache.cached(self.store, key)
+        return entry
+
     def _probe(self, node: Node, stage: Stage) -> str:
         return cache.probe(self.identity, stage.index, node.source)
 
@@ -257,7 +259,7 @@ class Runner:
         inputs = {"parent": state.key, "config": new.config}
         key = cache.key(state.key, node.source, inputs, new.shell)
         new.key = key
-        entry = cache.cached(self.store, key)
+        entry = self._cached(key)
         if entry is not None and state.missed_at is None and not self.settings.no_cache:
             # every step so far came from the cache: keep its times, so that a fully
             # cached rebuild gives the same image ID, as Docker's does
@@ -287,6 +289,10 @@ class Runner:
             inputs["network"] = self.settings.network
             mounts = run_mounts.parse(node, state.env(), self.name)
             files, refs = run_mounts.key_inputs(mounts, self._mount_sources(), node, self.name)
+            if self.mounts_used is not None:  # their content goes with the cache
+                self.mounts_used.update(
+                    run_mounts.cache_ids(mounts, self._mount_sources(), node, self.name)
+                )
             if files:
                 inputs["files"] = files  # what bind mounts show, by digest, as COPY's
             if refs:
@@ -303,7 +309,7 @@ class Runner:
             )
             inputs["flags"] = node.flags
         key = cache.key(cache.LAYER_FORMAT, state.key, node.source, inputs)
-        entry = None if self.settings.no_cache else cache.cached(self.store, key)
+        entry = None if self.settings.no_cache else self._cached(key)
         if entry is not None:
             cache.touch(self.store, key)
             self.out(" ---> Using cache")

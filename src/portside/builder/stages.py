@@ -18,14 +18,19 @@ from .mounts import mount_sources
 from .shell import process_word
 
 
+def base_stage(build_plan: BuildPlan, stage: Stage, global_args: Mapping[str, str]) -> Stage | None:
+    """The earlier stage ``stage`` starts FROM, if it starts from one."""
+    found = build_plan.stage(process_word(stage.base, dict(global_args)))
+    return found if found is not None and found.index < stage.index else None
+
+
 def dependencies(
     build_plan: BuildPlan, stage: Stage, global_args: Mapping[str, str]
 ) -> frozenset[int]:
     """The indexes of the earlier stages ``stage`` reads directly."""
-    refs = [process_word(stage.base, dict(global_args))]
-    refs += [n.flags["from"] for n in stage.nodes if n.instruction == "COPY" and "from" in n.flags]
+    refs = [n.flags["from"] for n in stage.nodes if n.instruction == "COPY" and "from" in n.flags]
     refs += mount_sources(stage.nodes)
-    found = (build_plan.stage(ref) for ref in refs)
+    found = [build_plan.stage(ref) for ref in refs] + [base_stage(build_plan, stage, global_args)]
     return frozenset(dep.index for dep in found if dep is not None and dep.index < stage.index)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from ..builder.cache_spec import CacheFrom, CacheTo, parse_cache_from, parse_cache_to
 from ..builder.context import BuildContext
 from ..builder.dockerfile import decode, parse
 from ..builder.instructions import BuildPlan, Stage, plan
@@ -32,7 +33,11 @@ from ..timefmt import now_rfc3339
 from .images import ImageService, new_tag
 
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
+    from ..builder.cache_transfer import Backend, Imported
+    from ..image.reference import Reference
+    from ..registry.client import Registry
     from ..runtime.runc import Runtime
+    from ..store.metadata import CacheRow
     from .endpoints import EndpointService
 
 __all__ = [
@@ -41,7 +46,11 @@ __all__ = [
     "NETWORK_MODES",
     "BuildOptions",
     "BuildService",
+    "CacheFrom",
+    "CacheTo",
     "SecretSource",
+    "parse_cache_from",
+    "parse_cache_to",
 ]
 
 Output = Callable[[str], None]
@@ -65,6 +74,8 @@ class BuildOptions:
     # registry domain -> the login to pull its images with, instead of the one Docker
     # keeps (the Engine API's X-Registry-Config); held for the build, written nowhere
     registry_auth: dict[str, Credential] = field(default_factory=dict)
+    cache_to: tuple[CacheTo, ...] = ()  # --cache-to: where the build's cache goes
+    cache_from: tuple[CacheFrom, ...] = ()  # --cache-from: caches its steps may come from
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,7 @@ class BuildService:
         pull: Callable[[str, Output, Credential | None], str],
         endpoints: Callable[[], EndpointService],
         scratch: Path,
+        registry: Callable[[str, Credential | None], tuple[Registry, Reference]] | None = None,
     ) -> None:
         self.images = images
         self.store = images.store
@@ -117,6 +129,7 @@ class BuildService:
         self.pull = pull  # the registry's pull, imported only when an image is missing
         self.endpoints = endpoints  # made only when a RUN step needs the bridge
         self.scratch = scratch  # under the run root: secrets' files, never the store
+        self.registry = registry  # a client for a cache's registry (--cache-to/from)
 
     def _facilities(self, auth: dict[str, Credential]) -> Facilities:
         """What the build runner needs from the engine; ``auth``: the build's logins,
@@ -176,7 +189,10 @@ class BuildService:
             name,
         )
         needed = runner.needed(target)
-        runner.preflight(needed)
+        settings.preflight(build_plan, needed, name)
+        runner.imported = self._import_caches(opts, out)
+        if any(c.cache_mounts for c in opts.cache_to):
+            runner.mounts_used = set()
         try:
             state = runner.build(needed, target)
         finally:
@@ -185,6 +201,12 @@ class BuildService:
             labels = dict(state.config.get("Labels") or {})
             labels.update(opts.labels)
             state.config["Labels"] = labels
+        if any(c.type == "inline" for c in opts.cache_to):
+            from ..builder.cache_format import INLINE_KEY, records_json
+
+            # the steps the image's own layers can stand for (as BuildKit's, min only)
+            rows = [r for r in self._rows(runner) if set(r.layers) <= set(state.layers)]
+            state.image[INLINE_KEY] = {"records": records_json(rows)}
         image_id = self._publish(state)
         out(f"Successfully built {image_id.removeprefix('sha256:')[:12]}")
         created = now_rfc3339()
@@ -193,7 +215,65 @@ class BuildService:
                 self.store.meta.set_tag(str(ref), image_id, created)
         for ref in refs:
             out(f"Successfully tagged {ref.familiar()}")
+        for spec in opts.cache_to:
+            if spec.type != "inline":
+                self._export_cache(spec, runner, opts, out)
         return image_id
+
+    # -- --cache-to, --cache-from -------------------------------------------------------
+    def _backend(self, kind: str, where: str, opts: BuildOptions) -> Backend:
+        if kind == "local":
+            from ..builder.cache_local import LocalLayout
+
+            return LocalLayout(Path(where))
+        from ..builder.cache_registry import RegistryCache
+        from ..image.reference import parse_tagged
+
+        assert self.registry is not None
+        auth = opts.registry_auth.get(parse_tagged(where).domain)
+        return RegistryCache(*self.registry(where, auth))
+
+    def _import_caches(self, opts: BuildOptions, out: Output) -> Imported | None:
+        """The caches of ``--cache-from`` (one that cannot be read is a warning, as
+        BuildKit's); the cache mounts they carry made in the store."""
+        if not opts.cache_from or opts.no_cache:
+            return None
+        from ..builder.cache_transfer import Imported, load
+
+        caches = []
+        for spec in opts.cache_from:
+            backend = self._backend(spec.type, spec.src or spec.ref, opts)
+            found = load(backend, str(spec), out)
+            if found is not None:
+                caches.append((backend, found))
+        imported = Imported(caches)
+        imported.seed_mounts(self.store, out)
+        return imported
+
+    def _rows(self, runner: Runner) -> list[CacheRow]:
+        """Every step the build went through, stage by stage."""
+        keys = dict.fromkeys(k for i in sorted(runner.step_keys) for k in runner.step_keys[i])
+        return [row for k in keys if (row := self.store.meta.cache_entry(k)) is not None]
+
+    def _export_cache(self, spec: CacheTo, runner: Runner, opts: BuildOptions, out: Output) -> None:
+        from ..builder.cache_transfer import export
+
+        where = spec.dest or spec.ref
+        rows = self._rows(runner)
+        mounts = sorted(runner.mounts_used or ()) if spec.cache_mounts else []
+        # min: the importing build has (or pulls) its FROM images; max: their layers too
+        skip = runner.base_layers if spec.mode == "min" else set()
+        backend = self._backend(spec.type, where, opts)
+        try:
+            records, sent = export(self.store, rows, mounts, backend, skip)
+        except OSError as e:  # a folder that cannot be written: the image is built, though
+            raise InvalidArgument(
+                f"failed to export the build cache to {spec}: {e.strerror or e}"
+            ) from None
+        what = f"{records} steps, {sent} new blobs" + (
+            f", {len(mounts)} cache mounts" if mounts else ""
+        )
+        out(f"Exported the build cache (mode={spec.mode}) to {spec}: {what}")
 
     def _build_sent(self, opts: BuildOptions, out: Output) -> str:
         """A build whose context comes as a stream (or is empty): unpacked, as it comes,
