@@ -130,6 +130,11 @@ class Imported:
     def __init__(self, caches: Sequence[tuple[Backend, cache_format.Cache]]) -> None:
         self.caches = caches
         self.lock = threading.Lock()  # stages on several threads: one fetch at a time
+        self.probes = {r.probe: r for _, c in reversed(caches) for r in c.records.values()}
+
+    def by_probe(self, probe: str) -> CacheRow | None:
+        """The same step's row in a cache, whatever its inputs: why a step missed."""
+        return self.probes.get(probe)
 
     def fetch(self, store: Store, key: str) -> bool:
         """Whether the step ``key`` is in an imported cache: then its row and the layers

@@ -325,7 +325,8 @@ class Runner:
                 list(state.shell),
                 dict(state.args),
             )
-        why = cache.why(self.store, self.settings.no_cache, state, probe, inputs)
+        elsewhere = self.imported.by_probe if self.imported is not None else None
+        why = cache.why(self.store, self.settings.no_cache, state, probe, inputs, elsewhere)
         self.out(f" ---> Cache miss: {why}")
         new = state.clone()
         new.key = key
