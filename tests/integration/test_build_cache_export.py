@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,6 +137,18 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_registry_cache(portside: Portside, empty: Portside, app: Path, registry: str) -> None:
     ref = f"{registry}/team/app:buildcache"
     portside("build", "-t", "app", "--cache-to", f"type=registry,ref={ref}", str(app))
+    request = urllib.request.Request(
+        f"http://{registry}/v2/team/app/manifests/buildcache",
+        headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
+    )
+    with urllib.request.urlopen(request) as r:
+        manifest = json.loads(r.read())
+    assert manifest["config"]["mediaType"] == "application/vnd.portside.build-cache.v1+json"
+    # gzipped as a push sends them, each with its diff ID (BuildKit's annotation)
+    assert {d["mediaType"] for d in manifest["layers"]} == {
+        "application/vnd.oci.image.layer.v1.tar+gzip"
+    }
+    assert all("containerd.io/uncompressed" in d["annotations"] for d in manifest["layers"])
     out = empty("build", "-t", "app", "--cache-from", f"type=registry,ref={ref}", str(app))
     assert_fully_cached(out.stdout)
     assert image_id(empty, "app") == image_id(portside, "app")

@@ -10,8 +10,10 @@ it is an OCI image layout (``oci-layout``, ``index.json`` naming the manifest as
   config and history after it, what its key hashed, its layers by diff ID).
   BuildKit's records key another builder's steps: neither builder can read the
   other's (BuildKit's config type is ``application/vnd.buildkit.cacheconfig.v0``).
-- **The layers**: each layer the records name, as the store keeps it (an uncompressed
-  tar whose digest is its diff ID, ``application/vnd.oci.image.layer.v1.tar``); and,
+- **The layers**: each layer the records name, annotated with its diff ID
+  (``containerd.io/uncompressed``, as BuildKit's): in a folder as the store keeps it
+  (an uncompressed tar, whose digest is its diff ID), in a registry gzipped as a push
+  sends it (a compressed form already made or held there is reused); and,
   with ``cache-mounts=true``, a tar of each cache mount, annotated with the mount's
   id and what it starts from (store/cache_mounts.py).
 - **Inline**: the records alone, under ``io.portside.build-cache.v1`` in an image's
@@ -35,6 +37,7 @@ BUILDKIT_CONFIG_TYPE = "application/vnd.buildkit.cacheconfig.v0"
 INLINE_KEY = "io.portside.build-cache.v1"
 MOUNT_ID = "io.portside.cache-mount.id"
 MOUNT_BASE = "io.portside.cache-mount.base"
+UNCOMPRESSED = "containerd.io/uncompressed"  # a layer blob's diff ID, as BuildKit notes it
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,11 @@ def read(manifest: bytes, read_blob: Callable[[Descriptor], bytes]) -> Cache:
             for d in layers
             if MOUNT_ID in d.annotations
         )
-        blobs = {d.digest: d for d in layers if MOUNT_ID not in d.annotations}
+        blobs = {
+            d.annotations.get(UNCOMPRESSED, d.digest): d
+            for d in layers
+            if MOUNT_ID not in d.annotations
+        }
         return Cache(_records(body.get("records")), blobs, mounts)
     inline = body.get(INLINE_KEY) if isinstance(body, dict) else None
     if inline is None:

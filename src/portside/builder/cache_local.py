@@ -12,12 +12,22 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import DigestMismatch, InvalidArchive
-from ..image.manifest import ANNOTATION_REF_NAME, OCI_INDEX, OCI_MANIFEST, Descriptor
+from ..image.manifest import (
+    ANNOTATION_REF_NAME,
+    OCI_INDEX,
+    OCI_LAYER,
+    OCI_MANIFEST,
+    Descriptor,
+)
 from ..store.content import fsync_dir
 from ..store.tempnames import temp_name
+from .cache_format import UNCOMPRESSED
+
+if TYPE_CHECKING:
+    from ..store.store import Store
 
 TAG = "latest"  # BuildKit's default name for the cache in the layout
 CHUNK = 1 << 20
@@ -30,6 +40,17 @@ class LocalLayout:
 
     def _path(self, digest: str) -> Path:
         return self.blob_dir / digest.removeprefix("sha256:")
+
+    def put_layers(self, store: Store, diff_ids: list[str]) -> list[Descriptor]:
+        """Each layer as the store keeps it: its tar, whose digest is its diff ID."""
+        out = []
+        for diff_id in diff_ids:
+            size = store.content.size(diff_id)
+            if not self.has_blob(diff_id):
+                with store.content.open(diff_id) as f:
+                    self.put_blob(diff_id, size, f)
+            out.append(Descriptor(OCI_LAYER, diff_id, size, {UNCOMPRESSED: diff_id}))
+        return out
 
     def manifest(self) -> bytes | None:
         """The cache's manifest; None when the folder holds no cache."""

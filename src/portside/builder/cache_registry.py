@@ -14,10 +14,14 @@ from typing import TYPE_CHECKING, BinaryIO
 from ..errors import DigestMismatch, InvalidArchive
 from ..image.manifest import DOCKER_MANIFEST, INDEX_TYPES, OCI_INDEX, OCI_MANIFEST, Descriptor
 from ..registry.client import RegistryError
+from .cache_format import UNCOMPRESSED
 
 if TYPE_CHECKING:
     from ..image.reference import Reference
     from ..registry.client import Registry
+    from ..store.store import Store
+
+UPLOADS = 5  # blobs sent at once: Docker's default max-concurrent-uploads
 
 
 class RegistryCache:
@@ -26,6 +30,19 @@ class RegistryCache:
         self.ref = ref
         self.repo = ref.path
         self.tag = ref.digest or ref.tag or "latest"
+
+    def put_layers(self, store: Store, diff_ids: list[str]) -> list[Descriptor]:
+        """Each layer as a push sends it: a compressed form the registry holds or can
+        mount, else gzipped as it streams up (and kept for the next push)."""
+        from ..progress import LayerProgress
+        from ..registry.push import Pusher
+
+        quiet = LayerProgress(lambda text: None)
+        sent = Pusher(store, UPLOADS).push_layers(self.registry, self.ref, diff_ids, quiet)
+        return [
+            Descriptor(sent[d].media_type, sent[d].digest, sent[d].size, {UNCOMPRESSED: d})
+            for d in diff_ids
+        ]
 
     def manifest(self) -> bytes | None:
         """The manifest under the tag; None when the registry has none."""

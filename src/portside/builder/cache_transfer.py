@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from ..errors import DigestMismatch
-from ..image.manifest import OCI_LAYER, Descriptor, oci_manifest
+from ..image.manifest import Descriptor, oci_manifest
 from ..store.metadata import CacheRow
 from ..store.tempnames import remove_tree, temp_name
 from . import cache_format
@@ -37,6 +37,10 @@ Output = Callable[[str], None]
 
 
 class Backend(Protocol):
+    def put_layers(self, store: Store, diff_ids: list[str]) -> list[Descriptor]:
+        """Send the layers it lacks; each one's descriptor, annotated with its diff ID."""
+        ...
+
     def manifest(self) -> bytes | None: ...
     def read_blob(self, desc: Descriptor) -> bytes: ...
     def blob(self, digest: str) -> AbstractContextManager[BinaryIO]: ...
@@ -69,18 +73,12 @@ def export(
     mounts: Iterable[tuple[str, str]],
     backend: Backend,
     skip: Collection[str] = (),
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     """Send ``rows`` with their layers but those in ``skip``, and the cache mounts
-    ``mounts`` (id, base) the store holds; (records, blobs sent)."""
-    layers: list[Descriptor] = []
+    ``mounts`` (id, base) the store holds; (records, layers, cache mounts)."""
+    diff_ids = list(dict.fromkeys(d for row in rows for d in row.layers if d not in skip))
+    layers = backend.put_layers(store, diff_ids)
     sent = 0
-    for diff_id in dict.fromkeys(d for row in rows for d in row.layers if d not in skip):
-        size = store.content.size(diff_id)
-        layers.append(Descriptor(OCI_LAYER, diff_id, size))
-        if not backend.has_blob(diff_id):
-            with store.content.open(diff_id) as f:
-                backend.put_blob(diff_id, size, f)
-            sent += 1
     for cache_id, base in mounts:
         desc = _send_mount(store, cache_id, base, backend)
         if desc is not None:
@@ -91,7 +89,7 @@ def export(
     if not backend.has_blob(config.digest):
         backend.put_blob(config.digest, config.size, io.BytesIO(body))
     backend.put_manifest(oci_manifest(config, layers))
-    return len(rows), sent
+    return len(rows), len(diff_ids), sent
 
 
 def _digest(data: bytes) -> str:

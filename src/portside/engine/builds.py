@@ -265,14 +265,12 @@ class BuildService:
         skip = runner.base_layers if spec.mode == "min" else set()
         backend = self._backend(spec.type, where, opts)
         try:
-            records, sent = export(self.store, rows, mounts, backend, skip)
+            records, layers, carried = export(self.store, rows, mounts, backend, skip)
         except OSError as e:  # a folder that cannot be written: the image is built, though
             raise InvalidArgument(
                 f"failed to export the build cache to {spec}: {e.strerror or e}"
             ) from None
-        what = f"{records} steps, {sent} new blobs" + (
-            f", {len(mounts)} cache mounts" if mounts else ""
-        )
+        what = f"{records} steps, {layers} layers" + (f", {carried} cache mounts" if mounts else "")
         out(f"Exported the build cache (mode={spec.mode}) to {spec}: {what}")
 
     def _build_sent(self, opts: BuildOptions, out: Output) -> str:
