@@ -6,6 +6,8 @@ stops the others and leaves the store as it was."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,7 @@ def test_independent_stages_run_at_once(portside: Portside, tmp_path: Path) -> N
     assert "[right] Step 3/8 : FROM busybox AS right" in lines
     assert '[stage-3] Step 8/8 : CMD ["cat", "/left", "/right"]' in lines
     assert portside("run", "--rm", "sides").stdout == "left\nright\n"
+    assert list((portside.root / "tmp").iterdir()) == []  # COPY --from's mounts gone
 
     again = portside("build", "-t", "sides:2", str(tmp_path)).stdout
     assert "Cache miss" not in again and again.count("Using cache") == 4
@@ -93,3 +96,35 @@ def test_a_failing_stage_stops_the_others(portside: Portside, tmp_path: Path) ->
     ]
     assert after[1] == before[1]
     assert portside("images", "-q", "never").stdout == ""
+
+
+def test_an_interrupted_build_stops_every_stage(portside: Portside, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox AS a\nRUN sleep 101\nFROM busybox AS b\nRUN sleep 102\n"
+        "FROM busybox\nCOPY --from=a /bin/sh /a\nCOPY --from=b /bin/sh /b\n"
+    )
+    before = store_state(portside.root)
+    argv = portside.argv("build", "--network", "none", str(tmp_path))
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        started: list[str] = []
+        for line in proc.stdout:  # both sleeps running
+            started += [line] if "---> Running in" in line else []
+            if len(started) == 2:
+                break
+        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGINT)  # twice, as a terminal's process group gets it
+        assert proc.wait(timeout=30) == 130
+    finally:
+        proc.kill()
+        proc.wait()
+    runc = portside.runroot / "runc"
+    assert not [n for n in (os.listdir(runc) if runc.exists() else []) if n.startswith("build-")]
+    assert str(portside.root) not in Path("/proc/self/mounts").read_text()
+    after = store_state(portside.root)
+    assert [f for f in after[0] if not f.startswith(("build-stat", "tmp/"))] == [
+        f for f in before[0] if not f.startswith(("build-stat", "tmp/"))
+    ]
+    assert list((portside.root / "tmp").iterdir()) == []
+    assert after[1] == before[1]

@@ -76,7 +76,9 @@ def build(runner: Runner, graph: Mapping[int, frozenset[int]], target: Stage, li
     def on_main(fn: Callable[[], T]) -> T:
         call = _Call(fn)
         inbox.put(call)
-        call.answered.wait()
+        while not call.answered.wait(0.5):
+            if stop.is_set():  # stopping: its answer may never come (an interrupt lost it)
+                raise Cancelled
         if call.error is not None:
             raise call.error
         result: T = call.result
@@ -123,7 +125,8 @@ def build(runner: Runner, graph: Mapping[int, frozenset[int]], target: Stage, li
 
         stop_running(runner.f.runtime)
 
-    while waiting or running:
+    def turn() -> None:
+        """Start the stages that are ready, then take one message."""
         while failure is None and waiting and len(running) < limit:
             ready = [i for i in waiting if graph[i] <= runner.finished.keys()]
             if not ready:
@@ -132,25 +135,34 @@ def build(runner: Runner, graph: Mapping[int, frozenset[int]], target: Stage, li
             thread = threading.Thread(target=work, args=(ready[0],), daemon=True)
             running[ready[0]] = thread
             thread.start()
+        if failure is not None:  # a thread whose message an interrupt lost is done too
+            for index in [i for i, t in running.items() if not t.is_alive()]:
+                del running[index]
         if not running:
-            break
+            return
         try:
             item = inbox.get(timeout=None if failure is None else 0.5)
         except queue.Empty:  # stopping: a RUN that started after the kill dies too
             halt(failure or Cancelled())
-            continue
-        except BaseException as e:  # Ctrl-C, SIGTERM: stop the stages, then raise
-            halt(e)
-            continue
+            return
         if isinstance(item, _Call):
             item.answer()
-            continue
-        running.pop(item.index).join()
+            return
+        running.pop(item.index, None)  # its thread ends right after this message
         if item.error is not None:
             if not isinstance(item.error, Cancelled):
                 halt(item.error)  # the first error is the build's; the rest follow from it
         elif item.state is not None:
             runner.finished[item.index] = item.state
+
+    while running or (waiting and failure is None):
+        try:
+            turn()
+        except BaseException as e:  # Ctrl-C, SIGTERM (twice, even): stop, wait, raise
+            try:
+                halt(e)
+            except BaseException:  # interrupted again: the next turn kills again
+                pass
     if failure is not None:
         raise failure
     return runner.finished[target.index]

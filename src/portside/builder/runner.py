@@ -463,9 +463,11 @@ class Runner:
             from . import step_fs
 
             lowers = [self.store.layers.diff_path(d) for d in reversed(state.layers)]
-            fs = self.cleanup.enter_context(step_fs.mounted(self.store, lowers))
-            # after the unmount (callbacks run last-in first-out): its empty layer goes
+            mount = ExitStack()
+            fs = mount.enter_context(step_fs.mounted(self.store, lowers))
+            # its empty layer goes after the unmount (last in, first out), not through it
             self.cleanup.callback(self.store.layers.discard, fs.work)
+            self.cleanup.push(mount)
             self.sources[state.key] = fs.root
         return self.sources[state.key]
 
