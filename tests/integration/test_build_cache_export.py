@@ -175,6 +175,17 @@ def test_a_missing_cache_is_a_warning(portside: Portside, app: Path, tmp_path: P
     assert f"WARNING: no build cache at type=local,src={tmp_path}/nothing" in out
     assert "Successfully built" in out
 
+    # an export that fails fails the build (the image is built), unless ignore-error=true
+    (tmp_path / "a-file").write_text("")
+    dest = f"type=local,dest={tmp_path}/a-file"
+    r = portside("build", "--cache-to", dest, str(app), check=False)
+    assert r.returncode == 1, r
+    assert f"failed to export the build cache to {dest}: Not a directory" in r.stderr
+    # as a CI line written for buildx has it: BuildKit's format keys are read
+    lenient = f"{dest},ignore-error=true,image-manifest=true,oci-mediatypes=true"
+    out = portside("build", "--cache-to", lenient, str(app)).stdout
+    assert f"WARNING: failed to export the build cache to {dest}: Not a directory" in out
+
 
 @pytest.mark.parametrize(
     ("flag", "error"),

@@ -7,9 +7,10 @@ them: one CSV record of ``key=value`` fields, or a bare image name standing for
 - ``type=inline`` (``--cache-to`` only): the cache's records in the image's config,
   its layers being the image's own; read back with ``--cache-from REF`` of the image.
 
-``mode=min`` (the default) exports the steps of the stages the result stands on,
-``mode=max`` every step of every stage built. ``cache-mounts=true`` (ours: BuildKit
-cannot, buildkit#1474) also carries what the build's cache mounts hold.
+``mode=min`` (the default) leaves the FROM images' layers out, ``mode=max`` carries
+them too; ``ignore-error=true`` makes a failed export a warning. ``cache-mounts=true``
+(ours: BuildKit cannot, buildkit#1474) also carries what the build's cache mounts
+hold.
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ from ..records import dataclass
 
 TYPES_TO = ("local", "registry", "inline")
 TYPES_FROM = ("local", "registry")
+# BuildKit's export keys this format answers on its own terms, read and not refused, so
+# a CI line written for buildx works: the cache is always an OCI image manifest
+# (image-manifest, oci-mediatypes), gzipped in a registry and as the store keeps it in
+# a folder (compression...)
+FOLLOWED = frozenset(
+    {"image-manifest", "oci-mediatypes", "compression", "compression-level", "force-compression"}
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,7 @@ class CacheTo:
     ref: str = ""  # registry: where the cache goes
     mode: str = "min"  # min | max
     cache_mounts: bool = False  # also what the build's cache mounts hold
+    ignore_error: bool = False  # a failed export is a warning, the build succeeds
 
     def __str__(self) -> str:
         where = {"local": f",dest={self.dest}", "registry": f",ref={self.ref}"}
@@ -95,9 +104,8 @@ def parse_cache_to(value: str) -> CacheTo:
     flag = "--cache-to"
     fields = _fields(flag, value)
     kind = _check(flag, value, fields, TYPES_TO)
-    allowed = {"type", "mode", "cache-mounts"} | {"local": {"dest"}, "registry": {"ref"}}.get(
-        kind, set()
-    )
+    allowed = {"type", "mode", "cache-mounts", "ignore-error", *FOLLOWED}
+    allowed |= {"local": {"dest"}, "registry": {"ref"}}.get(kind, set())
     for key in fields:
         if key not in allowed:
             raise InvalidArgument(f'invalid {flag} "{value}": unexpected key {key!r}')
@@ -105,13 +113,16 @@ def parse_cache_to(value: str) -> CacheTo:
     if mode not in ("min", "max"):
         raise InvalidArgument(f'invalid {flag} "{value}": mode must be min or max')
     mounts = _flag(flag, value, fields, "cache-mounts")
+    for key in ("image-manifest", "oci-mediatypes", "ignore-error"):
+        _flag(flag, value, fields, key)
     if kind == "inline" and (mode == "max" or mounts):
         raise InvalidArgument(
             f'invalid {flag} "{value}": an inline cache holds mode=min and no cache mounts'
         )
     dest = _need(flag, value, fields, "dest") if kind == "local" else ""
     ref = _need(flag, value, fields, "ref") if kind == "registry" else ""
-    return CacheTo(kind, dest, ref, mode, mounts)
+    ignore = _flag(flag, value, fields, "ignore-error")
+    return CacheTo(kind, dest, ref, mode, mounts, ignore)
 
 
 def parse_cache_from(value: str) -> CacheFrom:

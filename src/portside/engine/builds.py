@@ -23,7 +23,7 @@ from ..builder.instructions import BuildPlan, Stage, plan
 from ..builder.runner import Facilities, Runner
 from ..builder.settings import NETWORK_MODES, BuildSettings
 from ..builder.state import State
-from ..errors import InvalidArgument, NotFound
+from ..errors import InvalidArgument, NotFound, PortsideError
 from ..image.ingest import existing_layer
 from ..image.manifest import canonical_json
 from ..image.publish import publish_image
@@ -263,13 +263,16 @@ class BuildService:
         mounts = sorted(runner.mounts_used or ()) if spec.cache_mounts else []
         # min: the importing build has (or pulls) its FROM images; max: their layers too
         skip = runner.base_layers if spec.mode == "min" else set()
-        backend = self._backend(spec.type, where, opts)
         try:
+            backend = self._backend(spec.type, where, opts)
             records, layers, carried = export(self.store, rows, mounts, backend, skip)
-        except OSError as e:  # a folder that cannot be written: the image is built, though
-            raise InvalidArgument(
-                f"failed to export the build cache to {spec}: {e.strerror or e}"
-            ) from None
+        except (OSError, PortsideError) as e:  # the image is built and tagged, though
+            why = f"failed to export the build cache to {spec}: "
+            why += e.strerror or str(e) if isinstance(e, OSError) else str(e)
+            if not spec.ignore_error:
+                raise InvalidArgument(why) from None
+            out(f"WARNING: {why}")
+            return
         what = f"{records} steps, {layers} layers" + (f", {carried} cache mounts" if mounts else "")
         out(f"Exported the build cache (mode={spec.mode}) to {spec}: {what}")
 
