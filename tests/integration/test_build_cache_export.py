@@ -208,3 +208,27 @@ def test_bad_cache_options_fail_in_one_line(
     assert r.returncode == 1, r
     assert len(r.stderr.strip().splitlines()) == 1 and error in r.stderr, r.stderr
     assert store_state(portside.root) == before
+
+
+def test_compose_build_cache_from_and_to(
+    portside: Portside, empty: Portside, app: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    (app / "compose.yaml").write_text(
+        "services:\n  app:\n    build:\n      context: .\n"
+        f"      cache_to: ['type=local,dest={cache}']\n"
+        f"      cache_from: ['type=local,src={cache}']\n"
+    )
+    compose = ["compose", "-p", "shop", "-f", str(app / "compose.yaml")]
+    first = portside(*compose, "build").stderr
+    assert f"Exported the build cache (mode=min) to type=local,dest={cache}" in first
+    again = empty(*compose, "build").stderr
+    assert_fully_cached(again)
+    assert image_id(empty, "shop-app") == image_id(portside, "shop-app")
+
+    (app / "compose.yaml").write_text(
+        "services:\n  app:\n    build:\n      context: .\n      cache_to: [type=gha]\n"
+    )
+    r = portside(*compose, "build", check=False)
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r
+    assert "compose.yaml:5: services.app.build.cache_to: invalid --cache-to" in r.stderr, r
