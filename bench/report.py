@@ -16,6 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from api import API_NOTE, api_rows  # noqa: E402
+from build_features import FEATURES_NOTE, feature_rows  # noqa: E402
+from build_features import names as feature_builders  # noqa: E402
 from builds import BUILDS_NOTE, build_rows  # noqa: E402
 from builds import names as builder_names  # noqa: E402
 from containers import CONTAINERS_NOTE, container_rows  # noqa: E402
@@ -44,6 +46,7 @@ def main() -> int:
             "network",
             "storage",
             "builds",
+            "build-features",
             "registry",
             "health",
             "api",
@@ -93,6 +96,10 @@ def main() -> int:
         if args.only in (None, "builds"):
             rows = build_rows(engines, work, args.repeat)
             sections.append(("Builds", table(rows, builder_names(engines)), BUILDS_NOTE))
+        if args.only in (None, "build-features"):
+            rows = feature_rows(engines, work, args.repeat)
+            table_ = table(rows, feature_builders(engines))
+            sections.append(("Builds with BuildKit's features", table_, FEATURES_NOTE))
         if args.only in (None, "api"):
             rows = api_rows(engines, work, args.repeat)
             sections.append(("Engine API", table(rows, names), API_NOTE))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..image.manifest import canonical_json
@@ -80,13 +81,23 @@ def record(
         store.meta.add_cache_entry(entry, time.time())
 
 
-def why(store: Store, no_cache: bool, state: State, probe_key: str, inputs: dict[str, Any]) -> str:
-    """Why the step with ``inputs`` missed, in a few words."""
+def why(
+    store: Store,
+    no_cache: bool,
+    state: State,
+    probe_key: str,
+    inputs: dict[str, Any],
+    elsewhere: Callable[[str], CacheRow | None] | None = None,
+) -> str:
+    """Why the step with ``inputs`` missed, in a few words; ``elsewhere``: the last
+    inputs of the same step in an imported cache, when the store has none."""
     if no_cache:
         return "--no-cache"
     if state.missed_at is not None:
         return f"after step {state.missed_at}'s miss"
     previous = store.meta.cache_by_probe(probe_key)
+    if previous is None and elsewhere is not None:
+        previous = elsewhere(probe_key)
     if previous is None:
         return "not built before"
     before = json.loads(previous.inputs)

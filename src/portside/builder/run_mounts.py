@@ -251,6 +251,13 @@ def _inside(root: Path, source: str, node: Node, name: str) -> Path:
     return path
 
 
+def cache_ids(
+    mounts: list[Mount], sources: MountSources, node: Node, name: str
+) -> list[tuple[str, str]]:
+    """The (id, base) of each cache mount: which cache of the store it is."""
+    return [(m.cache_id, _cache_base(m, sources, node, name)) for m in mounts if m.type == "cache"]
+
+
 def _cache_base(m: Mount, sources: MountSources, node: Node, name: str) -> str:
     """What a cache starts from, part of which cache it is."""
     if m.from_:

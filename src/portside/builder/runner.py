@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from ..errors import DockerfileError, ImageNotFound, InvalidArgument, PortsideEr
 from ..records import dataclass
 from ..store.tempnames import temp_name
 from ..timefmt import now_rfc3339
-from . import cache, config_ops, copy_step, run_mounts
+from . import cache, config_ops, copy_step, run_mounts, stages
 from .context import BuildContext
 from .mounts import Mount
 from .parser import Node, parse_line
@@ -36,7 +36,9 @@ from .state import State
 
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
     from ..runtime.runc import Runtime
+    from ..store.metadata import CacheRow
     from ..store.store import Store
+    from .cache_transfer import Imported
     from .instructions import BuildPlan, Stage
 
 Output = Callable[[str], None]
@@ -79,7 +81,6 @@ class Runner:
         build_plan: BuildPlan,
         identity: str,
         out: Output,
-        total: int,
         name: str,
     ) -> None:
         self.f = facilities
@@ -90,22 +91,41 @@ class Runner:
         self.plan = build_plan
         self.identity = identity  # the Dockerfile's path ("-": stdin), for probe keys
         self.out = out
-        self.total = total
+        self.total = 0  # the steps of the needed stages, FROM lines included
         self.step_no = 0
         self.finished: dict[int, State] = {}
         self.global_args: dict[str, str] = {}
         self.global_args = self._declare({}, build_plan.global_args)
         self.cleanup = ExitStack()  # init layers, downloads, COPY --from mounts: at close
-        self.sandbox: tuple[str, str] | None = None  # RUN steps' network namespace
+        self.sandbox: list[tuple[str, str]] = []  # RUN steps' network namespace, once made
+        # the engine's facilities (its store connection, the bridge) belong to the
+        # thread that made them: a stage built on another thread calls them through this
+        self.on_main: stages.OnMain = stages.call_here
+        self.checkpoint: Callable[[], None] = stages.go_on  # before each step: a stop asked?
+        self.imported: Imported | None = None  # --cache-from's caches
+        self.step_keys: dict[int, list[str]] = {}  # stage index -> its steps' keys
+        self.mounts_used: set[tuple[str, str]] | None = None  # (id, base) for --cache-to
+        self.base_layers: set[str] = set()  # the FROM images' (a min cache leaves them out)
         self.downloaded: set[Path] = set()  # ADD's URL files: copied, never extracted
         self.sources: dict[str, Path] = {}  # stage key -> its root, mounted for COPY --from
 
-    def build(self, needed: set[int], target: Stage) -> State:
-        """The stages in ``needed`` in order, up to ``target``: its result."""
+    def needed(self, target: Stage) -> dict[int, frozenset[int]]:
+        """The stages ``target`` needs (itself too), each with the ones it reads."""
+        return stages.needed(self.plan, target, self.global_args)
+
+    def build(self, graph: Mapping[int, frozenset[int]], target: Stage) -> State:
+        """The stages of ``graph`` (``needed``), up to ``target``: its result. Stages
+        that do not depend on each other build at once, up to one per core."""
+        self.total = sum(1 + len(s.nodes) for s in self.plan.stages if s.index in graph)
         state = None
         try:
+            limit = stages.parallelism()
+            if limit > 1 and stages.independent(graph):
+                from . import parallel  # threads: only for a build that can use them
+
+                return parallel.build(self, graph, target, limit)
             for stage in self.plan.stages:
-                if stage.index in needed:
+                if stage.index in graph:
                     state = self.stage(stage)
                     self.finished[stage.index] = state
                     if stage is target:
@@ -114,21 +134,6 @@ class Runner:
             self.close()
         assert state is not None
         return state
-
-    def preflight(self, needed: set[int]) -> None:
-        """What the build's settings forbid, refused before anything is written."""
-        asks = {"security": ("insecure", "security.insecure"), "network": ("host", "network.host")}
-        for stage in self.plan.stages:
-            for node in stage.nodes if stage.index in needed else []:
-                for flag, (value, entitlement) in asks.items():
-                    if node.instruction != "RUN" or node.flags.get(flag) != value:
-                        continue
-                    if entitlement not in self.settings.allow:  # BuildKit's entitlements
-                        raise DockerfileError(
-                            self.name,
-                            node.line,
-                            f"RUN --{flag}={value} needs the build's --allow {entitlement}",
-                        )
 
     # -- stages -------------------------------------------------------------------------
     def _declare(self, known: dict[str, str], nodes: list[Node]) -> dict[str, str]:
@@ -155,29 +160,33 @@ class Runner:
         )
         state = self._from(base, stage)
         self.out(f" ---> {cache.short(state.key)}")
+        keys = self.step_keys.setdefault(stage.index, [])  # what a cache export holds
         for trigger in state.config.get("OnBuild") or []:
             node = parse_line(trigger, stage.line)
             self.out(f" ---> Running ONBUILD trigger: {trigger}")
             state = self.step(state, node, stage)
+            keys.append(state.key)
         if state.config.get("OnBuild"):
             state.config["OnBuild"] = None
         for node in stage.nodes:
+            self.checkpoint()
             self.step_no += 1
             self.out(f"Step {self.step_no}/{self.total} : {node.source}")
             state = self.step(state, node, stage)
+            keys.append(state.key)
         return state
 
     def _image(self, name: str, line: int) -> str:
         """An image by name: the store's, else pulled (``--pull``: pulled first)."""
         if not self.settings.pull:
             try:
-                return self.f.resolve(name)
+                return self.on_main(lambda: self.f.resolve(name))
             except ImageNotFound:
                 pass
         from ..registry.client import RegistryError  # ssl, urllib: only for a pull
 
         try:
-            return self.f.pull(name, self.out)
+            return self.on_main(lambda: self.f.pull(name, self.out))
         except (RegistryError, ImageNotFound) as e:
             raise DockerfileError(self.name, line, f"{name}: {e}") from None
 
@@ -194,6 +203,7 @@ class Runner:
         image_id = self._image(base, stage.line)
         image = json.loads(self.store.content.read(image_id))
         layers = list(image.get("rootfs", {}).get("diff_ids", []))
+        self.base_layers.update(layers)
         image.pop("rootfs", None)
         kept = {
             k: v
@@ -231,6 +241,13 @@ class Runner:
             raise DockerfileError(self.name, node.line, str(e)) from None
         return self._metadata(state, new, node, stage, created_by)
 
+    def _cached(self, key: str) -> CacheRow | None:
+        """The step's cache entry: the store's, else an imported cache's (fetched)."""
+        entry = cache.cached(self.store, key)
+        if entry is None and self.imported is not None and self.imported.fetch(self.store, key):
+            entry = cache.cached(self.store, key)
+        return entry
+
     def _probe(self, node: Node, stage: Stage) -> str:
         return cache.probe(self.identity, stage.index, node.source)
 
@@ -242,7 +259,7 @@ class Runner:
         inputs = {"parent": state.key, "config": new.config}
         key = cache.key(state.key, node.source, inputs, new.shell)
         new.key = key
-        entry = cache.cached(self.store, key)
+        entry = self._cached(key)
         if entry is not None and state.missed_at is None and not self.settings.no_cache:
             # every step so far came from the cache: keep its times, so that a fully
             # cached rebuild gives the same image ID, as Docker's does
@@ -272,6 +289,10 @@ class Runner:
             inputs["network"] = self.settings.network
             mounts = run_mounts.parse(node, state.env(), self.name)
             files, refs = run_mounts.key_inputs(mounts, self._mount_sources(), node, self.name)
+            if self.mounts_used is not None:  # their content goes with the cache
+                self.mounts_used.update(
+                    run_mounts.cache_ids(mounts, self._mount_sources(), node, self.name)
+                )
             if files:
                 inputs["files"] = files  # what bind mounts show, by digest, as COPY's
             if refs:
@@ -288,7 +309,7 @@ class Runner:
             )
             inputs["flags"] = node.flags
         key = cache.key(cache.LAYER_FORMAT, state.key, node.source, inputs)
-        entry = None if self.settings.no_cache else cache.cached(self.store, key)
+        entry = None if self.settings.no_cache else self._cached(key)
         if entry is not None:
             cache.touch(self.store, key)
             self.out(" ---> Using cache")
@@ -304,7 +325,8 @@ class Runner:
                 list(state.shell),
                 dict(state.args),
             )
-        why = cache.why(self.store, self.settings.no_cache, state, probe, inputs)
+        elsewhere = self.imported.by_probe if self.imported is not None else None
+        why = cache.why(self.store, self.settings.no_cache, state, probe, inputs, elsewhere)
         self.out(f" ---> Cache miss: {why}")
         new = state.clone()
         new.key = key
@@ -315,7 +337,7 @@ class Runner:
         lowers = self._lowers(state)
         prepared = None
         with step_fs.mounted(self.store, lowers) as fs:
-            _make_workdir(fs.root, state.config)
+            step_fs.make_workdir(fs.root, state.config)
             if op == "RUN":
                 from . import run_step
 
@@ -425,7 +447,7 @@ class Runner:
             return self.finished[stage.index]
         if stage is None:
             try:
-                image_id = self.f.resolve(ref)
+                image_id = self.on_main(lambda: self.f.resolve(ref))
             except ImageNotFound:
                 image_id = ""
             if image_id:
@@ -434,13 +456,18 @@ class Runner:
 
     def _readonly_root(self, state: State) -> Path:
         """A stage's result, mounted for COPY --from to read (unmounted at the end)."""
+        return self.on_main(lambda: self._mount_root(state))  # once, whatever the thread
+
+    def _mount_root(self, state: State) -> Path:
         if state.key not in self.sources:
             from . import step_fs
 
             lowers = [self.store.layers.diff_path(d) for d in reversed(state.layers)]
-            fs = self.cleanup.enter_context(step_fs.mounted(self.store, lowers))
-            # after the unmount (callbacks run last-in first-out): its empty layer goes
+            mount = ExitStack()
+            fs = mount.enter_context(step_fs.mounted(self.store, lowers))
+            # its empty layer goes after the unmount (last in, first out), not through it
             self.cleanup.callback(self.store.layers.discard, fs.work)
+            self.cleanup.push(mount)
             self.sources[state.key] = fs.root
         return self.sources[state.key]
 
@@ -452,22 +479,10 @@ class Runner:
     def _sandbox(self) -> tuple[str, str]:
         """The network namespace (its path, its address on the default bridge) that
         the build's RUN steps share: made at the first one, gone with the build."""
-        if self.sandbox is None:
+        return self.on_main(self._join_bridge)
+
+    def _join_bridge(self) -> tuple[str, str]:
+        if not self.sandbox:
             step_id = "build-" + os.urandom(12).hex()
-            self.sandbox = self.cleanup.enter_context(self.f.sandbox(step_id))
-        return self.sandbox
-
-
-def _make_workdir(root: Path, config: dict[str, Any]) -> None:
-    """WORKDIR's directory, made (owned by USER, as BuildKit's) in the first layer step
-    after it if it is missing, so ``COPY f /app`` after ``WORKDIR /app`` copies into it."""
-    workdir = config.get("WorkingDir")
-    if not workdir:
-        return
-    from ..runtime.scope import makedirs_in_root, resolve_in_root
-    from ..runtime.users import resolve_user
-
-    if resolve_in_root(root, workdir).exists():
-        return
-    user = resolve_user(root, config.get("User") or "")
-    makedirs_in_root(root, workdir, user.uid, user.gid)
+            self.sandbox.append(self.cleanup.enter_context(self.f.sandbox(step_id)))
+        return self.sandbox[0]

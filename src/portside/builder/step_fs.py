@@ -21,7 +21,7 @@ import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from ..image.ingest import StagedLayer, existing_layer
 from ..image.layer_write import write_tree
@@ -82,6 +82,20 @@ def mounted(store: Store, lowers: list[Path]) -> Iterator[StepFS]:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
+def make_workdir(root: Path, config: dict[str, Any]) -> None:
+    """WORKDIR's directory, made (owned by USER, as BuildKit's) in the first layer step
+    after it if it is missing, so ``COPY f /app`` after ``WORKDIR /app`` copies into it."""
+    workdir = config.get("WorkingDir")
+    if not workdir:
+        return
+    from ..runtime.scope import resolve_in_root
+
+    if resolve_in_root(root, workdir).exists():
+        return
+    user = resolve_user(root, config.get("User") or "")
+    makedirs_in_root(root, workdir, user.uid, user.gid)
+
+
 def seal(store: Store, work: Path) -> StagedLayer:
     """The upper directory as a layer: its tar becomes the blob (and the diff ID)."""
     with store.filling("a layer"):
@@ -135,6 +149,19 @@ def reap_orphans(runtime: Runtime) -> int:
             runtime.delete(name)
             reaped += 1
     return reaped
+
+
+def stop_running(runtime: Runtime) -> None:
+    """Kill the RUN containers this process runs now (a stage built beside one that
+    failed): each step sees its command killed, and its layer is discarded."""
+    try:
+        names = os.listdir(runtime.state_root)
+    except FileNotFoundError:
+        return
+    mine = f"{_RUN_PREFIX}{os.getpid()}-"
+    for name in names:
+        if name.startswith(mine):
+            runtime.kill(name, 9)
 
 
 def run_process(

@@ -100,12 +100,20 @@ def run(ctx: Context, argv: list[str]) -> int:
         default=[],
         help='Allow extra privileged entitlement (e.g., "security.insecure")',
     )
+    p.add_argument("--cache-to", action="append", default=[], help="Cache export destinations")
+    p.add_argument("--cache-from", action="append", default=[], help="External cache sources")
     p.add_argument("path", nargs="*")
     args = p.parse_args(argv)
     p.need(args.path, 1, 1)
     if args.progress not in ("auto", "plain", "tty"):
         raise InvalidArgument(f"invalid progress mode {args.progress!r}: auto, plain or tty")
-    from ..engine.builds import ENTITLEMENTS, NETWORK_MODES, BuildOptions
+    from ..engine.builds import (
+        ENTITLEMENTS,
+        NETWORK_MODES,
+        BuildOptions,
+        parse_cache_from,
+        parse_cache_to,
+    )
 
     allow = frozenset(e.strip() for value in args.allow for e in value.split(",") if e.strip())
     for entitlement in sorted(allow):
@@ -114,6 +122,8 @@ def run(ctx: Context, argv: list[str]) -> int:
                 f'invalid entitlement "{entitlement}": security.insecure or network.host'
             )
     secrets = tuple(_secret(value) for value in args.secret)
+    cache_to = tuple(parse_cache_to(value) for value in args.cache_to)
+    cache_from = tuple(parse_cache_from(value) for value in args.cache_from)
 
     if args.network not in NETWORK_MODES:
         raise InvalidArgument(f'network mode "{args.network}" not supported: default, none or host')
@@ -140,6 +150,8 @@ def run(ctx: Context, argv: list[str]) -> int:
         pull=args.pull,
         secrets=secrets,
         allow=allow,
+        cache_to=cache_to,
+        cache_from=cache_from,
     )
     image_id = ctx.engine.builds.build(opts, line_writer(ctx.stdout, args.quiet))
     if args.quiet:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def build_service(ctx: Context, proj: Project, name: str, no_cache: bool = False) -> str:
     """Build service ``name``'s image, tagged with the name it runs by; its ID."""
     from ..compose.options import image_of
-    from ..engine.builds import BuildOptions
+    from ..engine.builds import BuildOptions, parse_cache_from, parse_cache_to
 
     build = proj.services[name]["build"]
     context = Path(build["context"])
@@ -30,6 +30,8 @@ def build_service(ctx: Context, proj: Project, name: str, no_cache: bool = False
         build_args=dict(build.get("args") or {}),
         target=build.get("target"),
         no_cache=no_cache,
+        cache_from=tuple(parse_cache_from(v) for v in build.get("cache_from") or ()),
+        cache_to=tuple(parse_cache_to(v) for v in build.get("cache_to") or ()),
     )
     ctx.stderr.write(f" Service {name}  Building\n")
     image_id = ctx.engine.builds.build(opts, line_writer(ctx.stderr))

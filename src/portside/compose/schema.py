@@ -122,7 +122,8 @@ def _build(value: Any, mark: Mark, key: str, base: Path) -> Located:
     if isinstance(value, str):
         out["context"] = str((base / value).resolve())
         return out
-    given = _mapping(value, mark, key, ("context", "dockerfile", "args", "target"))
+    keys = ("context", "dockerfile", "args", "target", "cache_from", "cache_to")
+    given = _mapping(value, mark, key, keys)
     out.marks = dict(given.marks)
     out["context"] = str((base / _string(given.get("context", "."), mark, key)).resolve())
     if "dockerfile" in given:
@@ -131,7 +132,23 @@ def _build(value: Any, mark: Mark, key: str, base: Path) -> Located:
         out["args"] = _dict_or_list(given["args"], given.mark_of("args"), f"{key}.args")
     if "target" in given:
         out["target"] = _string(given["target"], given.mark_of("target"), f"{key}.target")
+    for name in ("cache_from", "cache_to"):  # buildx's --cache-from/--cache-to values
+        if name in given:
+            out[name] = _cache_specs(given[name], given.mark_of(name), f"{key}.{name}")
     return out
+
+
+def _cache_specs(value: Any, mark: Mark, key: str) -> list[str]:
+    from ..engine.builds import parse_cache_from, parse_cache_to
+    from ..errors import InvalidArgument
+
+    specs = _strings(value, mark, key)
+    for spec in specs:
+        try:
+            (parse_cache_to if key.endswith("cache_to") else parse_cache_from)(spec)
+        except InvalidArgument as e:
+            fail(mark, key, str(e))
+    return specs
 
 
 def _port(item: Any, mark: Mark, key: str) -> dict[str, Any]:

@@ -118,6 +118,7 @@ class Engine:
             lambda name, out, credential: self.registry.pull(name, out, credential=credential),
             lambda: self.containers.endpoints,
             settings.runroot / "build",
+            lambda text, credential: self.registry.client(text, credential),
         )
 
     @cached_property

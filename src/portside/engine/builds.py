@@ -16,14 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from ..builder.cache_spec import CacheFrom, CacheTo, parse_cache_from, parse_cache_to
 from ..builder.context import BuildContext
 from ..builder.dockerfile import decode, parse
 from ..builder.instructions import BuildPlan, Stage, plan
-from ..builder.mounts import mount_sources
 from ..builder.runner import Facilities, Runner
 from ..builder.settings import NETWORK_MODES, BuildSettings
 from ..builder.state import State
-from ..errors import InvalidArgument, NotFound
+from ..errors import InvalidArgument, NotFound, PortsideError
 from ..image.ingest import existing_layer
 from ..image.manifest import canonical_json
 from ..image.publish import publish_image
@@ -33,7 +33,11 @@ from ..timefmt import now_rfc3339
 from .images import ImageService, new_tag
 
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
+    from ..builder.cache_transfer import Backend, Imported
+    from ..image.reference import Reference
+    from ..registry.client import Registry
     from ..runtime.runc import Runtime
+    from ..store.metadata import CacheRow
     from .endpoints import EndpointService
 
 __all__ = [
@@ -42,7 +46,11 @@ __all__ = [
     "NETWORK_MODES",
     "BuildOptions",
     "BuildService",
+    "CacheFrom",
+    "CacheTo",
     "SecretSource",
+    "parse_cache_from",
+    "parse_cache_to",
 ]
 
 Output = Callable[[str], None]
@@ -66,6 +74,8 @@ class BuildOptions:
     # registry domain -> the login to pull its images with, instead of the one Docker
     # keeps (the Engine API's X-Registry-Config); held for the build, written nowhere
     registry_auth: dict[str, Credential] = field(default_factory=dict)
+    cache_to: tuple[CacheTo, ...] = ()  # --cache-to: where the build's cache goes
+    cache_from: tuple[CacheFrom, ...] = ()  # --cache-from: caches its steps may come from
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,7 @@ class BuildService:
         pull: Callable[[str, Output, Credential | None], str],
         endpoints: Callable[[], EndpointService],
         scratch: Path,
+        registry: Callable[[str, Credential | None], tuple[Registry, Reference]] | None = None,
     ) -> None:
         self.images = images
         self.store = images.store
@@ -118,6 +129,7 @@ class BuildService:
         self.pull = pull  # the registry's pull, imported only when an image is missing
         self.endpoints = endpoints  # made only when a RUN step needs the bridge
         self.scratch = scratch  # under the run root: secrets' files, never the store
+        self.registry = registry  # a client for a cache's registry (--cache-to/from)
 
     def _facilities(self, auth: dict[str, Credential]) -> Facilities:
         """What the build runner needs from the engine; ``auth``: the build's logins,
@@ -163,8 +175,6 @@ class BuildService:
         build_plan = plan(parse(decode(data, name), name))
         identity = str(dockerfile_path.resolve()) if opts.dockerfile_text is None else "-"
         target = self._target(build_plan, opts.target)
-        needed = self._needed(build_plan, target)
-        total = sum(1 + len(s.nodes) for s in build_plan.stages if s.index in needed)
         secrets = {s.id: s.read() for s in opts.secrets}
         settings = BuildSettings(
             opts.build_args, opts.no_cache, opts.network, opts.pull, secrets, opts.allow
@@ -176,10 +186,13 @@ class BuildService:
             build_plan,
             identity,
             out,
-            total,
             name,
         )
-        runner.preflight(needed)
+        needed = runner.needed(target)
+        settings.preflight(build_plan, needed, name)
+        runner.imported = self._import_caches(opts, out)
+        if any(c.cache_mounts for c in opts.cache_to):
+            runner.mounts_used = set()
         try:
             state = runner.build(needed, target)
         finally:
@@ -188,6 +201,12 @@ class BuildService:
             labels = dict(state.config.get("Labels") or {})
             labels.update(opts.labels)
             state.config["Labels"] = labels
+        if any(c.type == "inline" for c in opts.cache_to):
+            from ..builder.cache_format import INLINE_KEY, records_json
+
+            # the steps the image's own layers can stand for (as BuildKit's, min only)
+            rows = [r for r in self._rows(runner) if set(r.layers) <= set(state.layers)]
+            state.image[INLINE_KEY] = {"records": records_json(rows)}
         image_id = self._publish(state)
         out(f"Successfully built {image_id.removeprefix('sha256:')[:12]}")
         created = now_rfc3339()
@@ -196,7 +215,66 @@ class BuildService:
                 self.store.meta.set_tag(str(ref), image_id, created)
         for ref in refs:
             out(f"Successfully tagged {ref.familiar()}")
+        for spec in opts.cache_to:
+            if spec.type != "inline":
+                self._export_cache(spec, runner, opts, out)
         return image_id
+
+    # -- --cache-to, --cache-from -------------------------------------------------------
+    def _backend(self, kind: str, where: str, opts: BuildOptions) -> Backend:
+        if kind == "local":
+            from ..builder.cache_local import LocalLayout
+
+            return LocalLayout(Path(where))
+        from ..builder.cache_registry import RegistryCache
+        from ..image.reference import parse_tagged
+
+        assert self.registry is not None
+        auth = opts.registry_auth.get(parse_tagged(where).domain)
+        return RegistryCache(*self.registry(where, auth))
+
+    def _import_caches(self, opts: BuildOptions, out: Output) -> Imported | None:
+        """The caches of ``--cache-from`` (one that cannot be read is a warning, as
+        BuildKit's); the cache mounts they carry made in the store."""
+        if not opts.cache_from or opts.no_cache:
+            return None
+        from ..builder.cache_transfer import Imported, load
+
+        caches = []
+        for spec in opts.cache_from:
+            backend = self._backend(spec.type, spec.src or spec.ref, opts)
+            found = load(backend, str(spec), out)
+            if found is not None:
+                caches.append((backend, found))
+        imported = Imported(caches)
+        imported.seed_mounts(self.store, out)
+        return imported
+
+    def _rows(self, runner: Runner) -> list[CacheRow]:
+        """Every step the build went through, stage by stage."""
+        keys = dict.fromkeys(k for i in sorted(runner.step_keys) for k in runner.step_keys[i])
+        return [row for k in keys if (row := self.store.meta.cache_entry(k)) is not None]
+
+    def _export_cache(self, spec: CacheTo, runner: Runner, opts: BuildOptions, out: Output) -> None:
+        from ..builder.cache_transfer import export
+
+        where = spec.dest or spec.ref
+        rows = self._rows(runner)
+        mounts = sorted(runner.mounts_used or ()) if spec.cache_mounts else []
+        # min: the importing build has (or pulls) its FROM images; max: their layers too
+        skip = runner.base_layers if spec.mode == "min" else set()
+        try:
+            backend = self._backend(spec.type, where, opts)
+            records, layers, carried = export(self.store, rows, mounts, backend, skip)
+        except (OSError, PortsideError) as e:  # the image is built and tagged, though
+            why = f"failed to export the build cache to {spec}: "
+            why += e.strerror or str(e) if isinstance(e, OSError) else str(e)
+            if not spec.ignore_error:
+                raise InvalidArgument(why) from None
+            out(f"WARNING: {why}")
+            return
+        what = f"{records} steps, {layers} layers" + (f", {carried} cache mounts" if mounts else "")
+        out(f"Exported the build cache (mode={spec.mode}) to {spec}: {what}")
 
     def _build_sent(self, opts: BuildOptions, out: Output) -> str:
         """A build whose context comes as a stream (or is empty): unpacked, as it comes,
@@ -226,27 +304,6 @@ class BuildService:
         if stage is None:
             raise InvalidArgument(f"target stage {target!r} could not be found")
         return stage
-
-    def _needed(self, build_plan: BuildPlan, target: Stage) -> set[int]:
-        """The stages ``target`` depends on (FROM a stage, COPY --from a stage), itself too."""
-        needed: set[int] = set()
-        pending = [target]
-        while pending:
-            stage = pending.pop()
-            if stage.index in needed:
-                continue
-            needed.add(stage.index)
-            refs = [stage.base] + [
-                n.flags["from"]
-                for n in stage.nodes
-                if n.instruction == "COPY" and "from" in n.flags
-            ]
-            refs += mount_sources(stage.nodes)
-            for ref in refs:
-                dep = build_plan.stage(ref)
-                if dep is not None and dep.index < stage.index:
-                    pending.append(dep)
-        return needed
 
     def _publish(self, state: State) -> str:
         image = copy.deepcopy(state.image)

@@ -44,6 +44,12 @@ class RegistryService:
             self.settings.insecure_registries,
         )
 
+    def client(self, text: str, credential: Credential | None = None) -> tuple[Registry, Reference]:
+        """A client for the registry of the name ``text``, and the name parsed (a
+        build's ``--cache-to/--cache-from type=registry``)."""
+        ref = parse_tagged(self.images.aliased(text))
+        return self._registry(ref.domain, None, credential), ref
+
     def login(
         self,
         server: str | None,

@@ -61,6 +61,36 @@ class Pusher:
         config_desc = Descriptor.from_json(doc.get("config"))
         diff_ids = [Descriptor.from_json(d).digest for d in doc.get("layers") or []]
         show.line(f"The push refers to repository [{ref.name}]")
+        sent = self.push_layers(registry, ref, diff_ids, show, chunk_size, config_desc)
+        layers = [sent[d] for d in diff_ids]
+        manifest = canonical_json(
+            {
+                "schemaVersion": 2,
+                "mediaType": OCI_MANIFEST,
+                "config": config_desc.to_json(),
+                "layers": [desc.to_json() for desc in layers],
+            }
+        )
+        tag = ref.tag or "latest"
+        registry.put_manifest(ref.path, tag, manifest, OCI_MANIFEST)
+        digest = sha256_digest(manifest)
+        with self.store.writing():
+            self.store.meta.set_repo_digest(f"{ref.name}@{digest}", image_id)
+        show.line(f"{tag}: digest: {digest} size: {len(manifest)}")
+        show.close()
+        return digest
+
+    def push_layers(
+        self,
+        registry: Registry,
+        ref: Reference,
+        diff_ids: list[str],
+        show: LayerProgress,
+        chunk_size: int | None = None,
+        config: Descriptor | None = None,
+    ) -> dict[str, Descriptor]:
+        """Send the layers ``diff_ids`` (and the blob ``config`` from the store) to
+        ``ref``'s repository, ``uploads`` at a time; the blob sent for each layer."""
         plans: dict[str, PushPlan] = {}
         for diff_id in diff_ids:
             if diff_id in plans:
@@ -84,29 +114,14 @@ class Pusher:
                     pool.submit(self._push_layer, registry, ref.path, p, show, cancel, chunk_size)
                     for p in plans.values()
                 ]
-                futures.append(pool.submit(self._push_config, registry, ref.path, config_desc))
+                if config is not None:
+                    futures.append(pool.submit(self._push_config, registry, ref.path, config))
                 failed = gather(futures, cancel)
             if isinstance(failed, BaseException):
                 raise failed
         finally:
             self._remember(plans, ref)
-        layers = [_sent(plans[d]) for d in diff_ids]
-        manifest = canonical_json(
-            {
-                "schemaVersion": 2,
-                "mediaType": OCI_MANIFEST,
-                "config": config_desc.to_json(),
-                "layers": [desc.to_json() for desc in layers],
-            }
-        )
-        tag = ref.tag or "latest"
-        registry.put_manifest(ref.path, tag, manifest, OCI_MANIFEST)
-        digest = sha256_digest(manifest)
-        with self.store.writing():
-            self.store.meta.set_repo_digest(f"{ref.name}@{digest}", image_id)
-        show.line(f"{tag}: digest: {digest} size: {len(manifest)}")
-        show.close()
-        return digest
+        return {d: _sent(plans[d]) for d in plans}
 
     def _push_config(self, registry: Registry, repo: str, desc: Descriptor) -> None:
         """The config, alongside the layers (only the manifest must wait for all);

@@ -58,15 +58,9 @@ class CacheMounts:
     ) -> Iterator[Path]:
         """The data folder of cache ``cache_id`` started from ``base``, made with
         ``prepare(folder)`` the first time, held (per ``sharing``) while in use."""
-        import hashlib  # OpenSSL's load, 3 ms: only when a cache mount is named
-
-        stem = hashlib.sha256(json.dumps([cache_id, base]).encode()).hexdigest()[:32]
         n = 0
         while True:
-            # another instance's name is a hash of its own, so the IDs that system df
-            # and builder prune show cut short stay apart
-            name = stem if n == 0 else hashlib.sha256(f"{stem}-{n}".encode()).hexdigest()[:32]
-            folder = self.root / name
+            folder = self.root / _name(cache_id, base, n)
             if not folder.is_dir():
                 self._create(folder, cache_id, base, prepare)
             if sharing == "private":
@@ -86,6 +80,27 @@ class CacheMounts:
                 os.utime(fd)
             finally:
                 os.close(fd)
+
+    @contextmanager
+    def reading(self, cache_id: str, base: str) -> Iterator[Path | None]:
+        """The data folder of cache ``cache_id`` started from ``base`` (its first
+        instance), held shared while it is read; None when there is none."""
+        folder = self.root / _name(cache_id, base, 0)
+        fd = self._hold(folder, fcntl.LOCK_SH) if folder.is_dir() else -1
+        try:
+            yield folder / "data" if fd >= 0 else None
+        finally:
+            if fd >= 0:
+                os.close(fd)
+
+    def seed(self, cache_id: str, base: str, prepare: Callable[[Path], None]) -> bool:
+        """Make cache ``cache_id`` started from ``base`` with ``prepare(folder)``
+        unless it exists; whether it was made here."""
+        folder = self.root / _name(cache_id, base, 0)
+        if folder.is_dir():
+            return False
+        self._create(folder, cache_id, base, prepare)
+        return True
 
     def _create(
         self, folder: Path, cache_id: str, base: str, prepare: Callable[[Path], None]
@@ -172,3 +187,13 @@ class CacheMounts:
             os.close(fd)
         remove_tree(gone)
         return True
+
+
+def _name(cache_id: str, base: str, n: int) -> str:
+    """The folder of instance ``n`` of cache ``cache_id`` started from ``base``;
+    another instance's name is a hash of its own, so the IDs that system df and
+    builder prune show cut short stay apart."""
+    import hashlib  # OpenSSL's load, 3 ms: only when a cache mount is named
+
+    stem = hashlib.sha256(json.dumps([cache_id, base]).encode()).hexdigest()[:32]
+    return stem if n == 0 else hashlib.sha256(f"{stem}-{n}".encode()).hexdigest()[:32]
