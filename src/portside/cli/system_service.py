@@ -10,7 +10,7 @@ from ..errors import UsageError
 from .context import Context, Parser
 
 WARNING = "the API socket gives root-equivalent control of this machine; guard who can reach it"
-WARNING_ROOTLESS = "the API socket gives control of your containers and files; guard who can reach it"
+WARNING_ROOTLESS = "the API socket gives control of your containers and files; guard it"
 
 
 def default_uri(ctx: Context) -> str:
