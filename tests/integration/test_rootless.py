@@ -267,9 +267,27 @@ def test_without_subordinate_ids_one_id_with_a_notice(
     assert "uid 1000 is not mapped" in refused.stderr and "/etc/subuid" in refused.stderr
     assert user("ps", "-a", "-q").stdout == ""
 
+    # the rest of the walk with one ID: build, a detached container, commit, save, load
+    context = shared / "one-id"
+    context.mkdir(mode=0o755)
+    (context / "Dockerfile").write_text("FROM owners:1\nRUN echo built > /built\n")
+    (context / "Dockerfile").chmod(0o644)
+    user("build", "-t", "one:1", ".", cwd=context)
+    user("run", "-d", "--name", "box", "one:1", "sleep", "60")
+    assert user("exec", "box", "cat", "/built").stdout == "built\n"
+    user("stop", "-t", "1", "box")
+    user("start", "box")
+    user("commit", "box", "one:2")
+    user("save", "-o", str(user.home / "one.tar"), "one:2")
+    user("rm", "-f", "box")
+    user("rmi", "one:2")
+    assert "Loaded image: one:2" in user("load", "-i", str(user.home / "one.tar")).stdout
+    assert user("run", "--rm", "one:2", "cat", "/built").stdout == "built\n"
+    assert [p for p in user.store.rglob("*") if p.lstat().st_uid == 0] == []
+
 
 def test_network_none_works_where_tun_cannot_be_opened(
-    make_user: Callable[..., Runner], shared_busybox: Path
+    make_user: Callable[..., Runner], shared: Path, shared_busybox: Path
 ) -> None:
     user = make_user()
     user("import", str(shared_busybox), "busybox:latest", tun=False)
@@ -279,6 +297,21 @@ def test_network_none_works_where_tun_cannot_be_opened(
     assert refused.returncode != 0
     assert refused.stderr.count("\n") == 1
     assert "/dev/net/tun" in refused.stderr and "--network none" in refused.stderr
+    assert user("ps", "-a", "-q", tun=False).stdout == ""
+
+    # the walk with --network none: build, a detached container, exec, logs, stop, start
+    context = shared / "no-net"
+    context.mkdir(mode=0o755)
+    (context / "Dockerfile").write_text("FROM busybox\nRUN echo built > /built\n")
+    (context / "Dockerfile").chmod(0o644)
+    user("build", "--network", "none", "-t", "nonet:1", ".", cwd=context, tun=False)
+    user("run", "-d", "--name", "box", "--network", "none", "nonet:1", "sh", "-c",
+         "cat /built; sleep 60", tun=False)  # fmt: skip
+    assert user("exec", "box", "cat", "/built", tun=False).stdout == "built\n"
+    user("stop", "-t", "1", "box", tun=False)
+    user("start", "box", tun=False)
+    assert user("logs", "box", tun=False).stdout == "built\nbuilt\n"
+    user("rm", "-f", "box", tun=False)
 
 
 def test_cgroup_limits_are_refused_in_one_line(
