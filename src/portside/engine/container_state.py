@@ -26,7 +26,6 @@ from enum import StrEnum
 
 from ..config import Settings
 from ..processes import alive, pidfd
-from ..runtime import cgroups
 from ..runtime.runc import Runtime
 from ..store.containers import ContainerRow, ContainerTable
 from ..store.snapshots import is_mounted, unmount
@@ -195,6 +194,8 @@ class ContainerState:
             from .health import stop_prober
 
             stop_prober(paths)  # the healthcheck's probes end with the container
+            from ..runtime import cgroups  # not for ps
+
             oom = cgroups.oom_killed(cgroups.of(container_id))  # gone at runc delete
             self.runtime.delete(container_id)
             self.release_network(container_id)

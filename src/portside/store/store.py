@@ -12,15 +12,19 @@ from __future__ import annotations
 import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 from ..errors import NoSpace, StoreError
-from .cache_mounts import CacheMounts
 from .content import ContentStore, Ingest
 from .layers import LayerStore
 from .locks import StoreLock
 from .metadata import Metadata
 from .tempnames import sweep_stale
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from .cache_mounts import CacheMounts
 
 
 class Publisher:
@@ -65,8 +69,14 @@ class Store:
         self.layers = LayerStore(root)
         self.meta = Metadata(root / "metadata.db")
         self.lock = StoreLock(root / "store.lock")
-        # RUN --mount=type=cache folders, kept between builds (never in a layer)
-        self.cache_mounts = CacheMounts(root / "cache-mounts", self.layers.tmp_dir)
+
+    @cached_property
+    def cache_mounts(self) -> CacheMounts:
+        """RUN --mount=type=cache folders, kept between builds (never in a layer); loaded
+        only by what uses them (build, df, prune), not by ps."""
+        from .cache_mounts import CacheMounts
+
+        return CacheMounts(self.root / "cache-mounts", self.layers.tmp_dir)
 
     def close(self) -> None:
         self.meta.close()
