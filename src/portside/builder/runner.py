@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DockerfileError, ImageNotFound, InvalidArgument, PortsideError
 from ..records import dataclass
 from ..store.tempnames import temp_name
-from ..timefmt import now_rfc3339
-from . import cache, config_ops, copy_step, run_mounts
+from ..timefmt import format_rfc3339, now_rfc3339
+from . import cache, config_ops, copy_step, platforms, run_mounts
 from .context import BuildContext
 from .mounts import Mount
 from .parser import Node, parse_line
@@ -94,7 +94,9 @@ class Runner:
         self.step_no = 0
         self.finished: dict[int, State] = {}
         self.global_args: dict[str, str] = {}
-        self.global_args = self._declare({}, build_plan.global_args)
+        target_platform = settings.platform or platforms.native()
+        automatic = platforms.automatic_args(platforms.native(), target_platform)
+        self.global_args = self._declare(automatic, build_plan.global_args)
         self.cleanup = ExitStack()  # init layers, downloads, COPY --from mounts: at close
         self.sandbox: tuple[str, str] | None = None  # RUN steps' network namespace
         self.downloaded: set[Path] = set()  # ADD's URL files: copied, never extracted
@@ -119,6 +121,8 @@ class Runner:
         """What the build's settings forbid, refused before anything is written."""
         asks = {"security": ("insecure", "security.insecure"), "network": ("host", "network.host")}
         for stage in self.plan.stages:
+            if stage.index in needed and stage.platform is not None:
+                self._check_platform(stage)
             for node in stage.nodes if stage.index in needed else []:
                 for flag, (value, entitlement) in asks.items():
                     if node.instruction != "RUN" or node.flags.get(flag) != value:
@@ -129,6 +133,20 @@ class Runner:
                             node.line,
                             f"RUN --{flag}={value} needs the build's --allow {entitlement}",
                         )
+
+    def _check_platform(self, stage: Stage) -> None:
+        """FROM --platform=…: the machine's own (``$BUILDPLATFORM``, ``$TARGETPLATFORM``)."""
+        assert stage.platform is not None
+        try:
+            platforms.check_native(platforms.parse(process_word(stage.platform, self.global_args)))
+        except InvalidArgument as e:
+            raise DockerfileError(self.name, stage.line, str(e)) from None
+
+    def _now(self) -> str:
+        """A new history entry's time: now, or SOURCE_DATE_EPOCH's."""
+        if self.settings.epoch is not None:
+            return format_rfc3339(self.settings.epoch)
+        return now_rfc3339()
 
     # -- stages -------------------------------------------------------------------------
     def _declare(self, known: dict[str, str], nodes: list[Node]) -> dict[str, str]:
@@ -243,14 +261,15 @@ class Runner:
         key = cache.key(state.key, node.source, inputs, new.shell)
         new.key = key
         entry = cache.cached(self.store, key)
-        if entry is not None and state.missed_at is None and not self.settings.no_cache:
+        reuse = state.missed_at is None and not self.settings.no_cache
+        if entry is not None and reuse and self.settings.epoch is None:
             # every step so far came from the cache: keep its times, so that a fully
             # cached rebuild gives the same image ID, as Docker's does
             new.image["history"] = json.loads(entry.history)
         else:
             new.image["history"] = [
                 *(state.image.get("history") or []),
-                {"created": now_rfc3339(), "created_by": created_by, "empty_layer": True},
+                {"created": self._now(), "created_by": created_by, "empty_layer": True},
             ]
         if entry is None:
             cache.record(self.store, key, self._probe(node, stage), new, inputs, None)
@@ -287,6 +306,8 @@ class Runner:
                 self.name,
             )
             inputs["flags"] = node.flags
+        if self.settings.epoch is not None:  # its layer's times are clamped to it
+            inputs.setdefault("args", {})["SOURCE_DATE_EPOCH"] = str(self.settings.epoch)
         key = cache.key(cache.LAYER_FORMAT, state.key, node.source, inputs)
         entry = None if self.settings.no_cache else cache.cached(self.store, key)
         if entry is not None:
@@ -353,11 +374,11 @@ class Runner:
                 )
         if prepared is not None:
             prepared.stubs.tidy(fs.upper)
-        staged = step_fs.seal(self.store, fs.work)
+        staged = step_fs.seal(self.store, fs.work, self.settings.epoch)
         new.layers = [*state.layers, staged.diff_id]
         new.image["history"] = [
             *(state.image.get("history") or []),
-            {"created": now_rfc3339(), "created_by": created_by},
+            {"created": self._now(), "created_by": created_by},
         ]
         try:
             cache.record(self.store, key, probe, new, inputs, staged)

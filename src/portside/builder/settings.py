@@ -1,12 +1,13 @@
 """What a build is asked to do beyond its Dockerfile: build args, ``--no-cache``,
-``--pull``, RUN's network, the secrets (``--secret``) and entitlements (``--allow``);
-built once by the engine from its options."""
+``--pull``, RUN's network, the secrets (``--secret``), entitlements (``--allow``), the
+target platform and SOURCE_DATE_EPOCH; built once by the engine from its options."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from ..records import dataclass, field
+from .platforms import Platform
 
 # RUN's networks, as BuildKit's: default (the default bridge; "bridge" names it too)
 NETWORK_MODES = ("default", "bridge", "none", "host")
@@ -21,3 +22,7 @@ class BuildSettings:
     # --secret: id -> its bytes, for RUN --mount=type=secret (never in a key or layer)
     secrets: Mapping[str, bytes] = field(default_factory=dict)
     allow: frozenset[str] = frozenset()  # --allow: "security.insecure"
+    platform: Platform | None = None  # --platform (checked: the machine's); None: native
+    # SOURCE_DATE_EPOCH: every time the build writes (history, created, files' times
+    # in its layers, clamped) is at most this, so two builds give the same image
+    epoch: int | None = None

@@ -12,16 +12,30 @@ from .context import Context, Parser
 from .output import line_writer
 
 if TYPE_CHECKING:
-    from ..engine.builds import SecretSource
+    from ..engine.builds import Platform, SecretSource
 
 
 def _build_args(values: list[str]) -> dict[str, str | None]:
-    """--build-arg K=V, or K alone for the caller's environment value (absent: unset)."""
+    """--build-arg K=V, or K alone for the caller's environment value (absent: unset);
+    SOURCE_DATE_EPOCH from the environment unless given, as buildx passes it."""
     out: dict[str, str | None] = {}
     for value in values:
         key, eq, rest = value.partition("=")
         out[key] = rest if eq else os.environ.get(key)
+    if "SOURCE_DATE_EPOCH" not in out and os.environ.get("SOURCE_DATE_EPOCH"):
+        out["SOURCE_DATE_EPOCH"] = os.environ["SOURCE_DATE_EPOCH"]
     return out
+
+
+def _platform(value: str) -> Platform | None:
+    """--platform A[,B…]: one platform (this builder makes one image); a list naming
+    another than the machine's is refused by the engine for that one."""
+    from ..engine.builds import native, parse_platform
+
+    wanted = list(dict.fromkeys(parse_platform(v) for v in value.split(",") if v.strip()))
+    if not wanted:
+        return None
+    return next((p for p in wanted if p != native()), wanted[0])
 
 
 def _secret(value: str) -> SecretSource:
@@ -89,6 +103,11 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument("--progress", default="auto", help="Type of progress output (auto, plain, tty)")
     p.add_argument("--network", default="default", help="Networking mode for the RUN instructions")
     p.add_argument(
+        "--platform",
+        default=os.environ.get("DOCKER_DEFAULT_PLATFORM", ""),
+        help="Set target platform for build (this machine's)",
+    )
+    p.add_argument(
         "--secret",
         action="append",
         default=[],
@@ -140,6 +159,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         pull=args.pull,
         secrets=secrets,
         allow=allow,
+        platform=_platform(args.platform),
     )
     image_id = ctx.engine.builds.build(opts, line_writer(ctx.stdout, args.quiet))
     if args.quiet:

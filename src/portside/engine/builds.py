@@ -20,6 +20,8 @@ from ..builder.context import BuildContext
 from ..builder.dockerfile import decode, parse
 from ..builder.instructions import BuildPlan, Stage, plan
 from ..builder.mounts import mount_sources
+from ..builder.platforms import Platform, check_native, native
+from ..builder.platforms import parse as parse_platform
 from ..builder.runner import Facilities, Runner
 from ..builder.settings import NETWORK_MODES, BuildSettings
 from ..builder.state import State
@@ -29,7 +31,7 @@ from ..image.manifest import canonical_json
 from ..image.publish import publish_image
 from ..records import dataclass, field
 from ..registry.credentials import Credential
-from ..timefmt import now_rfc3339
+from ..timefmt import format_rfc3339, now_rfc3339
 from .images import ImageService, new_tag
 
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
@@ -42,7 +44,10 @@ __all__ = [
     "NETWORK_MODES",
     "BuildOptions",
     "BuildService",
+    "Platform",
     "SecretSource",
+    "native",
+    "parse_platform",
 ]
 
 Output = Callable[[str], None]
@@ -63,6 +68,7 @@ class BuildOptions:
     pull: bool = False  # --pull: pull FROM images even when the store has them
     secrets: tuple[SecretSource, ...] = ()  # --secret
     allow: frozenset[str] = frozenset()  # --allow: entitlements (security.insecure)
+    platform: Platform | None = None  # --platform: the machine's own (else refused)
     # registry domain -> the login to pull its images with, instead of the one Docker
     # keeps (the Engine API's X-Registry-Config); held for the build, written nowhere
     registry_auth: dict[str, Credential] = field(default_factory=dict)
@@ -145,6 +151,9 @@ class BuildService:
             return self._build_sent(opts, out)
         # bad tags fail before anything runs
         refs = [r for r in (new_tag(t) for t in opts.tags) if r is not None]
+        if opts.platform is not None:
+            check_native(opts.platform)
+        epoch = _source_date_epoch(opts.build_args)
         context = BuildContext.open(opts.context)
         stat_file = self._stat_cache_file(context.root)
         context.load_stat_cache(stat_file)
@@ -167,7 +176,14 @@ class BuildService:
         total = sum(1 + len(s.nodes) for s in build_plan.stages if s.index in needed)
         secrets = {s.id: s.read() for s in opts.secrets}
         settings = BuildSettings(
-            opts.build_args, opts.no_cache, opts.network, opts.pull, secrets, opts.allow
+            opts.build_args,
+            opts.no_cache,
+            opts.network,
+            opts.pull,
+            secrets,
+            opts.allow,
+            opts.platform,
+            epoch,
         )
         runner = Runner(
             self._facilities(opts.registry_auth),
@@ -188,7 +204,7 @@ class BuildService:
             labels = dict(state.config.get("Labels") or {})
             labels.update(opts.labels)
             state.config["Labels"] = labels
-        image_id = self._publish(state)
+        image_id = self._publish(state, epoch)
         out(f"Successfully built {image_id.removeprefix('sha256:')[:12]}")
         created = now_rfc3339()
         with self.store.writing():
@@ -248,12 +264,14 @@ class BuildService:
                     pending.append(dep)
         return needed
 
-    def _publish(self, state: State) -> str:
+    def _publish(self, state: State, epoch: int | None) -> str:
         image = copy.deepcopy(state.image)
         image["rootfs"] = {"type": "layers", "diff_ids": list(state.layers)}
         # the time of the newest step, as BuildKit: a rebuild from the cache is the same image
         history = image.get("history") or []
         image["created"] = (history[-1].get("created") if history else None) or now_rfc3339()
+        if epoch is not None:
+            image["created"] = format_rfc3339(epoch)
         with self.store.writing() as publisher:
             layers = []
             for diff_id in state.layers:
@@ -301,6 +319,19 @@ class BuildService:
             self.store.collect_garbage()
             after = set(meta.all_layers())
         return keys, sum(size for d, size in before.items() if d not in after)
+
+
+def _source_date_epoch(build_args: dict[str, str | None]) -> int | None:
+    """``--build-arg SOURCE_DATE_EPOCH=N`` (the CLI passes the variable's value as
+    buildx does): seconds since 1970, or None when not given."""
+    value = build_args.get("SOURCE_DATE_EPOCH")
+    if value is None or value == "":
+        return None
+    if not value.isdigit():
+        raise InvalidArgument(
+            f'invalid SOURCE_DATE_EPOCH "{value}": a whole number of seconds since 1970'
+        )
+    return int(value)
 
 
 def _all_capabilities() -> tuple[str, ...]:
