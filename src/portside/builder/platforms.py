@@ -12,9 +12,15 @@ what building for it would need.
 
 from __future__ import annotations
 
-from ..errors import InvalidArgument
+from typing import TYPE_CHECKING
+
+from ..errors import DockerfileError, InvalidArgument
 from ..image.host import host_platform, host_variant, parse_platform
 from ..records import dataclass
+from .shell import process_word
+
+if TYPE_CHECKING:
+    from .instructions import Stage
 
 # what users write for an architecture, in OCI's words (containerd's normalisation)
 _ARCH_ALIASES = {"x86_64": "amd64", "x86-64": "amd64", "aarch64": "arm64", "armhf": "arm"}
@@ -64,6 +70,17 @@ def check_native(platform: Platform) -> None:
         f"platform {platform} is not this machine's ({host}): building for it needs "
         f"emulation (binfmt_misc handlers with qemu-user-static), which portside does not use"
     )
+
+
+def check_stage(stage: Stage, global_args: dict[str, str], name: str) -> None:
+    """FROM --platform=…, expanded (``$BUILDPLATFORM``): the machine's own, else
+    ``NAME:LINE: platform … is not this machine's``."""
+    if stage.platform is None:
+        return
+    try:
+        check_native(parse(process_word(stage.platform, global_args)))
+    except InvalidArgument as e:
+        raise DockerfileError(name, stage.line, str(e)) from None
 
 
 def automatic_args(build: Platform, target: Platform) -> dict[str, str]:

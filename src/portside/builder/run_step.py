@@ -98,7 +98,7 @@ def run(
     namespace, ip = "", ""
     if network in ("default", "bridge"):  # the default bridge, as Docker's builders
         namespace, ip = sandbox()
-    written = write_host_files(bundle, hostname, network == "host", ip)
+    written = write_host_files(bundle, hostname, network == "host", ip, settings.add_hosts)
     binds = [Bind(source, target) for source, target in written]
     out(f" ---> Running in {hostname}")
     code = step_fs.run_process(

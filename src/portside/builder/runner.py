@@ -121,8 +121,8 @@ class Runner:
         """What the build's settings forbid, refused before anything is written."""
         asks = {"security": ("insecure", "security.insecure"), "network": ("host", "network.host")}
         for stage in self.plan.stages:
-            if stage.index in needed and stage.platform is not None:
-                self._check_platform(stage)
+            if stage.index in needed:
+                platforms.check_stage(stage, self.global_args, self.name)
             for node in stage.nodes if stage.index in needed else []:
                 for flag, (value, entitlement) in asks.items():
                     if node.instruction != "RUN" or node.flags.get(flag) != value:
@@ -134,13 +134,9 @@ class Runner:
                             f"RUN --{flag}={value} needs the build's --allow {entitlement}",
                         )
 
-    def _check_platform(self, stage: Stage) -> None:
-        """FROM --platform=…: the machine's own (``$BUILDPLATFORM``, ``$TARGETPLATFORM``)."""
-        assert stage.platform is not None
-        try:
-            platforms.check_native(platforms.parse(process_word(stage.platform, self.global_args)))
-        except InvalidArgument as e:
-            raise DockerfileError(self.name, stage.line, str(e)) from None
+    def _no_cache(self, stage: Stage) -> bool:
+        """``--no-cache``, or ``--no-cache-filter`` naming this stage."""
+        return self.settings.no_cache or stage.name in self.settings.no_cache_filter
 
     def _now(self) -> str:
         """A new history entry's time: now, or SOURCE_DATE_EPOCH's."""
@@ -261,7 +257,7 @@ class Runner:
         key = cache.key(state.key, node.source, inputs, new.shell)
         new.key = key
         entry = cache.cached(self.store, key)
-        reuse = state.missed_at is None and not self.settings.no_cache
+        reuse = state.missed_at is None and not self._no_cache(stage)
         if entry is not None and reuse and self.settings.epoch is None:
             # every step so far came from the cache: keep its times, so that a fully
             # cached rebuild gives the same image ID, as Docker's does
@@ -289,6 +285,8 @@ class Runner:
             inputs["args"] = dict(state.args)  # RUN sees them all, in its environment
             inputs["shell"] = state.shell
             inputs["network"] = self.settings.network
+            if self.settings.add_hosts:
+                inputs["hosts"] = list(self.settings.add_hosts)
             mounts = run_mounts.parse(node, state.env(), self.name)
             files, refs = run_mounts.key_inputs(mounts, self._mount_sources(), node, self.name)
             if files:
@@ -309,7 +307,7 @@ class Runner:
         if self.settings.epoch is not None:  # its layer's times are clamped to it
             inputs.setdefault("args", {})["SOURCE_DATE_EPOCH"] = str(self.settings.epoch)
         key = cache.key(cache.LAYER_FORMAT, state.key, node.source, inputs)
-        entry = None if self.settings.no_cache else cache.cached(self.store, key)
+        entry = None if self._no_cache(stage) else cache.cached(self.store, key)
         if entry is not None:
             cache.touch(self.store, key)
             self.out(" ---> Using cache")
@@ -325,7 +323,11 @@ class Runner:
                 list(state.shell),
                 dict(state.args),
             )
-        why = cache.why(self.store, self.settings.no_cache, state, probe, inputs)
+        why = (
+            f"--no-cache-filter {stage.name}"
+            if stage.name in self.settings.no_cache_filter
+            else cache.why(self.store, self.settings.no_cache, state, probe, inputs)
+        )
         self.out(f" ---> Cache miss: {why}")
         new = state.clone()
         new.key = key

@@ -26,3 +26,5 @@ class BuildSettings:
     # SOURCE_DATE_EPOCH: every time the build writes (history, created, files' times
     # in its layers, clamped) is at most this, so two builds give the same image
     epoch: int | None = None
+    no_cache_filter: frozenset[str] = frozenset()  # stages (by name) that skip the cache
+    add_hosts: tuple[str, ...] = ()  # --add-host NAME:IP, in RUN's /etc/hosts

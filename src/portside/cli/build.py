@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidArgument
+from ..records import replace
 from .context import Context, Parser
-from .output import line_writer
+from .output import line_writer, write_archive_output
 
 if TYPE_CHECKING:
     from ..engine.builds import Platform, SecretSource
@@ -41,21 +42,12 @@ def _platform(value: str) -> Platform | None:
 def _secret(value: str) -> SecretSource:
     """--secret id=ID[,src=FILE|,env=VAR][,type=file|env], as buildx reads it; with
     neither src nor env, the variable ID if it is set, else the file ID."""
-    import csv
-
     from ..engine.builds import SecretSource
+    from .build_flags import csv_fields
 
-    try:
-        fields = next(csv.reader([value], strict=True), [])
-    except csv.Error as e:
-        raise InvalidArgument(f"failed to parse csv secret: {e}") from None
     got: dict[str, str] = {}
     kind = ""
-    for field in fields:
-        key, eq, rest = field.partition("=")
-        key = key.lower()
-        if not eq:
-            raise InvalidArgument(f"invalid field '{field}' must be a key=value pair")
+    for key, rest in csv_fields(value, "secret").items():
         if key == "type":
             if rest not in ("file", "env"):
                 raise InvalidArgument(f'unsupported secret type "{rest}"')
@@ -63,7 +55,7 @@ def _secret(value: str) -> SecretSource:
         elif key in ("id", "src", "source", "env"):
             got["src" if key == "source" else key] = rest
         else:
-            raise InvalidArgument(f"unexpected key '{key}' in '{field}'")
+            raise InvalidArgument(f"unexpected key '{key}' in '{key}={rest}'")
     if kind == "env" and not got.get("env"):
         got["env"], got["src"] = got.get("src", ""), ""
     secret_id = got.get("id", "")
@@ -100,8 +92,27 @@ def run(ctx: Context, argv: list[str]) -> int:
         help="Suppress the build output and print image ID on success",
     )
     p.add_argument("--iidfile", default=None, help="Write the image ID to the file")
+    p.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        default=[],
+        help='Output destination (format: "type=local,dest=path")',
+    )
     p.add_argument("--progress", default="auto", help="Type of progress output (auto, plain, tty)")
     p.add_argument("--network", default="default", help="Networking mode for the RUN instructions")
+    p.add_argument(
+        "--add-host",
+        action="append",
+        default=[],
+        help='Add a custom host-to-IP mapping (format: "host:ip")',
+    )
+    p.add_argument(
+        "--no-cache-filter",
+        action="append",
+        default=[],
+        help="Do not cache specified stages",
+    )
     p.add_argument(
         "--platform",
         default=os.environ.get("DOCKER_DEFAULT_PLATFORM", ""),
@@ -124,7 +135,10 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.need(args.path, 1, 1)
     if args.progress not in ("auto", "plain", "tty"):
         raise InvalidArgument(f"invalid progress mode {args.progress!r}: auto, plain or tty")
-    from ..engine.builds import ENTITLEMENTS, NETWORK_MODES, BuildOptions
+    from ..engine.builds import ENTITLEMENTS, NETWORK_MODES, BuildOptions, BuildOutput
+    from . import build_flags
+
+    kind, dest, names = build_flags.output(args.output)
 
     allow = frozenset(e.strip() for value in args.allow for e in value.split(",") if e.strip())
     for entitlement in sorted(allow):
@@ -150,7 +164,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         context_archive=context_archive,
         dockerfile=dockerfile,
         dockerfile_text=dockerfile_text,
-        tags=tuple(args.tag),
+        tags=(*args.tag, *names),
         build_args=_build_args(args.build_arg),
         target=args.target,
         no_cache=args.no_cache,
@@ -160,10 +174,25 @@ def run(ctx: Context, argv: list[str]) -> int:
         secrets=secrets,
         allow=allow,
         platform=_platform(args.platform),
+        output=BuildOutput(kind, Path(dest).absolute() if kind == "local" else None),
+        add_hosts=tuple(args.add_host),
+        no_cache_filter=tuple(n for v in args.no_cache_filter for n in v.split(",") if n),
     )
-    image_id = ctx.engine.builds.build(opts, line_writer(ctx.stdout, args.quiet))
-    if args.quiet:
+    # a tar on stdout: the progress goes to stderr, as buildx's always does
+    out = line_writer(ctx.stderr if dest == "-" else ctx.stdout, args.quiet)
+    if kind in ("tar", "oci", "docker"):  # written beside the file and renamed
+        built: list[str] = []
+        write_archive_output(
+            "" if dest == "-" else dest,
+            lambda stream: built.append(
+                ctx.engine.builds.build(replace(opts, output=BuildOutput(kind, stream=stream)), out)
+            ),
+        )
+        image_id = built[0]
+    else:
+        image_id = ctx.engine.builds.build(opts, out)
+    if args.quiet and image_id:
         ctx.stdout.write(image_id + "\n")
-    if args.iidfile:
+    if args.iidfile and image_id:
         Path(args.iidfile).write_text(image_id)
     return 0

@@ -43,6 +43,8 @@ __all__ = [
     "ENTITLEMENTS",
     "NETWORK_MODES",
     "BuildOptions",
+    "BuildOutput",
+    "OUTPUT_TYPES",
     "BuildService",
     "Platform",
     "SecretSource",
@@ -51,6 +53,23 @@ __all__ = [
 ]
 
 Output = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildOutput:
+    """``--output``: where the result goes, as BuildKit's exporters. ``image`` (the
+    default): into the store, tagged; ``local``: its files into the folder ``dest``;
+    ``tar``: its files as a tar to ``stream``; ``oci``/``docker``: the image as an
+    OCI layout / docker-archive tar (one tar is both, as ``save`` writes) to
+    ``stream``, the image kept in the store untagged; ``cacheonly``: nothing but
+    the build cache."""
+
+    type: str = "image"  # one of OUTPUT_TYPES
+    dest: Path | None = None  # local's folder
+    stream: BinaryIO | None = None  # tar, oci, docker: where the archive goes
+
+
+OUTPUT_TYPES = ("image", "local", "tar", "oci", "docker", "cacheonly")
 
 
 @dataclass(frozen=True)
@@ -69,6 +88,9 @@ class BuildOptions:
     secrets: tuple[SecretSource, ...] = ()  # --secret
     allow: frozenset[str] = frozenset()  # --allow: entitlements (security.insecure)
     platform: Platform | None = None  # --platform: the machine's own (else refused)
+    output: BuildOutput = BuildOutput()
+    add_hosts: tuple[str, ...] = ()  # --add-host NAME:IP (IP may be host-gateway)
+    no_cache_filter: tuple[str, ...] = ()  # stages, by name, that do not use the cache
     # registry domain -> the login to pull its images with, instead of the one Docker
     # keeps (the Engine API's X-Registry-Config); held for the build, written nowhere
     registry_auth: dict[str, Credential] = field(default_factory=dict)
@@ -146,13 +168,18 @@ class BuildService:
 
     # -- the whole build ------------------------------------------------------------
     def build(self, opts: BuildOptions, out: Output) -> str:
-        """Build; the image ID. ``out`` gets the progress lines."""
+        """Build; the image ID ("" for a ``local`` or ``tar`` output, which makes no
+        image). ``out`` gets the progress lines."""
         if opts.context is None:
             return self._build_sent(opts, out)
         # bad tags fail before anything runs
         refs = [r for r in (new_tag(t) for t in opts.tags) if r is not None]
         if opts.platform is not None:
             check_native(opts.platform)
+        if opts.add_hosts:
+            from .container_options import check_add_hosts
+
+            check_add_hosts(opts.add_hosts)
         epoch = _source_date_epoch(opts.build_args)
         context = BuildContext.open(opts.context)
         stat_file = self._stat_cache_file(context.root)
@@ -172,6 +199,9 @@ class BuildService:
         build_plan = plan(parse(decode(data, name), name))
         identity = str(dockerfile_path.resolve()) if opts.dockerfile_text is None else "-"
         target = self._target(build_plan, opts.target)
+        for name in opts.no_cache_filter:
+            if build_plan.stage(name) is None or name.isdigit():
+                raise InvalidArgument(f"--no-cache-filter {name}: no stage of that name")
         needed = self._needed(build_plan, target)
         total = sum(1 + len(s.nodes) for s in build_plan.stages if s.index in needed)
         secrets = {s.id: s.read() for s in opts.secrets}
@@ -184,6 +214,8 @@ class BuildService:
             opts.allow,
             opts.platform,
             epoch,
+            frozenset(n.lower() for n in opts.no_cache_filter),
+            self._hosts(opts.add_hosts),
         )
         runner = Runner(
             self._facilities(opts.registry_auth),
@@ -204,8 +236,20 @@ class BuildService:
             labels = dict(state.config.get("Labels") or {})
             labels.update(opts.labels)
             state.config["Labels"] = labels
+        if opts.output.type in ("local", "tar", "cacheonly"):
+            return self._export_files(opts.output, state, out)
         image_id = self._publish(state, epoch)
         out(f"Successfully built {image_id.removeprefix('sha256:')[:12]}")
+        if opts.output.type in ("oci", "docker"):
+            from ..image.archive_write import write_archive
+            from .image_io import save_item
+
+            assert opts.output.stream is not None
+            content = self.store.content
+            item = save_item(self.images, image_id, [str(r) for r in refs])
+            write_archive(opts.output.stream, [item], content.open, content.size)
+            out(f"Exported the image ({opts.output.type} archive)")
+            return image_id
         created = now_rfc3339()
         with self.store.writing():
             for ref in refs:
@@ -230,6 +274,29 @@ class BuildService:
                     text = rest
             sent = replace(opts, context=Path(tmp), context_archive=None, dockerfile_text=text)
             return self.build(sent, out)
+
+    def _export_files(self, output: BuildOutput, state: State, out: Output) -> str:
+        """``--output type=local|tar``: the result's files, no image (``cacheonly``:
+        nothing)."""
+        from ..builder import exporters
+
+        if output.type == "local":
+            assert output.dest is not None
+            exporters.write_local(self.store, state.layers, output.dest)
+            out(f"Exported the result's files to {output.dest}")
+        elif output.type == "tar":
+            assert output.stream is not None
+            exporters.write_tar(self.store, state.layers, output.stream)
+            out("Exported the result's files as a tar")
+        return ""
+
+    def _hosts(self, entries: tuple[str, ...]) -> tuple[str, ...]:
+        """``--add-host`` with ``host-gateway`` made the host's address on the default
+        bridge, where RUN steps are."""
+        if not any(e.endswith(":host-gateway") for e in entries):
+            return entries
+        with self.store.lock:
+            return tuple(self.endpoints().gateway_hosts(list(entries)))
 
     def _stat_cache_file(self, context_root: Path) -> Path:
         name = hashlib.sha256(str(context_root).encode()).hexdigest()[:32]

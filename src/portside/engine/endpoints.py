@@ -294,7 +294,15 @@ class EndpointService:
         if not any(e.endswith(":host-gateway") for e in entries):
             return list(entries)
         found = self.endpoint(row.id)
-        network = found[0] if found else self.networks.with_subnet(self.networks.get("bridge"))
+        return self.gateway_hosts(entries, found[0] if found else None)
+
+    def gateway_hosts(
+        self, entries: builtins.list[str], network: NetworkRow | None = None
+    ) -> builtins.list[str]:
+        """``host-gateway`` in ``--add-host`` entries made the host's address on
+        ``network`` (the default bridge's when None)."""
+        if network is None:
+            network = self.networks.with_subnet(self.networks.get("bridge"))
         return [
             e.rpartition(":")[0] + ":" + network.gateway if e.endswith(":host-gateway") else e
             for e in entries
