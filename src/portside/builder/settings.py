@@ -27,4 +27,5 @@ class BuildSettings:
     # in its layers, clamped) is at most this, so two builds give the same image
     epoch: int | None = None
     no_cache_filter: frozenset[str] = frozenset()  # stages (by name) that skip the cache
-    add_hosts: tuple[str, ...] = ()  # --add-host NAME:IP, in RUN's /etc/hosts
+    add_hosts: tuple[str, ...] = ()  # --add-host NAME:IP, in RUN's /etc/hosts (and key)
+    host_gateway: str = ""  # what --add-host NAME:host-gateway names (the bridge's)

@@ -215,7 +215,8 @@ class BuildService:
             opts.platform,
             epoch,
             frozenset(n.lower() for n in opts.no_cache_filter),
-            self._hosts(opts.add_hosts),
+            opts.add_hosts,
+            self._host_gateway(opts.add_hosts),
         )
         runner = Runner(
             self._facilities(opts.registry_auth),
@@ -290,13 +291,13 @@ class BuildService:
             out("Exported the result's files as a tar")
         return ""
 
-    def _hosts(self, entries: tuple[str, ...]) -> tuple[str, ...]:
-        """``--add-host`` with ``host-gateway`` made the host's address on the default
-        bridge, where RUN steps are."""
+    def _host_gateway(self, entries: tuple[str, ...]) -> str:
+        """What ``--add-host NAME:host-gateway`` names: the host's address on the
+        default bridge, where RUN steps are ("" when no entry asks)."""
         if not any(e.endswith(":host-gateway") for e in entries):
-            return entries
+            return ""
         with self.store.lock:
-            return tuple(self.endpoints().gateway_hosts(list(entries)))
+            return self.endpoints().default_gateway()
 
     def _stat_cache_file(self, context_root: Path) -> Path:
         name = hashlib.sha256(str(context_root).encode()).hexdigest()[:32]
