@@ -40,12 +40,6 @@ if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts f
     from .instructions import BuildPlan, Stage
 
 Output = Callable[[str], None]
-# flags the parser knows (BuildKit's) that this builder cannot honour yet: refused
-# with a clear error rather than ignored (--link needs nothing: the result is the same)
-NOT_YET = {
-    "COPY": ("parents", "exclude"),
-    "ADD": ("checksum", "keep-git-dir"),
-}
 
 
 @dataclass(frozen=True)
@@ -274,9 +268,6 @@ class Runner:
 
     def _layer_step(self, state: State, node: Node, stage: Stage) -> State:
         op = node.instruction
-        for flag in NOT_YET.get(op, ()):
-            if flag in node.flags:
-                raise DockerfileError(self.name, node.line, f"{op} --{flag} is not supported yet")
         probe = self._probe(node, stage)
         inputs: dict[str, Any] = {"parent": state.key}
         sources: copy_step.Sources = []

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from ..builder.context import BuildContext
-from ..builder.dockerfile import decode, parse
+from ..builder.dockerfile import decode, directive_notes, parse
 from ..builder.instructions import BuildPlan, Stage, plan
 from ..builder.mounts import mount_sources
 from ..builder.platforms import Platform, check_native, native
@@ -196,7 +196,10 @@ class BuildService:
                     f"path: lstat {dockerfile_path}: no such file or directory"
                 ) from None
             name = dockerfile_path.name
-        build_plan = plan(parse(decode(data, name), name))
+        dockerfile = parse(decode(data, name), name)
+        build_plan = plan(dockerfile)
+        for note in directive_notes(dockerfile):
+            out(note)
         identity = str(dockerfile_path.resolve()) if opts.dockerfile_text is None else "-"
         target = self._target(build_plan, opts.target)
         for name in opts.no_cache_filter:
