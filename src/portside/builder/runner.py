@@ -430,6 +430,7 @@ class Runner:
             self.settings.secrets,
             self.f.scratch,
             self.store.layers.tmp_dir,
+            self.settings.ssh,
         )
 
     def _from_state(self, ref: str) -> State:

@@ -29,3 +29,4 @@ class BuildSettings:
     no_cache_filter: frozenset[str] = frozenset()  # stages (by name) that skip the cache
     add_hosts: tuple[str, ...] = ()  # --add-host NAME:IP, in RUN's /etc/hosts (and key)
     host_gateway: str = ""  # what --add-host NAME:host-gateway names (the bridge's)
+    ssh: Mapping[str, str] = field(default_factory=dict)  # --ssh ID -> an agent's socket

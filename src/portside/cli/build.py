@@ -125,6 +125,12 @@ def run(ctx: Context, argv: list[str]) -> int:
         help='Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")',
     )
     p.add_argument(
+        "--ssh",
+        action="append",
+        default=[],
+        help='SSH agent socket to expose to the build (format: "default|<id>[=<socket>]")',
+    )
+    p.add_argument(
         "--allow",
         action="append",
         default=[],
@@ -177,6 +183,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         output=BuildOutput(kind, Path(dest).absolute() if kind == "local" else None),
         add_hosts=tuple(args.add_host),
         no_cache_filter=tuple(n for v in args.no_cache_filter for n in v.split(",") if n),
+        ssh=build_flags.ssh(args.ssh),
     )
     # a tar on stdout: the progress goes to stderr, as buildx's always does
     out = line_writer(ctx.stderr if dest == "-" else ctx.stdout, args.quiet)

@@ -1,5 +1,5 @@
 """build's structured flags, read as buildx reads them, once, into records:
-``--output`` (``-o``)."""
+``--output`` (``-o``), ``--ssh``."""
 
 from __future__ import annotations
 
@@ -68,3 +68,18 @@ def output(values: list[str]) -> tuple[str, str, list[str]]:
         raise InvalidArgument(f"--output {value}: a local output needs a folder, not stdout")
     names = [n for n in fields.get("name", "").split(",") if n]
     return kind, dest, names
+
+
+def ssh(values: list[str]) -> dict[str, str]:
+    """``--ssh default|ID[=SOCKET]``: ID -> the agent's socket ("": $SSH_AUTH_SOCK)."""
+    out: dict[str, str] = {}
+    for value in values:
+        ssh_id, _, path = value.partition("=")
+        if not ssh_id:
+            raise InvalidArgument(f"invalid --ssh {value}: default|<id>[=<socket>]")
+        if "," in path:
+            raise InvalidArgument(
+                f"--ssh {value}: one agent socket per id (key files: ssh-add them to an agent)"
+            )
+        out[ssh_id] = path
+    return out

@@ -91,6 +91,7 @@ class BuildOptions:
     output: BuildOutput = BuildOutput()
     add_hosts: tuple[str, ...] = ()  # --add-host NAME:IP (IP may be host-gateway)
     no_cache_filter: tuple[str, ...] = ()  # stages, by name, that do not use the cache
+    ssh: dict[str, str] = field(default_factory=dict)  # --ssh ID -> socket ("": $SSH_AUTH_SOCK)
     # registry domain -> the login to pull its images with, instead of the one Docker
     # keeps (the Engine API's X-Registry-Config); held for the build, written nowhere
     registry_auth: dict[str, Credential] = field(default_factory=dict)
@@ -220,6 +221,7 @@ class BuildService:
             frozenset(n.lower() for n in opts.no_cache_filter),
             opts.add_hosts,
             self._host_gateway(opts.add_hosts),
+            _agents(opts.ssh),
         )
         runner = Runner(
             self._facilities(opts.registry_auth),
@@ -390,6 +392,16 @@ class BuildService:
             self.store.collect_garbage()
             after = set(meta.all_layers())
         return keys, sum(size for d, size in before.items() if d not in after)
+
+
+def _agents(ssh: dict[str, str]) -> dict[str, str]:
+    """``--ssh``: each ID's agent socket, checked (threads and sockets are imported
+    only for a build that forwards one)."""
+    if not ssh:
+        return {}
+    from ..builder.ssh_forward import agent_socket
+
+    return {ssh_id: agent_socket(ssh_id, path) for ssh_id, path in ssh.items()}
 
 
 def _source_date_epoch(build_args: dict[str, str | None]) -> int | None:
