@@ -11,17 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import Portside, store_state
+from ..conftest import Portside, store_state, write_tree
 
 pytestmark = pytest.mark.usefixtures("busybox")
-
-
-def tree(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def listing(portside: Portside, image: str, *folders: str) -> list[str]:
@@ -30,7 +22,7 @@ def listing(portside: Portside, image: str, *folders: str) -> list[str]:
 
 
 def test_parents_keep_each_source_path(portside: Portside, tmp_path: Path) -> None:
-    ctx = tree(
+    ctx = write_tree(
         tmp_path / "ctx",
         {
             "x/a.txt": "xa",
@@ -77,7 +69,7 @@ def test_parents_keep_each_source_path(portside: Portside, tmp_path: Path) -> No
 def test_exclude_leaves_out_what_it_matches_and_the_key_ignores_it(
     portside: Portside, tmp_path: Path
 ) -> None:
-    ctx = tree(
+    ctx = write_tree(
         tmp_path / "ctx",
         {
             "home.txt": "1",
@@ -120,7 +112,7 @@ def test_exclude_leaves_out_what_it_matches_and_the_key_ignores_it(
 
 
 def test_add_checksum_verifies_a_file(portside: Portside, tmp_path: Path) -> None:
-    ctx = tree(tmp_path / "ctx", {"data.bin": "payload\n"})
+    ctx = write_tree(tmp_path / "ctx", {"data.bin": "payload\n"})
     good = hashlib.sha256(b"payload\n").hexdigest()
     (ctx / "Dockerfile").write_text(f"FROM busybox\nADD --checksum=sha256:{good} data.bin /d\n")
     portside("build", "-t", "sum", str(ctx))
@@ -156,7 +148,7 @@ def git(*args: str, cwd: Path) -> str:
 
 
 def test_add_a_git_repository(portside: Portside, tmp_path: Path) -> None:
-    work = tree(tmp_path / "work", {"README": "one\n", "sub/s.txt": "s\n"})
+    work = write_tree(tmp_path / "work", {"README": "one\n", "sub/s.txt": "s\n"})
     git("init", "-q", "-b", "main", cwd=work)
     git("add", "-A", cwd=work)
     git("commit", "-qm", "one", cwd=work)
@@ -167,7 +159,7 @@ def test_add_a_git_repository(portside: Portside, tmp_path: Path) -> None:
     bare = tmp_path / "repo.git"
     git("clone", "-q", "--bare", str(work), str(bare), cwd=tmp_path)
     url = f"file://{bare}"
-    ctx = tree(
+    ctx = write_tree(
         tmp_path / "ctx",
         {
             "Dockerfile": "FROM busybox\n"
@@ -204,7 +196,7 @@ def test_add_a_git_repository(portside: Portside, tmp_path: Path) -> None:
 
 
 def test_syntax_and_check_directives_are_reported(portside: Portside, tmp_path: Path) -> None:
-    ctx = tree(
+    ctx = write_tree(
         tmp_path / "ctx",
         {
             "Dockerfile": "# syntax=docker/dockerfile:1.7-labs\n"

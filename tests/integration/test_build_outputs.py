@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import Portside, store_state
+from ..conftest import Portside, store_state, write_tree
 
 pytestmark = pytest.mark.usefixtures("busybox")
 
@@ -26,10 +26,7 @@ RUN cat /etc/hosts > /hosts
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> Path:
-    root = tmp_path / "ctx"
-    root.mkdir()
-    (root / "Dockerfile").write_text(DOCKERFILE)
-    return root
+    return write_tree(tmp_path / "ctx", {"Dockerfile": DOCKERFILE})
 
 
 def image_ids(portside: Portside) -> list[str]:

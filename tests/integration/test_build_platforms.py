@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import Portside, store_state
+from ..conftest import Portside, store_state, write_tree
 
 pytestmark = pytest.mark.usefixtures("busybox")
 
@@ -18,10 +18,7 @@ OTHER = "linux/arm64" if ARCH != "arm64" else "linux/amd64"
 
 
 def context(tmp_path: Path, dockerfile: str) -> Path:
-    root = tmp_path / "ctx"
-    root.mkdir(exist_ok=True)
-    (root / "Dockerfile").write_text(dockerfile)
-    return root
+    return write_tree(tmp_path / "ctx", {"Dockerfile": dockerfile})
 
 
 def test_automatic_args_in_from_and_in_a_stage_that_declares_them(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import Portside, store_state
+from ..conftest import Portside, store_state, write_tree
 
 pytestmark = pytest.mark.usefixtures("busybox")
 
@@ -66,9 +66,7 @@ def with_ssh_add(ctx: Path) -> None:
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> Path:
-    folder = tmp_path / "ctx"
-    folder.mkdir()
-    return folder
+    return write_tree(tmp_path / "ctx", {})
 
 
 def test_the_agent_is_forwarded_into_run(
