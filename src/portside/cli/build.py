@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, PortsideError
 from ..records import replace
 from .context import Context, Parser
 from .output import line_writer, write_archive_output
@@ -99,7 +99,11 @@ def run(ctx: Context, argv: list[str]) -> int:
         default=[],
         help='Output destination (format: "type=local,dest=path")',
     )
-    p.add_argument("--progress", default="auto", help="Type of progress output (auto, plain, tty)")
+    p.add_argument(
+        "--progress",
+        default="auto",
+        help="Type of progress output (auto, plain, tty, rawjson)",
+    )
     p.add_argument("--network", default="default", help="Networking mode for the RUN instructions")
     p.add_argument(
         "--add-host",
@@ -139,11 +143,11 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument("path", nargs="*")
     args = p.parse_args(argv)
     p.need(args.path, 1, 1)
-    if args.progress not in ("auto", "plain", "tty"):
-        raise InvalidArgument(f"invalid progress mode {args.progress!r}: auto, plain or tty")
     from ..engine.builds import ENTITLEMENTS, NETWORK_MODES, BuildOptions, BuildOutput
     from . import build_flags
+    from .build_progress import check_mode, progress
 
+    mode = check_mode(args.progress)
     kind, dest, names = build_flags.output(args.output)
 
     allow = frozenset(e.strip() for value in args.allow for e in value.split(",") if e.strip())
@@ -186,18 +190,26 @@ def run(ctx: Context, argv: list[str]) -> int:
         ssh=build_flags.ssh(args.ssh),
     )
     # a tar on stdout: the progress goes to stderr, as buildx's always does
-    out = line_writer(ctx.stderr if dest == "-" else ctx.stdout, args.quiet)
-    if kind in ("tar", "oci", "docker"):  # written beside the file and renamed
-        built: list[str] = []
-        write_archive_output(
-            "" if dest == "-" else dest,
-            lambda stream: built.append(
-                ctx.engine.builds.build(replace(opts, output=BuildOutput(kind, stream=stream)), out)
-            ),
-        )
-        image_id = built[0]
-    else:
-        image_id = ctx.engine.builds.build(opts, out)
+    shown = ctx.stderr if dest == "-" else ctx.stdout
+    view = progress("plain" if args.quiet else mode, shown, line_writer(shown, args.quiet))
+    try:
+        if kind in ("tar", "oci", "docker"):  # written beside the file and renamed
+            built: list[str] = []
+            write_archive_output(
+                "" if dest == "-" else dest,
+                lambda stream: built.append(
+                    ctx.engine.builds.build(
+                        replace(opts, output=BuildOutput(kind, stream=stream)), view.line
+                    )
+                ),
+            )
+            image_id = built[0]
+        else:
+            image_id = ctx.engine.builds.build(opts, view.line)
+    except PortsideError as e:
+        view.fail(str(e))
+        raise
+    view.close()
     if args.quiet and image_id:
         ctx.stdout.write(image_id + "\n")
     if args.iidfile and image_id:
