@@ -109,6 +109,30 @@ def test_the_agent_is_forwarded_into_run(
     )
 
 
+def test_key_files_get_an_agent_of_the_builds_own(
+    portside: Portside, ctx: Path, tmp_path: Path
+) -> None:
+    key = tmp_path / "id_ed25519"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "file-key", "-f", str(key)],
+        check=True,
+    )
+    with_ssh_add(ctx)
+    tops = " ".join(sorted(p.name for p in ctx.iterdir()))
+    (ctx / "Dockerfile").write_text(
+        f"FROM busybox\nCOPY --parents {tops} /\nRUN --mount=type=ssh ssh-add -l > /keys\n"
+    )
+    portside("build", "--ssh", f"default={key}", "-t", "keyed", str(ctx), env={"SSH_AUTH_SOCK": ""})
+    assert "file-key (ED25519)" in portside("run", "--rm", "keyed", "cat", "/keys").stdout
+    # the agent went with the build: nothing of it under the run root
+    assert not [p for p in portside.runroot.rglob("*.sock")]
+
+    key.write_text("not a key\n")
+    r = portside("build", "--no-cache", "--ssh", f"default={key}", str(ctx), check=False)
+    assert r.returncode == 1 and r.stderr.startswith(f"Error: --ssh default={key}: ssh-add: ")
+    assert len(r.stderr.splitlines()) == 1
+
+
 def test_missing_agents_are_refused_in_one_line(
     portside: Portside, ctx: Path, agent: tuple[str, str]
 ) -> None:
@@ -121,10 +145,7 @@ def test_missing_agents_are_refused_in_one_line(
     for flags, message in [
         ([], "Dockerfile:2: ssh agent deploy: not given (build --ssh deploy)"),
         (["--ssh", "default"], "--ssh default: no agent socket given and SSH_AUTH_SOCK is not set"),
-        (
-            ["--ssh", f"deploy={ctx / 'Dockerfile'}"],
-            f"--ssh deploy={ctx / 'Dockerfile'}: not an agent's socket",
-        ),
+        (["--ssh", f"deploy={ctx}"], f"--ssh deploy={ctx}: neither an agent's socket nor a key"),
     ]:
         r = portside("build", *flags, str(ctx), env=env, check=False)
         assert r.returncode == 1, r.stdout

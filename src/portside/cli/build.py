@@ -132,7 +132,8 @@ def run(ctx: Context, argv: list[str]) -> int:
         "--ssh",
         action="append",
         default=[],
-        help='SSH agent socket to expose to the build (format: "default|<id>[=<socket>]")',
+        help="SSH agent socket or keys to expose to the build "
+        '(format: "default|<id>[=<socket>|<key>[,<key>]]")',
     )
     p.add_argument(
         "--allow",

@@ -71,15 +71,12 @@ def output(values: list[str]) -> tuple[str, str, list[str]]:
 
 
 def ssh(values: list[str]) -> dict[str, str]:
-    """``--ssh default|ID[=SOCKET]``: ID -> the agent's socket ("": $SSH_AUTH_SOCK)."""
+    """``--ssh default|ID[=SOCKET|KEY[,KEY]]``: ID -> what it names ("": the agent
+    $SSH_AUTH_SOCK names)."""
     out: dict[str, str] = {}
     for value in values:
         ssh_id, _, path = value.partition("=")
         if not ssh_id:
-            raise InvalidArgument(f"invalid --ssh {value}: default|<id>[=<socket>]")
-        if "," in path:
-            raise InvalidArgument(
-                f"--ssh {value}: one agent socket per id (key files: ssh-add them to an agent)"
-            )
+            raise InvalidArgument(f"invalid --ssh {value}: default|<id>[=<socket>|<key>[,<key>]]")
         out[ssh_id] = path
     return out

@@ -173,6 +173,8 @@ class BuildService:
         image). ``out`` gets the progress lines."""
         if opts.context is None:
             return self._build_sent(opts, out)
+        if opts.ssh and _names_keys(opts.ssh):
+            return self._build_with_agents(opts, out)
         # bad tags fail before anything runs
         refs = [r for r in (new_tag(t) for t in opts.tags) if r is not None]
         if opts.platform is not None:
@@ -304,6 +306,15 @@ class BuildService:
         with self.store.lock:
             return self.endpoints().default_gateway()
 
+    def _build_with_agents(self, opts: BuildOptions, out: Output) -> str:
+        """A build whose ``--ssh`` names key files: an ssh-agent holds them while
+        it lasts."""
+        from ..builder.ssh_forward import key_agents
+        from ..records import replace
+
+        with key_agents(opts.ssh, self.scratch) as sockets:
+            return self.build(replace(opts, ssh=sockets), out)
+
     def _stat_cache_file(self, context_root: Path) -> Path:
         name = hashlib.sha256(str(context_root).encode()).hexdigest()[:32]
         return self.store.root / "build-stat" / f"{name}.json"
@@ -392,6 +403,12 @@ class BuildService:
             self.store.collect_garbage()
             after = set(meta.all_layers())
         return keys, sum(size for d, size in before.items() if d not in after)
+
+
+def _names_keys(ssh: dict[str, str]) -> bool:
+    from ..builder.ssh_forward import key_files
+
+    return any(key_files(path) for path in ssh.values())
 
 
 def _agents(ssh: dict[str, str]) -> dict[str, str]:
