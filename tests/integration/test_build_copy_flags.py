@@ -137,6 +137,29 @@ def test_add_checksum_verifies_a_file(portside: Portside, tmp_path: Path) -> Non
     assert store_state(portside.root)[1]["images"] == before[1]["images"]
 
 
+def test_add_checksum_verifies_a_download(
+    portside: Portside, tmp_path: Path, http_files: tuple[Path, str]
+) -> None:
+    served, base = http_files
+    (served / "tool.tar.gz").write_bytes(b"release 1\n")
+    good = hashlib.sha512(b"release 1\n").hexdigest()
+    ctx = write_tree(
+        tmp_path / "ctx",
+        {"Dockerfile": f"FROM busybox\nADD --checksum=sha512:{good} {base}/tool.tar.gz /t\n"},
+    )
+    portside("build", "-t", "dl", str(ctx))
+    assert portside("run", "--rm", "dl", "cat", "/t").stdout == "release 1\n"
+
+    (served / "tool.tar.gz").write_bytes(b"release 1, tampered\n")  # same name, new bytes
+    r = portside("build", str(ctx), check=False)
+    assert r.returncode == 1
+    got = hashlib.sha512(b"release 1, tampered\n").hexdigest()
+    assert r.stderr == (
+        f"Error: Dockerfile:2: checksum mismatch for {base}/tool.tar.gz: sha512:{got}, "
+        f"expected sha512:{good}\n"
+    )
+
+
 def git(*args: str, cwd: Path) -> str:
     env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t"}
     env["GIT_COMMITTER_EMAIL"] = "t@t"
