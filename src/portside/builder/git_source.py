@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 from ..errors import InvalidArgument
@@ -26,6 +25,8 @@ def fetch(url: str, folder: Path, keep_git_dir: bool, checksum: str | None) -> P
     """The checkout of ``url`` under ``folder``: its SUBDIR if it names one.
     InvalidArgument (one line) when git is missing, the fetch fails or the commit is
     not ``checksum``."""
+    import shutil  # only for a git source: a build without one starts faster
+
     if shutil.which("git") is None:
         raise InvalidArgument(f"ADD {url}: a git repository needs the git program, not found")
     remote, _, fragment = url.partition("#")

@@ -20,7 +20,6 @@ built beside others prefixes each of its lines with ``[STAGE] ``. The modes:
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import re
@@ -155,6 +154,8 @@ class RawJSON(Steps):
         self._write({"vertexes": [shown]})
 
     def logged(self, vertex: Vertex, line: str, now: float) -> None:
+        import base64
+
         data = base64.b64encode((line + "\n").encode()).decode()
         log = {"vertex": vertex.digest, "stream": 1, "data": data, "timestamp": _rfc3339(now)}
         self._write({"logs": [log]})
