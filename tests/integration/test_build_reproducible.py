@@ -4,6 +4,7 @@ the layers clamped to the epoch, the history and ``created`` at the epoch."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tempfile
@@ -51,6 +52,13 @@ def test_same_context_two_stores_same_image(
     time.sleep(1.1)  # every file the second build makes is a second younger
     second = other("build", "-q", "--build-arg", f"SOURCE_DATE_EPOCH={EPOCH}", str(ctx))
     assert second.stdout.strip() == first
+    # and the same bytes out: each store's image as an OCI archive, manifests and all
+    archives = []
+    for ps in (portside, other):
+        archive = tmp_path / f"{len(archives)}.tar"
+        ps("build", "-q", "-o", f"type=oci,dest={archive}", str(ctx), env=env)
+        archives.append(hashlib.sha256(archive.read_bytes()).hexdigest())
+    assert archives[0] == archives[1]
 
     image = json.loads(portside("image", "inspect", first).stdout)[0]
     assert image["Created"] == "2023-11-14T22:13:20Z"
