@@ -85,6 +85,10 @@ class Forward:
 
     def close(self) -> None:
         self.stopped.set()
+        try:
+            self.server.shutdown(socket.SHUT_RDWR)  # wakes accept() at once on Linux
+        except OSError:
+            pass
         self.server.close()
         self.thread.join()
         try:
