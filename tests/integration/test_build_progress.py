@@ -94,3 +94,4 @@ def test_tty_redraws_a_view_on_a_terminal(portside: Portside, ctx: Path) -> None
     shown = read_until(fd, b"Successfully built").decode(errors="replace")
     assert exit_code(pid) == 0
     assert " => [2/3] RUN echo hello; echo world" in shown and "Step 1/3" not in shown
+    assert "(miss: --no-cache)" in shown

@@ -13,8 +13,9 @@ built beside others prefixes each of its lines with ``[STAGE] ``. The modes:
   TEXT``, ``started``, ``completed``, ``cached``, ``error``; ``logs`` with ``vertex``,
   ``stream``, base64 ``data``, ``timestamp``), for tools that read it;
 - ``tty``: a view redrawn in place, BuildKit's: a header with the time and steps
-  done, a line per step (``CACHED`` or its time), and the last lines of what the
-  running steps print. It needs a terminal: elsewhere it prints ``plain``;
+  done, a line per step (``CACHED``, or its time and why it missed the cache), and
+  the last lines of what the running steps print. It needs a terminal: elsewhere
+  it prints ``plain``;
 - ``auto``: ``tty`` on a terminal, else ``plain``.
 """
 
@@ -32,6 +33,7 @@ from ..records import dataclass, field
 
 MODES = ("auto", "plain", "tty", "rawjson")
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+_MISS = " ---> Cache miss: "
 _DONE = re.compile(r"^ ---> [0-9a-f]{12}$")
 _PREFIX = re.compile(r"^\[([^\]\s]+)\] (.*)$")
 _TAIL = 6  # the tty view's lines of a running step's output
@@ -53,6 +55,7 @@ class Vertex:
     error: str = ""
     tail: list[str] = field(default_factory=list)
     internal: bool = False  # lines outside any step: their tail stays in the view
+    miss: str = ""  # why it missed the cache, in portside's words
 
 
 class Steps:
@@ -86,7 +89,10 @@ class Steps:
             self.changed(vertex)
         elif _DONE.match(body):
             self._finish(vertex, now)
-        elif not body.startswith(" ---> "):  # not "Cache miss: …", "Running in …"
+        elif body.startswith(_MISS):
+            vertex.miss = body[len(_MISS) :]
+            self.changed(vertex)
+        elif not body.startswith(" ---> "):  # not "Running in …"
             vertex.tail = [*vertex.tail, body][-_TAIL:]
             self.logged(vertex, body, now)
 
@@ -194,7 +200,8 @@ class TTY(Steps):
         for v in self.vertexes:
             took = (v.completed or now) - v.started
             state = "CACHED " if v.cached else "ERROR " if v.error else ""
-            lines.append(f" => {state}{v.name}  {took:.1f}s")
+            why = f"  (miss: {v.miss})" if v.miss else ""
+            lines.append(f" => {state}{v.name}  {took:.1f}s{why}")
             if v.completed is None or v.error or v.internal:
                 lines += [f" => => {t}" for t in v.tail]
         width, height = _size(self.out)
