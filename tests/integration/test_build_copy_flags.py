@@ -234,3 +234,28 @@ def test_syntax_and_check_directives_are_reported(portside: Portside, tmp_path: 
         "# check=skip=JSONArgsRecommended;error=true: portside runs no build checks",
         "Step 1/2 : FROM busybox",
     ]
+
+
+def test_parents_and_exclude_from_a_stage(portside: Portside, tmp_path: Path) -> None:
+    ctx = write_tree(
+        tmp_path / "ctx",
+        {
+            "Dockerfile": "FROM busybox AS src\n"
+            "RUN mkdir -p /w/a/b /w/c && echo 1 > /w/a/b/x.txt && echo 2 > /w/c/y.txt"
+            " && echo 3 > /w/c/z.md\n"
+            "FROM busybox\n"
+            "COPY --from=src --parents /w/./**/*.txt /out/\n"
+            "COPY --from=src --exclude=*.md /w/c /c/\n"
+        },
+    )
+    portside("build", "-t", "fromstage", str(ctx))
+    assert listing(portside, "fromstage", "/out", "/c") == [
+        "/c",
+        "/c/y.txt",
+        "/out",
+        "/out/a",
+        "/out/a/b",
+        "/out/a/b/x.txt",
+        "/out/c",
+        "/out/c/y.txt",
+    ]
