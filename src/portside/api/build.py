@@ -35,6 +35,7 @@ def build(req: Request) -> None:
         network=req.query.get("networkmode") or "default",
         pull=req.flag("pull"),
         platform=parse_platform(platform) if platform else None,
+        add_hosts=tuple(req.query_all("extrahosts")),  # repeated, as Docker's client sends it
         registry_auth=build_credentials(req),
     )
     quiet = req.flag("q")
