@@ -33,7 +33,8 @@ def test_automatic_args_in_from_and_in_a_stage_that_declares_them(
         "FROM busybox\n"
         "COPY --from=build /out /out\n",
     )
-    portside("build", "-t", "plat", str(ctx))
+    first = portside("build", "-t", "plat", str(ctx)).stdout
+    assert first.startswith("Step 1/6 : FROM --platform=$BUILDPLATFORM busybox AS build\n")
     # TARGETOS was not declared in the stage: empty there, as BuildKit's
     out = portside("run", "--rm", "plat", "cat", "/out").stdout
     assert out == f"{ARCH} linux/{ARCH} linux []\n"

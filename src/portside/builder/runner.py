@@ -158,7 +158,9 @@ class Runner:
         self.step_no += 1
         base = process_word(stage.base, self.global_args)
         self.out(
-            f"Step {self.step_no}/{self.total} : FROM {stage.base}"
+            f"Step {self.step_no}/{self.total} : FROM "
+            + (f"--platform={stage.platform} " if stage.platform else "")
+            + stage.base
             + (f" AS {stage.name}" if stage.name else "")
         )
         state = self._from(base, stage)
