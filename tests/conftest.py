@@ -105,6 +105,16 @@ def result_of(proc: subprocess.CompletedProcess[bytes], what: str, check: bool) 
     return result
 
 
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """``files`` (relative path -> text) under ``root``, folders made: a build context."""
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
 def extract_all(archive: Path, dest: Path) -> None:
     """tarfile's extractall, on Pythons with and without the ``filter`` argument."""
     with tarfile.open(archive) as tf:

@@ -112,3 +112,24 @@ DOCKER_BINARIES = [
     for b in dict.fromkeys(["/usr/bin/docker", shutil.which("docker") or ""])
     if b and os.path.exists(b)
 ]
+
+
+@pytest.fixture
+def http_files(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A folder served over HTTP on 127.0.0.1 while the test runs: (the folder, its
+    URL, without a trailing slash)."""
+    import functools
+    import http.server
+    import threading
+
+    served = tmp_path / "served"
+    served.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield served, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -337,11 +337,17 @@ def test_system_df_and_no_plugins(service: Service) -> None:
 
 def test_build(service: Service, tmp_path: Path) -> None:
     binary = DOCKER_BINARIES[0] if DOCKER_BINARIES else pytest.skip("no docker CLI")
-    (tmp_path / "Dockerfile").write_text('FROM busybox\nRUN echo built > /b\nCMD ["cat", "/b"]\n')
+    (tmp_path / "Dockerfile").write_text(
+        'FROM busybox\nRUN echo built > /b && grep db /etc/hosts >> /b\nCMD ["cat", "/b"]\n'
+    )
     env_binary = ["env", "DOCKER_BUILDKIT=0", binary]  # the classic /build, not BuildKit's
-    r = service.docker(env_binary[0], *env_binary[1:], "build", "-t", "built:1", str(tmp_path))
+    native = {"x86_64": "amd64", "aarch64": "arm64"}.get(os.uname().machine, "")
+    flags = ["--add-host", "db:10.1.2.3", "--platform", f"linux/{native}"]
+    r = service.docker(*env_binary, "build", *flags, "-t", "built:1", str(tmp_path))
     assert r.returncode == 0 and "Successfully tagged built:1" in r.stdout, r.stderr
-    assert service.docker(binary, "run", "--rm", "built:1").stdout == "built\n"
+    assert service.docker(binary, "run", "--rm", "built:1").stdout == "built\n10.1.2.3\tdb\n"
+    r = service.docker(*env_binary, "build", "--platform", "linux/s390x", str(tmp_path))
+    assert r.returncode == 1 and "needs emulation" in r.stderr, r.stdout + r.stderr
     (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN exit 7\n")
     r = service.docker(env_binary[0], *env_binary[1:], "build", str(tmp_path))
     assert r.returncode == 1 and "returned a non-zero code: 7" in r.stderr, r.stdout + r.stderr

@@ -411,49 +411,37 @@ def test_healthcheck_shell_and_stopsignal_reach_the_config(
 
 
 def test_add_downloads_a_url_and_extracts_local_archives(
-    portside: Portside, tmp_path: Path
+    portside: Portside, tmp_path: Path, http_files: tuple[Path, str]
 ) -> None:
-    import functools
-    import http.server
     import io
     import tarfile
-    import threading
 
-    served = tmp_path / "served"
-    served.mkdir()
+    served, base = http_files
     (served / "data.txt").write_text("first\n")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
-    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/data.txt"
-        context = tmp_path / "ctx"
-        context.mkdir()
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-            info = tarfile.TarInfo("inside/packed.txt")
-            info.size = 7
-            tf.addfile(info, io.BytesIO(b"packed\n"))
-        (context / "bundle.tar.gz").write_bytes(buf.getvalue())
-        (context / "Dockerfile").write_text(
-            f"FROM busybox\nADD {url} /data/\nADD bundle.tar.gz /opt/\n"
-        )
-        portside("build", "-t", "added", str(context))
-        assert cat(portside, "added", "/data/data.txt") == "first\n"
-        assert cat(portside, "added", "/opt/inside/packed.txt") == "packed\n"
-        mode = portside("run", "--rm", "added", "stat", "-c", "%a", "/data/data.txt").stdout
-        assert mode == "600\n"
-        assert "Cache miss" not in portside("build", str(context)).stdout
-        (served / "data.txt").write_text("second\n")
-        assert f"Cache miss: changed {url}" in portside("build", "-t", "added", str(context)).stdout
-        assert cat(portside, "added", "/data/data.txt") == "second\n"
-        (context / "Dockerfile").write_text(f"FROM busybox\nCOPY {url} /\n")
-        r = portside("build", str(context), check=False)
-        assert r.returncode == 1 and "source can't be a URL for COPY" in r.stderr
-    finally:
-        server.shutdown()
-        server.server_close()
+    url = f"{base}/data.txt"
+    context = tmp_path / "ctx"
+    context.mkdir()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        info = tarfile.TarInfo("inside/packed.txt")
+        info.size = 7
+        tf.addfile(info, io.BytesIO(b"packed\n"))
+    (context / "bundle.tar.gz").write_bytes(buf.getvalue())
+    (context / "Dockerfile").write_text(
+        f"FROM busybox\nADD {url} /data/\nADD bundle.tar.gz /opt/\n"
+    )
+    portside("build", "-t", "added", str(context))
+    assert cat(portside, "added", "/data/data.txt") == "first\n"
+    assert cat(portside, "added", "/opt/inside/packed.txt") == "packed\n"
+    mode = portside("run", "--rm", "added", "stat", "-c", "%a", "/data/data.txt").stdout
+    assert mode == "600\n"
+    assert "Cache miss" not in portside("build", str(context)).stdout
+    (served / "data.txt").write_text("second\n")
+    assert f"Cache miss: changed {url}" in portside("build", "-t", "added", str(context)).stdout
+    assert cat(portside, "added", "/data/data.txt") == "second\n"
+    (context / "Dockerfile").write_text(f"FROM busybox\nCOPY {url} /\n")
+    r = portside("build", str(context), check=False)
+    assert r.returncode == 1 and "source can't be a URL for COPY" in r.stderr
 
 
 def test_a_built_image_is_valid_for_skopeo(portside: Portside, app: Path, tmp_path: Path) -> None:

@@ -46,6 +46,12 @@ def expand(value: str) -> str:
         ),
         ('"type=secret","target=/run/a b"', Mount("secret", "/run/a b")),
         ("TYPE=Cache,Target=/c", Mount("cache", "/c", readonly=False)),
+        # ssh: the default agent at /run/buildkit/ssh_agent.N unless told
+        ("type=ssh", Mount("ssh")),
+        (
+            "type=ssh,id=deploy,target=/agent,required,mode=0660,uid=1000,gid=1000",
+            Mount("ssh", "/agent", id="deploy", required=True, mode=0o660, uid=1000, gid=1000),
+        ),
     ],
 )
 def test_mount_options_parse_as_buildkit_reads_them(value: str, expected: Mount) -> None:
@@ -61,6 +67,11 @@ def test_secret_defaults() -> None:
     assert only_env.secret_target is None  # a variable only: no file
     both = parse_mount("type=secret,id=tok,env=TOK,target=/t", None)
     assert both.secret_target == "/t"
+
+
+def test_ssh_id_defaults_to_default() -> None:
+    assert parse_mount("type=ssh", None).ssh_id == "default"
+    assert parse_mount("type=ssh,id=gh", None).ssh_id == "gh"
 
 
 def test_cache_id_defaults_to_the_target() -> None:
@@ -98,7 +109,8 @@ def test_variables_expand_at_the_step_and_wait_at_the_plan() -> None:
         ("type=secret,id=a,source=b", "both source and id can't be set"),
         ("type=secret,id=a,from=x", "secret mount should not have a from"),
         ("type=secret,id=a,env=X,size=1", "unexpected key 'size' for mount type 'secret'"),
-        ("type=ssh", "type=ssh is not supported yet"),
+        ("type=ssh,from=x", "unexpected key 'from' for mount type 'ssh'"),
+        ("type=ssh,env=X", "unexpected key 'env' for mount type 'ssh'"),
         ('type=bind,"target=/x', "failed to parse csv mounts"),
     ],
 )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..engine.builds import BuildOptions
+from ..engine.builds import BuildOptions, parse_platform
 from .registry_auth import build_credentials
 from .server import BadRequest, Request
 
@@ -23,6 +23,7 @@ def build(req: Request) -> None:
     if not isinstance(args, dict) or not isinstance(labels, dict):
         raise BadRequest("buildargs and labels must be JSON objects")
     dockerfile = req.query.get("dockerfile") or ""
+    platform = req.query.get("platform") or ""
     options = BuildOptions(
         dockerfile=Path(dockerfile) if dockerfile else None,
         context_archive=req.body_stream(),  # unpacked as it streams in
@@ -33,6 +34,8 @@ def build(req: Request) -> None:
         labels={str(k): str(v) for k, v in labels.items()},
         network=req.query.get("networkmode") or "default",
         pull=req.flag("pull"),
+        platform=parse_platform(platform) if platform else None,
+        add_hosts=tuple(req.query_all("extrahosts")),  # repeated, as Docker's client sends it
         registry_auth=build_credentials(req),
     )
     quiet = req.flag("q")

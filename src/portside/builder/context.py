@@ -136,6 +136,9 @@ class BuildContext:
             nxt = []
             for base in matches:
                 folder = self.root / base if base else self.root
+                if part == "**":  # any number of folders, none included
+                    nxt += [base, *self._below(base)]
+                    continue
                 if not _GLOB.search(part):
                     candidate = f"{base}/{part}" if base else part
                     if os.path.lexists(self.root / candidate):
@@ -148,6 +151,16 @@ class BuildContext:
                 nxt += [f"{base}/{n}" if base else n for n in names if fnmatch.fnmatchcase(n, part)]
             matches = nxt
         return matches
+
+    def _below(self, base: str) -> list[str]:
+        """Every path under the folder ``base`` (no symlink followed), sorted."""
+        found = []
+        for dirpath, dirnames, filenames in os.walk(self.root / base if base else self.root):
+            dirnames.sort()
+            rel = os.path.relpath(dirpath, self.root)
+            rel = "" if rel == "." else rel
+            found += [f"{rel}/{n}" if rel else n for n in sorted([*dirnames, *filenames])]
+        return found
 
     def host_path(self, rel: str) -> Path:
         """The host path of ``rel``, its symlinks followed, never leaving the context."""

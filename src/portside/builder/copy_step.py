@@ -1,6 +1,12 @@
 """COPY and ADD: their sources (context files, an earlier stage's or an image's files,
 ADD's URLs, heredocs) with the digests their cache key hashes, and the copy into the
-step's filesystem without a container (ADD extracts a local tar archive)."""
+step's filesystem without a container (ADD extracts a local tar archive).
+
+``--exclude=PATTERN`` (any number; ``.dockerignore``'s syntax) leaves out what it
+matches, relative to the folder a source names (a wildcard's matches: relative to the
+folder the wildcard is in); the cache key hashes only what is copied. ``--parents``
+keeps each source's path under the destination (``x/a.txt`` -> ``DEST/x/a.txt``), from
+a ``/./`` in the source on if it has one, as BuildKit's."""
 
 from __future__ import annotations
 
@@ -13,7 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import DockerfileError, InvalidArgument
-from .context import BuildContext
+from .context import BuildContext, Pattern, read_ignore
+from .git_source import is_git_url
+from .instructions import flag_on
 from .shell import process_word
 
 if TYPE_CHECKING:
@@ -23,7 +31,8 @@ if TYPE_CHECKING:
 
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
-Sources = list[tuple[BuildContext, str, Path]]  # each: its context, relative path, host path
+# each: its context, relative path, host path, and the path --parents keeps ("": none)
+Sources = list[tuple[BuildContext, str, Path, str]]
 
 
 def inputs(
@@ -37,17 +46,24 @@ def inputs(
     digests. ``name``: the Dockerfile's, for ``NAME:LINE: ...`` errors."""
     found: Sources = []
     digests: dict[str, str] = {}
+    excludes = exclude_patterns(node)
+    parents = bool(flag_on(node, "parents"))
     for doc in node.heredocs:
         digests[f"<<{doc.name}"] = hashlib.sha256(doc.content.encode()).hexdigest()[:32]
     for src in srcs:
         if src.startswith("<<") and node.heredocs:
             continue
-        if src.startswith(("http://", "https://")):
+        if src.startswith(("http://", "https://")) or is_git_url(src):
             if node.instruction == "COPY":
                 raise DockerfileError(name, node.line, "source can't be a URL for COPY")
-            fetched = download(src)
-            found.append((BuildContext(fetched.parent), fetched.name, fetched))
-            digests[src] = BuildContext(fetched.parent).digests([fetched.name])[fetched.name]
+            fetched = download(src)  # a file, or a git checkout's folder
+            found.append((BuildContext(fetched.parent), fetched.name, fetched, ""))
+            got = BuildContext(fetched.parent).digests([fetched.name])
+            if is_git_url(src):  # every file of the checkout
+                digests.update({f"{src}/{rel}": digest for rel, digest in got.items()})
+            else:
+                digests[src] = got[fetched.name]
+                _check_sum(node, src, fetched, name)
             continue
         try:
             rels = context.sources(src)
@@ -60,16 +76,97 @@ def inputs(
                 f"{node.instruction} failed: file not found in build context or excluded "
                 f"by .dockerignore: {src}",
             )
+        base = _glob_base(src)
+        rels = [r for r in rels if not _matches(excludes, _under(base, r))]
+        pivot = _pivot(src) if parents else None
         for rel in rels:
-            found.append((context, rel, context.host_path(rel)))
-        digests.update(context.digests(rels))
+            keep = "" if pivot is None else _under(pivot, rel)
+            found.append((context, rel, context.host_path(rel), keep))
+            _check_sum(node, rel, context.host_path(rel), name)
+        for rel in rels:  # what a folder holds: only what is copied counts
+            for path, digest in context.digests([rel]).items():
+                if path == (rel or ".") or not _matches(excludes, _under(rel, path)):
+                    digests[path] = digest
     return found, digests
+
+
+def _check_sum(node: Node, shown: str, path: Path, name: str) -> None:
+    """ADD --checksum=ALGO:HEX: the file's bytes hash to it, else one line."""
+    want = node.flags.get("checksum")
+    if want is None:
+        return
+    algorithm, colon, expected = want.partition(":")
+    if not colon:
+        raise DockerfileError(
+            name,
+            node.line,
+            f"--checksum={want}: a commit is for a git source; {shown} needs sha256:…",
+        )
+    if not path.is_file():
+        raise DockerfileError(
+            name, node.line, f"--checksum needs a file or a URL: {shown} is a folder"
+        )
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    if digest.hexdigest() != expected:
+        raise DockerfileError(
+            name,
+            node.line,
+            f"checksum mismatch for {shown}: {algorithm}:{digest.hexdigest()}, expected {want}",
+        )
+
+
+def exclude_patterns(node: Node) -> list[Pattern]:
+    """``--exclude`` patterns, as ``.dockerignore`` lines."""
+    return read_ignore("\n".join(node.flag_values("exclude")))
+
+
+def _matches(patterns: list[Pattern], rel: str) -> bool:
+    result = False
+    for p in patterns:
+        if rel and p.regex.match(rel):
+            result = not p.exclusion
+    return result
+
+
+def _under(base: str, rel: str) -> str:
+    """``rel`` (context-relative) relative to the folder ``base``."""
+    if not base:
+        return rel
+    return rel[len(base) + 1 :] if rel.startswith(f"{base}/") else rel
+
+
+def _glob_base(src: str) -> str:
+    """The folder a source's first wildcard is in (the source's own parent if none)."""
+    parts = posixpath.normpath(src.lstrip("/")).split("/")
+    for i, part in enumerate(parts):
+        if re.search(r"[*?\[]", part):
+            return "/".join(parts[:i]).strip(".")
+    return "/".join(parts[:-1]).strip(".")
+
+
+def _pivot(src: str) -> str:
+    """``--parents``: the folder before a ``/./`` in the source, whose path is not kept."""
+    head, sep, _ = src.partition("/./")
+    return posixpath.normpath(head.lstrip("/")).strip(".") if sep else ""
 
 
 def download(url: str, folder: Path, node: Node, name: str) -> Path:
     """ADD's URL, fetched into ``folder``: the file named as the URL's last path
-    component, mode 0600 and the server's Last-Modified time, as Docker does. Its
-    content digest is what the cache key hashes."""
+    component, mode 0600 and the server's Last-Modified time, as Docker does (a git
+    repository: its checkout, git_source.py). Its content digest is what the cache key
+    hashes."""
+    if is_git_url(url):
+        from .git_source import fetch
+
+        try:
+            return fetch(
+                url, folder, bool(flag_on(node, "keep-git-dir")), node.flags.get("checksum")
+            )
+        except InvalidArgument as e:
+            raise DockerfileError(name, node.line, str(e)) from None
     import email.utils
     import shutil
     import urllib.error
@@ -114,11 +211,13 @@ def copy(
     dest_text = words[-1]
     workdir = state.config.get("WorkingDir") or "/"
     dest = posixpath.normpath(posixpath.join(workdir, dest_text))
+    parents = bool(flag_on(node, "parents"))
     to_dir = (
         dest_text in (".", "./")
         or dest_text.endswith(("/", "/."))
         or len(words) > 2
         or len(sources) > 1
+        or parents
     )
     owner = (0, 0)
     if "chown" in node.flags:
@@ -144,7 +243,8 @@ def copy(
         target_file.write_text(text)
         os.chown(target_file, *owner)
         os.chmod(target_file, mode if mode is not None else 0o644)
-    for context, rel, host in sources:
+    excludes = exclude_patterns(node)
+    for context, rel, host, keep in sources:
         local = host not in downloaded
         if node.instruction == "ADD" and local and host.is_file() and _is_archive(host):
             makedirs_in_root(fs.root, dest)
@@ -166,23 +266,31 @@ def copy(
         base = posixpath.basename(rel) or "."
         source = Source(host, base, is_dir, contents_only=is_dir)
         if is_dir or to_dir:  # a folder's contents, or files into the folder dest
-            makedirs_in_root(fs.root, dest)
-            target = Target(resolve_in_root(fs.root, dest), dest)
+            into = dest
+            if parents:  # under its own path: x/a.txt -> DEST/x/a.txt
+                into = posixpath.join(dest, keep if is_dir else posixpath.dirname(keep))
+            makedirs_in_root(fs.root, into)
+            target = Target(resolve_in_root(fs.root, into), into)
         else:
             parent = posixpath.dirname(dest)
             makedirs_in_root(fs.root, parent)
             target = Target(
                 resolve_in_root(fs.root, parent), parent, rename=posixpath.basename(dest)
             )
-        copy_tree(source, target, owner, mode=mode, skip=_ignoring(context, rel))
+        copy_tree(source, target, owner, mode=mode, skip=_ignoring(context, rel, excludes))
     return f"{node.instruction} {node.text}"
 
 
-def _ignoring(context: BuildContext, rel: str) -> Callable[[str], bool] | None:
-    """What a folder's copy leaves out: its entries' names are relative to the folder."""
-    if not context.patterns:
+def _ignoring(
+    context: BuildContext, rel: str, excludes: list[Pattern]
+) -> Callable[[str], bool] | None:
+    """What a folder's copy leaves out (.dockerignore, --exclude): its entries' names
+    are relative to the folder."""
+    if not context.patterns and not excludes:
         return None
-    return lambda entry: context.ignored(posixpath.join(rel, entry) if rel else entry)
+    return lambda entry: (
+        _matches(excludes, entry) or context.ignored(posixpath.join(rel, entry) if rel else entry)
+    )
 
 
 def _expand_vars(text: str, env: dict[str, str]) -> str:

@@ -118,6 +118,21 @@ def parse(text: str, name: str = "Dockerfile") -> Dockerfile:
     return Dockerfile(tuple(nodes), directives, escape, name)
 
 
+def directive_notes(dockerfile: Dockerfile) -> list[str]:
+    """What the build says first about ``# syntax=`` and ``# check=``: read, and not
+    acted on. BuildKit would fetch the syntax's frontend image; portside's own parser
+    (BuildKit's grammar, this module) builds the file. There are no build checks here
+    to skip or to turn into errors."""
+    notes = []
+    syntax = dockerfile.directives.get("syntax")
+    if syntax:
+        notes.append(f"# syntax={syntax}: not fetched; portside's own Dockerfile frontend builds")
+    check = dockerfile.directives.get("check")
+    if check:
+        notes.append(f"# check={check}: portside runs no build checks")
+    return notes
+
+
 def _blank_or_comment(line: str) -> bool:
     stripped = line.lstrip(" \t")
     return not stripped or stripped.startswith("#")

@@ -22,13 +22,18 @@ FLAGS: dict[str, frozenset[str]] = {
     "FROM": frozenset({"platform"}),
     "RUN": frozenset({"mount", "network", "security"}),
     "COPY": frozenset({"from", "chown", "chmod", "link", "parents", "exclude"}),
-    "ADD": frozenset({"chown", "chmod", "link", "checksum", "keep-git-dir"}),
+    "ADD": frozenset({"chown", "chmod", "link", "checksum", "keep-git-dir", "exclude"}),
     "HEALTHCHECK": frozenset({"interval", "timeout", "start-period", "start-interval", "retries"}),
 }
 # these take their whole argument text as one value (a WORKDIR may hold spaces)
 EXACTLY_ONE = frozenset({"USER", "WORKDIR", "STOPSIGNAL", "MAINTAINER"})
 AT_LEAST_ONE = frozenset({"RUN", "ENV", "LABEL", "ARG", "EXPOSE", "VOLUME", "ONBUILD"})
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9-_.]*$")
+BOOL_FLAGS = ("parents", "link", "keep-git-dir")  # COPY/ADD flags that are on or off
+# ADD --checksum: a digest (a URL's or a file's bytes), or a git commit (hex)
+_CHECKSUM = re.compile(
+    r"^(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128}|[0-9a-f]{7,64})$"
+)
 
 
 @dataclass
@@ -122,6 +127,15 @@ def check(node: Node, file: str, escape: str = "\\") -> None:
             raise fail(f"{op} requires at least two arguments")
         if "from" in node.flags and op == "COPY" and not node.flags["from"]:
             raise fail("COPY --from needs a stage name, index or image")
+        for flag in BOOL_FLAGS:
+            if flag in node.flags and flag_on(node, flag) is None:
+                raise fail(f"invalid --{flag}={node.flags[flag]}: true or false")
+        checksum = node.flags.get("checksum")
+        if checksum is not None and not _CHECKSUM.match(checksum):
+            raise fail(
+                f"invalid --checksum={checksum}: sha256:<64 hex digits> (or sha384, sha512), "
+                "or a git commit"
+            )
     elif op == "RUN":
         from .mounts import parse_mount, parse_run_flags
 
@@ -152,6 +166,12 @@ def check(node: Node, file: str, escape: str = "\\") -> None:
         if inner.instruction in ("FROM", "MAINTAINER"):
             raise fail(f"{inner.instruction} isn't allowed as an ONBUILD trigger")
         check(inner, file, escape)
+
+
+def flag_on(node: Node, flag: str) -> bool | None:
+    """A flag that is on or off (``--parents``, ``--parents=false``); None: neither."""
+    value = node.flags.get(flag, "false").lower()
+    return True if value in ("", "true", "1") else False if value in ("false", "0") else None
 
 
 def _words(node: Node, file: str, escape: str) -> list[str]:

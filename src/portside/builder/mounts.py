@@ -4,10 +4,11 @@ and ``--security``.
 A ``--mount`` value is one CSV record of ``key=value`` fields (a field may be quoted,
 as ``"target=/a b"``), read as BuildKit's Dockerfile frontend reads it:
 
-- ``type``: bind (the default), cache, tmpfs, secret (ssh is known, not built yet);
+- ``type``: bind (the default), cache, tmpfs, secret, ssh;
 - ``target``/``dst``/``destination``, ``source``/``src``, ``from``, ``id``,
   ``sharing`` (cache: shared, private, locked), ``mode`` (octal), ``uid``, ``gid``
-  (cache and secret), ``size`` (tmpfs), ``required`` and ``env`` (secret);
+  (cache, secret and ssh), ``size`` (tmpfs), ``required`` (secret, ssh) and ``env``
+  (secret);
 - ``readonly``/``ro`` and ``readwrite``/``rw``, bare or ``=true|false``; a bind and
   a secret are read-only unless told, a cache and a tmpfs writable.
 
@@ -88,6 +89,11 @@ class Mount:
     def secret_id(self) -> str:
         """A secret's ID: ``id``, else ``source``, else the target's last component."""
         return self.id or self.source or self.target.rstrip("/").rpartition("/")[2]
+
+    @property
+    def ssh_id(self) -> str:
+        """Which ``build --ssh`` agent an ssh mount forwards: ``id``, else "default"."""
+        return self.id or "default"
 
     @property
     def secret_target(self) -> str | None:
@@ -194,12 +200,10 @@ def parse_mount(value: str, expand: Callable[[str], str] | None) -> Mount:
 
 def _validate(got: dict[str, object], readonly: bool | None, deferred: bool) -> Mount:
     kind = str(got["type"])
-    if kind == "ssh":
-        raise InvalidArgument("RUN --mount=type=ssh is not supported yet")
     for key in ("mode", "uid", "gid"):
-        if key in got and kind not in ("cache", "secret"):
+        if key in got and kind not in ("cache", "secret", "ssh"):
             raise InvalidArgument(f'{key} not allowed for "{kind}" type mounts')
-    only = {"size": ("tmpfs",), "required": ("secret",), "env": ("secret",)}
+    only = {"size": ("tmpfs",), "required": ("secret", "ssh"), "env": ("secret",)}
     for key, kinds in only.items():
         if key in got and kind not in kinds:
             raise InvalidArgument(f"unexpected key '{key}' for mount type '{kind}'")
@@ -215,8 +219,10 @@ def _validate(got: dict[str, object], readonly: bool | None, deferred: bool) -> 
             raise InvalidArgument("both source and id can't be set")
         if not (mount.source or mount.target or mount.id or deferred):
             raise InvalidArgument("invalid secret mount. one of source, target required")
-    elif kind == "tmpfs" and mount.from_:
-        raise InvalidArgument("unexpected key 'from' for mount type 'tmpfs'")
+    elif kind in ("tmpfs", "ssh") and mount.from_:
+        raise InvalidArgument(f"unexpected key 'from' for mount type '{kind}'")
+    elif kind == "ssh":
+        pass  # default target: /run/buildkit/ssh_agent.N
     elif not mount.target and not deferred:
         raise InvalidArgument(f"mount type={kind} requires a target")
     if mount.target.strip("/") == "" and mount.target and not deferred:

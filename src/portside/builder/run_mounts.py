@@ -14,6 +14,11 @@
   ``/run/secrets/ID``, mode 0400) written under the run root (never the store), and/or
   the variable ``env``. Its value is never in the key, a layer, the config or history;
   a ``required`` one that was not given fails the step.
+- **ssh**: the agent ``build --ssh ID`` names (``id``, default "default"), forwarded
+  through a socket of the step's own (ssh_forward.py) at ``target`` (default
+  ``/run/buildkit/ssh_agent.N``, N its place among the RUN's ssh mounts), owned by
+  ``uid``:``gid`` with ``mode`` (0:0 0600); ``SSH_AUTH_SOCK`` names the first. One not
+  given is left out, unless ``required``.
 
 runc makes a missing mount point in the step's root; ``Stubs`` records the ones made
 here and removes them after the step when they are still empty, and drops a parent
@@ -58,6 +63,7 @@ class MountSources:
     secrets: Mapping[str, bytes]
     scratch: Path  # a host folder outside the store, for secrets' files
     work: Path  # the store's work area, for rw binds' throwaway copies
+    ssh: Mapping[str, str] = field(default_factory=dict)  # --ssh ID -> agent's socket
 
 
 def parse(node: Node, env: Mapping[str, str], name: str) -> list[Mount]:
@@ -193,9 +199,20 @@ def prepare(
     from ..runtime.spec import Bind, Tmpfs
 
     out = Prepared([], [], Stubs())
+    ssh_index = -1
     for m in mounts:
         hidden: list[str] = []
-        if m.type == "secret":
+        wanted: str | None = m.target
+        if m.type == "ssh":
+            ssh_index += 1
+            if m.ssh_id not in sources.ssh:
+                if m.required:
+                    raise DockerfileError(
+                        name, node.line, f"ssh agent {m.ssh_id}: not given (build --ssh {m.ssh_id})"
+                    )
+                continue
+            wanted = m.target or f"/run/buildkit/ssh_agent.{ssh_index}"
+        elif m.type == "secret":
             value = sources.secrets.get(m.secret_id)
             if value is None:
                 if m.required:
@@ -203,12 +220,10 @@ def prepare(
                 continue
             if m.env is not None:
                 out.env.append(f"{m.env}={value.decode(errors='replace')}")
-            target = m.secret_target
-            if target is None:
+            wanted = m.secret_target
+            if wanted is None:
                 continue
-        else:
-            target = m.target
-        target = posixpath.normpath(posixpath.join("/", workdir or "/", target))
+        target = posixpath.normpath(posixpath.join("/", workdir or "/", wanted or ""))
         real = resolve_in_root(root, target)
         dest = "/" + os.path.relpath(real, os.path.realpath(root))
         if m.type == "tmpfs":
@@ -216,7 +231,11 @@ def prepare(
             out.stubs.make(root, upper, dest, False)
             out.mounts.append(Tmpfs(dest, tuple(options)))
             continue
-        if m.type == "secret":
+        if m.type == "ssh":
+            source = _ssh_socket(m, sources, stack)
+            if not any(e.startswith("SSH_AUTH_SOCK=") for e in out.env):
+                out.env.append(f"SSH_AUTH_SOCK={dest}")
+        elif m.type == "secret":
             source = _secret_file(m, sources, stack)
         elif m.type == "cache":
             source = stack.enter_context(
@@ -295,6 +314,21 @@ def _secret_file(m: Mount, sources: MountSources, stack: ExitStack) -> Path:
     finally:
         os.close(fd)
     return path
+
+
+def _ssh_socket(m: Mount, sources: MountSources, stack: ExitStack) -> Path:
+    """A socket relaying to the agent, in a folder only root reads, under the run
+    root; gone when the step ends."""
+    from .ssh_forward import Forward
+
+    sweep_stale(sources.scratch)
+    folder = sources.scratch / temp_name()
+    folder.mkdir(mode=0o700, parents=True)
+    stack.callback(shutil.rmtree, folder, True)
+    mode = 0o600 if m.mode is None else m.mode
+    forward = Forward(sources.ssh[m.ssh_id], folder / "agent.sock", m.uid or 0, m.gid or 0, mode)
+    stack.callback(forward.close)
+    return forward.path
 
 
 def _ignored_under(context: BuildContext, rel: str) -> list[str]:

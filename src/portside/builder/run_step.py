@@ -58,7 +58,7 @@ def run(
     ``mounts``: its ``--mount``s, made (run_mounts.py); a step given a secret in a
     variable writes its bundle under ``scratch`` (the run root), never in the store.
     ``capabilities``: every one, for ``--security=insecure``."""
-    from ..network.hostfiles import write_host_files
+    from ..network.hostfiles import with_gateway, write_host_files
     from ..runtime.spec import Bind, ProcessSpec
 
     cfg = state.config
@@ -98,7 +98,8 @@ def run(
     namespace, ip = "", ""
     if network in ("default", "bridge"):  # the default bridge, as Docker's builders
         namespace, ip = sandbox()
-    written = write_host_files(bundle, hostname, network == "host", ip)
+    hosts = with_gateway(settings.add_hosts, settings.host_gateway)
+    written = write_host_files(bundle, hostname, network == "host", ip, hosts)
     binds = [Bind(source, target) for source, target in written]
     out(f" ---> Running in {hostname}")
     code = step_fs.run_process(

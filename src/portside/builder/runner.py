@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DockerfileError, ImageNotFound, InvalidArgument, PortsideError
 from ..records import dataclass
 from ..store.tempnames import temp_name
-from ..timefmt import now_rfc3339
-from . import cache, config_ops, copy_step, run_mounts, stages
+from . import cache, config_ops, copy_step, platforms, run_mounts, stages
 from .context import BuildContext
 from .mounts import Mount
 from .parser import Node, parse_line
@@ -42,12 +41,6 @@ if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts f
     from .instructions import BuildPlan, Stage
 
 Output = Callable[[str], None]
-# flags the parser knows (BuildKit's) that this builder cannot honour yet: refused
-# with a clear error rather than ignored (--link needs nothing: the result is the same)
-NOT_YET = {
-    "COPY": ("parents", "exclude"),
-    "ADD": ("checksum", "keep-git-dir"),
-}
 
 
 @dataclass(frozen=True)
@@ -95,7 +88,9 @@ class Runner:
         self.step_no = 0
         self.finished: dict[int, State] = {}
         self.global_args: dict[str, str] = {}
-        self.global_args = self._declare({}, build_plan.global_args)
+        target_platform = settings.platform or platforms.native()
+        automatic = platforms.automatic_args(platforms.native(), target_platform)
+        self.global_args = self._declare(automatic, build_plan.global_args)
         self.cleanup = ExitStack()  # init layers, downloads, COPY --from mounts: at close
         self.sandbox: list[tuple[str, str]] = []  # RUN steps' network namespace, once made
         # the engine's facilities (its store connection, the bridge) belong to the
@@ -135,6 +130,10 @@ class Runner:
         assert state is not None
         return state
 
+    def _no_cache(self, stage: Stage) -> bool:
+        """``--no-cache``, or ``--no-cache-filter`` naming this stage."""
+        return self.settings.no_cache or stage.name in self.settings.no_cache_filter
+
     # -- stages -------------------------------------------------------------------------
     def _declare(self, known: dict[str, str], nodes: list[Node]) -> dict[str, str]:
         """ARG lines: each name's value from --build-arg, else its default."""
@@ -155,7 +154,9 @@ class Runner:
         self.step_no += 1
         base = process_word(stage.base, self.global_args)
         self.out(
-            f"Step {self.step_no}/{self.total} : FROM {stage.base}"
+            f"Step {self.step_no}/{self.total} : FROM "
+            + (f"--platform={stage.platform} " if stage.platform else "")
+            + stage.base
             + (f" AS {stage.name}" if stage.name else "")
         )
         state = self._from(base, stage)
@@ -260,14 +261,15 @@ class Runner:
         key = cache.key(state.key, node.source, inputs, new.shell)
         new.key = key
         entry = self._cached(key)
-        if entry is not None and state.missed_at is None and not self.settings.no_cache:
+        reuse = state.missed_at is None and not self._no_cache(stage)
+        if entry is not None and reuse and self.settings.epoch is None:
             # every step so far came from the cache: keep its times, so that a fully
             # cached rebuild gives the same image ID, as Docker's does
             new.image["history"] = json.loads(entry.history)
         else:
             new.image["history"] = [
                 *(state.image.get("history") or []),
-                {"created": now_rfc3339(), "created_by": created_by, "empty_layer": True},
+                {"created": self.settings.now(), "created_by": created_by, "empty_layer": True},
             ]
         if entry is None:
             cache.record(self.store, key, self._probe(node, stage), new, inputs, None)
@@ -276,9 +278,6 @@ class Runner:
 
     def _layer_step(self, state: State, node: Node, stage: Stage) -> State:
         op = node.instruction
-        for flag in NOT_YET.get(op, ()):
-            if flag in node.flags:
-                raise DockerfileError(self.name, node.line, f"{op} --{flag} is not supported yet")
         probe = self._probe(node, stage)
         inputs: dict[str, Any] = {"parent": state.key}
         sources: copy_step.Sources = []
@@ -287,6 +286,8 @@ class Runner:
             inputs["args"] = dict(state.args)  # RUN sees them all, in its environment
             inputs["shell"] = state.shell
             inputs["network"] = self.settings.network
+            if self.settings.add_hosts:
+                inputs["hosts"] = list(self.settings.add_hosts)
             mounts = run_mounts.parse(node, state.env(), self.name)
             files, refs = run_mounts.key_inputs(mounts, self._mount_sources(), node, self.name)
             if self.mounts_used is not None:  # their content goes with the cache
@@ -308,8 +309,10 @@ class Runner:
                 self.name,
             )
             inputs["flags"] = node.flags
+        if self.settings.epoch is not None:  # its layer's times are clamped to it
+            inputs.setdefault("args", {})["SOURCE_DATE_EPOCH"] = str(self.settings.epoch)
         key = cache.key(cache.LAYER_FORMAT, state.key, node.source, inputs)
-        entry = None if self.settings.no_cache else self._cached(key)
+        entry = None if self._no_cache(stage) else self._cached(key)
         if entry is not None:
             cache.touch(self.store, key)
             self.out(" ---> Using cache")
@@ -326,7 +329,11 @@ class Runner:
                 dict(state.args),
             )
         elsewhere = self.imported.by_probe if self.imported is not None else None
-        why = cache.why(self.store, self.settings.no_cache, state, probe, inputs, elsewhere)
+        why = (
+            f"--no-cache-filter {stage.name}"
+            if stage.name in self.settings.no_cache_filter
+            else cache.why(self.store, self.settings.no_cache, state, probe, inputs, elsewhere)
+        )
         self.out(f" ---> Cache miss: {why}")
         new = state.clone()
         new.key = key
@@ -375,11 +382,11 @@ class Runner:
                 )
         if prepared is not None:
             prepared.stubs.tidy(fs.upper)
-        staged = step_fs.seal(self.store, fs.work)
+        staged = step_fs.seal(self.store, fs.work, self.settings.epoch)
         new.layers = [*state.layers, staged.diff_id]
         new.image["history"] = [
             *(state.image.get("history") or []),
-            {"created": now_rfc3339(), "created_by": created_by},
+            {"created": self.settings.now(), "created_by": created_by},
         ]
         try:
             cache.record(self.store, key, probe, new, inputs, staged)
@@ -438,6 +445,7 @@ class Runner:
             self.settings.secrets,
             self.f.scratch,
             self.store.layers.tmp_dir,
+            self.settings.ssh,
         )
 
     def _from_state(self, ref: str) -> State:

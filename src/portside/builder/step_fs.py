@@ -96,12 +96,15 @@ def make_workdir(root: Path, config: dict[str, Any]) -> None:
     makedirs_in_root(root, workdir, user.uid, user.gid)
 
 
-def seal(store: Store, work: Path) -> StagedLayer:
-    """The upper directory as a layer: its tar becomes the blob (and the diff ID)."""
+def seal(store: Store, work: Path, epoch: int | None = None) -> StagedLayer:
+    """The upper directory as a layer: its tar becomes the blob (and the diff ID);
+    with ``epoch`` (SOURCE_DATE_EPOCH), no time in it is later than that."""
     with store.filling("a layer"):
         ingest = store.content.writer()
         try:
             # tar writes nothing but write() calls: straight into the blob, no pipe or thread
+            if epoch is not None:
+                clamp_times(work / "diff", epoch)
             write_tree(work / "diff", cast(BinaryIO, ingest), whiteouts=True)
             diff_id = ingest.seal()
             size = _content_size(work / "diff")
@@ -116,6 +119,19 @@ def seal(store: Store, work: Path) -> StagedLayer:
         assert found is not None
         return found
     return StagedLayer(diff_id, size, ingest, work)
+
+
+def clamp_times(root: Path, epoch: int) -> None:
+    """No modification time under ``root`` (itself too) later than ``epoch``, as
+    BuildKit's rewrite-timestamp: in the layer's tar and in the folder that stays the
+    layer, so a container sees what a pushed image holds."""
+    limit = epoch * 10**9
+    for dirpath, dirs, files in os.walk(root, topdown=False):
+        for name in [*files, *dirs, ""]:
+            path = os.path.join(dirpath, name) if name else dirpath
+            st = os.lstat(path)
+            if st.st_mtime_ns > limit:
+                os.utime(path, ns=(min(st.st_atime_ns, limit), limit), follow_symlinks=False)
 
 
 def _content_size(root: Path) -> int:

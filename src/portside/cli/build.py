@@ -7,41 +7,47 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, PortsideError
+from ..records import replace
 from .context import Context, Parser
-from .output import line_writer
+from .output import line_writer, write_archive_output
 
 if TYPE_CHECKING:
-    from ..engine.builds import SecretSource
+    from ..engine.builds import Platform, SecretSource
 
 
 def _build_args(values: list[str]) -> dict[str, str | None]:
-    """--build-arg K=V, or K alone for the caller's environment value (absent: unset)."""
+    """--build-arg K=V, or K alone for the caller's environment value (absent: unset);
+    SOURCE_DATE_EPOCH from the environment unless given, as buildx passes it."""
     out: dict[str, str | None] = {}
     for value in values:
         key, eq, rest = value.partition("=")
         out[key] = rest if eq else os.environ.get(key)
+    if "SOURCE_DATE_EPOCH" not in out and os.environ.get("SOURCE_DATE_EPOCH"):
+        out["SOURCE_DATE_EPOCH"] = os.environ["SOURCE_DATE_EPOCH"]
     return out
+
+
+def _platform(value: str) -> Platform | None:
+    """--platform A[,B…]: one platform (this builder makes one image); a list naming
+    another than the machine's is refused by the engine for that one."""
+    from ..engine.builds import native, parse_platform
+
+    wanted = list(dict.fromkeys(parse_platform(v) for v in value.split(",") if v.strip()))
+    if not wanted:
+        return None
+    return next((p for p in wanted if p != native()), wanted[0])
 
 
 def _secret(value: str) -> SecretSource:
     """--secret id=ID[,src=FILE|,env=VAR][,type=file|env], as buildx reads it; with
     neither src nor env, the variable ID if it is set, else the file ID."""
-    import csv
-
     from ..engine.builds import SecretSource
+    from .build_flags import csv_fields
 
-    try:
-        fields = next(csv.reader([value], strict=True), [])
-    except csv.Error as e:
-        raise InvalidArgument(f"failed to parse csv secret: {e}") from None
     got: dict[str, str] = {}
     kind = ""
-    for field in fields:
-        key, eq, rest = field.partition("=")
-        key = key.lower()
-        if not eq:
-            raise InvalidArgument(f"invalid field '{field}' must be a key=value pair")
+    for key, rest in csv_fields(value, "secret").items():
         if key == "type":
             if rest not in ("file", "env"):
                 raise InvalidArgument(f'unsupported secret type "{rest}"')
@@ -49,7 +55,7 @@ def _secret(value: str) -> SecretSource:
         elif key in ("id", "src", "source", "env"):
             got["src" if key == "source" else key] = rest
         else:
-            raise InvalidArgument(f"unexpected key '{key}' in '{field}'")
+            raise InvalidArgument(f"unexpected key '{key}' in '{key}={rest}'")
     if kind == "env" and not got.get("env"):
         got["env"], got["src"] = got.get("src", ""), ""
     secret_id = got.get("id", "")
@@ -86,13 +92,48 @@ def run(ctx: Context, argv: list[str]) -> int:
         help="Suppress the build output and print image ID on success",
     )
     p.add_argument("--iidfile", default=None, help="Write the image ID to the file")
-    p.add_argument("--progress", default="auto", help="Type of progress output (auto, plain, tty)")
+    p.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        default=[],
+        help='Output destination (format: "type=local,dest=path")',
+    )
+    p.add_argument(
+        "--progress",
+        default="auto",
+        help="Type of progress output (auto, plain, tty, rawjson)",
+    )
     p.add_argument("--network", default="default", help="Networking mode for the RUN instructions")
+    p.add_argument(
+        "--add-host",
+        action="append",
+        default=[],
+        help='Add a custom host-to-IP mapping (format: "host:ip")',
+    )
+    p.add_argument(
+        "--no-cache-filter",
+        action="append",
+        default=[],
+        help="Do not cache specified stages",
+    )
+    p.add_argument(
+        "--platform",
+        default=os.environ.get("DOCKER_DEFAULT_PLATFORM", ""),
+        help="Set target platform for build (this machine's)",
+    )
     p.add_argument(
         "--secret",
         action="append",
         default=[],
         help='Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")',
+    )
+    p.add_argument(
+        "--ssh",
+        action="append",
+        default=[],
+        help="SSH agent socket or keys to expose to the build "
+        '(format: "default|<id>[=<socket>|<key>[,<key>]]")',
     )
     p.add_argument(
         "--allow",
@@ -105,15 +146,19 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument("path", nargs="*")
     args = p.parse_args(argv)
     p.need(args.path, 1, 1)
-    if args.progress not in ("auto", "plain", "tty"):
-        raise InvalidArgument(f"invalid progress mode {args.progress!r}: auto, plain or tty")
     from ..engine.builds import (
         ENTITLEMENTS,
         NETWORK_MODES,
         BuildOptions,
+        BuildOutput,
         parse_cache_from,
         parse_cache_to,
     )
+    from . import build_flags
+    from .build_progress import check_mode, progress
+
+    mode = check_mode(args.progress)
+    kind, dest, names = build_flags.output(args.output)
 
     allow = frozenset(e.strip() for value in args.allow for e in value.split(",") if e.strip())
     for entitlement in sorted(allow):
@@ -141,7 +186,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         context_archive=context_archive,
         dockerfile=dockerfile,
         dockerfile_text=dockerfile_text,
-        tags=tuple(args.tag),
+        tags=(*args.tag, *names),
         build_args=_build_args(args.build_arg),
         target=args.target,
         no_cache=args.no_cache,
@@ -152,10 +197,35 @@ def run(ctx: Context, argv: list[str]) -> int:
         allow=allow,
         cache_to=cache_to,
         cache_from=cache_from,
+        platform=_platform(args.platform),
+        output=BuildOutput(kind, Path(dest).absolute() if kind == "local" else None),
+        add_hosts=tuple(args.add_host),
+        no_cache_filter=tuple(n for v in args.no_cache_filter for n in v.split(",") if n),
+        ssh=build_flags.ssh(args.ssh),
     )
-    image_id = ctx.engine.builds.build(opts, line_writer(ctx.stdout, args.quiet))
-    if args.quiet:
+    # a tar on stdout: the progress goes to stderr, as buildx's always does
+    shown = ctx.stderr if dest == "-" else ctx.stdout
+    view = progress("plain" if args.quiet else mode, shown, line_writer(shown, args.quiet))
+    try:
+        if kind in ("tar", "oci", "docker"):  # written beside the file and renamed
+            built: list[str] = []
+            write_archive_output(
+                "" if dest == "-" else dest,
+                lambda stream: built.append(
+                    ctx.engine.builds.build(
+                        replace(opts, output=BuildOutput(kind, stream=stream)), view.line
+                    )
+                ),
+            )
+            image_id = built[0]
+        else:
+            image_id = ctx.engine.builds.build(opts, view.line)
+    except PortsideError as e:
+        view.fail(str(e))
+        raise
+    view.close()
+    if args.quiet and image_id:
         ctx.stdout.write(image_id + "\n")
-    if args.iidfile:
+    if args.iidfile and image_id:
         Path(args.iidfile).write_text(image_id)
     return 0

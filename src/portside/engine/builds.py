@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from ..builder.cache_spec import CacheFrom, CacheTo, parse_cache_from, parse_cache_to
 from ..builder.context import BuildContext
-from ..builder.dockerfile import decode, parse
+from ..builder.dockerfile import decode, directive_notes, parse
 from ..builder.instructions import BuildPlan, Stage, plan
+from ..builder.platforms import Platform, check_native, native
+from ..builder.platforms import parse as parse_platform
 from ..builder.runner import Facilities, Runner
-from ..builder.settings import NETWORK_MODES, BuildSettings
+from ..builder.settings import NETWORK_MODES, BuildSettings, source_date_epoch
 from ..builder.state import State
 from ..errors import InvalidArgument, NotFound, PortsideError
 from ..image.ingest import existing_layer
@@ -29,10 +31,12 @@ from ..image.manifest import canonical_json
 from ..image.publish import publish_image
 from ..records import dataclass, field
 from ..registry.credentials import Credential
-from ..timefmt import now_rfc3339
+from ..timefmt import format_rfc3339, now_rfc3339
 from .images import ImageService, new_tag
 
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
+    from types import ModuleType
+
     from ..builder.cache_transfer import Backend, Imported
     from ..image.reference import Reference
     from ..registry.client import Registry
@@ -45,15 +49,37 @@ __all__ = [
     "ENTITLEMENTS",
     "NETWORK_MODES",
     "BuildOptions",
+    "BuildOutput",
+    "OUTPUT_TYPES",
     "BuildService",
     "CacheFrom",
     "CacheTo",
+    "Platform",
     "SecretSource",
+    "native",
     "parse_cache_from",
     "parse_cache_to",
+    "parse_platform",
 ]
 
 Output = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildOutput:
+    """``--output``: where the result goes, as BuildKit's exporters. ``image`` (the
+    default): into the store, tagged; ``local``: its files into the folder ``dest``;
+    ``tar``: its files as a tar to ``stream``; ``oci``/``docker``: the image as an
+    OCI layout / docker-archive tar (one tar is both, as ``save`` writes) to
+    ``stream``, the image kept in the store untagged; ``cacheonly``: nothing but
+    the build cache."""
+
+    type: str = "image"  # one of OUTPUT_TYPES
+    dest: Path | None = None  # local's folder
+    stream: BinaryIO | None = None  # tar, oci, docker: where the archive goes
+
+
+OUTPUT_TYPES = ("image", "local", "tar", "oci", "docker", "cacheonly")
 
 
 @dataclass(frozen=True)
@@ -71,6 +97,11 @@ class BuildOptions:
     pull: bool = False  # --pull: pull FROM images even when the store has them
     secrets: tuple[SecretSource, ...] = ()  # --secret
     allow: frozenset[str] = frozenset()  # --allow: entitlements (security.insecure)
+    platform: Platform | None = None  # --platform: the machine's own (else refused)
+    output: BuildOutput = BuildOutput()
+    add_hosts: tuple[str, ...] = ()  # --add-host NAME:IP (IP may be host-gateway)
+    no_cache_filter: tuple[str, ...] = ()  # stages, by name, that do not use the cache
+    ssh: dict[str, str] = field(default_factory=dict)  # --ssh ID -> socket ("": $SSH_AUTH_SOCK)
     # registry domain -> the login to pull its images with, instead of the one Docker
     # keeps (the Engine API's X-Registry-Config); held for the build, written nowhere
     registry_auth: dict[str, Credential] = field(default_factory=dict)
@@ -152,11 +183,21 @@ class BuildService:
 
     # -- the whole build ------------------------------------------------------------
     def build(self, opts: BuildOptions, out: Output) -> str:
-        """Build; the image ID. ``out`` gets the progress lines."""
+        """Build; the image ID ("" for a ``local`` or ``tar`` output, which makes no
+        image). ``out`` gets the progress lines."""
         if opts.context is None:
             return self._build_sent(opts, out)
+        if opts.ssh and _ssh().names_keys(opts.ssh):
+            return self._build_with_agents(opts, out)
         # bad tags fail before anything runs
         refs = [r for r in (new_tag(t) for t in opts.tags) if r is not None]
+        if opts.platform is not None:
+            check_native(opts.platform)
+        if opts.add_hosts:
+            from .container_options import check_add_hosts
+
+            check_add_hosts(opts.add_hosts)
+        epoch = source_date_epoch(opts.build_args)
         context = BuildContext.open(opts.context)
         stat_file = self._stat_cache_file(context.root)
         context.load_stat_cache(stat_file)
@@ -172,12 +213,29 @@ class BuildService:
                     f"path: lstat {dockerfile_path}: no such file or directory"
                 ) from None
             name = dockerfile_path.name
-        build_plan = plan(parse(decode(data, name), name))
+        dockerfile = parse(decode(data, name), name)
+        build_plan = plan(dockerfile)
+        for note in directive_notes(dockerfile):
+            out(note)
         identity = str(dockerfile_path.resolve()) if opts.dockerfile_text is None else "-"
         target = self._target(build_plan, opts.target)
+        for name in opts.no_cache_filter:
+            if build_plan.stage(name) is None or name.isdigit():
+                raise InvalidArgument(f"--no-cache-filter {name}: no stage of that name")
         secrets = {s.id: s.read() for s in opts.secrets}
         settings = BuildSettings(
-            opts.build_args, opts.no_cache, opts.network, opts.pull, secrets, opts.allow
+            opts.build_args,
+            opts.no_cache,
+            opts.network,
+            opts.pull,
+            secrets,
+            opts.allow,
+            opts.platform,
+            epoch,
+            frozenset(n.lower() for n in opts.no_cache_filter),
+            opts.add_hosts,
+            self._host_gateway(opts.add_hosts),
+            _ssh().agents(opts.ssh) if opts.ssh else {},
         )
         runner = Runner(
             self._facilities(opts.registry_auth),
@@ -189,7 +247,7 @@ class BuildService:
             name,
         )
         needed = runner.needed(target)
-        settings.preflight(build_plan, needed, name)
+        settings.preflight(build_plan, needed, name, runner.global_args)
         runner.imported = self._import_caches(opts, out)
         if any(c.cache_mounts for c in opts.cache_to):
             runner.mounts_used = set()
@@ -207,17 +265,45 @@ class BuildService:
             # the steps the image's own layers can stand for (as BuildKit's, min only)
             rows = [r for r in self._rows(runner) if set(r.layers) <= set(state.layers)]
             state.image[INLINE_KEY] = {"records": records_json(rows)}
-        image_id = self._publish(state)
+        image_id = self._deliver(opts, state, refs, epoch, out)
+        for spec in opts.cache_to:
+            if spec.type != "inline":
+                self._export_cache(spec, runner, opts, out)
+        return image_id
+
+    def _deliver(
+        self,
+        opts: BuildOptions,
+        state: State,
+        refs: list[Reference],
+        epoch: int | None,
+        out: Output,
+    ) -> str:
+        """The built state where ``--output`` sends it: the store (tagged), an archive,
+        or files; the image ID ("" when none is made)."""
+        if opts.output.type in ("local", "tar", "cacheonly"):  # files, no image
+            from ..builder.exporters import export_files
+
+            export_files(self.store, state.layers, opts.output, out)
+            return ""
+        image_id = self._publish(state, epoch)
         out(f"Successfully built {image_id.removeprefix('sha256:')[:12]}")
+        if opts.output.type in ("oci", "docker"):
+            from ..image.archive_write import write_archive
+            from .image_io import save_item
+
+            assert opts.output.stream is not None
+            content = self.store.content
+            item = save_item(self.images, image_id, [str(r) for r in refs])
+            write_archive(opts.output.stream, [item], content.open, content.size)
+            out(f"Exported the image ({opts.output.type} archive)")
+            return image_id
         created = now_rfc3339()
         with self.store.writing():
             for ref in refs:
                 self.store.meta.set_tag(str(ref), image_id, created)
         for ref in refs:
             out(f"Successfully tagged {ref.familiar()}")
-        for spec in opts.cache_to:
-            if spec.type != "inline":
-                self._export_cache(spec, runner, opts, out)
         return image_id
 
     # -- --cache-to, --cache-from -------------------------------------------------------
@@ -293,6 +379,23 @@ class BuildService:
             sent = replace(opts, context=Path(tmp), context_archive=None, dockerfile_text=text)
             return self.build(sent, out)
 
+    def _host_gateway(self, entries: tuple[str, ...]) -> str:
+        """What ``--add-host NAME:host-gateway`` names: the host's address on the
+        default bridge, where RUN steps are ("" when no entry asks)."""
+        if not any(e.endswith(":host-gateway") for e in entries):
+            return ""
+        with self.store.lock:
+            return self.endpoints().default_gateway()
+
+    def _build_with_agents(self, opts: BuildOptions, out: Output) -> str:
+        """A build whose ``--ssh`` names key files: an ssh-agent holds them while
+        it lasts."""
+        from ..builder.ssh_forward import key_agents
+        from ..records import replace
+
+        with key_agents(opts.ssh, self.scratch) as sockets:
+            return self.build(replace(opts, ssh=sockets), out)
+
     def _stat_cache_file(self, context_root: Path) -> Path:
         name = hashlib.sha256(str(context_root).encode()).hexdigest()[:32]
         return self.store.root / "build-stat" / f"{name}.json"
@@ -305,12 +408,14 @@ class BuildService:
             raise InvalidArgument(f"target stage {target!r} could not be found")
         return stage
 
-    def _publish(self, state: State) -> str:
+    def _publish(self, state: State, epoch: int | None) -> str:
         image = copy.deepcopy(state.image)
         image["rootfs"] = {"type": "layers", "diff_ids": list(state.layers)}
         # the time of the newest step, as BuildKit: a rebuild from the cache is the same image
         history = image.get("history") or []
         image["created"] = (history[-1].get("created") if history else None) or now_rfc3339()
+        if epoch is not None:
+            image["created"] = format_rfc3339(epoch)
         with self.store.writing() as publisher:
             layers = []
             for diff_id in state.layers:
@@ -358,6 +463,13 @@ class BuildService:
             self.store.collect_garbage()
             after = set(meta.all_layers())
         return keys, sum(size for d, size in before.items() if d not in after)
+
+
+def _ssh() -> ModuleType:
+    """builder/ssh_forward.py (threads and sockets): only for a build that forwards."""
+    from ..builder import ssh_forward
+
+    return ssh_forward
 
 
 def _all_capabilities() -> tuple[str, ...]:

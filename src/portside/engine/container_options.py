@@ -274,12 +274,7 @@ class CreateOptions:
     def __post_init__(self) -> None:
         if self.auto_remove and self.restart.name != "no":
             raise InvalidArgument("Conflicting options: --restart and --rm")
-        for entry in self.add_hosts:
-            name, sep, ip = entry.partition(":")
-            if not sep or not name or not ip:
-                raise InvalidArgument(f'bad format for add-host: "{entry}"')
-            if ip != "host-gateway" and not _is_ip(ip):
-                raise InvalidArgument(f'invalid IP address in add-host: "{ip}"')
+        check_add_hosts(self.add_hosts)
         for server in self.dns:
             if not _is_ip(server):
                 raise InvalidArgument(f"{server} is not an ip address")
@@ -427,6 +422,16 @@ def _port_bindings(publish: tuple[PublishedPort, ...]) -> dict[str, Any]:
     for p in publish:
         bindings.setdefault(p.port, []).append({"HostIp": p.host_ip, "HostPort": p.host_port})
     return bindings
+
+
+def check_add_hosts(entries: tuple[str, ...]) -> None:
+    """``--add-host NAME:IP`` entries (IP may be ``host-gateway``), as Docker checks them."""
+    for entry in entries:
+        name, sep, ip = entry.partition(":")
+        if not sep or not name or not ip:
+            raise InvalidArgument(f'bad format for add-host: "{entry}"')
+        if ip != "host-gateway" and not _is_ip(ip):
+            raise InvalidArgument(f'invalid IP address in add-host: "{ip}"')
 
 
 def _is_ip(text: str) -> bool:

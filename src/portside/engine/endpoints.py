@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument
 from ..network import addresses, host_ports, links, namespace_holder
-from ..network.hostfiles import hosts_text, rewrite_in_place
+from ..network.hostfiles import hosts_text, rewrite_in_place, with_gateway
 from ..records import replace
 from ..store.networks import AttachmentRow, EndpointRow, NetworkRow, NetworkTable
 from . import network_inspect
@@ -294,11 +294,19 @@ class EndpointService:
         if not any(e.endswith(":host-gateway") for e in entries):
             return list(entries)
         found = self.endpoint(row.id)
-        network = found[0] if found else self.networks.with_subnet(self.networks.get("bridge"))
-        return [
-            e.rpartition(":")[0] + ":" + network.gateway if e.endswith(":host-gateway") else e
-            for e in entries
-        ]
+        return self.gateway_hosts(entries, found[0] if found else None)
+
+    def gateway_hosts(
+        self, entries: builtins.list[str], network: NetworkRow | None = None
+    ) -> builtins.list[str]:
+        """``host-gateway`` in ``--add-host`` entries made the host's address on
+        ``network`` (the default bridge's when None)."""
+        return with_gateway(entries, network.gateway if network else self.default_gateway())
+
+    def default_gateway(self) -> str:
+        """The host's address on the default bridge (RUN steps' and off-bridge
+        containers' ``host-gateway``)."""
+        return self.networks.with_subnet(self.networks.get("bridge")).gateway
 
     def endpoint(self, container_id: str) -> tuple[NetworkRow, EndpointRow] | None:
         for e in self.table.endpoints_of(container_id):

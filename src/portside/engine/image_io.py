@@ -34,6 +34,19 @@ from ..timefmt import now_rfc3339
 from .commit_config import CommitConfig, merge
 from .images import ImageService, new_tag
 
+
+def save_item(images: ImageService, image_id: str, tags: list[str]) -> SaveItem:
+    """What an archive holds of an image in the store, named ``tags`` (full names)."""
+    row = images.row(image_id)
+    return SaveItem(
+        image_id=image_id,
+        manifest_digest=row.manifest,
+        manifest_size=images.store.content.size(row.manifest),
+        diff_ids=images.store.meta.image_layers(image_id),
+        tags=tags,
+    )
+
+
 # (event, layer diff ID or "", bytes done, bytes total or 0)
 ProgressFn = Callable[[str, str, int, int], None]
 
@@ -288,21 +301,13 @@ class ImageIO:
         if not names:
             raise InvalidArgument("no image names given")
         items: dict[str, SaveItem] = {}
-        meta = self.store.meta
         for text in names:
             image_id, ref = self.images.resolve(text)
             tags = self._tags_to_save(text, image_id, ref)
             if image_id in items:
                 items[image_id].tags.extend(t for t in tags if t not in items[image_id].tags)
                 continue
-            row = self.images.row(image_id)
-            items[image_id] = SaveItem(
-                image_id=image_id,
-                manifest_digest=row.manifest,
-                manifest_size=self.store.content.size(row.manifest),
-                diff_ids=meta.image_layers(image_id),
-                tags=tags,
-            )
+            items[image_id] = save_item(self.images, image_id, tags)
         content = self.store.content
         write_archive(out, list(items.values()), content.open, content.size)
         for image_id in items:

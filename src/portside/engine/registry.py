@@ -81,7 +81,7 @@ class RegistryService:
         """Pull ``text`` (a name, name:tag or name@digest); the image ID. ``platform``
         (os/arch[/variant]) picks another entry of an index than this machine's;
         ``credential``: the login for this pull, instead of the one Docker keeps."""
-        from ..image.archive_read import parse_platform
+        from ..image.host import parse_platform
         from ..registry.pull import Puller
 
         ref = parse_tagged(self.images.aliased(text))

@@ -25,11 +25,22 @@ class Stats:
     pids: int
 
 
+def _usage(row: ContainerRow) -> cgroups.Usage:
+    """A running container's usage: its cgroup's; rootless, where it has none, summed
+    over the processes of its PID namespace (runtime/pid_namespace.py)."""
+    cgroup = cgroups.of(row.id)
+    if cgroup:
+        return cgroups.usage(cgroup)
+    from ..runtime import pid_namespace
+
+    return pid_namespace.usage(row.pid)
+
+
 def sample(rows: list[ContainerRow], interval: float = 0.5) -> list[Stats]:
     """Two readings ``interval`` apart (the CPU share is the difference); a container
     that is not running reads as zeros."""
     live = [r for r in rows if r.status in UP and r.pid]
-    first = {r.id: cgroups.container_usage(r.id, r.pid).cpu_ns for r in live}
+    first = {r.id: _usage(r).cpu_ns for r in live}
     start = time.monotonic()
     if live:
         time.sleep(interval)
@@ -39,7 +50,7 @@ def sample(rows: list[ContainerRow], interval: float = 0.5) -> list[Stats]:
         if r.id not in first:
             out.append(Stats(r, 0.0, 0, 0, 0, 0, 0, 0, 0))
             continue
-        u = cgroups.container_usage(r.id, r.pid)
+        u = _usage(r)
         cpu = (u.cpu_ns - first[r.id]) / (elapsed * 1e9) * 100 if elapsed else 0.0
         rx, tx = _net(r.pid)
         out.append(

@@ -206,16 +206,6 @@ def select_platform(
     return None
 
 
-def parse_platform(text: str) -> tuple[str, str, str]:
-    """``linux/arm64/v8`` -> ("linux", "arm64", "v8"); ``linux/amd64`` -> variant ""."""
-    from ..errors import InvalidArgument
-
-    parts = text.lower().split("/")
-    if len(parts) not in (2, 3) or not all(parts):
-        raise InvalidArgument(f'invalid platform "{text}": os/arch[/variant], e.g. linux/arm64')
-    return parts[0], parts[1], parts[2] if len(parts) == 3 else ""
-
-
 def _oci_layout(archive: Archive) -> list[ArchiveImage]:
     index = archive.json("index.json")
     if not isinstance(index, dict) or not isinstance(index.get("manifests"), list):

@@ -49,6 +49,13 @@ def hosts_text(
     return _HOSTS + _added_hosts(extra) + own + "".join(f"{a}\t{n}\n" for a, n in peers)
 
 
+def with_gateway(entries: Sequence[str], gateway: str) -> list[str]:
+    """``--add-host NAME:host-gateway`` entries made ``NAME:GATEWAY``."""
+    return [
+        e.rpartition(":")[0] + ":" + gateway if e.endswith(":host-gateway") else e for e in entries
+    ]
+
+
 def _added_hosts(extra: Sequence[str]) -> str:
     """``--add-host`` entries (``name:ip``) as hosts lines."""
     return "".join(f"{e.partition(':')[2]}\t{e.partition(':')[0]}\n" for e in extra)

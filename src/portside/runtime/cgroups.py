@@ -71,17 +71,6 @@ class Usage:
     pids: int
 
 
-def container_usage(container_id: str, init_pid: int) -> Usage:
-    """A running container's usage: its cgroup's; rootless, where it has none, summed
-    over the processes of its PID namespace (runtime/pid_namespace.py)."""
-    cgroup = of(container_id)
-    if cgroup:
-        return usage(cgroup)
-    from .pid_namespace import usage as processes_usage
-
-    return processes_usage(init_pid)
-
-
 def usage(cgroup: str) -> Usage:
     if _v2():
         cpu = _fields(_read("cpu", cgroup, "cpu.stat")).get("usage_usec", 0) * 1000
