@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DockerfileError, ImageNotFound, InvalidArgument, PortsideError
+from ..errors import DockerfileError, ImageNotFound, InvalidArgument
 from ..records import dataclass
 from ..store.tempnames import temp_name
 from . import cache, config_ops, copy_step, platforms, run_mounts, stages
@@ -31,6 +31,7 @@ from .mounts import Mount
 from .parser import Node, parse_line
 from .settings import BuildSettings
 from .shell import process_word, process_words
+from .sources import Sources
 from .state import State
 
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
@@ -63,7 +64,7 @@ class Facilities:
     all_capabilities: tuple[str, ...] = ()  # RUN --security=insecure's
 
 
-class Runner:
+class Runner(Sources):
     """One build: the steps of the needed stages, in order, with their output."""
 
     def __init__(
@@ -103,6 +104,7 @@ class Runner:
         self.base_layers: set[str] = set()  # the FROM images' (a min cache leaves them out)
         self.downloaded: set[Path] = set()  # ADD's URL files: copied, never extracted
         self.sources: dict[str, Path] = {}  # stage key -> its root, mounted for COPY --from
+        self.named_states: dict[str, State] = {}  # --build-context folders, as stages
 
     def needed(self, target: Stage) -> dict[int, frozenset[int]]:
         """The stages ``target`` needs (itself too), each with the ones it reads."""
@@ -192,7 +194,12 @@ class Runner:
             raise DockerfileError(self.name, line, f"{name}: {e}") from None
 
     def _from(self, base: str, stage: Stage) -> State:
-        earlier = self.plan.stage(base)
+        named = self.settings.contexts.get(base)  # --build-context: wins over a stage
+        if named is not None and named.folder is not None:
+            return self._named_folder(base, stage)
+        if named is not None:
+            base = named.image
+        earlier = self.plan.stage(base) if named is None else None
         if earlier is not None and earlier.index < stage.index:
             done = self.finished[earlier.index]
             return State(done.key, copy.deepcopy(done.image), list(done.layers), list(done.shell))
@@ -416,68 +423,6 @@ class Runner:
         path = copy_step.download(url, folder, node, self.name)
         self.downloaded.add(path)
         return path
-
-    def _source_context(self, node: Node) -> BuildContext:
-        ref = node.flags.get("from")
-        if ref is None:
-            return self.context
-        stage = self.plan.stage(ref)
-        if stage is not None and stage.index in self.finished:
-            return BuildContext(self._readonly_root(self.finished[stage.index]))
-        if stage is None:  # not a stage: an image, as Docker allows (COPY --from=busybox)
-            try:
-                image_id: str | None = self._image(ref, node.line)
-            except PortsideError:  # not a name of an image here either
-                image_id = None
-            if image_id is not None:
-                layers = self.store.meta.image_layers(image_id)
-                return BuildContext(self._readonly_root(State("image:" + image_id, {}, layers)))
-        raise DockerfileError(
-            self.name, node.line, f"COPY --from={ref}: no such stage before this one or image"
-        )
-
-    def _mount_sources(self) -> run_mounts.MountSources:
-        return run_mounts.MountSources(
-            self.context,
-            lambda ref: self._from_state(ref).key,
-            lambda ref: self._readonly_root(self._from_state(ref)),
-            self.store.cache_mounts,
-            self.settings.secrets,
-            self.f.scratch,
-            self.store.layers.tmp_dir,
-            self.settings.ssh,
-        )
-
-    def _from_state(self, ref: str) -> State:
-        """``--mount from=REF``: an earlier stage's result, or an image's."""
-        stage = self.plan.stage(ref)
-        if stage is not None and stage.index in self.finished:
-            return self.finished[stage.index]
-        if stage is None:
-            try:
-                image_id = self.on_main(lambda: self.f.resolve(ref))
-            except ImageNotFound:
-                image_id = ""
-            if image_id:
-                return State("image:" + image_id, {}, self.store.meta.image_layers(image_id))
-        raise InvalidArgument(f"from={ref}: no such stage before this one or image")
-
-    def _readonly_root(self, state: State) -> Path:
-        """A stage's result, mounted for COPY --from to read (unmounted at the end)."""
-        return self.on_main(lambda: self._mount_root(state))  # once, whatever the thread
-
-    def _mount_root(self, state: State) -> Path:
-        if state.key not in self.sources:
-            from . import step_fs
-
-            lowers = [self.store.layers.diff_path(d) for d in reversed(state.layers)]
-            mount = ExitStack()
-            fs = mount.enter_context(step_fs.mounted(self.store, lowers))
-            # its empty layer goes after the unmount (last in, first out), not through it
-            self.cleanup.callback(self.store.layers.discard, fs.work)
-            self.cleanup.push(mount)
-            self.sources[state.key] = fs.root
-        return self.sources[state.key]
 
     def close(self) -> None:
         """Unmount what COPY --from read; remove the init layers and downloads; take

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import DockerfileError, InvalidArgument
 from ..records import dataclass, field
+from .named_contexts import NamedContext
 from .platforms import Platform, check_stage
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class BuildSettings:
     add_hosts: tuple[str, ...] = ()  # --add-host NAME:IP, in RUN's /etc/hosts (and key)
     host_gateway: str = ""  # what --add-host NAME:host-gateway names (the bridge's)
     ssh: Mapping[str, str] = field(default_factory=dict)  # --ssh ID -> an agent's socket
+    contexts: Mapping[str, NamedContext] = field(default_factory=dict)  # --build-context
 
     def now(self) -> str:
         """A new history entry's time: now, or SOURCE_DATE_EPOCH's."""

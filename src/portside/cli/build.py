@@ -141,6 +141,12 @@ def run(ctx: Context, argv: list[str]) -> int:
         default=[],
         help='Allow extra privileged entitlement (e.g., "security.insecure")',
     )
+    p.add_argument(
+        "--build-context",
+        action="append",
+        default=[],
+        help="Additional build contexts (e.g., name=path)",
+    )
     p.add_argument("--cache-to", action="append", default=[], help="Cache export destinations")
     p.add_argument("--cache-from", action="append", default=[], help="External cache sources")
     p.add_argument("path", nargs="*")
@@ -153,6 +159,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         BuildOutput,
         parse_cache_from,
         parse_cache_to,
+        parse_named_context,
     )
     from . import build_flags
     from .build_progress import check_mode, progress
@@ -197,6 +204,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         allow=allow,
         cache_to=cache_to,
         cache_from=cache_from,
+        contexts=dict(parse_named_context(v) for v in args.build_context),
         platform=_platform(args.platform),
         output=BuildOutput(kind, Path(dest).absolute() if kind == "local" else None),
         add_hosts=tuple(args.add_host),

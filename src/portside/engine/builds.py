@@ -20,6 +20,8 @@ from ..builder.cache_spec import CacheFrom, CacheTo, parse_cache_from, parse_cac
 from ..builder.context import BuildContext
 from ..builder.dockerfile import decode, directive_notes, parse
 from ..builder.instructions import BuildPlan, Stage, plan
+from ..builder.named_contexts import NamedContext
+from ..builder.named_contexts import parse as parse_named_context
 from ..builder.platforms import Platform, check_native, native
 from ..builder.platforms import parse as parse_platform
 from ..builder.runner import Facilities, Runner
@@ -59,6 +61,7 @@ __all__ = [
     "native",
     "parse_cache_from",
     "parse_cache_to",
+    "parse_named_context",
     "parse_platform",
 ]
 
@@ -107,6 +110,7 @@ class BuildOptions:
     registry_auth: dict[str, Credential] = field(default_factory=dict)
     cache_to: tuple[CacheTo, ...] = ()  # --cache-to: where the build's cache goes
     cache_from: tuple[CacheFrom, ...] = ()  # --cache-from: caches its steps may come from
+    contexts: dict[str, NamedContext] = field(default_factory=dict)  # --build-context
 
 
 @dataclass(frozen=True)
@@ -236,6 +240,7 @@ class BuildService:
             opts.add_hosts,
             self._host_gateway(opts.add_hosts),
             _ssh().agents(opts.ssh) if opts.ssh else {},
+            opts.contexts,
         )
         runner = Runner(
             self._facilities(opts.registry_auth),
