@@ -5,8 +5,8 @@ root portside.
 
 All three engines run the same way, so the wrapper costs fall on each alike: a private
 mount namespace with its own /dev/net/tun node (these machines' node is root's alone;
-tests/users.py), then ``runuser`` and ``env -i``. portside runs from ``.venv-user``
-(Debian's python3, which the user can read) as root and as the user.
+tests/users.py), then ``runuser`` and ``env -i``. portside runs with Debian's python3
+from a compiled copy of src/ that the user can read, as root and as the user.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from containers import busybox_rootfs
 from engines import REPO, Engine
 from timing import Row, command, median_seconds
 
-from tests.users import USER_PORTSIDE, User, add_user, remove_user
+from tests.users import User, add_user, remove_user, user_portside
 
 ROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"  # root's login
 ROOT, ROOTLESS, PODMAN = "portside (root)", "portside (rootless)", "podman (rootless)"
@@ -38,8 +38,8 @@ def engines(user: User, shared: Path) -> list[Engine]:
     root = User("root")
     store = ["--root", str(shared / "root-store"), "--runroot", str(shared / "root-run")]
     out = [
-        Engine(ROOT, root.argv([str(USER_PORTSIDE), *store], path=ROOT_PATH)),
-        Engine(ROOTLESS, user.argv([str(USER_PORTSIDE)])),
+        Engine(ROOT, root.argv([*user_portside(), *store], path=ROOT_PATH)),
+        Engine(ROOTLESS, user.argv(user_portside())),
     ]
     if shutil.which("podman"):
         conf = shared / "containers.conf"

@@ -11,24 +11,44 @@ node of its own: the host's node is never changed.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import pwd
 import secrets
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 from tests.conftest import OFFLINE
 
 REPO = Path(__file__).resolve().parents[1]
-USER_PORTSIDE = REPO / ".venv-user/bin/portside"  # Debian's python3, readable by all
+# Debian's python3 with portside's dependencies, readable by all (scripts/setup); the
+# code is a copy of src/ (user_portside): a clone may sit where users cannot read
+USER_PYTHON = Path("/var/cache/portside/venv-user/bin/python")
 USER_PATH = "/usr/local/bin:/usr/bin:/bin"
 TUN_WRAPPER = (
     "mount -t tmpfs tun /dev/net && mknod -m 0666 /dev/net/tun c 10 200 && "
     'exec runuser -u "$0" -- "$@"'
 )
+
+
+@functools.cache
+def user_portside() -> list[str]:
+    """The command that runs this checkout's portside as any user: src/portside copied
+    (and compiled, as an installed package is) into a folder all can read, removed when
+    the process ends."""
+    folder = Path(tempfile.mkdtemp(prefix="portside-user-src-"))
+    atexit.register(shutil.rmtree, folder, True)
+    shutil.copytree(REPO / "src/portside", folder / "portside",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    subprocess.run([str(USER_PYTHON), "-m", "compileall", "-q", str(folder)], check=True)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return ["env", f"PYTHONPATH={folder}", str(USER_PYTHON), "-m", "portside"]
 
 
 class User:
@@ -96,8 +116,8 @@ class User:
 def add_user(subids: bool = True) -> User:
     if shutil.which("newuidmap") is None or shutil.which("slirp4netns") is None:
         raise RuntimeError("uidmap and slirp4netns are not installed (bash scripts/setup)")
-    if not os.access(USER_PORTSIDE, os.X_OK):
-        raise RuntimeError(f"{USER_PORTSIDE} is missing (bash scripts/setup makes it)")
+    if not os.access(USER_PYTHON, os.X_OK):
+        raise RuntimeError(f"{USER_PYTHON} is missing (bash scripts/setup makes it)")
     name = f"pst{secrets.token_hex(3)}"
     extra = [] if subids else ["-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0"]
     subprocess.run(["useradd", "-m", *extra, name], check=True)

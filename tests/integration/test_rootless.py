@@ -1,6 +1,6 @@
 """portside as an ordinary user: throwaway users (tests/users.py), with and without a
 range in /etc/subuid, run the notes' walk through ``runuser`` with their default store,
-from ``.venv-user`` (Debian's python3, which any user can read; scripts/setup). Each
+with Debian's python3 and a copy of src/ that any user can read (tests/users.py). Each
 user, its processes and its files are removed at the end.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import Result, result_of
-from ..users import USER_PATH, USER_PORTSIDE, User, add_user, remove_user
+from ..users import USER_PATH, User, add_user, remove_user, user_portside
 from .registries import free_port, serve
 
 
@@ -43,7 +43,7 @@ class Runner:
         path: str = USER_PATH,
         cwd: Path | None = None,
     ) -> Result:
-        argv = self.user.argv([str(USER_PORTSIDE), *args], tun=tun, path=path)
+        argv = self.user.argv([*user_portside(), *args], tun=tun, path=path)
         proc = subprocess.run(argv, capture_output=True, timeout=300, cwd=cwd or "/")
         return result_of(proc, f"{self.name}: portside {' '.join(args)}", check)
 
@@ -382,7 +382,7 @@ def test_the_engine_api_as_an_ordinary_user(
     user("import", "--change", 'CMD ["sh"]', str(shared_busybox), "busybox:latest")
     sock = user.runroot / "portside.sock"
     service = subprocess.Popen(
-        user.user.argv([str(USER_PORTSIDE), "system", "service"]),
+        user.user.argv([*user_portside(), "system", "service"]),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
