@@ -259,7 +259,8 @@ class NetworkService:
 
     def sync(self) -> None:
         """Make the host match the endpoints: bridges of networks in use up (the rest
-        down), and the store's nft table rewritten."""
+        down; rootless, in the user's own namespace, they stay), and the store's nft
+        table rewritten."""
         endpoints = self.table.endpoints()
         stale = [e for e in endpoints if e.holder_pid and not alive(e.holder_pid)]
         if stale:  # RUN steps of builds that were killed
@@ -275,7 +276,8 @@ class NetworkService:
             if network.driver != "bridge" or not network.bridge:
                 continue
             if network.id not in used:
-                _bridge_down(network.bridge)
+                if pause_pid() is None:  # rootless, it stays: the namespace is the user's
+                    _bridge_down(network.bridge)  # own, and the next run skips two steps
                 continue
             bridges.append(nat.Bridge(network.bridge, network.subnet, network.internal))
         for e in endpoints:
