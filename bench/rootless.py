@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from builds import bench_engine as build_bench
 from builds import make_app, node_rootfs
 from containers import busybox_rootfs
 from engines import REPO, Engine
-from timing import Row, command, median_seconds
+from timing import Row, command, medians_in_turn
 
 from tests.users import User, add_user, remove_user, user_portside
 
@@ -51,31 +52,53 @@ def engines(user: User, shared: Path) -> list[Engine]:
 
 
 def run_rows(group: list[Engine], rootfs: Path, repeat: int) -> list[Row]:
-    results: dict[str, dict[str, float]] = {}
+    """The engines take turns (timing.medians_in_turn): a load that comes and goes
+    falls on each alike."""
     for engine in group:
         engine.run("import", "--change", 'CMD ["sh"]', str(rootfs), "busybox:latest")
-        none = engine.cmd("run", "--rm", "--network", "none", "busybox", "true")
-        default = engine.cmd("run", "--rm", "busybox", "true")
-        results[engine.name] = {
-            "run --rm --network none busybox true": median_seconds(command(none), repeat=repeat),
-            "run --rm busybox true (default network)": median_seconds(
-                command(default), repeat=repeat
-            ),
-        }
-    names = list(next(iter(results.values())))
-    return [Row(n, {e: r[n] for e, r in results.items()}) for n in names]
+    rows = []
+    for name, flags in (
+        ("run --rm --network none busybox true", ["--network", "none"]),
+        ("run --rm busybox true (default network)", []),
+    ):
+        runs = {e.name: command(e.cmd("run", "--rm", *flags, "busybox", "true")) for e in group}
+        rows.append(Row(name, medians_in_turn(runs, repeat=repeat)))
+    return rows
 
 
 def build_rows(group: list[Engine], shared: Path, repeat: int) -> list[Row]:
+    """Root and rootless portside in turn; rootless Podman, whose builds take tens of
+    seconds each here, on its own with three tries."""
     rootfs = node_rootfs(shared)
-    results = {}
+    apps = {}
     for engine in group:
         changes = ["--change", 'CMD ["node"]', "--change", "ENV NODE_ENV=production"]
         engine.run("import", *changes, str(rootfs), "node:18")
-        app = make_app(shared / engine.name.replace(" ", "-").strip("()"))
-        results[engine.name] = build_bench(engine, app, repeat)
-    names = ["cold build", "fully cached rebuild", "one source file changed"]
-    return [Row(n, {e: r[n] for e, r in results.items()}) for n in names]
+        apps[engine.name] = make_app(shared / engine.name.replace(" ", "-").strip("()"))
+    ours = [e for e in group if e.name != PODMAN]
+    results: dict[str, dict[str, float]] = {}
+    for label, extra in (("cold build", ["--no-cache"]), ("fully cached rebuild", [])):
+        runs = {e.name: command(e.cmd("build", "-q", *extra, "-t", "bench/app", str(apps[e.name])))
+                for e in ours}  # fmt: skip
+        results[label] = medians_in_turn(runs, repeat=repeat)
+    counter = iter(range(10_000))
+
+    def edit(name: str) -> Callable[[], object]:
+        server = apps[name] / "server.js"
+        source = server.read_text()
+        return lambda: server.write_text(source.replace("app!", f"app, edit {next(counter)}!"))
+
+    runs = {e.name: command(e.cmd("build", "-q", "-t", "bench/app", str(apps[e.name])))
+            for e in ours}  # fmt: skip
+    results["one source file changed"] = medians_in_turn(
+        runs, prepare={e.name: edit(e.name) for e in ours}, repeat=repeat
+    )
+    for engine in group:
+        if engine.name == PODMAN:
+            podman = build_bench(engine, apps[engine.name], min(repeat, 3))
+            for label in results:
+                results[label][PODMAN] = podman[label]
+    return [Row(label, by_engine) for label, by_engine in results.items()]
 
 
 def rootless_rows(work: Path, repeat: int) -> tuple[list[Row], list[str]]:
