@@ -48,7 +48,8 @@ def user_portside() -> list[str]:
     subprocess.run([str(USER_PYTHON), "-m", "compileall", "-q", str(folder)], check=True)
     for path in [folder, *folder.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
-    return ["env", f"PYTHONPATH={folder}", str(USER_PYTHON), "-m", "portside"]
+    # /usr/bin/env by its path: a test may give the user a PATH without it
+    return ["/usr/bin/env", f"PYTHONPATH={folder}", str(USER_PYTHON), "-m", "portside"]
 
 
 class User:
