@@ -24,16 +24,8 @@ from ..users import USER_PATH, User, add_user, remove_user, user_portside
 from .registries import free_port, serve
 
 
-class Runner:
+class Runner(User):
     """A throwaway user (tests/users.py) and the portside commands it runs."""
-
-    def __init__(self, user: User) -> None:
-        self.user = user
-        self.name, self.uid, self.home = user.name, user.uid, user.home
-        self.store, self.runroot = user.store, user.runroot
-
-    def processes(self) -> list[int]:
-        return self.user.processes()
 
     def __call__(
         self,
@@ -43,7 +35,7 @@ class Runner:
         path: str = USER_PATH,
         cwd: Path | None = None,
     ) -> Result:
-        argv = self.user.argv([*user_portside(), *args], tun=tun, path=path)
+        argv = self.argv([*user_portside(), *args], tun=tun, path=path)
         proc = subprocess.run(argv, capture_output=True, timeout=300, cwd=cwd or "/")
         return result_of(proc, f"{self.name}: portside {' '.join(args)}", check)
 
@@ -59,7 +51,7 @@ def make_user() -> Iterator[Callable[..., Runner]]:
             made.append(add_user(subids))
         except RuntimeError as e:
             pytest.fail(str(e))
-        return Runner(made[-1])
+        return Runner(made[-1].name)
 
     yield make
     for user in made:
@@ -382,7 +374,7 @@ def test_the_engine_api_as_an_ordinary_user(
     user("import", "--change", 'CMD ["sh"]', str(shared_busybox), "busybox:latest")
     sock = user.runroot / "portside.sock"
     service = subprocess.Popen(
-        user.user.argv([*user_portside(), "system", "service"]),
+        user.argv([*user_portside(), "system", "service"]),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -304,9 +304,9 @@ def _publish_rootless(forwards: list[nat.Forward]) -> list[nat.Forward]:
     from ..network import slirp
     from ..userns import namespace_runroot
 
-    pid = pause_pid()
-    assert pid is not None
-    sock = _way_out() if forwards else slirp.running(namespace_runroot(), pid)
+    pid, runroot = pause_pid(), namespace_runroot()
+    assert pid is not None  # with forwards, slirp4netns is started; without, none is
+    sock = slirp.ensure(runroot, pid) if forwards else slirp.running(runroot, pid)
     if sock is not None:
         slirp.publish(sock, [(f.proto, f.host_ip, f.host_port) for f in forwards])
     return [replace(f, host_ip="") for f in forwards]

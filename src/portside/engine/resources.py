@@ -175,8 +175,13 @@ def host_config_fields(limits: Limits, current: dict[str, Any] | None = None) ->
     return out
 
 
-_FLAGS = {"memory": "--memory", "quota": "--cpus", "shares": "--cpu-shares"}
-_FLAGS |= {"cpus": "--cpuset-cpus", "pids": "--pids-limit"}
+_FLAGS = {  # linux.resources' keys -> the flags that ask for them
+    "memory": "--memory",
+    "quota": "--cpus",
+    "shares": "--cpu-shares",
+    "cpus": "--cpuset-cpus",
+    "pids": "--pids-limit",
+}
 
 
 def _refuse_rootless(host: dict[str, Any]) -> None:
