@@ -110,6 +110,8 @@ def main() -> int:
         for e in engines:
             if e.name == "podman":
                 e.run("rm", "-a", "-f", check=False)
+            elif e.name == "portside":  # its bridges stay up after the last container
+                e.run("network", "prune", "-f", check=False)
         dockerd.stop()
         podman_cleanup(work)
         guard.restore()

@@ -173,8 +173,18 @@ def portside(store_root: Path) -> Iterator[Portside]:
     shutil.rmtree(runroot, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _other_stores_bridges(tmp_path: Path) -> Iterator[None]:
+    """A store's bridges stay up after its last container, as docker0 does, until
+    ``network prune``: those of the other stores a test made in its folder go with it."""
+    yield
+    for db in tmp_path.glob("*/metadata.db"):
+        clean_host(db.parent, network_leftovers(db.parent))
+
+
 def remove_everything(ps: Portside) -> None:
-    """Whatever a test left behind: containers (killed), mounts, runc state."""
+    """Whatever a test left behind: containers (killed), mounts, runc state; then
+    ``network prune``, which must leave none of the store's bridges, rules or table."""
     if not (ps.root / "metadata.db").exists():
         return
     ids = ps("ps", "-aq", "--no-trunc", check=False).stdout.split()
@@ -184,24 +194,30 @@ def remove_everything(ps: Portside) -> None:
         target = line.split()[1]
         if target.startswith(str(ps.root)):
             subprocess.run(["umount", "-l", target], capture_output=True)
-    leaked = network_leftovers(ps)
-    for kind, name in leaked:  # clean the machine, then fail the test that leaked
+    ps("network", "prune", "-f", check=False)
+    leaked = network_leftovers(ps.root)
+    clean_host(ps.root, leaked)  # clean the machine, then fail the test that leaked
+    assert not leaked, f"left on the host after every container was removed: {leaked}"
+
+
+def clean_host(root: Path, leftovers: list[tuple[str, str]]) -> None:
+    """Bridges, FORWARD rules and the nft table of the store at ``root``, removed."""
+    for kind, name in leftovers:
         if kind == "bridge":
             subprocess.run(["ip", "link", "del", name], capture_output=True)
         elif kind == "forward-rule":
             subprocess.run(["iptables", "-D", *shlex.split(name.removeprefix("-A "))])
         else:
             subprocess.run(["nft", "delete", "table", "ip", name], capture_output=True)
-    assert not leaked, f"left on the host after every container was removed: {leaked}"
 
 
-def network_leftovers(ps: Portside) -> list[tuple[str, str]]:
-    """The store's bridges, their FORWARD rules and its nft table, which must be gone
-    once no container runs."""
+def network_leftovers(root: Path) -> list[tuple[str, str]]:
+    """The bridges of the store at ``root``, their FORWARD rules and its nft table, all
+    of which ``network prune`` takes away once no container runs."""
     import hashlib
     import sqlite3
 
-    conn = sqlite3.connect(ps.root / "metadata.db")
+    conn = sqlite3.connect(root / "metadata.db")
     try:
         bridges = [r[0] for r in conn.execute("SELECT bridge FROM networks WHERE bridge != ''")]
     except sqlite3.Error:
@@ -214,7 +230,7 @@ def network_leftovers(ps: Portside) -> list[tuple[str, str]]:
         for rule in forward.stdout.splitlines():
             if any(f'--comment "portside {b}"' in rule for b in bridges):
                 out.append(("forward-rule", rule))
-    tag = hashlib.sha256(str(ps.root.resolve()).encode()).hexdigest()[:10]
+    tag = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:10]
     tables = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
     if f"table ip portside_{tag}" in tables:
         out.append(("table", f"portside_{tag}"))

@@ -344,9 +344,9 @@ def _notice_single_id(store_root: Path, name: str) -> None:
 
 
 def _which(program: str) -> str:
-    import shutil
+    from .processes import which
 
-    found = shutil.which(program)
+    found = which(program)
     if found is None:
         raise UserNamespaceError(f"{program} not found on PATH")
     return found

@@ -66,8 +66,17 @@ def _host_state(portside: Portside, *ids: str) -> dict[str, object]:
         "table": f"portside_{tag}" in tables,
         "veths": [n for n in links if any(n.startswith("v" + i[:9]) for i in ids)],
         # this store's (another store's tests may run beside this one)
-        "bridges": [name for kind, name in network_leftovers(portside) if kind == "bridge"],
+        "bridges": [name for kind, name in network_leftovers(portside.root) if kind == "bridge"],
     }
+
+
+def _pruned(portside: Portside, *ids: str) -> dict[str, object]:
+    """The host after ``network prune``: the veths of ``ids`` went with their containers,
+    the store's bridges stayed up (as docker0 does) until the prune took them down."""
+    kept = _host_state(portside, *ids)
+    assert kept["veths"] == [] and kept["bridges"], kept
+    portside("network", "prune", "-f")
+    return _host_state(portside, *ids)
 
 
 def test_a_published_port_answers_on_loopback_and_an_unpublished_one_does_not(
@@ -107,7 +116,7 @@ def test_a_published_port_answers_on_loopback_and_an_unpublished_one_does_not(
     # stop: the port no longer answers, and the host is as it was
     portside("rm", "-f", published, hidden, bound)
     assert _refused(f"http://127.0.0.1:{port}/")
-    assert _host_state(portside, published, hidden, bound) == before
+    assert _pruned(portside, published, hidden, bound) == before
 
 
 def _with_program(busybox_tar: Path, out: Path, program: str) -> Path:
@@ -256,7 +265,8 @@ def test_teardown_after_stop_rm_and_a_killed_monitor(portside: Portside, web: st
     assert during["table"] and len(during["veths"]) == 1  # type: ignore[arg-type]
     assert len(during["bridges"]) == len(before["bridges"]) + 1  # type: ignore[arg-type]
     portside("stop", "-t", "0", cid)
-    assert _host_state(portside, cid) == before and _refused(f"http://127.0.0.1:{port}/")
+    assert _host_state(portside, cid) == {**during, "veths": []}  # the bridge stays up
+    assert _refused(f"http://127.0.0.1:{port}/")
     # started again: the same host port, a working path
     portside("start", cid)
     assert http_get(f"http://127.0.0.1:{port}/") == "x\n"
@@ -268,13 +278,14 @@ def test_teardown_after_stop_rm_and_a_killed_monitor(portside: Portside, web: st
     while "Exited" not in portside("ps", "-a", "--format", "{{.Status}}").stdout:
         assert time.monotonic() < deadline
         time.sleep(0.1)
-    assert _host_state(portside, cid) == before and _refused(f"http://127.0.0.1:{port}/")
+    assert _host_state(portside, cid) == {**during, "veths": []}
+    assert _refused(f"http://127.0.0.1:{port}/")
     # the address is free again: a new container gets the first one
     again = _serve(portside, web, "y")
     first_ip = _inspect(portside, again)["NetworkSettings"]["IPAddress"]
     assert first_ip.endswith(".2")
     portside("rm", "-f", again, cid)
-    assert _host_state(portside, again, cid) == before
+    assert _pruned(portside, again, cid) == before
 
 
 def test_user_networks_find_containers_by_name_and_stay_apart(portside: Portside, web: str) -> None:
@@ -435,8 +446,8 @@ def test_connect_and_disconnect_running_and_stopped_containers(
     route = portside("exec", app, "ip", "route").stdout
     assert f"default via {gateway} dev eth1" in route and "eth0" not in route
     portside("rm", "-f", app, db)
-    assert _host_state(portside, app, db) == before
     assert portside("network", "rm", "back").stdout == "back\n"
+    assert _pruned(portside, app, db) == before
 
 
 def test_build_run_steps_are_on_the_default_bridge(
@@ -457,7 +468,7 @@ def test_build_run_steps_are_on_the_default_bridge(
     r = portside("build", "--network", "appnet", str(tmp_path), check=False)
     assert r.returncode == 1 and 'network mode "appnet" not supported' in r.stderr
     portside("rm", "-f", server)
-    assert _host_state(portside, server) == before
+    assert _pruned(portside, server) == before
 
 
 def test_hostname_add_host_and_dns_options(portside: Portside, web: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import secrets
 import struct
 import subprocess
 import termios
@@ -20,6 +19,7 @@ from typing import IO, Any
 
 from ..engine.execs import ExecOptions
 from ..errors import Conflict, NotFound
+from ..ids import new_id
 from ..records import dataclass, field
 from .attach import terminal_size
 from .containers import STDERR, STDOUT, frame
@@ -92,7 +92,7 @@ def create(req: Request) -> None:
     )
     if not options.command:
         raise BadRequest("No exec command specified")
-    instance = ExecInstance(secrets.token_hex(32), row.id, options, bool(body.get("AttachStdin")))
+    instance = ExecInstance(new_id(), row.id, options, bool(body.get("AttachStdin")))
     _instances(req)[instance.id] = instance
     req.send_json({"Id": instance.id}, 201)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..errors import ContainerStartError, PortsideError, RunRefused
-from .attaching import relay
 from .context import Context, Parser
 from .create_flags import add_flags, options_from
 
@@ -61,6 +60,8 @@ def run(ctx: Context, argv: list[str]) -> int:
             ctx.engine.containers.purge(container_id, volumes=True)
         raise engine_error(e) from None
     assert started.attach is not None
+    from .attaching import relay  # socket, signal, termios: not for run -d
+
     ctx.stdout.flush()
     outcome = relay(ctx, started.row, started.attach, sig_proxy=args.sig_proxy)
     if outcome == "detached":

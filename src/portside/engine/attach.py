@@ -4,11 +4,13 @@ terminal size (``runtime.attach`` and ``runtime.monitor`` implement them)."""
 from __future__ import annotations
 
 import socket
-from typing import TYPE_CHECKING, BinaryIO
 
 from ..runtime import attach, monitor
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from .containers import ContainerService
 
 

@@ -14,7 +14,6 @@ import copy
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
 
 from ..builder.cache_spec import CacheFrom, CacheTo, parse_cache_from, parse_cache_to
 from ..builder.context import BuildContext
@@ -36,8 +35,10 @@ from ..registry.credentials import Credential
 from ..timefmt import format_rfc3339, now_rfc3339
 from .images import ImageService, new_tag
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
     from types import ModuleType
+    from typing import BinaryIO
 
     from ..builder.cache_transfer import Backend, Imported
     from ..image.reference import Reference

@@ -13,9 +13,11 @@ container's config fills what it leaves unset:
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..records import dataclass, field
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import Conflict
 from ..image import layer_write, path_archive
@@ -38,7 +37,10 @@ from .container_state import Status
 from .containers import ContainerService, command_of
 from .mounts import in_mount_order
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any, BinaryIO
+
     from .commit_config import CommitConfig
     from .image_io import ImageIO
     from .lifecycle import Lifecycle

@@ -8,8 +8,6 @@ docker-py's keyword arguments through the field-wise ones); the engine reads rec
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from ..errors import InvalidArgument
 from ..records import dataclass, field
 from ..store.volumes import MountRow
@@ -18,7 +16,10 @@ from .isolation import Isolation, security_options
 from .isolation import host_config_fields as isolation_fields
 from .resources import Limits, host_config_fields
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..runtime.logs import Rotation
 
 LOG_DRIVER = "k8s-file"  # conmon's log format, the one every container uses

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import Conflict, ContainerNotFound, InvalidArgument, NotFound
+from ..ids import new_id
 from ..records import dataclass
 from ..store.containers import ContainerRow, ContainerTable
 from ..store.networks import NetworkTable
@@ -193,14 +194,12 @@ class ContainerService:
 
     # -- creating -----------------------------------------------------------------
     def create(self, opts: CreateOptions) -> ContainerRow:
-        import secrets
-
         from .container_options import build_config, build_host_config
 
         image_id, _ = self.images.resolve(opts.image)
         image_cfg = self.images.config(image_id).container_config
         name = validate(opts.name) if opts.name else None
-        container_id = secrets.token_hex(32)
+        container_id = new_id()
         config = build_config(opts, image_cfg, container_id)
         if not config["Cmd"] and not config["Entrypoint"]:
             raise InvalidArgument("no command specified")

@@ -9,11 +9,10 @@ function taking lines), starting with Docker's ``Unable to find image 'x' locall
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..errors import ImageNotFound, InvalidArgument, PortsideError
 from ..progress import LayerProgress
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from ..store.containers import ContainerRow
     from . import Engine

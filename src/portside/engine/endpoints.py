@@ -15,7 +15,6 @@ Every call here runs under the store lock.
 from __future__ import annotations
 
 import builtins
-import ipaddress
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -224,6 +223,8 @@ class EndpointService:
         return self._route_carrier(endpoints) is not None
 
     def _plug_one(self, pid: int, network: NetworkRow, e: EndpointRow, default_route: bool) -> None:
+        import ipaddress
+
         subnet = ipaddress.ip_network(network.subnet)
         self.networks.bridge_up(network)
         gateway = network.gateway if default_route and not network.internal else ""

@@ -7,9 +7,8 @@ config.json), with what the exec's options change on top, as Docker does.
 
 from __future__ import annotations
 
-from typing import IO
-
 from ..errors import Conflict, ContainerStartError, InvalidArgument
+from ..ids import new_id
 from ..records import dataclass
 from ..runtime.bundle import read_process
 from ..runtime.exec_process import ExecProcess, spawn
@@ -20,6 +19,10 @@ from .container_options import merge_env
 from .container_state import Status
 from .containers import ContainerService
 from .lifecycle import Lifecycle, start_exit_code
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import IO
 
 
 @dataclass(frozen=True)
@@ -80,11 +83,9 @@ class ExecService:
             caps = list(effective_capabilities([], [], privileged=True))
             process["capabilities"] = {k: caps for k in ("bounding", "effective", "permitted")}
         process.pop("consoleSize", None)
-        import secrets
-
         from .events import record_container
 
-        exec_id = secrets.token_hex(32)
+        exec_id = new_id()
         action = " ".join(opts.command)
         record_container(self.c.store, row, f"exec_create: {action}", execID=exec_id)
         started = spawn(

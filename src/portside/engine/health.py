@@ -217,7 +217,7 @@ def start_prober(paths: ContainerPaths, row: ContainerRow, runtime: Runtime, pid
         retries=hc.retries or DEFAULT_RETRIES,
         timeout_text=go_duration_text(timeout),
     )
-    import shutil
+    from ..processes import which
 
     prober.launch(
         paths.health,
@@ -227,7 +227,7 @@ def start_prober(paths: ContainerPaths, row: ContainerRow, runtime: Runtime, pid
         cgroups.freezer_state(cgroups.of(row.id)),
         schedule,
         int(parse_rfc3339(row.started_at) * 10**9),
-        shutil.which(runtime.binary) or runtime.binary,
+        which(runtime.binary) or runtime.binary,
         runtime.state_root,
         paths.health_command(),
         token,

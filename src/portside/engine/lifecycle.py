@@ -6,7 +6,6 @@ command, a ``stop`` and a ``ps`` that reconciles all go through.
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +41,8 @@ from .volumes import copy_up
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    import socket
+
     from .containers import ContainerService
 
 INIT_BINARIES = ("/usr/bin/tini-static", "/usr/bin/docker-init", "/usr/bin/tini")
@@ -178,8 +179,8 @@ class Lifecycle:
             target = self._running_target(mode, "network")
             network_ns = f"/proc/{target.pid}/ns/net"
             theirs = self.c.paths(target.id).bundle
-            binds = [_bind(str(theirs / n), f"/etc/{n}") for n in ("hosts", "resolv.conf")]
-            binds.append(_bind(str(theirs / "hostname"), "/etc/hostname"))
+            binds = [Bind(str(theirs / n), f"/etc/{n}") for n in ("hosts", "resolv.conf")]
+            binds.append(Bind(str(theirs / "hostname"), "/etc/hostname"))
         else:
             written = write_host_files(
                 paths.bundle,
@@ -190,12 +191,12 @@ class Lifecycle:
                 host.get("Dns") or self.c.settings.dns,  # --dns, else the configuration's
                 host.get("DnsSearch") or self.c.settings.dns_search,
             )
-            binds = [_bind(source, target) for source, target in written]
+            binds = [Bind(source, target) for source, target in written]
         if host.get("Init"):
             init = next((p for p in INIT_BINARIES if os.path.exists(p)), None)
             if init is None:
                 raise InvalidArgument("--init: no init binary found (apt-get install tini)")
-            binds.append(_bind(init, INIT_PATH, readonly=True))
+            binds.append(Bind(init, INIT_PATH, readonly=True))
             args = [INIT_PATH, "--", *args]
         env = list(cfg.get("Env") or [])
         keys = {e.partition("=")[0] for e in env}
@@ -491,10 +492,6 @@ def monitor_attach(paths: ContainerPaths) -> socket.socket:
     from ..runtime.attach import connect
 
     return connect(paths.bundle)
-
-
-def _bind(source: str, destination: str, readonly: bool = False) -> Bind:
-    return Bind(source, destination, readonly)
 
 
 __all__ = ["DEFAULT_CAPABILITIES", "Lifecycle", "Started", "WaitAbandoned"]

@@ -9,11 +9,11 @@ container stops.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
 from ..records import dataclass
 from ..runtime import logs as logfile
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from .containers import ContainerService
 

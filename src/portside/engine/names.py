@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from ..errors import InvalidArgument
-
-TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
-if TYPE_CHECKING:
-    import random
 
 _VALID = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 
@@ -71,9 +68,9 @@ def validate(name: str) -> str:
     return name.lstrip("/")
 
 
-def random_name(rng: random.Random | None = None, attempt: int = 0) -> str:
-    import random  # here: most commands never name a container
-
-    r = rng or random.SystemRandom()
-    name = f"{r.choice(_LEFT)}_{r.choice(_RIGHT)}"
-    return f"{name}{r.randint(0, 99)}" if attempt else name
+def random_name(attempt: int = 0) -> str:
+    """``adjective_surname``; after a clash (``attempt`` > 0) with 0-99 after it. From
+    os.urandom, as random.SystemRandom would pick, without importing random."""
+    left, right, number = (int.from_bytes(os.urandom(4), "big") for _ in range(3))
+    name = f"{_LEFT[left % len(_LEFT)]}_{_RIGHT[right % len(_RIGHT)]}"
+    return f"{name}{number % 100}" if attempt else name

@@ -4,8 +4,6 @@ decided in engine/networks.py."""
 
 from __future__ import annotations
 
-import hashlib
-import ipaddress
 from collections.abc import Iterable, Sequence
 
 from ..store.networks import AttachmentRow, EndpointRow, NetworkRow
@@ -19,14 +17,26 @@ if TYPE_CHECKING:
 
 
 def endpoint_id(network_id: str, container_id: str) -> str:
-    return hashlib.sha256(f"{network_id}/{container_id}".encode()).hexdigest()
+    return sha256_hex(f"{network_id}/{container_id}")
+
+
+def sha256_hex(text: str) -> str:
+    """Hex SHA-256 of ``text``; hashlib (OpenSSL's) only when an ID is made."""
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _prefix(subnet: str) -> int:
+    """The prefix length of a subnet as the store keeps it (``10.99.0.0/24``)."""
+    return int(subnet.rpartition("/")[2])
 
 
 def network_json(
     network: NetworkRow, endpoints: Iterable[EndpointRow], names: dict[str, str]
 ) -> dict[str, Any]:
     """Docker's network JSON; ``names``: container ID -> name, for Containers."""
-    prefix = ipaddress.ip_network(network.subnet).prefixlen if network.subnet else 0
+    prefix = _prefix(network.subnet) if network.subnet else 0
     containers = {
         e.container_id: {
             "Name": names.get(e.container_id, ""),
@@ -83,7 +93,7 @@ def settings(
     networks: dict[str, Any] = {}
     for network, a in attached:
         e = endpoints.get(network.id) if network else None
-        prefix = ipaddress.ip_network(network.subnet).prefixlen if e and network else 0
+        prefix = _prefix(network.subnet) if e and network else 0
         aliases = None
         if a is not None and a.network_name not in builtin:
             aliases = [*a.aliases, row.id[:12]] if e else list(a.aliases) or None
@@ -106,7 +116,7 @@ def settings(
     top = networks.get("bridge", {})
     return {
         "Bridge": "",
-        "SandboxID": hashlib.sha256(row.id.encode()).hexdigest() if running else "",
+        "SandboxID": sha256_hex(row.id) if running else "",
         "HairpinMode": False,
         "LinkLocalIPv6Address": "",
         "LinkLocalIPv6PrefixLen": 0,

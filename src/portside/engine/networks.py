@@ -3,10 +3,13 @@
 The store's database says what should exist: networks (``bridge``, ``host`` and
 ``none`` always, and user-defined ones) and one endpoint per running container on a
 bridge network (engine/endpoints.py). The host is made to match (``sync``): a network's
-Linux bridge exists, with its accept rules in the host's ``FORWARD`` chain, while it
-has an endpoint, and the store's nftables table is rewritten whole from the endpoints
-on every start and stop (network/nat.py). So a container that dies without a word (its
-monitor killed) leaves nothing behind once a command reconciles it.
+Linux bridge is made, with its accept rules in the host's ``FORWARD`` chain, when a
+container first needs it, and stays up while the network exists, as Docker's docker0
+and br-* do (``network rm`` takes it down; ``network prune`` also takes down the
+default bridge's when nothing runs on it). The store's nftables table is rewritten
+whole from the endpoints on every start and stop (network/nat.py). So a container that
+dies without a word (its monitor killed) leaves no port or veth behind once a command
+reconciles it. docs/networking.md says why the bridges stay.
 
 Every call here runs under the store lock.
 """
@@ -14,13 +17,14 @@ Every call here runs under the store lock.
 from __future__ import annotations
 
 import builtins
-import hashlib
 import ipaddress
 import re
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument, NetworkNotFound, NotFound
+from ..ids import new_id
 from ..network import addresses, host_firewall, links, nat
 from ..processes import alive
 from ..records import replace
@@ -28,6 +32,7 @@ from ..store.networks import EndpointRow, NetworkRow, NetworkTable
 from ..timefmt import now_rfc3339
 from ..userns import pause_pid
 from . import network_inspect
+from .network_inspect import sha256_hex
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
@@ -48,7 +53,11 @@ class NetworkService:
         self.pools = pools
         self.bip = bip
         self.table = NetworkTable(store.meta.conn)
-        self.tag = hashlib.sha256(str(store.root.resolve()).encode()).hexdigest()[:10]
+
+    @cached_property
+    def tag(self) -> str:
+        """The store's in host-wide names (its nft table, its bridges)."""
+        return sha256_hex(str(self.store.root.resolve()))[:10]
 
     def _builtin(self) -> None:
         if self.table.by_name("bridge") is not None:
@@ -56,10 +65,8 @@ class NetworkService:
         with self.store.lock, self.store.meta.transaction():
             if self.table.by_name("bridge") is not None:
                 return
-            import secrets  # base64, random, hmac: only when a network is made
-
             for name, driver in BUILTIN:
-                network_id = secrets.token_hex(32)
+                network_id = new_id()
                 bridge = self._bridge_name(network_id) if driver == "bridge" else ""
                 row = NetworkRow(
                     network_id,
@@ -75,7 +82,7 @@ class NetworkService:
 
     def _bridge_name(self, network_id: str) -> str:
         # Linux allows 15 characters; the store's root is in it, so two stores differ
-        return "ps" + hashlib.sha256(f"{self.tag}/{network_id}".encode()).hexdigest()[:11]
+        return "ps" + sha256_hex(f"{self.tag}/{network_id}")[:11]
 
     def get(self, ref: str) -> NetworkRow:
         self._builtin()
@@ -138,9 +145,7 @@ class NetworkService:
                 routes = [ipaddress.ip_network(r) for r in links.host_routes()]
                 if addresses.overlaps(ipaddress.ip_network(subnet), mine + routes):
                     raise Conflict("Pool overlaps with other one on this address space")
-            import secrets
-
-            network_id = secrets.token_hex(32)
+            network_id = new_id()
             row = NetworkRow(
                 network_id,
                 name,
@@ -173,7 +178,8 @@ class NetworkService:
             with self.store.meta.transaction():
                 self.table.remove(network.id)
                 self.record(network, "destroy")
-            _bridge_down(network.bridge)
+            if network.bridge and _bridge_down(network.bridge):
+                self.sync()  # its rules out of the table
         return network
 
     def record(self, network: NetworkRow, action: str, **extra: str) -> None:
@@ -200,7 +206,17 @@ class NetworkService:
                     continue
                 self.remove(network.id)
                 removed.append(network.name)
+            if self._builtin_down():
+                self.sync()
         return removed
+
+    def _builtin_down(self) -> bool:
+        """The default bridge's device down when no container runs on it (the network
+        stays; the next run makes it again). True when it was up."""
+        network = self.table.by_name("bridge")
+        if network is None or self.table.endpoints(network.id):
+            return False
+        return _bridge_down(network.bridge)
 
     def inspect(self, network: NetworkRow, names: dict[str, str]) -> dict[str, Any]:
         """Docker's network JSON; ``names``: container ID -> name, for Containers."""
@@ -212,11 +228,18 @@ class NetworkService:
         subnet, gateway = str(wanted.network), str(wanted.ip)
         if (network.subnet, network.gateway) == (subnet, gateway):
             return network
-        with self.store.meta.transaction():
-            self.table.set_subnet(network.id, subnet, gateway)
+        self._move(network, subnet, gateway)
         found = self.table.get(network.id)
         assert found is not None
         return found
+
+    def _move(self, network: NetworkRow, subnet: str, gateway: str) -> None:
+        """An unused network to another subnet: a bridge still up at the old address
+        goes down, so the next run makes it at the new one."""
+        with self.store.meta.transaction():
+            self.table.set_subnet(network.id, subnet, gateway)
+        if network.bridge:
+            _bridge_down(network.bridge)
 
     def with_subnet(self, network: NetworkRow) -> NetworkRow:
         """The network with a subnet that no host route overlaps. One portside chose
@@ -228,7 +251,7 @@ class NetworkService:
             return network
         routes = [ipaddress.ip_network(r, strict=False) for r in links.host_routes()]
         if network.subnet and links.exists(network.bridge):
-            routes = [r for r in routes if str(r) != network.subnet]  # our own, stale
+            routes = [r for r in routes if str(r) != network.subnet]  # our own, kept up
         if network.subnet and not addresses.overlaps(ipaddress.ip_network(network.subnet), routes):
             return network
         mine = [
@@ -238,8 +261,7 @@ class NetworkService:
         ]
         subnet = addresses.free_subnet(routes + mine, self.pools)
         if subnet is not None:
-            with self.store.meta.transaction():
-                self.table.set_subnet(network.id, str(subnet), addresses.gateway_of(subnet))
+            self._move(network, str(subnet), addresses.gateway_of(subnet))
             found = self.table.get(network.id)
             assert found is not None
             return found
@@ -258,9 +280,8 @@ class NetworkService:
         _way_out()
 
     def sync(self) -> None:
-        """Make the host match the endpoints: bridges of networks in use up (the rest
-        down; rootless, in the user's own namespace, they stay), and the store's nft
-        table rewritten."""
+        """Make the host match the endpoints: the store's nft table rewritten for the
+        bridges that are up (in use, or kept up since) and the ports published."""
         endpoints = self.table.endpoints()
         stale = [e for e in endpoints if e.holder_pid and not alive(e.holder_pid)]
         if stale:  # RUN steps of builds that were killed
@@ -275,9 +296,7 @@ class NetworkService:
         for network in self.table.all():
             if network.driver != "bridge" or not network.bridge:
                 continue
-            if network.id not in used:
-                if pause_pid() is None:  # rootless, it stays: the namespace is the user's
-                    _bridge_down(network.bridge)  # own, and the next run skips two steps
+            if network.id not in used and not links.exists(network.bridge):
                 continue
             bridges.append(nat.Bridge(network.bridge, network.subnet, network.internal))
         for e in endpoints:
@@ -317,10 +336,13 @@ def host_end(container_id: str, network_id: str) -> str:
     return "v" + container_id[:9] + network_id[:5]
 
 
-def _bridge_down(bridge: str) -> None:
-    """A bridge gone from the host, with its accept rules in ``FORWARD``."""
+def _bridge_down(bridge: str) -> bool:
+    """A bridge gone from the host, with its accept rules in ``FORWARD``; True when
+    it was up."""
     if links.bridge_down(bridge):
         host_firewall.withdraw(bridge)
+        return True
+    return False
 
 
 def _forwards(e: EndpointRow) -> list[nat.Forward]:

@@ -4,7 +4,6 @@ registry client (registry/pull.py and registry/push.py do the transfers)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..errors import InvalidArgument, PortsideError
@@ -13,6 +12,7 @@ from ..progress import LayerProgress
 from ..registry.client import Registry
 from ..registry.credentials import Credential
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from .images import ImageService
 

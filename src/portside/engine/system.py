@@ -44,10 +44,11 @@ class SystemService:
         return cache_only_bytes(self.engine)
 
     def runtime_version(self) -> str:
-        import shutil
         import subprocess
 
-        path = shutil.which(self.engine.settings.runtime)
+        from ..processes import which
+
+        path = which(self.engine.settings.runtime)
         if path is None:
             return ""
         try:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import builtins
 import os
-import secrets
-import shutil
 from pathlib import Path
 
 from ..errors import Conflict, InvalidArgument, NotFound
+from ..ids import new_id
 from ..records import replace
 from ..store.sizes import dir_size
 from ..store.tempnames import sweep_stale, temp_name
@@ -61,7 +60,7 @@ class VolumeService:
             raise NotFound(f'error looking up volume plugin {driver}: plugin "{driver}" not found')
         if name:
             check_volume_name(name)
-        name = name or secrets.token_hex(32)
+        name = name or new_id()
         with self.store.writing():
             return self.ensure(VolumeRow(name, driver, now_rfc3339(), dict(labels or {})))
 
@@ -77,6 +76,8 @@ class VolumeService:
         os.chmod(staging / "_data", 0o755)
         final = self.dir / wanted.name
         if final.exists():  # a directory without a row: left by a crash
+            import shutil
+
             shutil.rmtree(final)
         staging.rename(final)
         self.table.add(wanted)
@@ -152,7 +153,7 @@ class VolumeService:
         for m in mounts:
             if m.type == "volume":
                 if not m.source:
-                    m = replace(m, source=secrets.token_hex(32))
+                    m = replace(m, source=new_id())
                     labels = {ANONYMOUS: ""}
                 else:
                     labels = {}
@@ -186,6 +187,8 @@ class VolumeService:
             (self.dir / name).rename(doomed)
         except FileNotFoundError:
             return
+        import shutil  # with bz2 and lzma: only when a volume goes
+
         shutil.rmtree(doomed, ignore_errors=True)
 
 

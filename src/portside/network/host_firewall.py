@@ -44,11 +44,10 @@ def _rules(bridge: str) -> list[str]:
 def _iptables() -> str | None:
     """The command, or None when there is nothing to do: no iptables, or rootless, where
     the bridges live in the user's own network namespace, with no one else's rules."""
-    import shutil
-
+    from ..processes import which
     from ..userns import bridges_argv
 
-    return None if bridges_argv() else shutil.which("iptables")
+    return None if bridges_argv() else which("iptables")
 
 
 def _listed(exe: str) -> list[str]:

@@ -97,12 +97,10 @@ def write_host_files(
     """The three files, as (path, where the container sees it) to bind; ``ip``, the
     container's address on its network, names it by its hostname in /etc/hosts, as
     Docker's does."""
-    import socket
-
     if host_network:
         hosts = Path("/etc/hosts").read_text() if os.path.exists("/etc/hosts") else _HOSTS
         hosts += _added_hosts(extra)
-        hostname = socket.gethostname()
+        hostname = os.uname().nodename  # gethostname(2), without importing socket
         resolv = Path("/etc/resolv.conf").read_text() if os.path.exists("/etc/resolv.conf") else ""
         if dns or search:
             resolv = resolv_text(dns, search)

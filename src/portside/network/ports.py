@@ -10,9 +10,12 @@ Parsed into Docker's ``HostConfig.PortBindings``: ``{"80/tcp": [{"HostIp": "",
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 
 from ..errors import InvalidArgument
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 PROTOCOLS = ("tcp", "udp", "sctp")
 Bindings = dict[str, list[dict[str, str]]]

@@ -14,7 +14,10 @@ import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 STDOUT, STDERR = 2, 3
 DEFAULT_DETACH_KEYS = b"\x10\x11"  # ctrl-p ctrl-q

@@ -16,10 +16,13 @@ import os
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import IO, Any
 
 from ..records import dataclass
 from .runc import Runtime
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 RUNC_FAILED = 255
 

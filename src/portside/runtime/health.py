@@ -32,13 +32,15 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from ..records import dataclass
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_LOG = 5
 MAX_OUTPUT = 4096  # Docker keeps the first 4 KiB of a probe's output
@@ -219,7 +221,7 @@ def reset(directory: Path, process: dict[str, Any]) -> str:
     directory.mkdir(exist_ok=True)
     for name in (*(f"out.{slot}" for slot in range(MAX_LOG)), "req", "res"):
         (directory / name).unlink(missing_ok=True)
-    token = "portside-probe-" + secrets.token_hex(8)
+    token = "portside-probe-" + os.urandom(8).hex()
     helper = {**process, "args": ["/bin/sh", "-c", HELPER, "portside-probe", token]}
     helper["args"] += process["args"]
     _write(directory / "process.json", json.dumps(process))

@@ -20,16 +20,18 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from ..errors import StoreError
+from ..processes import which
 from ..records import dataclass
-from .logs import Rotation
 from .runc import Runtime
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from .logs import Rotation
 
 
 class CreateFailed(Exception):
@@ -51,7 +53,7 @@ class MonitorPaths:
 
 
 def conmon_binary() -> str:
-    path = shutil.which("conmon") or (
+    path = which("conmon") or (
         "/usr/libexec/podman/conmon" if os.path.exists("/usr/libexec/podman/conmon") else None
     )
     if path is None:
@@ -105,7 +107,7 @@ def _launch(
         "-n",
         name,
         "-r",
-        shutil.which(runtime.binary) or runtime.binary,
+        which(runtime.binary) or runtime.binary,
         "--runtime-arg",
         "--root",
         "--runtime-arg",
@@ -198,6 +200,8 @@ def _start_writer(log: Path, rotation: Rotation) -> tuple[str, int]:
 
 def _runtime_message(text: str) -> str:
     """runc logs as logrus lines (time="…" level=error msg="…"): keep the msg."""
+    import re
+
     found = re.findall(r'msg="((?:[^"\\]|\\.)*)"', text)
     if not found:
         return text.strip()

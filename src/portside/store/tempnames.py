@@ -19,6 +19,8 @@ def temp_name() -> str:
 def remove_tree(path: Path) -> None:
     """``rm -rf``, whatever fails left as it is. shutil is imported here, at the first
     removal: it imports zlib, bz2 and lzma, which commands that only read never need."""
+    if not os.path.lexists(path):
+        return
     import shutil
 
     shutil.rmtree(path, ignore_errors=True)
