@@ -103,7 +103,10 @@ class ContainerService:
             from .networks import NetworkService
 
             self._networks = NetworkService(
-                self.store, self.settings.address_pools, self.settings.bip
+                self.store,
+                self.settings.address_pools,
+                self.settings.bip,
+                applied=self.settings.runroot / "nft-applied",
             )
         return self._networks
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import ipaddress
+import os
 import re
 from collections.abc import Sequence
 from functools import cached_property
@@ -46,12 +47,21 @@ _NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 
 
 class NetworkService:
-    def __init__(self, store: Store, pools: Sequence[tuple[str, int]] = (), bip: str = "") -> None:
+    def __init__(
+        self,
+        store: Store,
+        pools: Sequence[tuple[str, int]] = (),
+        bip: str = "",
+        applied: Path | None = None,
+    ) -> None:
         """``pools``: where subnets portside chooses come from (default-address-pools);
-        ``bip``: the default bridge's gateway and prefix, when configured."""
+        ``bip``: the default bridge's gateway and prefix, when configured; ``applied``:
+        where the nft script last applied is kept (in the run root, gone at reboot
+        with the table), so a start or stop that changes no rule runs no ``nft``."""
         self.store = store
         self.pools = pools
         self.bip = bip
+        self.applied = applied
         self.table = NetworkTable(store.meta.conn)
 
     @cached_property
@@ -303,7 +313,30 @@ class NetworkService:
             forwards += _forwards(e)
         if pause_pid() is not None:
             forwards = _publish_rootless(forwards)
-        nat.apply(nat.render(f"portside_{self.tag}", bridges, forwards))
+        self._apply(nat.render(f"portside_{self.tag}", bridges, forwards))
+
+    def _apply(self, script: str) -> None:
+        """``nft -f`` of the script, unless the run root records it as the last one
+        applied in this network namespace: a start or stop that changes no rule (no
+        published port, the bridge already up) runs no ``nft``. A table someone else
+        deletes is made again at the next change, not before."""
+        if self.applied is None:
+            nat.apply(script)
+            return
+        # the namespace the table lives in: a rootless user's is made anew with its pause
+        where = os.stat(f"/proc/{pause_pid() or 'self'}/ns/net").st_ino
+        record = f"# netns {where}\n{script}"
+        try:
+            if self.applied.read_text() == record:
+                return
+        except OSError:
+            pass
+        self.applied.unlink(missing_ok=True)  # a failed apply leaves no record
+        nat.apply(script)
+        self.applied.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.applied.with_name(f".{self.applied.name}.{os.getpid()}")
+        tmp.write_text(record)
+        tmp.replace(self.applied)
 
 
 def _way_out() -> Path | None:
