@@ -8,12 +8,12 @@ Names are asked of portside itself at TAB time, with the ``--root``/``--runroot`
 
 from __future__ import annotations
 
-import argparse
 import io
 import re
 import shlex
 
-from .context import Context, Described, Parser, run_words
+from .context import Context, run_words
+from .parser import Described, Parser
 from .verbs import GROUPS, TOP, paths
 
 # a usage word (its first name, before ":" or "|" or "[") -> what completes it
@@ -108,12 +108,12 @@ def _flags(parser: Parser) -> tuple[list[str], list[str]]:
     """(every flag, the flags that take a value)."""
     every: list[str] = []
     valued: list[str] = []
-    for action in parser._actions:
-        if not action.option_strings or action.help == argparse.SUPPRESS:
+    for flag in parser.flags:
+        if flag.hidden:
             continue
-        every.extend(action.option_strings)
-        if action.nargs != 0:
-            valued.extend(action.option_strings)
+        every.extend(flag.names)
+        if flag.takes_value:
+            valued.extend(flag.names)
     return every, valued
 
 

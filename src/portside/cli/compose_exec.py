@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import secrets
 import sys
-from argparse import Namespace
 
 from ..errors import InvalidArgument
 from .compose import project
 from .context import Context, Parser
+from .parser import Namespace
 
 
 def run(ctx: Context, argv: list[str]) -> int:

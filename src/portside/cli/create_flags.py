@@ -5,7 +5,6 @@ Options stop at the image name, as in Docker: everything after it is the command
 
 from __future__ import annotations
 
-import argparse
 import shlex
 
 from ..engine.container_options import (
@@ -21,6 +20,7 @@ from ..engine.resources import Limits
 from ..errors import InvalidArgument, RunRefused, UsageError
 from ..signals import parse_signal
 from .context import Parser
+from .parser import Namespace
 
 
 def add_flags(p: Parser) -> None:
@@ -168,7 +168,7 @@ def add_flags(p: Parser) -> None:
     p.add_argument("--userns", default="", help="User namespace to use")
     p.add_argument("-w", "--workdir", default=None, help="Working directory inside the container")
     p.add_argument("image", nargs="?")
-    p.add_argument("command", nargs=argparse.REMAINDER)
+    p.add_argument("command", nargs="...")
 
 
 def read_env_file(path: str) -> list[str]:
@@ -193,12 +193,12 @@ def read_env_file(path: str) -> list[str]:
     return out
 
 
-def env_flags(args: argparse.Namespace) -> list[str]:
+def env_flags(args: Namespace) -> list[str]:
     """``--env-file`` entries, then ``-e`` ones (so -e wins), for create/run and exec."""
     return [e for path in args.env_file for e in read_env_file(path)] + list(args.env)
 
 
-def options_from(args: argparse.Namespace, detach: bool = False) -> CreateOptions:
+def options_from(args: Namespace, detach: bool = False) -> CreateOptions:
     if not args.image:
         raise UsageError("requires at least 1 argument")
     labels = {}
@@ -234,7 +234,7 @@ def options_from(args: argparse.Namespace, detach: bool = False) -> CreateOption
 
 
 def _options(
-    args: argparse.Namespace,
+    args: Namespace,
     restart: RestartPolicy,
     env: list[str],
     labels: dict[str, str],
@@ -303,7 +303,7 @@ def _options(
     )
 
 
-def limits_of(args: argparse.Namespace) -> Limits:
+def limits_of(args: Namespace) -> Limits:
     """The resource flags (run, create and update share them)."""
     return Limits.parse(
         memory=args.memory,

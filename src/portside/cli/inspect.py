@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
-
 from ..errors import NotFound, PortsideError
 from .context import Context, Parser
 from .gotemplate import Template
 from .output import write_json
+from .parser import SUPPRESS
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
@@ -33,10 +32,10 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument("-f", "--format", default="", help="Format output using a custom template")
     # as in Docker, `image inspect` and the like take --type and --size without saying so
     shown = "" if kind else "Return JSON for specified type"
-    p.add_argument("--type", default=kind, help=shown or argparse.SUPPRESS)
+    p.add_argument("--type", default=kind, help=shown or SUPPRESS)
     shown = "" if kind not in ("", "container") else "Display total file sizes"
     shown += " if the type is container" if shown and not kind else ""
-    p.add_argument("-s", "--size", action="store_true", help=shown or argparse.SUPPRESS)
+    p.add_argument("-s", "--size", action="store_true", help=shown or SUPPRESS)
     p.add_argument("names", nargs="*")
     args = p.parse_args(argv)
     p.need(args.names, 1)

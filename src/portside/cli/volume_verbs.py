@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
-
 from ..units import human_size
 from .context import Context, Parser
 from .filters import parse_filters
 from .output import write_formatted
+from .parser import SUPPRESS
 from .prompt import confirm
 from .reports import write_reports
 
@@ -23,7 +22,7 @@ def _create(ctx: Context, argv: list[str]) -> int:
     p = Parser(ctx.verb, "[OPTIONS] [VOLUME]", "Create a volume")
     p.add_argument("-d", "--driver", default="local", help="Specify volume driver name")
     p.add_argument("--label", action="append", default=[], help="Set metadata for a volume")
-    p.add_argument("--name", default="", help=argparse.SUPPRESS)  # Docker hides it too
+    p.add_argument("--name", default="", help=SUPPRESS)  # Docker hides it too
     p.add_argument("names", nargs="*")
     args = p.parse_args(argv)
     p.need(args.names, 0, 1)
