@@ -268,8 +268,11 @@ class Parser:
     def _set(self, flag: Flag, value: str | None, values: dict[str, Any]) -> None:
         """Record one occurrence of ``flag``: ``value`` None when none was given."""
         action = flag.action
+        if action in ("go_bool", "store_true") and value is not None:
+            values[flag.dest] = self._go_bool(value)  # every pflag bool: --all=false
+            return
         if action == "go_bool":
-            values[flag.dest] = True if value is None else self._go_bool(value)
+            values[flag.dest] = True
             return
         if value is not None and not flag.takes_value:
             self.error(f'invalid argument "{value}" for "{flag.label}" flag: takes no value')
