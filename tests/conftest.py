@@ -133,6 +133,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+_BRIDGES = pytest.StashKey[set[str]]()
+
+
+def _bridges_on_host() -> set[str]:
+    """Links named as portside names its bridges: ``ps`` and 11 hex digits."""
+    return {
+        n
+        for n in os.listdir("/sys/class/net")
+        if len(n) == 13 and n.startswith("ps") and all(c in "0123456789abcdef" for c in n[2:])
+    }
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_BRIDGES] = _bridges_on_host()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Bridges stay up after their last container until ``network prune``: a store a
+    test made and did not prune would leave one on the host, which fails the run."""
+    left = _bridges_on_host() - session.config.stash.get(_BRIDGES, set())
+    if left:
+        for name in left:
+            subprocess.run(["ip", "link", "del", name], capture_output=True)
+        print(f"\nportside bridges left on the host by the tests (now deleted): {sorted(left)}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(scope="session", autouse=True)
 def beside_dockerd(request: pytest.FixtureRequest) -> Iterator[list[str] | None]:
     """With ``--beside-dockerd``, the whole session runs while a dockerd holds the

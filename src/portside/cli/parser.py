@@ -15,7 +15,8 @@ The syntax, as pflag reads it:
 - ``--`` ends the flags; a lone ``-`` is an argument;
 - a value flag takes the next word unless it looks like a flag; negative numbers
   (``-n -1``) and words with a space are values, as argparse took them;
-- Go booleans (``add_go_bool``): ``--flag``, ``--flag=false``; never the next word.
+- on/off flags (``store_true``, and ``add_go_bool``'s that default to on) are Go
+  booleans: ``--flag``, ``--flag=false``, ``-a=1``; never the next word.
 
 Errors are one line in pflag's words, raised as ``UsageError`` (exit 125).
 """
