@@ -21,9 +21,12 @@ import io
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, BinaryIO
 
 from ..errors import IncompleteBody, InvalidArgument
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 BLOCK = 1 << 20  # the buffered reader's size handed to the engine
 IDLE = 60.0  # seconds a body may send nothing before it counts as cut short

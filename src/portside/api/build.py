@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..engine.builds import BuildOptions, parse_platform
 from .registry_auth import build_credentials
 from .server import BadRequest, Request
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..engine import Engine
 
 

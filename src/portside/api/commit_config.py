@@ -3,10 +3,12 @@ engine's ``CommitConfig``; the engine decides how it meets the container's confi
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..engine.commit_config import CommitConfig
 from .server import BadRequest
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def commit_config(body: Any) -> CommitConfig | None:

@@ -3,8 +3,6 @@ CreateOptions: the API's spelling parsed once, here, into records."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..engine.container_options import (
     CreateOptions,
     LogConfig,
@@ -16,6 +14,10 @@ from ..engine.health import Healthcheck
 from ..engine.isolation import Device, Isolation
 from ..engine.resources import Limits, Ulimit
 from ..errors import InvalidArgument
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def create_options(body: dict[str, Any], name: str | None) -> CreateOptions:

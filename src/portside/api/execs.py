@@ -15,7 +15,6 @@ import termios
 import threading
 import tty
 from io import BufferedIOBase
-from typing import IO, Any
 
 from ..engine.execs import ExecOptions
 from ..errors import Conflict, NotFound
@@ -24,6 +23,10 @@ from ..records import dataclass, field
 from .attach import terminal_size
 from .containers import STDERR, STDOUT, frame
 from .server import BadRequest, Request
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 
 @dataclass

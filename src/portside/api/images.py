@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from ..engine.references import familiar
 from ..progress import LayerProgress
@@ -13,7 +12,10 @@ from ..timefmt import parse_rfc3339
 from .registry_auth import credential
 from .server import BadRequest, Request
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..engine import Engine
 
 

@@ -16,10 +16,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
 
 from ..engine.credentials import Credential, login_domain
 from .server import BadRequest, Request
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def credential(req: Request) -> Credential | None:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from importlib import import_module
-from typing import Any
 
 from ..errors import NotFound
 
-Handler = Callable[[Any], None]  # takes a server.Request
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Handler = Callable[[Any], None]  # takes a server.Request
 
 # (method, template, module, function); modules are imported when first routed to
 ROUTES: tuple[tuple[str, str, str, str], ...] = (

@@ -24,7 +24,6 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, BinaryIO
 
 from ..config import Settings
 from ..engine import Engine
@@ -32,6 +31,10 @@ from ..errors import IncompleteBody, InvalidArgument, PortsideError
 from .bodies import BodyReader, buffered, open_body
 from .routes import resolve
 from .workers import ReusedThreads
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 
 class BadRequest(InvalidArgument):

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_IDLE = 8
 IDLE_SECONDS = 5.0  # a thread with no connection for so long ends

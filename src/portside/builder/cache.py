@@ -14,12 +14,14 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from ..image.manifest import canonical_json
 from ..store.metadata import CacheRow
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..image.ingest import StagedLayer
     from ..store.store import Store
     from .state import State

@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from ..errors import InvalidArchive
 from ..image.manifest import OCI_LAYER, Descriptor, canonical_json
 from ..records import dataclass
 from ..store.metadata import CacheRow
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 CONFIG_TYPE = "application/vnd.portside.build-cache.v1+json"
 BUILDKIT_CONFIG_TYPE = "application/vnd.buildkit.cacheconfig.v0"

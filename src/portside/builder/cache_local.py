@@ -12,7 +12,6 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import DigestMismatch, InvalidArchive
 from ..image.manifest import (
@@ -26,7 +25,10 @@ from ..store.content import fsync_dir
 from ..store.tempnames import temp_name
 from .cache_format import UNCOMPRESSED
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from ..store.store import Store
 
 TAG = "latest"  # BuildKit's default name for the cache in the layout

@@ -9,14 +9,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import DigestMismatch, InvalidArchive
 from ..image.manifest import DOCKER_MANIFEST, INDEX_TYPES, OCI_INDEX, OCI_MANIFEST, Descriptor
 from ..registry.client import RegistryError
 from .cache_format import UNCOMPRESSED
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from ..image.reference import Reference
     from ..registry.client import Registry
     from ..store.store import Store

@@ -9,13 +9,16 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from ..errors import InvalidArgument
 from ..records import dataclass, field
 from ..timefmt import duration_ns
 from .parser import Node, parse_line
 from .shell import process_word, process_words
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 CHANGE_INSTRUCTIONS = frozenset(
     {

@@ -22,11 +22,14 @@ import re
 import stat
 import time
 from pathlib import Path
-from typing import BinaryIO
 
 from ..errors import InvalidArgument
 from ..records import dataclass, field
 from ..runtime.scope import container_path
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 _GLOB = re.compile(r"[*?\[]")
 

@@ -16,7 +16,6 @@ import posixpath
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import DockerfileError, InvalidArgument
 from .context import BuildContext, Pattern, read_ignore
@@ -24,6 +23,7 @@ from .git_source import is_git_url
 from .instructions import flag_on
 from .shell import process_word
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from .parser import Node
     from .state import State

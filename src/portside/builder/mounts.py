@@ -24,12 +24,12 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ..errors import InvalidArgument
 from ..records import dataclass
 from ..units import parse_bytes
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from .parser import Node
 

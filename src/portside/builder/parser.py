@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 from ..errors import InvalidArgument
 from ..records import dataclass, field
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 _FLAG = re.compile(r"^--([a-zA-Z0-9-]+)(?:=(\S*))?\s*")
 

@@ -12,13 +12,12 @@ what building for it would need.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..errors import DockerfileError, InvalidArgument
 from ..image.host import host_platform, host_variant, parse_platform
 from ..records import dataclass
 from .shell import process_word
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from .instructions import Stage
 

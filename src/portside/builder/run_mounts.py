@@ -30,26 +30,27 @@ from __future__ import annotations
 
 import os
 import posixpath
-import shutil
 import stat
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import DockerfileError, InvalidArgument
 from ..records import dataclass, field
-from ..store.tempnames import sweep_stale, temp_name
+from ..store.tempnames import remove_tree, sweep_stale, temp_name
 from .mounts import Mount, parse_mount
 from .shell import process_word
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import TypeVar
+
     from ..runtime.spec import Bind, Tmpfs
     from ..store.cache_mounts import CacheMounts
     from .context import BuildContext
     from .parser import Node
 
-T = TypeVar("T")
+    T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -287,9 +288,13 @@ def _cache_base(m: Mount, sources: MountSources, node: Node, name: str) -> str:
 
 def _filler(m: Mount, sources: MountSources, node: Node, name: str) -> Callable[[Path], None]:
     def fill(data: Path) -> None:
+        import shutil  # with bz2 and lzma: only for a step that runs
+
         if m.from_:
             src = _inside(_from(sources.root_of, m, node, name), m.source, node, name)
             if src.is_dir():
+                import shutil  # with bz2 and lzma: only for a step that runs
+
                 shutil.copytree(src, data, symlinks=True, dirs_exist_ok=True)
         os.chown(data, m.uid or 0, m.gid or 0)
         os.chmod(data, 0o755 if m.mode is None else m.mode)
@@ -304,7 +309,7 @@ def _secret_file(m: Mount, sources: MountSources, stack: ExitStack) -> Path:
     sweep_stale(sources.scratch)
     folder = sources.scratch / temp_name()
     folder.mkdir(mode=0o700, parents=True)
-    stack.callback(shutil.rmtree, folder, True)
+    stack.callback(remove_tree, folder)
     path = folder / "secret"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -324,7 +329,7 @@ def _ssh_socket(m: Mount, sources: MountSources, stack: ExitStack) -> Path:
     sweep_stale(sources.scratch)
     folder = sources.scratch / temp_name()
     folder.mkdir(mode=0o700, parents=True)
-    stack.callback(shutil.rmtree, folder, True)
+    stack.callback(remove_tree, folder)
     mode = 0o600 if m.mode is None else m.mode
     forward = Forward(sources.ssh[m.ssh_id], folder / "agent.sock", m.uid or 0, m.gid or 0, mode)
     stack.callback(forward.close)
@@ -356,8 +361,10 @@ def _throwaway(source: Path, work: Path, stack: ExitStack, hidden: list[str]) ->
 
     folder = work / temp_name()
     folder.mkdir(parents=True)
-    stack.callback(shutil.rmtree, folder, True)
+    stack.callback(remove_tree, folder)
     if not source.is_dir():
+        import shutil
+
         copy = folder / source.name
         shutil.copy2(source, copy)
         return copy

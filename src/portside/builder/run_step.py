@@ -9,12 +9,12 @@ import json
 import os
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ..errors import DockerfileError
 from . import step_fs
 from .settings import NETWORK_MODES, BuildSettings
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from pathlib import Path
 

@@ -20,7 +20,6 @@ import os
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..errors import DockerfileError, ImageNotFound, InvalidArgument
 from ..records import dataclass
@@ -34,7 +33,10 @@ from .shell import process_word, process_words
 from .sources import Sources
 from .state import State
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
+    from typing import Any
+
     from ..runtime.runc import Runtime
     from ..store.metadata import CacheRow
     from ..store.store import Store

@@ -5,13 +5,13 @@ target platform and SOURCE_DATE_EPOCH; built once by the engine from its options
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING
 
 from ..errors import DockerfileError, InvalidArgument
 from ..records import dataclass, field
 from .named_contexts import NamedContext
 from .platforms import Platform, check_stage
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from .instructions import BuildPlan
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import DockerfileError, ImageNotFound, InvalidArgument, PortsideError
 from . import run_mounts
@@ -16,6 +15,7 @@ from .context import BuildContext
 from .parser import Node, parse_line
 from .state import State
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from ..store.store import Store
     from .instructions import BuildPlan, Stage

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Mapping
-from typing import Protocol, TypeVar
 
 from .instructions import BuildPlan, Stage
 from .mounts import mount_sources
@@ -74,13 +73,16 @@ def first_step(build_plan: BuildPlan, stage: Stage, graph: Collection[int]) -> i
     return 1 + sum(1 + len(s.nodes) for s in earlier if s.index in graph)
 
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Protocol, TypeVar
 
+    T = TypeVar("T")
 
-class OnMain(Protocol):
-    """Makes a call on the thread that made the engine's facilities; its result."""
+    class OnMain(Protocol):
+        """Makes a call on the thread that made the engine's facilities; its result."""
 
-    def __call__(self, fn: Callable[[], T]) -> T: ...
+        def __call__(self, fn: Callable[[], T]) -> T: ...
 
 
 def call_here(fn: Callable[[], T]) -> T:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 from ..records import dataclass, field
 from . import config_ops
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_SHELL = ["/bin/sh", "-c"]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import InvalidArgument, PortsideError
 from ..records import replace
 from .context import Context, Parser
 from .output import line_writer, write_archive_output
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from ..engine.builds import Platform, SecretSource
 

@@ -26,10 +26,13 @@ import json
 import re
 import time
 from collections.abc import Callable
-from typing import TextIO
 
 from ..errors import InvalidArgument
 from ..records import dataclass, field
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 MODES = ("auto", "plain", "tty", "rawjson")
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")

@@ -11,12 +11,12 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from .context import Context
 from .verbs import GROUP, group_usage, group_verb
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from ..compose.model import Options, Project
 

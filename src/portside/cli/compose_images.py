@@ -4,13 +4,13 @@ build service and registry client (``up`` builds and pulls through here too)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..progress import layer_progress
 from .compose import project
 from .context import Context, Parser
 from .output import line_writer
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from ..compose.model import Project
 

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import TYPE_CHECKING, BinaryIO
 
 from ..engine.logs import LogOptions
 from ..errors import UsageError
 from .compose import project
 from .context import Context, Parser
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from ..engine.rows import ContainerRow
 
 _COLOURS = ("36", "33", "32", "35", "34", "96", "93", "92", "95", "94")

@@ -3,12 +3,14 @@ Compose lists them."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..errors import InvalidArgument, NotFound
 from .compose import project
 from .context import Context, Parser
 from .output import write_formatted
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 _ABOUT = {
     "ps": "List containers",

@@ -4,12 +4,11 @@ first)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .compose import project
 from .compose_up import say_to
 from .context import Context, Parser
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from ..engine.rows import ContainerRow
 

@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from ..engine.references import image_name
 from ..timefmt import format_rfc3339, parse_rfc3339
 from ..units import human_size
 from .context import Context, Parser
 from .output import go_time, go_time_text, since, tabwrite, write_formatted
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..engine.disk_usage import DiskUsage, DiskUsageReport
 
 HEADERS = {

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..units import human_size
 from .context import Context, Parser
 from .filters import parse_filters
 from .prompt import confirm
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from ..engine.images import PruneReport
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import BinaryIO
 
 from ..errors import InvalidArgument
 from ..progress import ByteProgress
 from .context import Context, Parser
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 
 def run(ctx: Context, argv: list[str]) -> int:

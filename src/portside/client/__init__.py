@@ -14,7 +14,6 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any
 
 from ..config import Settings
 from ..engine import Engine
@@ -22,6 +21,10 @@ from .containers import ContainerCollection
 from .images import ImageCollection
 from .networks import NetworkCollection
 from .volumes import VolumeCollection
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Client", "DockerClient", "from_env"]
 

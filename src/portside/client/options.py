@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import builtins
 import shlex
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..engine.container_options import CreateOptions, Mount, PublishedPort
     from ..engine.isolation import Isolation
     from ..engine.resources import Limits

@@ -4,10 +4,13 @@ volume's ``remove``."""
 from __future__ import annotations
 
 import builtins
-from typing import Any
 
 from ..engine import Engine
 from .model import Model
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Volume(Model):

@@ -10,9 +10,11 @@ merge by their target path; ``env_file`` appends; anything else (``image``,
 
 from __future__ import annotations
 
-from typing import Any
-
 from .yamlfile import Located
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 _UNION = ("ports", "expose", "cap_add", "cap_drop", "dns", "extra_hosts", "security_opt", "tmpfs")
 

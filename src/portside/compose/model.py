@@ -16,7 +16,6 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from ..errors import ComposeFileError, InvalidArgument
 from ..records import dataclass, field
@@ -24,6 +23,10 @@ from . import schema
 from .interpolate import interpolate, read_env_file
 from .merge import merge_mappings, merge_service
 from .yamlfile import Located, load
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_NAMES = (

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from ..engine.container_options import (
     CreateOptions,
@@ -23,6 +22,10 @@ from ..timefmt import duration_ns
 from . import labels as L
 from .interpolate import read_env_file
 from .model import Project
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def image_of(project: Project, name: str) -> str:

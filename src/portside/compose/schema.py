@@ -14,11 +14,14 @@ from __future__ import annotations
 import re
 import shlex
 from pathlib import Path
-from typing import Any, NoReturn
 
 from ..errors import ComposeFileError
 from ..timefmt import duration_ns
 from .yamlfile import Located
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 Mark = tuple[str, int]
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, DependencyFailed, InvalidArgument, NotFound
 from ..records import dataclass, replace
@@ -31,7 +30,10 @@ from .project_state import (
     with_dependencies,
 )
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..engine import Engine
     from ..engine.rows import ContainerRow
 

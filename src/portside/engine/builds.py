@@ -31,7 +31,6 @@ from ..image.ingest import existing_layer
 from ..image.manifest import canonical_json
 from ..image.publish import publish_image
 from ..records import dataclass, field
-from ..registry.credentials import Credential
 from ..timefmt import format_rfc3339, now_rfc3339
 from .images import ImageService, new_tag
 
@@ -43,6 +42,7 @@ if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts f
     from ..builder.cache_transfer import Backend, Imported
     from ..image.reference import Reference
     from ..registry.client import Registry
+    from ..registry.credentials import Credential
     from ..runtime.runc import Runtime
     from ..store.metadata import CacheRow
     from .endpoints import EndpointService

@@ -13,7 +13,6 @@ import posixpath
 import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Any
 
 from ..errors import DigestMismatch, InvalidArchive
 from ..records import dataclass, field
@@ -27,6 +26,10 @@ from .manifest import (
     ImageConfig,
 )
 from .reference import parse_tagged
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 _MAX_LINKS = 40  # as the kernel's ELOOP limit
 

@@ -14,7 +14,6 @@ import io
 import json
 import tarfile
 from collections.abc import Callable
-from typing import IO, BinaryIO
 
 from ..records import dataclass
 from .manifest import (
@@ -25,6 +24,13 @@ from .manifest import (
 )
 from .reference import parse
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import IO, BinaryIO
+
+    BlobOpener = Callable[[str], BinaryIO]
+    BlobSizer = Callable[[str], int]
+
 
 @dataclass(frozen=True)
 class SaveItem:
@@ -33,10 +39,6 @@ class SaveItem:
     manifest_size: int
     diff_ids: list[str]
     tags: list[str]  # fully qualified names
-
-
-BlobOpener = Callable[[str], BinaryIO]
-BlobSizer = Callable[[str], int]
 
 
 class _Writer:

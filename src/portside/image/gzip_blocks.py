@@ -17,9 +17,12 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import BinaryIO
 
 from isal import isal_zlib
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 BLOCK = 1 << 20
 LEVEL = 3  # ISA-L's highest

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import DigestMismatch
 from ..records import dataclass
 from ..store.content import Ingest
 from ..store.store import Publisher, Store
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:  # only staging reads a layer: a fully cached build never does
+    from typing import BinaryIO
+
     from .compression import Hasher
 
 

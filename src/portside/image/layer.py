@@ -20,12 +20,15 @@ import shutil
 import stat
 import tarfile
 from pathlib import Path
-from typing import BinaryIO
 
 from ..errors import InvalidArchive
 from ..records import dataclass
 from ..userns import overlay_xattrs, rootless
 from .compression import CHUNK
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"

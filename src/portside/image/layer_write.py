@@ -19,10 +19,13 @@ import stat
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from ..userns import overlay_xattrs
 from .layer import OPAQUE_MARKER, OVERLAY_XATTRS, WHITEOUT_PREFIX
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 
 def _is_whiteout(st: os.stat_result) -> bool:

@@ -21,12 +21,15 @@ import tarfile
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 from ..errors import InvalidArgument, NotFound
 from ..records import dataclass
 from .layer import apply_tar
 from .pipe import piped
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 STAGING_PREFIX = ".portside-cp-"
 # what write_tar reads from a file and hands to ``out`` at a time. tarfile's defaults

@@ -31,12 +31,15 @@ import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from http.client import HTTPResponse
-from typing import IO, Any, BinaryIO
 
 from ..config import DEFAULT_INSECURE
 from ..errors import PortsideError
 from . import tls
 from .credentials import Credential, basic_auth, credentials
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import IO, Any, BinaryIO
 
 TIMEOUT = 30
 ATTEMPTS = 4  # a request is tried at most this often (5xx, 429, a dropped connection)

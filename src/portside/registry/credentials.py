@@ -14,12 +14,14 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
 from pathlib import Path
-from typing import Any
 
 from ..errors import PortsideError
 from ..records import dataclass
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 DOCKER_HUB_KEY = "https://index.docker.io/v1/"  # where Docker keeps Docker Hub's login
 HELPER_TIMEOUT = 60  # a helper may ask for a passphrase (pass, a keychain)
@@ -97,6 +99,8 @@ def _helper(config: dict[str, Any], key: str) -> str:
 
 
 def _call_helper(name: str, verb: str, data: str) -> str:
+    import subprocess  # only when a credential helper is configured
+
     program = f"docker-credential-{name}"
     try:
         done = subprocess.run(

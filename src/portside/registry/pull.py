@@ -17,7 +17,6 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPException
-from typing import Any
 
 from ..errors import DigestMismatch, InvalidArchive, InvalidArgument
 from ..image.compression import Hasher
@@ -51,6 +50,10 @@ from .transfer import (
     json_object,
     short_digest,
 )
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 ACCEPT = [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST]
 MAX_CONFIG = 8 << 20

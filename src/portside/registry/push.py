@@ -14,7 +14,6 @@ import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from ..image.manifest import OCI_LAYER_GZIP, OCI_MANIFEST, Descriptor, canonical_json
 from ..image.reference import Reference
@@ -24,6 +23,10 @@ from ..store.content import Ingest, sha256_digest
 from ..store.store import Store
 from .client import Registry
 from .transfer import Cancelled, gather, short_digest
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass

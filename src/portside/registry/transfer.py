@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import threading
 from concurrent.futures import FIRST_EXCEPTION, Future, wait
-from typing import Any
 
 from ..errors import InvalidArchive, InvalidArgument
 from ..image.manifest import Descriptor
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 LAYER_ATTEMPTS = 3
 
