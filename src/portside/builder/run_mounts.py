@@ -372,7 +372,7 @@ def _throwaway(source: Path, work: Path, stack: ExitStack, hidden: list[str]) ->
         (folder / sub).mkdir()
     for path in hidden:
         _white_out(source, folder / "upper", path)
-    mount_overlay([source], folder / "upper", folder / "work", folder / "view")
+    mount_overlay([source], folder / "upper", folder / "work", folder / "view", volatile=True)
     stack.callback(unmount, folder / "view")
     return folder / "view"
 

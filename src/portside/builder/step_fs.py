@@ -66,7 +66,7 @@ def mounted(store: Store, lowers: list[Path]) -> Iterator[StepFS]:
         if not lowers:
             (work / "empty").mkdir()
             lowers = [work / "empty"]
-        mount_overlay(lowers, work / "diff", overlay_work, root)
+        mount_overlay(lowers, work / "diff", overlay_work, root, volatile=True)
         mounted_here = True
         yield StepFS(work, root)
     except BaseException:

@@ -65,14 +65,22 @@ def _userxattr() -> bool:
     return rootless()
 
 
-def mount_overlay(lowers: list[Path], upper: Path, work: Path, target: Path) -> None:
+def mount_overlay(
+    lowers: list[Path], upper: Path, work: Path, target: Path, volatile: bool = False
+) -> None:
     """Mount ``lowers`` (top layer first) under ``upper`` at ``target``. A layer that
     comes twice (two RUN steps that changed nothing give the same empty layer) is kept
     at its upper place only: overlayfs refuses a repeated lower (ELOOP), and the lower
-    copy adds nothing the upper one does not."""
+    copy adds nothing the upper one does not.
+
+    ``volatile``: for an overlay mounted once and never again (a build step's): the
+    kernel then skips the sync of the whole upper filesystem that an unmount does
+    (1.3–1.9 ms here on a quiet disk, and it grows with whatever else is dirty on it);
+    after a crash such an upper cannot be mounted again, which a build step's never is."""
     lowers = list(dict.fromkeys(lowers))
     # redirect_dir needs trusted xattrs: in a user namespace it is off by userxattr
     extra = "index=off,userxattr" if _userxattr() else "index=off,redirect_dir=off"
+    extra += ",volatile" if volatile else ""
     options = f"lowerdir={':'.join(str(p) for p in lowers)},upperdir={upper},workdir={work},{extra}"
     if len(options) < _PAGE - 1:
         _check(
@@ -80,10 +88,12 @@ def mount_overlay(lowers: list[Path], upper: Path, work: Path, target: Path) -> 
             f"mount overlay at {target}",
         )
         return
-    _mount_overlay_fsopen(lowers, upper, work, target)
+    _mount_overlay_fsopen(lowers, upper, work, target, volatile)
 
 
-def _mount_overlay_fsopen(lowers: list[Path], upper: Path, work: Path, target: Path) -> None:
+def _mount_overlay_fsopen(
+    lowers: list[Path], upper: Path, work: Path, target: Path, volatile: bool
+) -> None:
     sc = _libc().syscall
     fs = _check(sc(_SYS_FSOPEN, b"overlay", 0), "fsopen overlay")
     try:
@@ -95,8 +105,9 @@ def _mount_overlay_fsopen(lowers: list[Path], upper: Path, work: Path, target: P
             set_string(b"lowerdir+", str(lower).encode())
         set_string(b"upperdir", str(upper).encode())
         set_string(b"workdir", str(work).encode())
-        if _userxattr():
-            _check(sc(_SYS_FSCONFIG, fs, _FSCONFIG_SET_FLAG, b"userxattr", None, 0), "userxattr")
+        flags = ([b"userxattr"] if _userxattr() else []) + ([b"volatile"] if volatile else [])
+        for flag in flags:
+            _check(sc(_SYS_FSCONFIG, fs, _FSCONFIG_SET_FLAG, flag, None, 0), flag.decode())
         _check(sc(_SYS_FSCONFIG, fs, _FSCONFIG_CMD_CREATE, None, None, 0), "fsconfig create")
         mnt = _check(sc(_SYS_FSMOUNT, fs, 0, 0), "fsmount")
         try:
