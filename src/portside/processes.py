@@ -31,6 +31,22 @@ def pidfd(pid: int) -> int | None:
         return None
 
 
+def send_signal(pid: int, signum: int) -> bool:
+    """``signum`` to ``pid`` through a pidfd; False when it is gone already."""
+    fd = pidfd(pid)
+    if fd is None:
+        return False
+    import signal
+
+    try:
+        signal.pidfd_send_signal(fd, signum)
+    except ProcessLookupError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
 def which(program: str) -> str | None:
     """Where ``program`` is on ``$PATH``, as ``shutil.which`` answers; importing shutil
     (with bz2 and lzma) would cost every ``run``, ``stop`` and ``rm`` about 3 ms."""
