@@ -6,10 +6,11 @@ bridge network (engine/endpoints.py). The host is made to match (``sync``): a ne
 Linux bridge is made, with its accept rules in the host's ``FORWARD`` chain, when a
 container first needs it, and stays up while the network exists, as Docker's docker0
 and br-* do (``network rm`` takes it down; ``network prune`` also takes down the
-default bridge's when nothing runs on it). The store's nftables table is rewritten
-whole from the endpoints on every start and stop (network/nat.py). So a container that
-dies without a word (its monitor killed) leaves no port or veth behind once a command
-reconciles it. docs/networking.md says why the bridges stay.
+default bridge's when nothing runs on it). The store's nftables table is rendered
+whole from the endpoints on every start and stop, and applied when it changed
+(network/nat.py, ``_apply``). So a container that dies without a word (its monitor
+killed) leaves no port or veth behind once a command reconciles it. docs/networking.md
+says why the bridges stay.
 
 Every call here runs under the store lock.
 """
@@ -185,12 +186,17 @@ class NetworkService:
                     f"error while removing network: network {network.name} id {network.id} "
                     "has active endpoints"
                 )
-            with self.store.meta.transaction():
-                self.table.remove(network.id)
-                self.record(network, "destroy")
-            if network.bridge and _bridge_down(network.bridge):
+            if self._drop(network):
                 self.sync()  # its rules out of the table
         return network
+
+    def _drop(self, network: NetworkRow) -> bool:
+        """The network's row gone (a destroy event) and its bridge down; True when a
+        bridge went down, so the nft table has rules to lose."""
+        with self.store.meta.transaction():
+            self.table.remove(network.id)
+            self.record(network, "destroy")
+        return bool(network.bridge) and _bridge_down(network.bridge)
 
     def record(self, network: NetworkRow, action: str, **extra: str) -> None:
         """A network event: Actor.ID the network's ID; its name and driver (Docker's
@@ -207,17 +213,18 @@ class NetworkService:
         from .prune_filters import PruneFilter
 
         wanted = PruneFilter(filters)
-        removed = []
+        removed, bridges_down = [], False
         with self.store.lock:
             for network in self.list():
+                # one attached to no container has no endpoint either: remove's checks hold
                 if network.name in BUILTIN_NAMES or self.table.attached(network.id):
                     continue
                 if not wanted.matches(network.labels, network.created):
                     continue
-                self.remove(network.id)
+                bridges_down = self._drop(network) or bridges_down
                 removed.append(network.name)
-            if self._builtin_down():
-                self.sync()
+            if self._builtin_down() or bridges_down:
+                self.sync()  # once, for every bridge that went
         return removed
 
     def _builtin_down(self) -> bool:

@@ -17,7 +17,7 @@ from ..errors import Conflict, InvalidArgument, NotFound
 from ..ids import new_id
 from ..records import replace
 from ..store.sizes import dir_size
-from ..store.tempnames import sweep_stale, temp_name
+from ..store.tempnames import remove_tree, sweep_stale, temp_name
 from ..store.volumes import ANONYMOUS, MountRow, VolumeRow, VolumeTable
 from ..timefmt import now_rfc3339
 from . import filters as shared
@@ -187,9 +187,7 @@ class VolumeService:
             (self.dir / name).rename(doomed)
         except FileNotFoundError:
             return
-        import shutil  # with bz2 and lzma: only when a volume goes
-
-        shutil.rmtree(doomed, ignore_errors=True)
+        remove_tree(doomed)
 
 
 def _matches(v: VolumeRow, filters: dict[str, list[str]], in_use: bool) -> bool:
