@@ -1,17 +1,19 @@
 """Settings, built once from flags, the environment and the configuration files
 (config_file.py), and passed down. Flags win over ``PORTSIDE_*`` variables, which win
-over portside.conf, which wins over Docker's daemon.json, which wins over defaults."""
+over portside.conf, which wins over Docker's daemon.json, which wins over defaults.
+
+The store's folders are strings (absolute, normalised), not ``pathlib`` paths: every
+command reads them, and ``import pathlib`` costs ~4 ms (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from pathlib import Path
 
 from .records import dataclass, field
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
     from typing import Any
 
     from .config_file import FileConfig, Mirror
@@ -24,8 +26,8 @@ DOCKER_HUB = "docker.io"
 
 @dataclass(frozen=True)
 class Settings:
-    root: Path
-    runroot: Path
+    root: str  # the store (--root, data-root)
+    runroot: str  # runtime state (--runroot, exec-root)
     runtime: str = "runc"
     max_concurrent_downloads: int = 3  # layers pulled at once (dockerd's flag of that name)
     max_concurrent_uploads: int = 3  # blobs pushed at once
@@ -44,9 +46,9 @@ class Settings:
     sources: dict[str, str] = field(default_factory=dict)  # each configured key's file
 
     @property
-    def api_socket(self) -> Path:
+    def api_socket(self) -> str:
         """Where ``system service`` listens when given no address."""
-        return self.runroot / "portside.sock"
+        return f"{self.runroot}/portside.sock"
 
     @classmethod
     def from_env(
@@ -96,8 +98,9 @@ def _path(
     variable: str,
     configured: str | None,
     default: Callable[[Mapping[str, str]], str],
-) -> Path:
-    return Path(given or environ.get(variable) or configured or default(environ)).absolute()
+) -> str:
+    chosen = given or environ.get(variable) or configured or default(environ)
+    return os.path.abspath(os.fspath(chosen))
 
 
 def _default_root(environ: Mapping[str, str]) -> str:

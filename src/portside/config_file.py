@@ -19,14 +19,13 @@ a file that does not parse is one line naming the file, the key and why.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from pathlib import Path
 
 from .errors import InvalidArgument
 from .records import dataclass, field
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
     from typing import Any
 
 
@@ -47,36 +46,36 @@ class FileConfig:
         return self.values.get(key, default)
 
 
-def _fail(path: Path, key: str, why: str) -> InvalidArgument:
+def _fail(path: str, key: str, why: str) -> InvalidArgument:
     return InvalidArgument(f"{path}: {key}: {why}")
 
 
-def _string(path: Path, key: str, value: Any) -> str:
+def _string(path: str, key: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise _fail(path, key, f"must be a non-empty string, not {value!r}")
     return value
 
 
-def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
+def _strings(path: str, key: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise _fail(path, key, f"must be a list of strings, not {value!r}")
     return tuple(value)
 
 
-def _count(path: Path, key: str, value: Any) -> int:
+def _count(path: str, key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise _fail(path, key, f"must be a whole number of at least 1, not {value!r}")
     return value
 
 
-def _absolute(path: Path, key: str, value: Any) -> str:
+def _absolute(path: str, key: str, value: Any) -> str:
     text = _string(path, key, value)
     if not text.startswith("/"):
         raise _fail(path, key, f"must be an absolute path, not {text!r}")
     return text
 
 
-def _ips(path: Path, key: str, value: Any) -> tuple[str, ...]:
+def _ips(path: str, key: str, value: Any) -> tuple[str, ...]:
     import ipaddress
 
     for v in _strings(path, key, value):
@@ -87,7 +86,7 @@ def _ips(path: Path, key: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _cidr(path: Path, key: str, value: Any) -> str:
+def _cidr(path: str, key: str, value: Any) -> str:
     import ipaddress
 
     text = _string(path, key, value)
@@ -98,7 +97,7 @@ def _cidr(path: Path, key: str, value: Any) -> str:
     return text
 
 
-def _mirrors(path: Path, key: str, value: Any) -> tuple[Mirror, ...]:
+def _mirrors(path: str, key: str, value: Any) -> tuple[Mirror, ...]:
     import re
 
     out = []
@@ -110,7 +109,7 @@ def _mirrors(path: Path, key: str, value: Any) -> tuple[Mirror, ...]:
     return tuple(out)
 
 
-def _pools(path: Path, key: str, value: Any) -> tuple[tuple[str, int], ...]:
+def _pools(path: str, key: str, value: Any) -> tuple[tuple[str, int], ...]:
     if not isinstance(value, list):
         raise _fail(path, key, "must be a list of {base, size} tables")
     import ipaddress
@@ -132,7 +131,7 @@ _LOG_DRIVERS = ("json-file", "k8s-file")
 _LOG_OPTS = ("max-size", "max-file")
 
 
-def _log_driver(path: Path, key: str, value: Any) -> str:
+def _log_driver(path: str, key: str, value: Any) -> str:
     text = _string(path, key, value)
     if text not in _LOG_DRIVERS:
         raise _fail(
@@ -141,7 +140,7 @@ def _log_driver(path: Path, key: str, value: Any) -> str:
     return text
 
 
-def _log_opts(path: Path, key: str, value: Any) -> dict[str, str]:
+def _log_opts(path: str, key: str, value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise _fail(path, key, "must be a table of strings")
     for name, v in value.items():
@@ -163,7 +162,7 @@ def _log_opts(path: Path, key: str, value: Any) -> dict[str, str]:
     return dict(value)
 
 
-def _ulimits(path: Path, key: str, value: Any) -> dict[str, tuple[int, int]]:
+def _ulimits(path: str, key: str, value: Any) -> dict[str, tuple[int, int]]:
     """daemon.json's ``{"nofile": {"Name": "nofile", "Soft": 1024, "Hard": 2048}}``."""
     from .engine.resources import ULIMITS
 
@@ -181,7 +180,7 @@ def _ulimits(path: Path, key: str, value: Any) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _runtimes(path: Path, key: str, value: Any) -> dict[str, str]:
+def _runtimes(path: str, key: str, value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise _fail(path, key, "must be a table of {path}")
     out = {}
@@ -192,13 +191,13 @@ def _runtimes(path: Path, key: str, value: Any) -> dict[str, str]:
     return out
 
 
-def _features(path: Path, key: str, value: Any) -> dict[str, bool]:
+def _features(path: str, key: str, value: Any) -> dict[str, bool]:
     if not isinstance(value, dict) or not all(isinstance(v, bool) for v in value.values()):
         raise _fail(path, key, "must be a table of true/false")
     return dict(value)
 
 
-def _registries(path: Path, key: str, value: Any) -> dict[str, tuple[Mirror, ...]]:
+def _registries(path: str, key: str, value: Any) -> dict[str, tuple[Mirror, ...]]:
     """Podman's ``[[registry]] location = "docker.io"`` with ``[[registry.mirror]]
     location = "mirror.local:5000"`` (``insecure = true``) tables."""
     if not isinstance(value, list):
@@ -223,14 +222,14 @@ def _registries(path: Path, key: str, value: Any) -> dict[str, tuple[Mirror, ...
     return out
 
 
-def _aliases(path: Path, key: str, value: Any) -> dict[str, str]:
+def _aliases(path: str, key: str, value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise _fail(path, key, "must be a table of short name = full name")
     return dict(value)
 
 
 if TYPE_CHECKING:
-    Check = Callable[[Path, str, Any], Any]
+    Check = Callable[[str, str, Any], Any]
 KEYS: dict[str, Check] = {
     "data-root": _absolute,
     "exec-root": _absolute,
@@ -265,25 +264,27 @@ DAEMON_JSON_KEYS = (
 )
 
 
-def _own_files(explicit: str | None, environ: Mapping[str, str]) -> list[Path]:
+def _own_files(explicit: str | None, environ: Mapping[str, str]) -> list[str]:
     if explicit:
-        return [Path(explicit)]
+        return [explicit]
     if "PORTSIDE_CONFIG" in environ:
-        return [Path(environ["PORTSIDE_CONFIG"])] if environ["PORTSIDE_CONFIG"] else []
+        return [environ["PORTSIDE_CONFIG"]] if environ["PORTSIDE_CONFIG"] else []
     if os.geteuid() == 0:
-        return [Path("/etc/portside/portside.conf")]
-    home = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return [Path(home) / "portside/portside.conf"]
+        return ["/etc/portside/portside.conf"]
+    return [f"{_config_home(environ)}/portside/portside.conf"]
 
 
-def _docker_files(environ: Mapping[str, str]) -> list[Path]:
+def _docker_files(environ: Mapping[str, str]) -> list[str]:
     if "PORTSIDE_DAEMON_JSON" in environ:
         named = environ["PORTSIDE_DAEMON_JSON"]
-        return [Path(named)] if named else []
+        return [named] if named else []
     if os.geteuid() == 0:
-        return [Path("/etc/docker/daemon.json")]
-    home = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return [Path(home) / "docker/daemon.json"]
+        return ["/etc/docker/daemon.json"]
+    return [f"{_config_home(environ)}/docker/daemon.json"]
+
+
+def _config_home(environ: Mapping[str, str]) -> str:
+    return environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
 
 
 def load(explicit: str | None = None, environ: Mapping[str, str] = os.environ) -> FileConfig:
@@ -292,24 +293,24 @@ def load(explicit: str | None = None, environ: Mapping[str, str] = os.environ) -
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for path in _own_files(explicit, environ):
-        if explicit is None and not path.exists():
+        if explicit is None and not os.path.exists(path):
             continue
         for key, value in _parse_toml(path).items():
             if key not in KEYS:
                 raise _fail(path, key, f"unknown key (known: {', '.join(KEYS)})")
             values[key] = KEYS[key](path, key, value)
-            sources[key] = str(path)
+            sources[key] = path
     for path in _docker_files(environ):
-        if not path.exists():
+        if not os.path.exists(path):
             continue
         for key, value in _parse_json(path).items():
             if key in DAEMON_JSON_KEYS and key not in values:
                 values[key] = KEYS[key](path, key, value)
-                sources[key] = str(path)
+                sources[key] = path
     return FileConfig(values, sources)
 
 
-def _parse_toml(path: Path) -> dict[str, Any]:
+def _parse_toml(path: str) -> dict[str, Any]:
     import tomllib
 
     try:
@@ -321,11 +322,12 @@ def _parse_toml(path: Path) -> dict[str, Any]:
         raise InvalidArgument(f"{path}: not valid TOML: {e}") from None
 
 
-def _parse_json(path: Path) -> dict[str, Any]:
-    import json
+def _parse_json(path: str) -> dict[str, Any]:
+    from .fastjson import loads
 
     try:
-        data = json.loads(path.read_text())
+        with open(path, encoding="utf-8") as f:
+            data = loads(f.read())
     except OSError as e:
         raise InvalidArgument(f"{path}: cannot read the configuration: {e.strerror}") from None
     except ValueError as e:

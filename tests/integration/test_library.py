@@ -38,9 +38,9 @@ def test_from_env_takes_docker_pys_arguments(tmp_path: Path) -> None:
     env = {"PORTSIDE_ROOT": str(tmp_path / "root"), "PORTSIDE_RUNROOT": str(tmp_path / "run")}
     with portside.from_env(environment=env, timeout=5) as client:
         assert client.images.list() == []
-        assert client.engine.settings.root == tmp_path / "root"
+        assert client.engine.settings.root == str(tmp_path / "root")
     with portside.client.DockerClient.from_env(environment=env) as client:
-        assert client.engine.settings.runroot == tmp_path / "run"
+        assert client.engine.settings.runroot == str(tmp_path / "run")
 
 
 def test_images_through_the_library(tmp_path: Path, busybox_tar: Path) -> None:

@@ -8,7 +8,7 @@ from portside.store.content import ContentStore, sha256_digest
 
 
 def test_blob_commit_is_verified_and_atomic(tmp_path: Path) -> None:
-    store = ContentStore(tmp_path)
+    store = ContentStore(str(tmp_path))
     data = b"hello"
     digest, new = store.put(data, sha256_digest(data))
     assert new and store.read(digest) == data

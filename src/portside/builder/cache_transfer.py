@@ -100,7 +100,7 @@ def _send_mount(store: Store, cache_id: str, base: str, backend: Backend) -> Des
     """A cache mount's files as a tar, sent; None if the store has no such cache."""
     from ..image.layer_write import write_tree
 
-    tmp = store.layers.tmp_dir / temp_name()
+    tmp = Path(store.layers.tmp_dir, temp_name())
     with store.cache_mounts.reading(cache_id, base) as data:
         if data is None:
             return None
@@ -169,7 +169,7 @@ class Imported:
 
         for backend, found in self.caches:
             for cache_id, base, desc in found.mounts:
-                work = store.layers.tmp_dir / temp_name()
+                work = Path(store.layers.tmp_dir, temp_name())
                 work.mkdir(parents=True)
                 try:
                     tar = work / "mount.tar"

@@ -406,10 +406,10 @@ class Runner(Sources):
         return new
 
     def _lowers(self, state: State) -> list[Path]:
-        image = [self.store.layers.diff_path(d) for d in reversed(state.layers)]
+        image = self.store.layers.lower_dirs(state.layers)
         import shutil
 
-        init = self.store.layers.tmp_dir / temp_name()
+        init = Path(self.store.layers.tmp_dir, temp_name())
         self.f.init_layer(init, image)
         self.cleanup.callback(shutil.rmtree, init, True)
         return [init, *image]
@@ -419,7 +419,7 @@ class Runner(Sources):
         """ADD's URL, fetched into a folder of its own that goes with the build."""
         import shutil
 
-        folder = self.store.layers.tmp_dir / temp_name()
+        folder = Path(self.store.layers.tmp_dir, temp_name())
         folder.mkdir()
         self.cleanup.callback(shutil.rmtree, folder, True)
         path = copy_step.download(url, folder, node, self.name)

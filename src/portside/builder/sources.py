@@ -86,7 +86,7 @@ class Sources:
             self.store.cache_mounts,
             self.settings.secrets,
             self.f.scratch,
-            self.store.layers.tmp_dir,
+            Path(self.store.layers.tmp_dir),
             self.settings.ssh,
         )
 
@@ -119,7 +119,7 @@ class Sources:
         if state.key not in self.sources:
             from . import step_fs
 
-            lowers = [self.store.layers.diff_path(d) for d in reversed(state.layers)]
+            lowers = self.store.layers.lower_dirs(state.layers)
             mount = ExitStack()
             fs = mount.enter_context(step_fs.mounted(self.store, lowers))
             # its empty layer goes after the unmount (last in, first out), not through it

@@ -3,6 +3,8 @@ exit, unmounts, and applies --rm and the restart policy."""
 
 from __future__ import annotations
 
+import os
+
 from .context import Context, Parser
 
 
@@ -11,7 +13,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     p.add_argument("container", nargs="*")
     args = p.parse_args(argv)
     p.need(args.container, 1, 1)
-    if not (ctx.engine.settings.root / "metadata.db").exists():
+    if not os.path.exists(f"{ctx.engine.settings.root}/metadata.db"):
         return 0  # the store was removed while the container ended: nothing to record
     ctx.engine.containers.state.cleanup(args.container[0], from_monitor=True)
     return 0

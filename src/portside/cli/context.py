@@ -3,10 +3,9 @@ and the one place that maps errors to messages and exit codes."""
 
 from __future__ import annotations
 
-import importlib
 import sys
-from functools import cached_property
 
+from ..cached import cached_property
 from ..config import Settings
 from ..errors import PortsideError, UsageError
 from ..records import replace
@@ -53,7 +52,8 @@ class Context:
 
 def run_command(ctx: Context, verb: str, module_name: str, argv: list[str]) -> int:
     ctx.verb = verb
-    module = importlib.import_module(f"portside.cli.{module_name}")
+    # __import__, not importlib.import_module: the importlib package is not loaded yet
+    module = __import__(f"portside.cli.{module_name}", fromlist=("run",))
     try:
         return int(module.run(ctx, argv))
     except UsageError as e:

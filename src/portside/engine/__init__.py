@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from functools import cached_property
 
+from ..cached import cached_property
 from ..config import Settings
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
@@ -33,9 +33,11 @@ class Engine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         if os.geteuid() != 0:  # an ordinary user's commands run in their namespace
+            from pathlib import Path
+
             from ..userns import enter
 
-            enter(settings.runroot, settings.root)
+            enter(Path(settings.runroot), Path(settings.root))
 
     @cached_property
     def store(self) -> Store:
@@ -107,17 +109,19 @@ class Engine:
 
     @cached_property
     def builds(self) -> BuildService:
+        from pathlib import Path
+
         from ..runtime.runc import Runtime
         from .builds import BuildService
 
         settings = self.settings
-        runtime = Runtime(settings.runtime, settings.runroot / "runc")
+        runtime = Runtime(settings.runtime, f"{settings.runroot}/runc")
         return BuildService(
             self.images,
             runtime,
             lambda name, out, credential: self.registry.pull(name, out, credential=credential),
             lambda: self.containers.endpoints,
-            settings.runroot / "build",
+            Path(settings.runroot, "build"),
             lambda text, credential: self.registry.client(text, credential),
         )
 

@@ -404,7 +404,7 @@ class BuildService:
 
     def _stat_cache_file(self, context_root: Path) -> Path:
         name = hashlib.sha256(str(context_root).encode()).hexdigest()[:32]
-        return self.store.root / "build-stat" / f"{name}.json"
+        return Path(self.store.root, "build-stat", f"{name}.json")
 
     def _target(self, build_plan: BuildPlan, target: str | None) -> Stage:
         if target is None:

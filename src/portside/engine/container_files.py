@@ -102,7 +102,7 @@ class ContainerFiles:
             paths = self.c.paths(row.id)
             mounted_here = self.c.mount(row, paths)
             try:
-                yield row, paths.rootfs
+                yield row, Path(paths.rootfs)
             finally:
                 if mounted_here:
                     unmount(paths.rootfs)
@@ -119,8 +119,8 @@ class ContainerFiles:
                 rows = self.c.mounts(row.id)
                 taken = {container_path(m.destination) for m in rows}
                 for name in HOST_FILES:  # what start wrote, unless the user mounts it
-                    if f"/etc/{name}" not in taken and (paths.bundle / name).exists():
-                        rows.append(MountRow("bind", str(paths.bundle / name), f"/etc/{name}"))
+                    if f"/etc/{name}" not in taken and os.path.exists(f"{paths.bundle}/{name}"):
+                        rows.append(MountRow("bind", f"{paths.bundle}/{name}", f"/etc/{name}"))
                 for m in in_mount_order(rows):
                     if m.type == "tmpfs":
                         continue
@@ -229,7 +229,7 @@ class ContainerFiles:
         with self.c.store.lock:
             row = self.c.get(ref)
             paths = self.c.paths(row.id)
-            return with_parents(layer_write.changes(paths.upper, self.c.lowers(row, paths)))
+            return with_parents(layer_write.changes(Path(paths.upper), self.c.lowers(row, paths)))
 
     def export(self, ref: str, out: BinaryIO) -> None:
         """``export``: the container's root filesystem as a tar stream."""
@@ -264,7 +264,7 @@ class ContainerFiles:
                 image_id = image_io.commit(
                     row.image_id,
                     row.config,
-                    lambda out: layer_write.write_tree(paths.upper, out, whiteouts=True),
+                    lambda out: layer_write.write_tree(Path(paths.upper), out, whiteouts=True),
                     " ".join([path, *args]),
                     reference,
                     changes,

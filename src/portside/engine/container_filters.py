@@ -9,7 +9,7 @@ from ..errors import InvalidArgument
 from ..store.containers import ContainerRow
 from ..timefmt import parse_rfc3339
 from . import filters as shared
-from .container_state import Status
+from .container_state import STATUSES, Status
 from .health import NO_HEALTHCHECK
 from .health import STATUSES as HEALTH_STATUSES
 
@@ -62,7 +62,7 @@ def matches(containers: Containers, row: ContainerRow, filters: dict[str, list[s
     for key, values in filters.items():
         if key == "status":
             for v in values:
-                if v not in frozenset(Status):
+                if v not in STATUSES:
                     raise InvalidArgument(f"Invalid filter 'status={v}'")
             if row.status not in values:
                 return False

@@ -1,10 +1,13 @@
 """Where a container's files live: persistent ones under the store root, runtime state
-(runc's, conmon's exit files and attach-socket links) under the run root."""
+(runc's, conmon's exit files and attach-socket links) under the run root.
+
+Paths are strings, as the settings' are (config.py): ``rm`` and ``inspect`` read them,
+and need no ``pathlib``."""
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
 from ..config import Settings
 from ..records import dataclass
@@ -22,45 +25,45 @@ class ContainerPaths:
     id: str
 
     @property
-    def dir(self) -> Path:
-        return self.settings.root / "containers" / self.id
+    def dir(self) -> str:
+        return f"{self.settings.root}/containers/{self.id}"
 
     @property
-    def upper(self) -> Path:
-        return self.dir / "upper"
+    def upper(self) -> str:
+        return f"{self.dir}/upper"
 
     @property
-    def init(self) -> Path:
-        return self.dir / "init"
+    def init(self) -> str:
+        return f"{self.dir}/init"
 
     @property
-    def work(self) -> Path:
-        return self.dir / "work"
+    def work(self) -> str:
+        return f"{self.dir}/work"
 
     @property
-    def rootfs(self) -> Path:
-        return self.dir / "merged"
+    def rootfs(self) -> str:
+        return f"{self.dir}/merged"
 
     @property
-    def shm(self) -> Path:
+    def shm(self) -> str:
         """A shareable container's /dev/shm, a tmpfs on the host that joiners bind."""
-        return self.dir / "shm"
+        return f"{self.dir}/shm"
 
     @property
-    def bundle(self) -> Path:
-        return self.dir / "userdata"
+    def bundle(self) -> str:
+        return f"{self.dir}/userdata"
 
     @property
-    def log(self) -> Path:
-        return self.bundle / "ctr.log"
+    def log(self) -> str:
+        return f"{self.bundle}/ctr.log"
 
     @property
-    def runc_root(self) -> Path:
-        return self.settings.runroot / "runc"
+    def runc_root(self) -> str:
+        return f"{self.settings.runroot}/runc"
 
     @property
-    def exit_dir(self) -> Path:
-        return self.settings.runroot / "exits"
+    def exit_dir(self) -> str:
+        return f"{self.settings.runroot}/exits"
 
     def monitor(self) -> MonitorPaths:
         from ..runtime.monitor import MonitorPaths
@@ -69,15 +72,15 @@ class ContainerPaths:
             bundle=self.bundle,
             log=self.log,
             exit_dir=self.exit_dir,
-            socket_dir=self.settings.runroot / "socket",
-            pidfile=self.bundle / "pidfile",
-            monitor_pidfile=self.bundle / "conmon.pid",
+            socket_dir=f"{self.settings.runroot}/socket",
+            pidfile=f"{self.bundle}/pidfile",
+            monitor_pidfile=f"{self.bundle}/conmon.pid",
         )
 
     @property
-    def health(self) -> Path:
+    def health(self) -> str:
         """The healthcheck's state files (runtime/health.py)."""
-        return self.bundle / "health"
+        return f"{self.bundle}/health"
 
     def exit_command(self) -> list[str]:
         return self._command("container", "cleanup", self.id)
@@ -92,9 +95,9 @@ class ContainerPaths:
             "-m",
             "portside",
             "--root",
-            str(self.settings.root),
+            self.settings.root,
             "--runroot",
-            str(self.settings.runroot),
+            self.settings.runroot,
             "--runtime",
             self.settings.runtime,
             *args,
@@ -102,6 +105,6 @@ class ContainerPaths:
 
     def make(self) -> None:
         for path in (self.upper, self.work, self.rootfs, self.bundle):
-            path.mkdir(parents=True, exist_ok=True)
-        for path in (self.runc_root, self.exit_dir, self.settings.runroot / "socket"):
-            path.mkdir(parents=True, exist_ok=True)
+            os.makedirs(path, exist_ok=True)
+        for path in (self.runc_root, self.exit_dir, f"{self.settings.runroot}/socket"):
+            os.makedirs(path, exist_ok=True)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import builtins
 import os
 import posixpath
-from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 
 from ..config import Settings
 from ..errors import Conflict, ContainerNotFound, InvalidArgument, NotFound
@@ -28,6 +26,8 @@ from .names import random_name, validate
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:  # only create() needs them: ps and the rest start faster without
+    from collections.abc import Callable, Iterable, Sequence
+    from pathlib import Path
     from typing import Any
 
     from ..store.volumes import MountRow
@@ -100,13 +100,15 @@ class ContainerService:
     def networks(self) -> NetworkService:
         """Imported and made on first use: most commands never touch a network."""
         if self._networks is None:
+            from pathlib import Path
+
             from .networks import NetworkService
 
             self._networks = NetworkService(
                 self.store,
                 self.settings.address_pools,
                 self.settings.bip,
-                applied=self.settings.runroot / "nft-applied",
+                applied=Path(self.settings.runroot, "nft-applied"),
             )
         return self._networks
 
@@ -114,9 +116,11 @@ class ContainerService:
     def endpoints(self) -> EndpointService:
         """The networks each container is on, and its addresses there."""
         if self._endpoints is None:
+            from pathlib import Path
+
             from .endpoints import EndpointService
 
-            bundle = lambda cid: self.paths(cid).bundle  # noqa: E731
+            bundle = lambda cid: Path(self.paths(cid).bundle)  # noqa: E731
             self._endpoints = EndpointService(self.store, self.networks, bundle)
         return self._endpoints
 
@@ -154,11 +158,14 @@ class ContainerService:
 
     def lowers(self, row: ContainerRow, paths: ContainerPaths) -> builtins.list[Path]:
         """The read-only layers, topmost first: the init layer, then the image's."""
+        from pathlib import Path
+
         layers = self.images.meta.image_layers(row.image_id)
-        image = [self.store.layers.diff_path(d) for d in reversed(layers)]
-        if not paths.init.exists():
-            write_init_layer(paths.init, image, bool(row.host_config.get("Init")))
-        return [paths.init, *image]
+        image = self.store.layers.lower_dirs(layers)
+        init = Path(paths.init)
+        if not init.exists():
+            write_init_layer(init, image, bool(row.host_config.get("Init")))
+        return [init, *image]
 
     # -- finding ------------------------------------------------------------------
     def get(self, ref: str) -> ContainerRow:
@@ -470,10 +477,10 @@ def inspect_json(
         "Args": args,
         "State": state,
         "Image": row.image_id,
-        "ResolvConfPath": str(paths.bundle / "resolv.conf"),
-        "HostnamePath": str(paths.bundle / "hostname"),
-        "HostsPath": str(paths.bundle / "hosts"),
-        "LogPath": str(paths.log),
+        "ResolvConfPath": f"{paths.bundle}/resolv.conf",
+        "HostnamePath": f"{paths.bundle}/hostname",
+        "HostsPath": f"{paths.bundle}/hosts",
+        "LogPath": paths.log,
         "Name": "/" + row.name,
         "RestartCount": row.restart_count,
         "Driver": "overlay",
@@ -481,9 +488,9 @@ def inspect_json(
         "HostConfig": row.host_config,
         "GraphDriver": {
             "Data": {
-                "UpperDir": str(paths.upper),
-                "WorkDir": str(paths.work),
-                "MergedDir": str(paths.rootfs),
+                "UpperDir": paths.upper,
+                "WorkDir": paths.work,
+                "MergedDir": paths.rootfs,
             },
             "Name": "overlay",
         },

@@ -223,7 +223,7 @@ def start_prober(paths: ContainerPaths, row: ContainerRow, runtime: Runtime, pid
         paths.health,
         row.id,
         pid,
-        paths.exit_dir / row.id,
+        f"{paths.exit_dir}/{row.id}",
         cgroups.freezer_state(cgroups.of(row.id)),
         schedule,
         int(parse_rfc3339(row.started_at) * 10**9),

@@ -101,9 +101,9 @@ class Lifecycle:
             raise
         try:
             spec = self._spec(row, paths, endpoints[0].ip if endpoints else "")
-            write_config(paths.bundle, spec)
+            write_config(Path(paths.bundle), spec)
             self.runtime.delete(row.id)
-            (paths.exit_dir / row.id).unlink(missing_ok=True)
+            Path(paths.exit_dir, row.id).unlink(missing_ok=True)
             pid, monitor_pid = monitor.launch(
                 self.runtime,
                 row.id,
@@ -165,7 +165,7 @@ class Lifecycle:
 
     def _spec(self, row: ContainerRow, paths: ContainerPaths, ip: str) -> ContainerSpec:
         cfg, host = row.config, row.host_config
-        rootfs = paths.rootfs
+        rootfs = Path(paths.rootfs)
         user = resolve_user(rootfs, cfg.get("User") or "")
         if host.get("GroupAdd"):
             user = User(
@@ -179,12 +179,12 @@ class Lifecycle:
         if mode.startswith("container:"):  # its namespace, and its hosts/resolv.conf
             target = self._running_target(mode, "network")
             network_ns = f"/proc/{target.pid}/ns/net"
-            theirs = self.c.paths(target.id).bundle
+            theirs = Path(self.c.paths(target.id).bundle)
             binds = [Bind(str(theirs / n), f"/etc/{n}") for n in ("hosts", "resolv.conf")]
             binds.append(Bind(str(theirs / "hostname"), "/etc/hostname"))
         else:
             written = write_host_files(
-                paths.bundle,
+                Path(paths.bundle),
                 cfg["Hostname"],
                 host_network,
                 ip,
@@ -493,7 +493,7 @@ WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
 def monitor_attach(paths: ContainerPaths) -> socket.socket:
     from ..runtime.attach import connect
 
-    return connect(paths.bundle)
+    return connect(Path(paths.bundle))
 
 
 __all__ = ["DEFAULT_CAPABILITIES", "Lifecycle", "Started", "WaitAbandoned"]

@@ -9,6 +9,7 @@ container stops.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from ..records import dataclass
 from ..runtime import logs as logfile
@@ -53,7 +54,7 @@ class LogService:
         container_id = containers.get(ref).id
         streams = {name for name in ("stdout", "stderr") if getattr(options, name)}
         lines = logfile.read(
-            containers.paths(container_id).log,
+            Path(containers.paths(container_id).log),
             options.tail,
             options.since,
             options.until,

@@ -68,7 +68,7 @@ class NetworkService:
     @cached_property
     def tag(self) -> str:
         """The store's in host-wide names (its nft table, its bridges)."""
-        return sha256_hex(str(self.store.root.resolve()))[:10]
+        return sha256_hex(os.path.realpath(self.store.root))[:10]
 
     def _builtin(self) -> None:
         if self.table.by_name("bridge") is not None:

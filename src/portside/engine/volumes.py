@@ -41,7 +41,7 @@ class VolumeService:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.table = VolumeTable(store.meta.conn)
-        self.dir = store.root / "volumes"
+        self.dir = Path(store.root, "volumes")
         self.tmp = self.dir / ".tmp"  # a volume's name never starts with "."
 
     def data(self, name: str) -> Path:

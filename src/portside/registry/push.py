@@ -183,7 +183,7 @@ class Pusher:
         ``ingest`` too (sealed, not yet published: kept for the next push)."""
         from ..image.gzip_blocks import gzip_members
 
-        total = self.store.content.path(diff_id).stat().st_size
+        total = os.stat(self.store.content.path(diff_id)).st_size
 
         def body() -> Iterator[bytes]:
             with self.store.content.open(diff_id) as tar:

@@ -13,17 +13,18 @@ import select
 import socket
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from typing import BinaryIO
 
+    from _typeshed import StrPath
+
 STDOUT, STDERR = 2, 3
 DEFAULT_DETACH_KEYS = b"\x10\x11"  # ctrl-p ctrl-q
 
 
-def connect(bundle: Path) -> socket.socket:
+def connect(bundle: StrPath) -> socket.socket:
     dir_fd = os.open(bundle, os.O_PATH | os.O_DIRECTORY)
     try:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)

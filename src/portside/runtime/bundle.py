@@ -21,6 +21,8 @@ TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from typing import Any
 
+    from _typeshed import StrPath
+
 CONFIG = "config.json"
 
 
@@ -40,8 +42,8 @@ def write_config(bundle: Path, spec: ContainerSpec) -> None:
     fsync_dir(bundle)
 
 
-def read_process(bundle: Path) -> dict[str, Any]:
+def read_process(bundle: StrPath) -> dict[str, Any]:
     """The OCI process object of the config.json in ``bundle``."""
-    with open(bundle / CONFIG, "rb") as f:
+    with open(os.path.join(bundle, CONFIG), "rb") as f:
         process: dict[str, Any] = json.load(f)["process"]
     return process

@@ -24,6 +24,8 @@ TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from typing import IO, Any
 
+    from _typeshed import StrPath
+
 RUNC_FAILED = 255
 
 
@@ -64,7 +66,7 @@ def spawn(
     runtime: Runtime,
     container_id: str,
     process: dict[str, Any],
-    work_dir: Path,
+    work_dir: StrPath,
     detach: bool = False,
     stdin: IO[bytes] | int | None = None,
     stdout: IO[bytes] | int | None = None,

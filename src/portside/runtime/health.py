@@ -42,6 +42,8 @@ TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from typing import Any
 
+    from _typeshed import StrPath
+
 MAX_LOG = 5
 MAX_OUTPUT = 4096  # Docker keeps the first 4 KiB of a probe's output
 
@@ -214,10 +216,11 @@ def _write(path: Path, data: str) -> None:
     os.replace(tmp, path)
 
 
-def reset(directory: Path, process: dict[str, Any]) -> str:
+def reset(directory: StrPath, process: dict[str, Any]) -> str:
     """A new run's state: starting, no probes yet; the probe's process spec, the
     helper's, and the FIFOs to the helper. Returns the token that ends a probe's
     output."""
+    directory = Path(directory)
     directory.mkdir(exist_ok=True)
     for name in (*(f"out.{slot}" for slot in range(MAX_LOG)), "req", "res"):
         (directory / name).unlink(missing_ok=True)
@@ -233,15 +236,15 @@ def reset(directory: Path, process: dict[str, Any]) -> str:
 
 
 def launch(
-    directory: Path,
+    directory: StrPath,
     container_id: str,
     container_pid: int,
-    exit_file: Path,
+    exit_file: StrPath,
     freezer_state: Path,
     schedule: ProbeSchedule,
     started_ns: int,
     runc: str,
-    runc_root: Path,
+    runc_root: str,
     on_change: list[str],
     token: str,
 ) -> int:
@@ -275,12 +278,13 @@ def launch(
         check=True,
     )
     pid = int(out.stdout.decode().strip())
-    _write(directory / "pid", str(pid))
+    _write(Path(directory, "pid"), str(pid))
     return pid
 
 
-def stop(directory: Path) -> None:
+def stop(directory: StrPath) -> None:
     """End the prober and whatever it runs (its process group), if it is ours."""
+    directory = Path(directory)
     try:
         pid = int((directory / "pid").read_text().strip() or 0)
     except (FileNotFoundError, ValueError):
@@ -302,8 +306,9 @@ def _is_prober(pid: int, directory: Path) -> bool:
     return b"portside-health" in cmdline and str(directory).encode() in cmdline
 
 
-def read_state(directory: Path) -> HealthState | None:
+def read_state(directory: StrPath) -> HealthState | None:
     """The state the prober last wrote, with each probe's output (its first 4 KiB)."""
+    directory = Path(directory)
     try:
         lines = (directory / "state").read_text().split("\n")
     except FileNotFoundError:

@@ -31,6 +31,8 @@ from .runc import Runtime
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from _typeshed import StrPath
+
     from .logs import Rotation
 
 
@@ -44,12 +46,12 @@ class CreateFailed(Exception):
 
 @dataclass(frozen=True)
 class MonitorPaths:
-    bundle: Path
-    log: Path
-    exit_dir: Path
-    socket_dir: Path
-    pidfile: Path
-    monitor_pidfile: Path
+    bundle: str
+    log: str
+    exit_dir: str
+    socket_dir: str
+    pidfile: str
+    monitor_pidfile: str
 
 
 def conmon_binary() -> str:
@@ -168,16 +170,17 @@ def _launch(
         raise CreateFailed(
             _runtime_message(str(message.get("message", ""))) or "runc create failed"
         )
-    monitor_pid = int(paths.monitor_pidfile.read_text().strip())
+    with open(paths.monitor_pidfile) as f:
+        monitor_pid = int(f.read().strip())
     return pid, monitor_pid
 
 
-def _start_writer(log: Path, rotation: Rotation) -> tuple[str, int]:
+def _start_writer(log: str, rotation: Rotation) -> tuple[str, int]:
     """Start the log writer reading a FIFO beside the log; returns the FIFO's path and
     a write end held open until conmon has opened its own (so the writer sees no EOF
     before conmon comes)."""
-    fifo = log.with_name(log.name + ".fifo")
-    if not fifo.exists():
+    fifo = log + ".fifo"
+    if not os.path.exists(fifo):
         os.mkfifo(fifo, 0o600)
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
@@ -219,18 +222,19 @@ def _last_json(data: bytes) -> dict[str, object] | None:
     return None
 
 
-def read_exit_code(exit_dir: Path, container_id: str) -> int | None:
+def read_exit_code(exit_dir: str, container_id: str) -> int | None:
     try:
-        text = (exit_dir / container_id).read_text().strip()
+        with open(f"{exit_dir}/{container_id}") as f:
+            text = f.read().strip()
     except FileNotFoundError:
         return None
     return int(text) if text.lstrip("-").isdigit() else None
 
 
-def resize(bundle: Path, rows: int, cols: int) -> None:
+def resize(bundle: StrPath, rows: int, cols: int) -> None:
     """Ask conmon to resize the container's terminal (its ``ctl`` FIFO)."""
     try:
-        fd = os.open(bundle / "ctl", os.O_WRONLY | os.O_NONBLOCK)
+        fd = os.open(os.path.join(bundle, "ctl"), os.O_WRONLY | os.O_NONBLOCK)
     except OSError:
         return
     try:

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from pathlib import Path
+import os
 
 from ..errors import StoreError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:  # loaded at the first runc call: a fully cached build makes none
     import subprocess
+    from collections.abc import Callable
+    from pathlib import Path
 
 
 class Runtime:
-    def __init__(self, binary: str, state_root: Path) -> None:
+    def __init__(self, binary: str, state_root: str) -> None:
         self.binary = binary
         self.state_root = state_root
 
     def argv(self, *args: str) -> list[str]:
-        return [self.binary, "--root", str(self.state_root), *args]
+        return [self.binary, "--root", self.state_root, *args]
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         import subprocess
@@ -45,7 +45,7 @@ class Runtime:
     def delete(self, container_id: str) -> None:
         """Forget the container (killing what is left of it); nothing to do, and no runc
         to start, when runc holds no state for it."""
-        if (self.state_root / container_id).exists():
+        if os.path.exists(f"{self.state_root}/{container_id}"):
             self._run("delete", "--force", container_id, check=False)
 
     def update(self, container_id: str, flags: list[str]) -> None:
@@ -65,7 +65,9 @@ class Runtime:
         proc = self._run("state", container_id, check=False)
         if proc.returncode != 0:
             return None
-        value = json.loads(proc.stdout)
+        from ..fastjson import loads
+
+        value = loads(proc.stdout)
         return value if isinstance(value, dict) else None
 
     def ps(self, container_id: str, ps_args: list[str], init_pid: int) -> str:

@@ -8,25 +8,32 @@ fsynced. A reader therefore never sees a partial blob under its final name.
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterator
-from pathlib import Path
 
 from ..errors import DigestMismatch, InvalidArchive, NotFound
 from .tempnames import temp_name
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import BinaryIO
 
-_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+    from _typeshed import StrPath
+
+_HEX = frozenset("0123456789abcdef")
 
 
 def check_digest(digest: str) -> str:
-    """Return ``digest`` when it is a well-formed sha256 digest, else raise."""
-    if not _DIGEST.match(digest):
+    """Return ``digest`` when it is a well-formed sha256 digest (``sha256:`` and 64
+    lower-case hex digits), else raise."""
+    hex_part = digest[7:]
+    if not (digest.startswith("sha256:") and len(hex_part) == 64 and _HEX.issuperset(hex_part)):
         raise InvalidArchive(f"invalid digest: {digest!r}")
     return digest
+
+
+def digest_path(directory: str, digest: str) -> str:
+    """Where the blob or layer named by ``digest`` (checked) lives in ``directory``."""
+    return f"{directory}/{check_digest(digest)[7:]}"
 
 
 def sha256_digest(data: bytes) -> str:
@@ -35,7 +42,7 @@ def sha256_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def fsync_dir(path: Path) -> None:
+def fsync_dir(path: StrPath) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -48,7 +55,7 @@ class Ingest:
 
     def __init__(self, store: ContentStore) -> None:
         self._store = store
-        self.path = store.ingest_dir / temp_name()
+        self.path = f"{store.ingest_dir}/{temp_name()}"
         self._file: BinaryIO | None = open(self.path, "xb")  # noqa: SIM115 - closed in commit/abort
         import hashlib
 
@@ -92,11 +99,11 @@ class Ingest:
         """Rename a sealed blob into place (under the store lock); False if it existed."""
         assert self.sealed is not None, "publish before seal"
         final = self._store.path(self.sealed)
-        if final.exists():
+        if os.path.exists(final):
             os.unlink(self.path)
             return False
         os.rename(self.path, final)
-        fsync_dir(final.parent)
+        fsync_dir(self._store.blob_dir)
         return True
 
     def commit(
@@ -120,26 +127,28 @@ class Ingest:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._file is not None or (self.sealed is not None and self.path.exists()):
+        if self._file is not None or (self.sealed is not None and os.path.exists(self.path)):
             self.abort()
 
 
 class ContentStore:
-    def __init__(self, root: Path) -> None:
-        self.blob_dir = root / "blobs" / "sha256"
-        self.ingest_dir = root / "ingest"
-        self.blob_dir.mkdir(parents=True, exist_ok=True)
-        self.ingest_dir.mkdir(parents=True, exist_ok=True)
+    """Blobs under ``root`` (a string path, as the settings' are: config.py)."""
 
-    def path(self, digest: str) -> Path:
-        return self.blob_dir / check_digest(digest).removeprefix("sha256:")
+    def __init__(self, root: str) -> None:
+        self.blob_dir = f"{root}/blobs/sha256"
+        self.ingest_dir = f"{root}/ingest"
+        for folder in (self.blob_dir, self.ingest_dir):
+            os.makedirs(folder, exist_ok=True)
+
+    def path(self, digest: str) -> str:
+        return digest_path(self.blob_dir, digest)
 
     def exists(self, digest: str) -> bool:
-        return self.path(digest).exists()
+        return os.path.exists(self.path(digest))
 
     def size(self, digest: str) -> int:
         try:
-            return self.path(digest).stat().st_size
+            return os.stat(self.path(digest)).st_size
         except FileNotFoundError:
             raise NotFound(f"blob not found: {digest}") from None
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import os
-from pathlib import Path
 
 from .content import fsync_dir
 from .tempnames import temp_name
@@ -18,13 +17,13 @@ from .tempnames import temp_name
 FILE = "engine-id"
 
 
-def engine_id(root: Path) -> str:
-    path = root / FILE
+def engine_id(root: str) -> str:
+    path = f"{root}/{FILE}"
     try:
-        return path.read_text().strip()
+        return _read(path)
     except FileNotFoundError:
         pass
-    tmp = root / f".{FILE}.{temp_name()}"
+    tmp = f"{root}/.{FILE}.{temp_name()}"
     with open(tmp, "x") as f:
         f.write(_new_id() + "\n")
         f.flush()
@@ -36,7 +35,12 @@ def engine_id(root: Path) -> str:
     finally:
         os.unlink(tmp)
     fsync_dir(root)
-    return path.read_text().strip()
+    return _read(path)
+
+
+def _read(path: str) -> str:
+    with open(path) as f:
+        return f.read().strip()
 
 
 def _new_id() -> str:

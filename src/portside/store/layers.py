@@ -12,42 +12,58 @@ partial layer under its final name, and ``tempnames.sweep_stale`` clears the res
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
 
-from .content import check_digest
+from .content import digest_path
 from .tempnames import remove_tree, temp_name
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from pathlib import Path
+
+    from _typeshed import StrPath
 
 
 class LayerStore:
-    def __init__(self, root: Path) -> None:
-        self.layer_dir = root / "layers"
-        self.tmp_dir = root / "tmp"
-        self.layer_dir.mkdir(parents=True, exist_ok=True)
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+    """Layer directories under ``root``; paths are strings, as the settings' are
+    (config.py), except a writer's work directory, which writers extend with pathlib."""
 
-    def path(self, diff_id: str) -> Path:
-        return self.layer_dir / check_digest(diff_id).removeprefix("sha256:")
+    def __init__(self, root: str) -> None:
+        self.layer_dir = f"{root}/layers"
+        self.tmp_dir = f"{root}/tmp"
+        for folder in (self.layer_dir, self.tmp_dir):
+            os.makedirs(folder, exist_ok=True)
 
-    def diff_path(self, diff_id: str) -> Path:
-        return self.path(diff_id) / "diff"
+    def path(self, diff_id: str) -> str:
+        return digest_path(self.layer_dir, diff_id)
+
+    def diff_path(self, diff_id: str) -> str:
+        return f"{self.path(diff_id)}/diff"
+
+    def lower_dirs(self, diff_ids: Sequence[str]) -> list[Path]:
+        """The directories of ``diff_ids`` (lowest first) for an overlay: topmost first."""
+        from pathlib import Path
+
+        return [Path(self.diff_path(d)) for d in reversed(diff_ids)]
 
     def exists(self, diff_id: str) -> bool:
-        return self.path(diff_id).is_dir()
+        return os.path.isdir(self.path(diff_id))
 
     def new_work_dir(self) -> Path:
         """A fresh directory to extract one layer into; its ``diff`` is the layer root."""
-        work = self.tmp_dir / temp_name()
+        from pathlib import Path
+
+        work = Path(self.tmp_dir, temp_name())
         (work / "diff").mkdir(parents=True)
         return work
 
-    def discard(self, work: Path) -> None:
+    def discard(self, work: StrPath) -> None:
         remove_tree(work)
 
-    def commit(self, work: Path, diff_id: str) -> bool:
+    def commit(self, work: StrPath, diff_id: str) -> bool:
         """Move an extracted layer into place; False when it was already there."""
         final = self.path(diff_id)
-        if final.exists():
+        if os.path.exists(final):
             self.discard(work)
             return False
         os.rename(work, final)
@@ -55,9 +71,9 @@ class LayerStore:
 
     def remove(self, diff_id: str) -> None:
         final = self.path(diff_id)
-        if not final.exists():
+        if not os.path.exists(final):
             return
-        doomed = self.tmp_dir / temp_name()
+        doomed = f"{self.tmp_dir}/{temp_name()}"
         os.rename(final, doomed)
         remove_tree(doomed)
 

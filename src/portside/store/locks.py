@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import fcntl
 import os
-from pathlib import Path
-from types import TracebackType
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from types import TracebackType
 
 
 class StoreLock:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: str) -> None:
         self._path = path
         self._fd: int | None = None
         self._depth = 0

@@ -7,15 +7,24 @@ every change is one transaction (``with db.transaction():``).
 
 from __future__ import annotations
 
-import sqlite3
+import os
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
 
 from ..errors import StoreError
 from ..records import dataclass
 from .schema import MIGRATIONS, SCHEMA_VERSION
+
+# sqlite3's C module itself: the package around it only adds date and time adapters
+# (which the store does not use) and imports datetime for them, ~2 ms of every command
+try:
+    import _sqlite3 as sqlite3
+except ImportError:  # an interpreter that ships the package only
+    import sqlite3  # type: ignore[no-redef]
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import TracebackType
 
 
 @dataclass(frozen=True)
@@ -39,8 +48,25 @@ class ImageRow:
     added: float
 
 
+class Transaction:
+    """A write transaction: BEGIN IMMEDIATE at entry, COMMIT at a normal exit,
+    ROLLBACK when the block raised (contextlib is not imported for it)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.conn.execute("ROLLBACK" if t is not None else "COMMIT")
+
+
 class Metadata:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: str) -> None:
         try:
             self.conn = sqlite3.connect(path, timeout=60, isolation_level=None)
         except sqlite3.Error as e:
@@ -50,7 +76,7 @@ class Metadata:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"the store at {path.parent} was written by a newer portside "
+                f"the store at {os.path.dirname(path)} was written by a newer portside "
                 f"(schema {version}, this one knows {SCHEMA_VERSION})"
             )
         if version < SCHEMA_VERSION:
@@ -70,15 +96,10 @@ class Metadata:
     def close(self) -> None:
         self.conn.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+    def transaction(self) -> Transaction:
+        """``with db.transaction() as conn:`` one write transaction, rolled back when
+        the block raises."""
+        return Transaction(self.conn)
 
     # -- layers -------------------------------------------------------------------
     def has_layer(self, diff_id: str) -> bool:

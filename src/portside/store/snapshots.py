@@ -11,15 +11,16 @@ per layer needs ≥ 6.8) takes over, which has no length limit.
 
 from __future__ import annotations
 
-import functools
 import os
-from pathlib import Path
 
 from ..errors import StoreError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
+
+    from _typeshed import StrPath
 
 MNT_DETACH = 2
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT = 1, 2, 4, 8, 32
@@ -32,13 +33,18 @@ _MOVE_MOUNT_F_EMPTY_PATH = 4
 _AT_FDCWD = -100
 
 
-@functools.cache
+_LIBC: list[Any] = []
+
+
 def _libc() -> Any:
     """libc through ctypes, loaded at the first mount: commands that only read the store
     (ps, images …) do not pay for importing ctypes."""
+    if _LIBC:
+        return _LIBC[0]
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
+    _LIBC.append(libc)
     libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
     libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
     libc.syscall.restype = ctypes.c_long
@@ -66,7 +72,11 @@ def _userxattr() -> bool:
 
 
 def mount_overlay(
-    lowers: list[Path], upper: Path, work: Path, target: Path, volatile: bool = False
+    lowers: Sequence[StrPath],
+    upper: StrPath,
+    work: StrPath,
+    target: StrPath,
+    volatile: bool = False,
 ) -> None:
     """Mount ``lowers`` (top layer first) under ``upper`` at ``target``. A layer that
     comes twice (two RUN steps that changed nothing give the same empty layer) is kept
@@ -84,7 +94,7 @@ def mount_overlay(
     options = f"lowerdir={':'.join(str(p) for p in lowers)},upperdir={upper},workdir={work},{extra}"
     if len(options) < _PAGE - 1:
         _check(
-            _libc().mount(b"overlay", str(target).encode(), b"overlay", 0, options.encode()),
+            _libc().mount(b"overlay", os.fsencode(target), b"overlay", 0, options.encode()),
             f"mount overlay at {target}",
         )
         return
@@ -92,7 +102,7 @@ def mount_overlay(
 
 
 def _mount_overlay_fsopen(
-    lowers: list[Path], upper: Path, work: Path, target: Path, volatile: bool
+    lowers: Sequence[StrPath], upper: StrPath, work: StrPath, target: StrPath, volatile: bool
 ) -> None:
     sc = _libc().syscall
     fs = _check(sc(_SYS_FSOPEN, b"overlay", 0), "fsopen overlay")
@@ -102,9 +112,9 @@ def _mount_overlay_fsopen(
             _check(sc(_SYS_FSCONFIG, fs, _FSCONFIG_SET_STRING, key, value, 0), f"fsconfig {key!r}")
 
         for lower in lowers:
-            set_string(b"lowerdir+", str(lower).encode())
-        set_string(b"upperdir", str(upper).encode())
-        set_string(b"workdir", str(work).encode())
+            set_string(b"lowerdir+", os.fsencode(lower))
+        set_string(b"upperdir", os.fsencode(upper))
+        set_string(b"workdir", os.fsencode(work))
         flags = ([b"userxattr"] if _userxattr() else []) + ([b"volatile"] if volatile else [])
         for flag in flags:
             _check(sc(_SYS_FSCONFIG, fs, _FSCONFIG_SET_FLAG, flag, None, 0), flag.decode())
@@ -117,7 +127,7 @@ def _mount_overlay_fsopen(
                     mnt,
                     b"",
                     _AT_FDCWD,
-                    str(target).encode(),
+                    os.fsencode(target),
                     _MOVE_MOUNT_F_EMPTY_PATH,
                 ),
                 f"move_mount to {target}",
@@ -128,12 +138,12 @@ def _mount_overlay_fsopen(
         os.close(fs)
 
 
-def bind_mount(source: Path, target: Path, readonly: bool) -> None:
+def bind_mount(source: StrPath, target: StrPath, readonly: bool) -> None:
     """``mount --rbind`` of ``source`` at ``target``, made private at once so that its
     later unmount cannot propagate to a peer, and read-only when asked."""
     mount = _libc().mount
-    dest = str(target).encode()
-    _check(mount(str(source).encode(), dest, None, _MS_BIND | _MS_REC, None), f"bind {source}")
+    dest = os.fsencode(target)
+    _check(mount(os.fsencode(source), dest, None, _MS_BIND | _MS_REC, None), f"bind {source}")
     try:
         _check(mount(None, dest, None, _MS_PRIVATE | _MS_REC, None), f"make {target} private")
         if readonly:
@@ -144,19 +154,22 @@ def bind_mount(source: Path, target: Path, readonly: bool) -> None:
         raise
 
 
-def mount_tmpfs(target: Path, options: str) -> None:
+def mount_tmpfs(target: StrPath, options: str) -> None:
     """A tmpfs at ``target`` (made if missing), with ``options`` (``size=…,mode=…``)."""
-    target.mkdir(exist_ok=True)
+    try:
+        os.mkdir(target)
+    except FileExistsError:
+        pass
     flags = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
     _check(
-        _libc().mount(b"shm", str(target).encode(), b"tmpfs", flags, options.encode()),
+        _libc().mount(b"shm", os.fsencode(target), b"tmpfs", flags, options.encode()),
         f"mount tmpfs at {target}",
     )
 
 
-def unmount(target: Path) -> None:
+def unmount(target: StrPath) -> None:
     """Unmount ``target`` (lazily, so a process still inside cannot block removal)."""
-    if _libc().umount2(str(target).encode(), MNT_DETACH) < 0:
+    if _libc().umount2(os.fsencode(target), MNT_DETACH) < 0:
         err = _errno()
         if err not in (22, 2):  # EINVAL: not a mount point; ENOENT: gone
             raise StoreError(f"unmount {target}: {os.strerror(err)}")
@@ -185,7 +198,7 @@ def _unescape(field: str) -> str:
     return field
 
 
-def is_mounted(target: Path) -> bool:
+def is_mounted(target: StrPath) -> bool:
     try:
         return os.path.ismount(target)
     except OSError:

@@ -10,10 +10,7 @@ publisher removes exactly what it put in place, so the store is as it was.
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import cached_property
-from pathlib import Path
+import os
 
 from ..errors import NoSpace, StoreError
 from .content import ContentStore, Ingest
@@ -24,6 +21,10 @@ from .tempnames import sweep_stale
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from types import TracebackType
+
+    from _typeshed import StrPath
+
     from .cache_mounts import CacheMounts
 
 
@@ -47,7 +48,7 @@ class Publisher:
             self._new_blobs.append(digest)
         return digest
 
-    def layer(self, work: Path, diff_id: str) -> None:
+    def layer(self, work: StrPath, diff_id: str) -> None:
         if self._store.layers.commit(work, diff_id):
             self._new_layers.append(diff_id)
 
@@ -58,53 +59,101 @@ class Publisher:
             self._store.layers.remove(diff_id)
 
 
-class Store:
-    def __init__(self, root: Path) -> None:
+# The two context managers below are classes, not contextlib generators: contextlib
+# imports collections and functools, ~2 ms of every command (docs/benchmarks.md).
+class Filling:
+    """``with store.filling(what):`` ENOSPC and EDQUOT become one NoSpace error."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise NoSpace(f"no space left on device for {self.what}") from None
+
+
+class Writing:
+    """``with store.writing() as publisher:`` the store locked, stale work swept, one
+    transaction open; when the block raises or the commit fails, the transaction is
+    rolled back and what the publisher put in place is removed."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.publisher = Publisher(store)
+        self.transaction = store.meta.transaction()
+
+    def __enter__(self) -> Publisher:
+        store = self.store
+        store.lock.__enter__()
         try:
-            root.mkdir(parents=True, exist_ok=True)
+            sweep_stale(store.layers.tmp_dir)
+            sweep_stale(store.content.ingest_dir)
+            self.transaction.__enter__()
+        except BaseException:
+            store.lock.__exit__(None, None, None)
+            raise
+        return self.publisher
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            try:
+                self.transaction.__exit__(t, e, tb)
+            except BaseException:
+                self.publisher.undo()
+                raise
+            if t is not None:
+                self.publisher.undo()
+        finally:
+            self.store.lock.__exit__(None, None, None)
+
+
+class Store:
+    """The store at ``root``, a string path as the settings' are (config.py)."""
+
+    def __init__(self, root: str) -> None:
+        try:
+            os.makedirs(root, exist_ok=True)
         except OSError as e:
             raise StoreError(f"cannot create the store at {root}: {e.strerror}") from e
         self.root = root
-        self.content = ContentStore(root / "content")
+        self.content = ContentStore(f"{root}/content")
         self.layers = LayerStore(root)
-        self.meta = Metadata(root / "metadata.db")
-        self.lock = StoreLock(root / "store.lock")
+        self.meta = Metadata(f"{root}/metadata.db")
+        self.lock = StoreLock(f"{root}/store.lock")
+        self._cache_mounts: CacheMounts | None = None
 
-    @cached_property
+    @property
     def cache_mounts(self) -> CacheMounts:
         """RUN --mount=type=cache folders, kept between builds (never in a layer); loaded
         only by what uses them (build, df, prune), not by ps."""
-        from .cache_mounts import CacheMounts
+        if self._cache_mounts is None:
+            from pathlib import Path
 
-        return CacheMounts(self.root / "cache-mounts", self.layers.tmp_dir)
+            from .cache_mounts import CacheMounts
+
+            self._cache_mounts = CacheMounts(
+                Path(self.root, "cache-mounts"), Path(self.layers.tmp_dir)
+            )
+        return self._cache_mounts
 
     def close(self) -> None:
         self.meta.close()
 
-    @contextmanager
-    def filling(self, what: str) -> Iterator[None]:
+    def filling(self, what: str) -> Filling:
         """A write of ``what`` into the store's work areas: a full disk (or quota) is a
         ``NoSpace`` error, raised after the writer removed what it half-wrote."""
-        try:
-            yield
-        except OSError as e:
-            if e.errno not in (errno.ENOSPC, errno.EDQUOT):
-                raise
-            raise NoSpace(f"no space left on device for {what} in {self.root}") from None
+        return Filling(f"{what} in {self.root}")
 
-    @contextmanager
-    def writing(self) -> Iterator[Publisher]:
+    def writing(self) -> Writing:
         """Lock the store, open a transaction, and undo published files on failure."""
-        with self.lock:
-            sweep_stale(self.layers.tmp_dir)
-            sweep_stale(self.content.ingest_dir)
-            publisher = Publisher(self)
-            try:
-                with self.meta.transaction():
-                    yield publisher
-            except BaseException:
-                publisher.undo()
-                raise
+        return Writing(self)
 
     def collect_garbage(self) -> None:
         """Remove layers and blobs no image refers to. Takes the lock itself."""

@@ -7,16 +7,19 @@ the leftovers of a crashed one (PID gone) from work still under way, and sweep t
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from ..processes import alive
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from _typeshed import StrPath
 
 
 def temp_name() -> str:
     return f"{os.getpid()}-{os.urandom(8).hex()}"
 
 
-def remove_tree(path: Path) -> None:
+def remove_tree(path: StrPath) -> None:
     """``rm -rf``, whatever fails left as it is. shutil is imported here, at the first
     removal: it imports zlib, bz2 and lzma, which commands that only read never need."""
     if not os.path.lexists(path):
@@ -26,7 +29,7 @@ def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def sweep_stale(directory: Path) -> int:
+def sweep_stale(directory: StrPath) -> int:
     """Remove entries of ``directory`` whose creating process is gone; return how many."""
     removed = 0
     try:
@@ -37,21 +40,24 @@ def sweep_stale(directory: Path) -> int:
         pid_text = name.split("-", 1)[0]
         if not pid_text.isdigit() or alive(int(pid_text)):
             continue
-        path = directory / name
-        if path.is_dir() and not path.is_symlink():
+        path = os.path.join(directory, name)
+        if os.path.isdir(path) and not os.path.islink(path):
             _unmount_under(path)  # never remove files through a mount (a killed build's root)
             remove_tree(path)
         else:
-            path.unlink(missing_ok=True)
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
         removed += 1
     return removed
 
 
-def _unmount_under(path: Path) -> None:
+def _unmount_under(path: str) -> None:
     """Unmount every mount at or below ``path``, deepest first."""
     from .snapshots import is_under, mounts, unmount
 
     top = os.path.realpath(path)
     inside = {p for p, _ in mounts() if is_under(p, top)}
     for point in sorted(inside, key=len, reverse=True):
-        unmount(Path(point))
+        unmount(point)
