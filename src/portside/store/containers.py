@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
-
+from .. import fastjson
 from ..records import dataclass, fields
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    import sqlite3
     from typing import Any
 
 _COLUMNS = (
@@ -41,8 +40,8 @@ class ContainerRow:
     @classmethod
     def from_db(cls, row: tuple[Any, ...]) -> ContainerRow:
         values = list(row)
-        values[5] = json.loads(values[5])
-        values[6] = json.loads(values[6])
+        values[5] = fastjson.loads(values[5])
+        values[6] = fastjson.loads(values[6])
         values[15] = bool(values[15])
         values[16] = bool(values[16])
         return cls(*values)
@@ -68,8 +67,8 @@ class ContainerTable:
                 row.image_id,
                 row.image_ref,
                 row.created,
-                json.dumps(row.config),
-                json.dumps(row.host_config),
+                fastjson.dumps(row.config),
+                fastjson.dumps(row.host_config),
                 row.status,
                 row.pid,
                 row.monitor_pid,
@@ -117,7 +116,7 @@ class ContainerTable:
         """``update``: the one change a container's settings can take after create."""
         self.conn.execute(
             "UPDATE containers SET host_config = ? WHERE id = ?",
-            (json.dumps(host_config), container_id),
+            (fastjson.dumps(host_config), container_id),
         )
 
     def remove(self, container_id: str) -> None:

@@ -15,12 +15,15 @@ new rows costs ~5 µs.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time
-from collections.abc import Mapping
 
+from .. import fastjson
 from ..records import dataclass
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Mapping
 
 CAP = 1000  # events kept; Docker keeps 256 in its daemon's memory
 
@@ -48,7 +51,7 @@ class EventTable:
             cur = self.conn.execute(
                 "INSERT INTO events(time_nano, type, action, actor_id, attributes)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (time.time_ns(), type_, action, actor_id, json.dumps(dict(attributes))),
+                (time.time_ns(), type_, action, actor_id, fastjson.dumps(dict(attributes))),
             )
             seq = cur.lastrowid or 0
             self.conn.execute("DELETE FROM events WHERE seq <= ?", (seq - self.cap,))
@@ -66,7 +69,7 @@ class EventTable:
             " WHERE seq > ? AND time_nano >= ? ORDER BY seq LIMIT ?",
             (seq, since_nano, limit),
         )
-        return [EventRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+        return [EventRow(r[0], r[1], r[2], r[3], r[4], fastjson.loads(r[5])) for r in rows]
 
     def last_seq(self) -> int:
         row = self.conn.execute("SELECT max(seq) FROM events").fetchone()

@@ -3,13 +3,12 @@ running containers on them."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
-
+from .. import fastjson
 from ..records import dataclass
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    import sqlite3
     from typing import Any
 
 _COLUMNS = "id, name, driver, subnet, gateway, bridge, internal, chosen_subnet, created, labels"
@@ -52,7 +51,7 @@ class AttachmentRow:
 def _network(row: tuple[Any, ...]) -> NetworkRow:
     values = list(row)
     values[6], values[7] = bool(values[6]), bool(values[7])
-    values[9] = json.loads(values[9])
+    values[9] = fastjson.loads(values[9])
     return NetworkRow(*values)
 
 
@@ -73,7 +72,7 @@ class NetworkTable:
                 int(row.internal),
                 int(row.chosen_subnet),
                 row.created,
-                json.dumps(row.labels or {}),
+                fastjson.dumps(row.labels or {}),
             ),
         )
 
@@ -106,7 +105,7 @@ class NetworkTable:
         self.conn.execute(
             "INSERT INTO attachments(container_id, network_id, network_name, seq, aliases)"
             " VALUES (?,?,?,?,?)",
-            (a.container_id, a.network_id, a.network_name, a.seq, json.dumps(list(a.aliases))),
+            (a.container_id, a.network_id, a.network_name, a.seq, fastjson.dumps(list(a.aliases))),
         )
 
     def attach_unattached(self, network: NetworkRow) -> None:
@@ -133,7 +132,9 @@ class NetworkTable:
             f"{where} ORDER BY seq",
             args,
         )
-        return [AttachmentRow(c, n, name, seq, tuple(json.loads(a))) for c, n, name, seq, a in rows]
+        return [
+            AttachmentRow(c, n, name, seq, tuple(fastjson.loads(a))) for c, n, name, seq, a in rows
+        ]
 
     def attachments_of(self, container_id: str) -> list[AttachmentRow]:
         """A container's networks in the order it joined them."""
@@ -155,7 +156,7 @@ class NetworkTable:
                 e.container_id,
                 e.ip,
                 e.mac,
-                json.dumps(e.ports),
+                fastjson.dumps(e.ports),
                 e.iface,
                 e.holder_pid,
             ),
@@ -168,7 +169,7 @@ class NetworkTable:
             args,
         )
         return [
-            EndpointRow(n, c, ip, mac, json.loads(p), iface, holder)
+            EndpointRow(n, c, ip, mac, fastjson.loads(p), iface, holder)
             for n, c, ip, mac, p, iface, holder in rows
         ]
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
-
+from .. import fastjson
 from ..records import dataclass
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    import sqlite3
 
 ANONYMOUS = "com.docker.volume.anonymous"  # Docker's label for a volume made for one container
 
@@ -42,7 +44,7 @@ class VolumeTable:
     def add(self, v: VolumeRow) -> None:
         self.conn.execute(
             "INSERT INTO volumes(name, driver, created, labels) VALUES (?,?,?,?)",
-            (v.name, v.driver, v.created, json.dumps(v.labels)),
+            (v.name, v.driver, v.created, fastjson.dumps(v.labels)),
         )
 
     def get(self, name: str) -> VolumeRow | None:
@@ -110,4 +112,4 @@ class VolumeTable:
 
 def _volume(row: tuple[str, str, str, str]) -> VolumeRow:
     name, driver, created, labels = row
-    return VolumeRow(name, driver, created, json.loads(labels))
+    return VolumeRow(name, driver, created, fastjson.loads(labels))
