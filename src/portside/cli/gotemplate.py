@@ -10,10 +10,10 @@ ge, and, or, not. Anything else is a ``TemplateError``: never silently wrong out
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 
+from .. import fastjson
 from ..errors import UsageError
 from ..records import dataclass, field
 
@@ -231,7 +231,7 @@ def go_str(value: Any) -> str:
 
 
 def go_json(value: Any) -> str:
-    text = json.dumps(
+    text = fastjson.dumps(
         None if value is NO_VALUE else value, separators=(",", ":"), ensure_ascii=False
     )
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -264,7 +264,7 @@ def _printf(fmt: str, *args: Any) -> str:
             verb = part[-1]
             arg = next(it, None)
             if verb == "q":
-                result.append(json.dumps(go_str(arg)))
+                result.append(fastjson.dumps(go_str(arg)))
             elif verb in "vs":
                 result.append(("%" + part[1:-1] + "s") % go_str(arg))
             else:
@@ -401,7 +401,7 @@ class Template:
 
     def _operand(self, kind: str, value: Any, dot: Any, vars: dict[str, Any]) -> Any:
         if kind == "str":
-            return json.loads(value)
+            return fastjson.loads(value)
         if kind == "raw":
             return value[1:-1]
         if kind == "num":

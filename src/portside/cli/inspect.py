@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..errors import NotFound, PortsideError
 from .context import Context, Parser
-from .gotemplate import Template
 from .output import write_json
 from .parser import SUPPRESS
 
@@ -42,9 +41,11 @@ def run(ctx: Context, argv: list[str]) -> int:
     if args.type not in ("", "image", "container", "network", "volume"):
         ctx.error(f'"{args.type}" is not a valid value for --type')
         return 1
-    template = (
-        Template(args.format.replace("\\t", "\t").replace("\\n", "\n")) if args.format else None
-    )
+    template = None
+    if args.format:
+        from .gotemplate import Template  # re and its compiling: only for a template
+
+        template = Template(args.format.replace("\\t", "\t").replace("\\n", "\n"))
     found: list[Any] = []
     status = 0
     for name in args.names:

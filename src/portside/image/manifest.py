@@ -6,8 +6,7 @@ bytes); ``ImageConfig`` is a typed, read-only view over them.
 
 from __future__ import annotations
 
-import json
-
+from .. import fastjson
 from ..records import dataclass, field
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
@@ -35,7 +34,7 @@ ANNOTATION_CONTAINERD_NAME = "io.containerd.image.name"
 
 def canonical_json(value: Any) -> bytes:
     """Compact JSON with sorted keys, as Docker and containerd write configs and manifests."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return fastjson.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 @dataclass(frozen=True)
@@ -102,8 +101,8 @@ class ImageConfig:
         from ..errors import InvalidArchive
 
         try:
-            value = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            value = fastjson.loads(data)
+        except ValueError as e:  # a UnicodeDecodeError or json.JSONDecodeError
             raise InvalidArchive(f"invalid image config: {e}") from None
         if not isinstance(value, dict):
             raise InvalidArchive("invalid image config: not a JSON object")
