@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 
+from .. import fastjson
+from ..timefmt import utc_text
 from ..units import human_duration, human_size
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from typing import Any, BinaryIO, TextIO
 
 __all__ = [
@@ -35,7 +35,7 @@ def since(epoch: float, now: float | None = None) -> str:
 
 def go_time(epoch: float) -> str:
     """Go's time.Time.String() in UTC: ``2023-05-19 20:18:47 +0000 UTC``."""
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
+    return utc_text("%Y-%m-%d %H:%M:%S +0000 UTC", epoch)
 
 
 def go_time_text(stamp: str) -> str:
@@ -131,7 +131,7 @@ def _all_keys(rows: Sequence[Mapping[str, Any]], headers: Mapping[str, str]) -> 
 
 def write_json(value: Any, out: TextIO) -> None:
     """Pretty JSON as ``docker inspect`` prints it (indent 4, no HTML escaping of text)."""
-    out.write(json.dumps(value, indent=4, ensure_ascii=False) + "\n")
+    out.write(fastjson.dumps(value, indent=4, ensure_ascii=False) + "\n")
 
 
 def write_archive_output(output: str, write: Callable[[BinaryIO], None]) -> None:
