@@ -8,38 +8,21 @@
 The grammar is the one of the distribution project's ``reference`` package: a name is an
 optional domain (a first component holding a '.' or ':' or equal to ``localhost``) and
 lower-case path components; a tag is up to 128 word characters; a digest is
-``algorithm:hex``.
+``algorithm:hex``. It is matched by hand (image/reference_grammar.py), to the letter of
+the regular expression it was, so ``images`` and ``inspect`` need not import ``re``.
 """
 
 from __future__ import annotations
 
-import re
-
 from ..errors import InvalidReference
 from ..records import dataclass
+from .reference_grammar import is_full_hex_id, is_tag, match_reference
 
 DEFAULT_DOMAIN = "docker.io"
 LEGACY_DOMAIN = "index.docker.io"
 OFFICIAL_PREFIX = "library/"
 DEFAULT_TAG = "latest"
 NAME_TOTAL_LENGTH_MAX = 255
-
-_ALNUM = r"[a-z0-9]+"
-_SEPARATOR = r"(?:[._]|__|[-]+)"
-_PATH_COMPONENT = rf"{_ALNUM}(?:{_SEPARATOR}{_ALNUM})*"
-_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-_IPV6 = r"\[(?:[a-fA-F0-9:]+)\]"
-_HOST = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|{_IPV6})"
-_DOMAIN = rf"{_HOST}(?::[0-9]+)?"
-_TAG = r"[\w][\w.-]{0,127}"
-_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
-
-_REFERENCE = re.compile(
-    rf"^(?P<name>(?:(?P<domain>{_DOMAIN})/)?(?P<path>{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*))"
-    rf"(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?$"
-)
-_FULL_HEX_ID = re.compile(r"^[a-f0-9]{64}$")
-_TAG_ONLY = re.compile(rf"^{_TAG}$")
 
 
 @dataclass(frozen=True)
@@ -105,7 +88,7 @@ def _split_domain(name: str) -> tuple[str, str]:
 
 def parse(text: str) -> Reference:
     """Parse and normalise a reference as ``docker`` does (no default tag added)."""
-    if _FULL_HEX_ID.match(text):
+    if is_full_hex_id(text):
         raise InvalidReference(
             f"invalid repository name ({text}), cannot specify 64-byte hexadecimal strings"
         )
@@ -120,20 +103,23 @@ def parse(text: str) -> Reference:
     if remainder.lower() != remainder:
         raise InvalidReference("invalid reference format: repository name must be lowercase")
     normalised = f"{domain}/{remainder}" + text[len(name_part) :]
-    m = _REFERENCE.match(normalised)
-    if not m:
+    m = match_reference(normalised)
+    if m is None:
         raise InvalidReference("invalid reference format")
-    if len(m["name"]) > NAME_TOTAL_LENGTH_MAX:
+    # the domain is None when the first component is a path component but no domain
+    # (``my_registry.com/app``): so it always was, a quirk kept here as it is
+    matched_domain, path, tag, digest = m
+    name = path if matched_domain is None else f"{matched_domain}/{path}"
+    if len(name) > NAME_TOTAL_LENGTH_MAX:
         raise InvalidReference(
             f"invalid reference format: repository name must not be more than "
             f"{NAME_TOTAL_LENGTH_MAX} characters"
         )
-    digest = m["digest"]
     if digest is not None and not digest.startswith("sha256:"):
         raise InvalidReference(f"unsupported digest algorithm: {digest}")
     if digest is not None and len(digest) != len("sha256:") + 64:
         raise InvalidReference("invalid checksum digest length")
-    return Reference(m["domain"], m["path"], m["tag"], digest)
+    return Reference(matched_domain, path, tag, digest)  # type: ignore[arg-type]
 
 
 def parse_tagged(text: str) -> Reference:
@@ -142,7 +128,7 @@ def parse_tagged(text: str) -> Reference:
 
 
 def valid_tag(tag: str) -> bool:
-    return _TAG_ONLY.match(tag) is not None
+    return is_tag(tag)
 
 
 def familiar(full: str) -> str:
