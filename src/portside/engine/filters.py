@@ -4,10 +4,11 @@ and Docker's loose name match. Each resource's own keys stay beside the resource
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
-
 from ..errors import InvalidArgument
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
 
 def check(filters: Mapping[str, object], allowed: Iterable[str]) -> None:
@@ -31,6 +32,8 @@ def labels_match(labels: Mapping[str, str] | None, values: Iterable[str]) -> boo
 def loosely_matches(text: str, values: Iterable[str]) -> bool:
     """Docker's ``filters.Match``: a value is a regular expression found anywhere in
     ``text`` (a value that is no valid expression is looked for as it is)."""
+    import re  # only the filters that match loosely (name, id) need it
+
     for value in values:
         try:
             if re.search(value, text):

@@ -10,8 +10,6 @@ STATUS`` only when the status changes, which records it on the container's row (
 
 from __future__ import annotations
 
-import re
-
 from ..errors import InvalidArgument
 from ..records import dataclass
 
@@ -286,8 +284,6 @@ def record_status(store: Store, container_id: str, status: str) -> None:
         record_container(store, row, f"health_status: {status}")
 
 
-_GO_DURATION = re.compile(r"^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$")
-_GO_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _NS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9}
 
 
@@ -297,12 +293,15 @@ def go_duration(text: str, flag: str) -> int:
     text = text.strip()
     if text in ("", "0", "+0", "-0"):
         return 0
-    if not _GO_DURATION.match(text):
+    import re  # only run and create have duration flags: not inspect, which reads health
+
+    if not re.match(r"^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$", text):
         raise InvalidArgument(
             f'invalid argument "{text}" for "{flag}" flag: time: invalid duration "{text}"'
         )
     units = {**_NS, "h": 3600 * 10**9}
-    total = sum(float(n) * units[u] for n, u in _GO_PART.findall(text))
+    parts = re.findall(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)", text)
+    total = sum(float(n) * units[u] for n, u in parts)
     return -int(total) if text.startswith("-") else int(total)
 
 

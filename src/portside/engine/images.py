@@ -6,7 +6,6 @@ Import, load and save (bytes in and out of the store) are in ``image_io.py``.
 from __future__ import annotations
 
 import builtins
-import fnmatch
 
 from ..errors import Conflict, ImageNotFound, InvalidArgument, InvalidReference
 from ..image.manifest import ImageConfig
@@ -450,6 +449,8 @@ def _filter_images(
 
 
 def _reference_matches(image: ImageSummary, pattern: str) -> bool:
+    import fnmatch  # and re with it: only for images --filter reference= (or a name)
+
     for name in image.repo_tags:
         ref = parse(name)
         for candidate in (ref.familiar_name, ref.familiar()):
