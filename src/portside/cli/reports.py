@@ -7,10 +7,12 @@ its error; any failure exits 1, as Docker's CLI does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
 from ..engine.targets import TargetReport
 from .context import Context
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 
 def write_reports(

@@ -15,21 +15,21 @@ Every call here runs under the store lock.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument
-from ..network import addresses, host_ports, links, namespace_holder
-from ..network.hostfiles import hosts_text, rewrite_in_place, with_gateway
 from ..records import replace
 from ..store.networks import AttachmentRow, EndpointRow, NetworkRow, NetworkTable
 from . import network_inspect
 from .container_state import UP
 from .networks import BUILTIN_NAMES, NetworkService, host_end
 
+# network/* (addresses, links, the hosts files …) is imported by the calls that wire a
+# container: ``inspect`` reads its settings here and needs none of it.
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from pathlib import Path
     from typing import Any
 
     from ..store.containers import ContainerRow
@@ -69,6 +69,8 @@ class EndpointService:
         """``network connect``: the container joins a network, a stopped one at its
         next start, a running one now (a new interface, eth1 and on, plugged into its
         namespace). ``row`` is reconciled: its status is the truth."""
+        from ..network import links
+
         with self.store.lock:
             network = self.networks.get(ref)
             _check_joinable(row.host_config.get("NetworkMode") or "bridge", network)
@@ -121,6 +123,8 @@ class EndpointService:
             self.networks.record(network, "disconnect", container=row.id)
 
     def _disconnect_locked(self, row: ContainerRow, network: NetworkRow) -> None:
+        from ..network import links
+
         endpoints = self.table.endpoints_of(row.id)
         gone = [e for e in endpoints if e.network_id == network.id]
         left = [e for e in endpoints if e.network_id != network.id]
@@ -185,6 +189,8 @@ class EndpointService:
         self, container_id: str, network: NetworkRow, ports: dict[str, Any], iface: str
     ) -> EndpointRow:
         """The first free address of the network (its gateway's excepted)."""
+        from ..network import addresses
+
         taken = {e.ip for e in self.table.endpoints(network.id) if e.container_id != container_id}
         ip = addresses.free_address(network.subnet, taken | {network.gateway})
         if ip is None:
@@ -194,6 +200,8 @@ class EndpointService:
     def plug(self, container_id: str, pid: int) -> None:
         """The container's veth pairs into its namespace, and the NAT rules; on failure
         its endpoints are released."""
+        from ..network import links
+
         endpoints = self.table.endpoints_of(container_id)
         try:
             for n, e in enumerate(endpoints):
@@ -225,6 +233,8 @@ class EndpointService:
     def _plug_one(self, pid: int, network: NetworkRow, e: EndpointRow, default_route: bool) -> None:
         import ipaddress
 
+        from ..network import links
+
         subnet = ipaddress.ip_network(network.subnet)
         self.networks.bridge_up(network)
         gateway = network.gateway if default_route and not network.internal else ""
@@ -243,6 +253,8 @@ class EndpointService:
         """The container's endpoints gone: its addresses and ports free, its rules out,
         its veths and any bridge left without endpoints deleted; a disconnect event for
         each network (``journal``: a build step's sandbox is no container of the user's)."""
+        from ..network import links
+
         with self.store.lock:
             had = self.table.endpoints_of(container_id)
             if not had:
@@ -269,6 +281,8 @@ class EndpointService:
         it and dies with this one (``PR_SET_PDEATHSIG``), so a killed build takes the
         namespace and its veth along (network/namespace_holder.py); its row goes at the
         next sync."""
+        from ..network import links, namespace_holder
+
         holder = namespace_holder.start()
         try:
             with self.store.lock:
@@ -302,6 +316,8 @@ class EndpointService:
     ) -> builtins.list[str]:
         """``host-gateway`` in ``--add-host`` entries made the host's address on
         ``network`` (the default bridge's when None)."""
+        from ..network.hostfiles import with_gateway
+
         return with_gateway(entries, network.gateway if network else self.default_gateway())
 
     def default_gateway(self) -> str:
@@ -359,6 +375,7 @@ class EndpointService:
         no names, as in Docker. Why files and not a DNS server: docs/networking.md."""
         if self.bundle is None:
             return
+        from ..network.hostfiles import hosts_text, rewrite_in_place
         from ..store.containers import ContainerTable
 
         table = ContainerTable(self.store.meta.conn)
@@ -399,6 +416,8 @@ class EndpointService:
 
     def _host_ports(self, row: ContainerRow) -> dict[str, Any]:
         """NetworkSettings.Ports for the container, host ports chosen now."""
+        from ..network import host_ports
+
         others = (e.ports for e in self.table.endpoints() if e.container_id != row.id)
         return host_ports.choose(
             list((row.config.get("ExposedPorts") or {}).keys()),

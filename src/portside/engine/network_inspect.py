@@ -4,13 +4,12 @@ decided in engine/networks.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
 from ..store.networks import AttachmentRow, EndpointRow, NetworkRow
 from .container_state import UP
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
     from typing import Any
 
     from ..store.containers import ContainerRow

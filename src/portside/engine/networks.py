@@ -18,33 +18,31 @@ Every call here runs under the store lock.
 from __future__ import annotations
 
 import builtins
-import ipaddress
 import os
-import re
-from collections.abc import Sequence
-from functools import cached_property
-from pathlib import Path
 
+from ..cached import cached_property
 from ..errors import Conflict, ContainerStartError, InvalidArgument, NetworkNotFound, NotFound
 from ..ids import new_id
-from ..network import addresses, host_firewall, links, nat
-from ..processes import alive
 from ..records import replace
 from ..store.networks import EndpointRow, NetworkRow, NetworkTable
 from ..timefmt import now_rfc3339
-from ..userns import pause_pid
 from . import network_inspect
+from .names import is_docker_name
 from .network_inspect import sha256_hex
 
+# The host's side (ipaddress, network/*, userns) is imported by the calls that change
+# it: ``inspect`` reads networks through this service and never needs it.
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
     from typing import Any
 
+    from ..network import nat
     from ..store.store import Store
 
 BUILTIN = (("bridge", "bridge"), ("host", "host"), ("none", "null"))
 BUILTIN_NAMES = frozenset(name for name, _ in BUILTIN)
-_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 
 
 class NetworkService:
@@ -136,7 +134,11 @@ class NetworkService:
         """``network create``: a bridge network; its bridge comes up with its first
         container. Docker's errors for a taken name, a foreign driver, a bad or
         overlapping subnet, a gateway outside it."""
-        if not _NAME.fullmatch(name):
+        import ipaddress
+
+        from ..network import addresses, links
+
+        if not is_docker_name(name):
             raise InvalidArgument(
                 f'invalid network name "{name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed'
             )
@@ -241,6 +243,8 @@ class NetworkService:
 
     def _at_bip(self, network: NetworkRow) -> NetworkRow:
         """The default bridge where the configuration's ``bip`` puts it."""
+        import ipaddress
+
         wanted = ipaddress.ip_interface(self.bip)
         subnet, gateway = str(wanted.network), str(wanted.ip)
         if (network.subnet, network.gateway) == (subnet, gateway):
@@ -261,6 +265,10 @@ class NetworkService:
     def with_subnet(self, network: NetworkRow) -> NetworkRow:
         """The network with a subnet that no host route overlaps. One portside chose
         moves while the network is unused (another tool may have taken it meanwhile)."""
+        import ipaddress
+
+        from ..network import addresses, links
+
         in_use = bool(self.table.endpoints(network.id))
         if network.name == "bridge" and self.bip and not in_use:
             return self._at_bip(network)
@@ -291,6 +299,10 @@ class NetworkService:
     def bridge_up(self, network: NetworkRow) -> None:
         """The network's bridge on the host, with its accept rules in ``FORWARD`` when
         it is made now (network/host_firewall.py)."""
+        import ipaddress
+
+        from ..network import host_firewall, links
+
         subnet = ipaddress.ip_network(network.subnet)
         if links.bridge_up(network.bridge, network.gateway, subnet.prefixlen):
             host_firewall.admit(network.bridge)
@@ -299,6 +311,10 @@ class NetworkService:
     def sync(self) -> None:
         """Make the host match the endpoints: the store's nft table rewritten for the
         bridges that are up (in use, or kept up since) and the ports published."""
+        from ..network import links, nat
+        from ..processes import alive
+        from ..userns import pause_pid
+
         endpoints = self.table.endpoints()
         stale = [e for e in endpoints if e.holder_pid and not alive(e.holder_pid)]
         if stale:  # RUN steps of builds that were killed
@@ -327,6 +343,9 @@ class NetworkService:
         applied in this network namespace: a start or stop that changes no rule (no
         published port, the bridge already up) runs no ``nft``. A table someone else
         deletes is made again at the next change, not before."""
+        from ..network import nat
+        from ..userns import pause_pid
+
         if self.applied is None:
             nat.apply(script)
             return
@@ -348,11 +367,12 @@ class NetworkService:
 
 def _way_out() -> Path | None:
     """Rootless: slirp4netns for the namespace the bridges are in (its API socket)."""
+    from ..userns import namespace_runroot, pause_pid
+
     pid = pause_pid()
     if pid is None:
         return None
     from ..network import slirp
-    from ..userns import namespace_runroot
 
     return slirp.ensure(namespace_runroot(), pid)
 
@@ -361,7 +381,7 @@ def _publish_rootless(forwards: list[nat.Forward]) -> list[nat.Forward]:
     """Rootless, a published port is slirp4netns's listener on the host, which connects
     to tap0's address in the namespace: the DNAT rules there take any local address."""
     from ..network import slirp
-    from ..userns import namespace_runroot
+    from ..userns import namespace_runroot, pause_pid
 
     pid, runroot = pause_pid(), namespace_runroot()
     assert pid is not None  # with forwards, slirp4netns is started; without, none is
@@ -379,6 +399,8 @@ def host_end(container_id: str, network_id: str) -> str:
 def _bridge_down(bridge: str) -> bool:
     """A bridge gone from the host, with its accept rules in ``FORWARD``; True when
     it was up."""
+    from ..network import host_firewall, links
+
     if links.bridge_down(bridge):
         host_firewall.withdraw(bridge)
         return True
@@ -386,6 +408,8 @@ def _bridge_down(bridge: str) -> bool:
 
 
 def _forwards(e: EndpointRow) -> list[nat.Forward]:
+    from ..network import nat
+
     out = []
     for key, binds in e.ports.items():
         port, _, proto = key.partition("/")

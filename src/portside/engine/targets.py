@@ -10,13 +10,13 @@ an iterator, each when its target is done; ``list()`` it to have them all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-
 from ..errors import PortsideError
 from ..records import dataclass
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
     from . import Engine
     from .resources import Limits
 

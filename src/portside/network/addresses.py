@@ -5,9 +5,12 @@ the store and the host's routes, under the store lock, and records the choice.""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Sequence
 
 from ..errors import InvalidArgument
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -5,12 +5,11 @@ another endpoint holds, or a host program listens on, is refused with Docker's w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from ..errors import ContainerStartError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
 Taken = set[tuple[str, str, int]]  # (proto, host address, port)

@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 _HOSTS = (
     "127.0.0.1\tlocalhost\n"

@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterable
 from pathlib import Path
 
 from .links import NetworkSetupError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
 GUEST = "10.0.2.100"  # tap0's address in the namespace (slirp4netns --configure)
