@@ -100,15 +100,13 @@ class ContainerService:
     def networks(self) -> NetworkService:
         """Imported and made on first use: most commands never touch a network."""
         if self._networks is None:
-            from pathlib import Path
-
             from .networks import NetworkService
 
             self._networks = NetworkService(
                 self.store,
                 self.settings.address_pools,
                 self.settings.bip,
-                applied=Path(self.settings.runroot, "nft-applied"),
+                applied=os.path.join(self.settings.runroot, "nft-applied"),
             )
         return self._networks
 
@@ -116,11 +114,9 @@ class ContainerService:
     def endpoints(self) -> EndpointService:
         """The networks each container is on, and its addresses there."""
         if self._endpoints is None:
-            from pathlib import Path
-
             from .endpoints import EndpointService
 
-            bundle = lambda cid: Path(self.paths(cid).bundle)  # noqa: E731
+            bundle = lambda cid: self.paths(cid).bundle  # noqa: E731
             self._endpoints = EndpointService(self.store, self.networks, bundle)
         return self._endpoints
 

@@ -15,7 +15,6 @@ Every call here runs under the store lock.
 from __future__ import annotations
 
 import builtins
-from contextlib import contextmanager
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument
 from ..records import replace
@@ -29,7 +28,7 @@ from .networks import BUILTIN_NAMES, NetworkService, host_end
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
-    from pathlib import Path
+    from contextlib import AbstractContextManager
     from typing import Any
 
     from ..store.containers import ContainerRow
@@ -45,7 +44,7 @@ HOST_NETWORK_FIXED = (
 
 class EndpointService:
     def __init__(
-        self, store: Store, networks: NetworkService, bundle: Callable[[str], Path] | None = None
+        self, store: Store, networks: NetworkService, bundle: Callable[[str], str] | None = None
     ) -> None:
         self.store = store
         self.networks = networks
@@ -274,13 +273,17 @@ class EndpointService:
         if network is not None:
             self.networks.record(network, action, container=e.container_id)
 
-    @contextmanager
-    def sandbox(self, step_id: str) -> Iterator[tuple[str, str]]:
+    def sandbox(self, step_id: str) -> AbstractContextManager[tuple[str, str]]:
         """A network namespace on the default bridge for a build's RUN step, as Docker's
         builders give one: (its path, for runc to join; its address). A process holds
         it and dies with this one (``PR_SET_PDEATHSIG``), so a killed build takes the
         namespace and its veth along (network/namespace_holder.py); its row goes at the
-        next sync."""
+        next sync. contextlib is imported here, not by inspect, which loads this module."""
+        from contextlib import contextmanager
+
+        return contextmanager(self._sandbox)(step_id)
+
+    def _sandbox(self, step_id: str) -> Iterator[tuple[str, str]]:
         from ..network import links, namespace_holder
 
         holder = namespace_holder.start()
@@ -407,7 +410,7 @@ class EndpointService:
                 if network is None or network.name in BUILTIN_NAMES:
                     continue
                 peers += [v for k, v in members(e.network_id).items() if k != container_id]
-            path = self.bundle(row.id) / "hosts"
+            path = f"{self.bundle(row.id)}/hosts"
             text = hosts_text(row.config["Hostname"], mine[0].ip, peers, self.extra_hosts(row))
             try:
                 rewrite_in_place(path, text)

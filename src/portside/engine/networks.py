@@ -51,7 +51,7 @@ class NetworkService:
         store: Store,
         pools: Sequence[tuple[str, int]] = (),
         bip: str = "",
-        applied: Path | None = None,
+        applied: str | None = None,
     ) -> None:
         """``pools``: where subnets portside chooses come from (default-address-pools);
         ``bip``: the default bridge's gateway and prefix, when configured; ``applied``:
@@ -353,16 +353,22 @@ class NetworkService:
         where = os.stat(f"/proc/{pause_pid() or 'self'}/ns/net").st_ino
         record = f"# netns {where}\n{script}"
         try:
-            if self.applied.read_text() == record:
-                return
+            with open(self.applied) as f:
+                if f.read() == record:
+                    return
         except OSError:
             pass
-        self.applied.unlink(missing_ok=True)  # a failed apply leaves no record
+        try:
+            os.unlink(self.applied)  # a failed apply leaves no record
+        except FileNotFoundError:
+            pass
         nat.apply(script)
-        self.applied.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.applied.with_name(f".{self.applied.name}.{os.getpid()}")
-        tmp.write_text(record)
-        tmp.replace(self.applied)
+        folder, name = os.path.split(self.applied)
+        os.makedirs(folder, exist_ok=True)
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}")
+        with open(tmp, "w") as f:
+            f.write(record)
+        os.replace(tmp, self.applied)
 
 
 def _way_out() -> Path | None:

@@ -77,7 +77,7 @@ def resolv_text(dns: Sequence[str] = (), search: Sequence[str] = ()) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rewrite_in_place(path: Path, text: str) -> None:
+def rewrite_in_place(path: str, text: str) -> None:
     """Change a file a running container has bind-mounted: the mount holds the inode,
     so the bytes change where they are (a rename would not be seen inside)."""
     with open(path, "r+") as f:
