@@ -22,9 +22,12 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from .errors import InvalidArgument, StoreError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
@@ -384,7 +387,8 @@ def pause_pid() -> int | None:
     if not runroot or not rootless():
         return None
     try:
-        return int(Path(runroot, "pause.pid").read_text())
+        with open(os.path.join(runroot, "pause.pid")) as f:
+            return int(f.read())
     except (OSError, ValueError):
         raise UserNamespaceError(f"no pause process recorded in {runroot}") from None
 
@@ -392,6 +396,8 @@ def pause_pid() -> int | None:
 def namespace_runroot() -> Path:
     """The run root of the user's namespace this process works in (pause.pid, the
     slirp4netns socket)."""
+    from pathlib import Path
+
     return Path(os.environ[PAUSE_ENV])
 
 

@@ -11,10 +11,10 @@ whatever its inputs): the difference is the reason a step missed ("changed serve
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable
 
+from ..fastjson import dumps, loads
 from ..image.manifest import canonical_json
 from ..store.metadata import CacheRow
 
@@ -72,9 +72,9 @@ def record(
     entry = CacheRow(
         k,
         probe_key,
-        json.dumps(state.image.get("config") or {}),
-        json.dumps(state.image.get("history") or []),
-        json.dumps(inputs),
+        dumps(state.image.get("config") or {}),
+        dumps(state.image.get("history") or []),
+        dumps(inputs),
         list(state.layers),
     )
     with store.writing() as publisher:
@@ -102,7 +102,7 @@ def why(
         previous = elsewhere(probe_key)
     if previous is None:
         return "not built before"
-    before = json.loads(previous.inputs)
+    before = loads(previous.inputs)
     old_args, new_args = before.get("args") or {}, inputs.get("args") or {}
     for name in sorted(set(old_args) | set(new_args)):
         if old_args.get(name) != new_args.get(name):

@@ -9,19 +9,19 @@ Content digests (what COPY's cache key hashes) cover each file's relative path, 
 owner, link target and bytes, never its modification time, so a fresh checkout of the
 same tree hits the cache. A stat cache (kept per context in the store) skips re-reading
 files whose stat did not change since they were last hashed.
+
+Paths are strings here, as the store's are (docs/architecture.md, "What a short command
+loads"): a fully cached build reads the context and nothing more, and pathlib, re and
+json would be a fifth of its time.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
-import json
 import os
 import posixpath
-import re
 import stat
 import time
-from pathlib import Path
 
 from ..errors import InvalidArgument
 from ..records import dataclass, field
@@ -29,9 +29,16 @@ from ..runtime.scope import container_path
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    import re
+    from pathlib import Path
     from typing import BinaryIO
 
-_GLOB = re.compile(r"[*?\[]")
+    from _typeshed import StrPath
+
+
+def has_glob(text: str) -> bool:
+    """Whether ``text`` holds a wildcard (``*``, ``?`` or ``[``)."""
+    return "*" in text or "?" in text or "[" in text
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,8 @@ class Pattern:
 
 
 def _regex(pattern: str) -> re.Pattern[str]:
+    import re  # only when there is a .dockerignore or a COPY --exclude
+
     out = []
     i = 0
     while i < len(pattern):
@@ -94,18 +103,24 @@ def read_ignore(text: str) -> list[Pattern]:
 
 @dataclass
 class BuildContext:
-    root: Path
+    root: str  # absolute, its links resolved
     patterns: list[Pattern] = field(default_factory=list)
     # host path -> (stat key, digest): files whose stat did not change are not re-read
     stat_cache: dict[str, tuple[list[int], str]] = field(default_factory=dict)
 
     @classmethod
-    def open(cls, root: Path) -> BuildContext:
-        if not root.is_dir():
-            raise InvalidArgument(f"unable to prepare context: path {str(root)!r} not found")
-        ignore = root / ".dockerignore"
-        patterns = read_ignore(ignore.read_text(errors="replace")) if ignore.is_file() else []
-        return cls(root.resolve(), patterns)
+    def open(cls, root: StrPath) -> BuildContext:
+        if not os.path.isdir(root):
+            raise InvalidArgument(f"unable to prepare context: path {os.fspath(root)!r} not found")
+        ignore = os.path.join(root, ".dockerignore")
+        patterns = []
+        if os.path.isfile(ignore):
+            with open(ignore, errors="replace") as f:
+                patterns = read_ignore(f.read())
+        return cls(os.path.realpath(root), patterns)
+
+    def _host(self, rel: str) -> str:
+        return f"{self.root}/{rel}" if rel else self.root
 
     def ignored(self, rel: str) -> bool:
         """Whether the context-relative path ``rel`` is left out by .dockerignore."""
@@ -122,8 +137,8 @@ class BuildContext:
         raw = posixpath.normpath(src)
         if raw == ".." or raw.startswith("../"):
             raise InvalidArgument(f"forbidden path outside the build context: {src}")
-        if not _GLOB.search(clean):
-            found = [clean] if clean in ("", ".") or os.path.lexists(self.root / clean) else []
+        if not has_glob(clean):
+            found = [clean] if clean in ("", ".") or os.path.lexists(self._host(clean)) else []
         else:
             found = self._glob(clean)
         found = [f if f not in ("", ".") else "" for f in found]
@@ -133,18 +148,20 @@ class BuildContext:
         return sorted(kept)
 
     def _glob(self, pattern: str) -> list[str]:
+        import fnmatch  # a COPY with a wildcard
+
         parts = pattern.split("/")
         matches = [""]
         for part in parts:
             nxt = []
             for base in matches:
-                folder = self.root / base if base else self.root
+                folder = self._host(base)
                 if part == "**":  # any number of folders, none included
                     nxt += [base, *self._below(base)]
                     continue
-                if not _GLOB.search(part):
+                if not has_glob(part):
                     candidate = f"{base}/{part}" if base else part
-                    if os.path.lexists(self.root / candidate):
+                    if os.path.lexists(self._host(candidate)):
                         nxt.append(candidate)
                     continue
                 try:
@@ -158,17 +175,17 @@ class BuildContext:
     def _below(self, base: str) -> list[str]:
         """Every path under the folder ``base`` (no symlink followed), sorted."""
         found = []
-        for dirpath, dirnames, filenames in os.walk(self.root / base if base else self.root):
+        for dirpath, dirnames, filenames in os.walk(self._host(base)):
             dirnames.sort()
             rel = os.path.relpath(dirpath, self.root)
             rel = "" if rel == "." else rel
             found += [f"{rel}/{n}" if rel else n for n in sorted([*dirnames, *filenames])]
         return found
 
-    def host_path(self, rel: str) -> Path:
+    def host_path(self, rel: str) -> str:
         """The host path of ``rel``, its symlinks followed, never leaving the context."""
-        path = (self.root / rel).resolve() if rel else self.root
-        if path != self.root and self.root not in path.parents:
+        path = os.path.realpath(self._host(rel)) if rel else self.root
+        if path != self.root and not path.startswith(self.root.rstrip("/") + "/"):
             raise InvalidArgument(f"forbidden path outside the build context: {rel}")
         return path
 
@@ -176,7 +193,7 @@ class BuildContext:
         """``rel`` and everything under it that .dockerignore keeps, sorted."""
         top = self.host_path(rel)
         out = [rel]
-        if top.is_dir():
+        if os.path.isdir(top):
             for dirpath, dirnames, filenames in os.walk(top):
                 dirnames.sort()
                 base = os.path.relpath(dirpath, self.root)
@@ -194,13 +211,13 @@ class BuildContext:
         out: dict[str, str] = {}
         for rel in rels:
             for path in self.walk(rel):
-                host = self.root / path if path else self.root
+                host = self._host(path)
                 if path == rel:
                     host = self.host_path(rel)
                 out[path or "."] = self._cached_digest(host)
         return out
 
-    def _cached_digest(self, host: Path) -> str:
+    def _cached_digest(self, host: str) -> str:
         """``_digest``, skipped for a regular file whose size, times, inode, mode and
         owner are what they were when it was last hashed. A file changed within the last
         two seconds is always re-read: its time may not have ticked yet (as git does)."""
@@ -209,31 +226,38 @@ class BuildContext:
             return _digest(host, st)
         key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode, st.st_uid]
         key.append(st.st_gid)
-        known = self.stat_cache.get(str(host))
+        known = self.stat_cache.get(host)
         if known is not None and known[0] == key:
             return known[1]
         digest = _digest(host, st)
         if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > 2_000_000_000:
-            self.stat_cache[str(host)] = (key, digest)
+            self.stat_cache[host] = (key, digest)
         return digest
 
-    def load_stat_cache(self, path: Path) -> None:
+    def load_stat_cache(self, path: str) -> None:
+        from ..fastjson import loads
+
         try:
-            data = json.loads(path.read_text())
+            with open(path) as f:
+                data = loads(f.read())
         except (FileNotFoundError, ValueError):
             return
         if isinstance(data, dict):
             self.stat_cache = {k: (v[0], v[1]) for k, v in data.items()}
 
-    def save_stat_cache(self, path: Path) -> None:
+    def save_stat_cache(self, path: str) -> None:
         """Written beside its final name and renamed: a crash leaves the old one whole."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_text(json.dumps(self.stat_cache))
+        from ..fastjson import dumps
+
+        folder, name = os.path.split(path)
+        os.makedirs(folder, exist_ok=True)
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}")
+        with open(tmp, "w") as f:
+            f.write(dumps(self.stat_cache))
         os.replace(tmp, path)
 
 
-def _digest(path: Path, st: os.stat_result | None = None) -> str:
+def _digest(path: str, st: os.stat_result | None = None) -> str:
     st = st or os.lstat(path)
     h = hashlib.sha256(f"{stat.S_IMODE(st.st_mode):o} {st.st_uid} {st.st_gid} ".encode())
     if stat.S_ISLNK(st.st_mode):

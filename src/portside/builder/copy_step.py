@@ -15,7 +15,6 @@ import os
 import posixpath
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 from ..errors import DockerfileError, InvalidArgument
 from .context import BuildContext, Pattern, read_ignore
@@ -25,14 +24,20 @@ from .shell import process_word
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from collections.abc import Container
+    from pathlib import Path
+
+    from _typeshed import StrPath
+
     from .parser import Node
     from .state import State
     from .step_fs import StepFS
 
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
-# each: its context, relative path, host path, and the path --parents keeps ("": none)
-Sources = list[tuple[BuildContext, str, Path, str]]
+if TYPE_CHECKING:
+    # each: its context, relative path, host path, and the path --parents keeps ("": none)
+    Sources = list[tuple[BuildContext, str, StrPath, str]]
 
 
 def inputs(
@@ -57,8 +62,8 @@ def inputs(
             if node.instruction == "COPY":
                 raise DockerfileError(name, node.line, "source can't be a URL for COPY")
             fetched = download(src)  # a file, or a git checkout's folder
-            found.append((BuildContext(fetched.parent), fetched.name, fetched, ""))
-            got = BuildContext(fetched.parent).digests([fetched.name])
+            found.append((BuildContext(str(fetched.parent)), fetched.name, fetched, ""))
+            got = BuildContext(str(fetched.parent)).digests([fetched.name])
             if is_git_url(src):  # every file of the checkout
                 digests.update({f"{src}/{rel}": digest for rel, digest in got.items()})
             else:
@@ -90,7 +95,7 @@ def inputs(
     return found, digests
 
 
-def _check_sum(node: Node, shown: str, path: Path, name: str) -> None:
+def _check_sum(node: Node, shown: str, path: StrPath, name: str) -> None:
     """ADD --checksum=ALGO:HEX: the file's bytes hash to it, else one line."""
     want = node.flags.get("checksum")
     if want is None:
@@ -102,7 +107,7 @@ def _check_sum(node: Node, shown: str, path: Path, name: str) -> None:
             node.line,
             f"--checksum={want}: a commit is for a git source; {shown} needs sha256:…",
         )
-    if not path.is_file():
+    if not os.path.isfile(path):
         raise DockerfileError(
             name, node.line, f"--checksum needs a file or a URL: {shown} is a folder"
         )
@@ -197,12 +202,14 @@ def copy(
     words: list[str],
     fs: StepFS,
     sources: Sources,
-    downloaded: set[Path],
+    downloaded: Container[StrPath],
     name: str,
 ) -> str:
     """Copy ``sources`` (and the heredocs) to the step's destination ``words[-1]``;
     what the image's history says made the layer. ``downloaded``: ADD's URL files,
     copied as they are, never extracted."""
+    from pathlib import Path
+
     from ..image.path_archive import Source, Target
     from ..image.path_archive import copy as copy_tree
     from ..runtime.scope import makedirs_in_root, resolve_in_root
@@ -234,7 +241,7 @@ def copy(
                 f"invalid chmod {node.flags['chmod']!r}: an octal mode",
             ) from None
     host_dest = resolve_in_root(fs.root, dest)
-    if not to_dir and host_dest.is_dir() and sources and not sources[0][2].is_dir():
+    if not to_dir and host_dest.is_dir() and sources and not os.path.isdir(sources[0][2]):
         to_dir = True
     for doc in node.heredocs:
         target_file = host_dest / doc.name if to_dir else host_dest
@@ -244,8 +251,9 @@ def copy(
         os.chown(target_file, *owner)
         os.chmod(target_file, mode if mode is not None else 0o644)
     excludes = exclude_patterns(node)
-    for context, rel, host, keep in sources:
-        local = host not in downloaded
+    for context, rel, where, keep in sources:
+        host = Path(where)
+        local = where not in downloaded
         if node.instruction == "ADD" and local and host.is_file() and _is_archive(host):
             makedirs_in_root(fs.root, dest)
             from ..image.compression import decompressed

@@ -17,8 +17,6 @@ Every node keeps the line it starts on, so every error says ``Dockerfile:LINE: .
 
 from __future__ import annotations
 
-import re
-
 from ..errors import DockerfileError
 from ..records import dataclass, replace
 from .parser import Node, parse_line
@@ -48,8 +46,9 @@ INSTRUCTIONS = frozenset(
 HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 DIRECTIVES = ("syntax", "escape", "check")
 
-_DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
-_HEREDOC = re.compile(r"<<(-?)(?:\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_.-]+))")
+# compiled where used (re is not loaded for a Dockerfile that has neither)
+_DIRECTIVE = r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$"
+_HEREDOC = r"<<(-?)(?:\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_.-]+))"
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,6 @@ def parse(text: str, name: str = "Dockerfile") -> Dockerfile:
     lines = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
     directives, first = _directives(lines, name)
     escape = directives.get("escape", "\\")
-    continuation = re.compile(re.escape(escape) + r"[ \t]*$")
     nodes: list[Node] = []
     i = first
     while i < len(lines):
@@ -97,11 +95,12 @@ def parse(text: str, name: str = "Dockerfile") -> Dockerfile:
         parts: list[str] = []
         while True:
             current = lines[i]
-            m = continuation.search(current)
-            if m is None:
+            # continued: the escape, then only blanks (spaces, tabs) to the end
+            kept = current.rstrip(" \t")
+            if not kept.endswith(escape):
                 parts.append(current)
                 break
-            parts.append(current[: m.start()])
+            parts.append(kept[: -len(escape)])
             i += 1
             while i < len(lines) and _blank_or_comment(lines[i]):
                 i += 1
@@ -141,8 +140,10 @@ def _blank_or_comment(line: str) -> bool:
 def _directives(lines: list[str], name: str) -> tuple[dict[str, str], int]:
     found: dict[str, str] = {}
     i = 0
-    while i < len(lines):
-        m = _DIRECTIVE.match(lines[i])
+    while i < len(lines) and lines[i].startswith("#"):
+        import re
+
+        m = re.match(_DIRECTIVE, lines[i])
         if m is None:
             break
         key, value = m.group(1).lower(), m.group(2)
@@ -173,10 +174,12 @@ def _node(text: str, line: int, name: str) -> Node:
 
 def _read_heredocs(node: Node, lines: list[str], i: int, name: str) -> tuple[Node, int]:
     """The bodies of the node's heredocs, read from ``lines[i:]`` in order."""
-    if node.json is not None:
+    if node.json is not None or "<<" not in node.text:
         return node, i
+    import re
+
     docs: list[Heredoc] = []
-    for m in _HEREDOC.finditer(node.text):
+    for m in re.finditer(_HEREDOC, node.text):
         chomp = m.group(1) == "-"
         quoted = m.group(4) is None
         word = m.group(2) if m.group(2) is not None else m.group(3) or m.group(4) or ""

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import BinaryIO, Protocol
 
+    from _typeshed import StrPath
+
     from ..store.store import Store
 
     Output = Callable[[str], None]
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
         @property
         def type(self) -> str: ...
         @property
-        def dest(self) -> Path | None: ...
+        def dest(self) -> StrPath | None: ...
         @property
         def stream(self) -> BinaryIO | None: ...
 
@@ -49,11 +51,12 @@ def write_tar(store: Store, layers: list[str], out: BinaryIO) -> None:
         write_tree(root, out)
 
 
-def write_local(store: Store, layers: list[str], dest: Path) -> None:
+def write_local(store: Store, layers: list[str], where: StrPath) -> None:
     from ..image.layer import apply_tar
     from ..image.layer_write import write_tree
     from ..image.pipe import piped
 
+    dest = Path(where)
     dest.mkdir(parents=True, exist_ok=True)
     with merged(store, layers) as root:
         piped(lambda out: write_tree(root, out), lambda tar: apply_tar(tar, dest, whiteouts=False))

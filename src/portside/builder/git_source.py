@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 from ..errors import InvalidArgument
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _GIT_URL = re.compile(r"^(?:git://|git@|ssh://|(?:https?|file)://[^#]*\.git(?:[#/]|$))")
 

@@ -9,8 +9,6 @@ is ``Dockerfile:LINE: ...`` (messages as Docker's builder words them).
 
 from __future__ import annotations
 
-import re
-
 from ..errors import DockerfileError, InvalidArgument
 from ..records import dataclass, field
 from ..timefmt import duration_ns
@@ -28,12 +26,11 @@ FLAGS: dict[str, frozenset[str]] = {
 # these take their whole argument text as one value (a WORKDIR may hold spaces)
 EXACTLY_ONE = frozenset({"USER", "WORKDIR", "STOPSIGNAL", "MAINTAINER"})
 AT_LEAST_ONE = frozenset({"RUN", "ENV", "LABEL", "ARG", "EXPOSE", "VOLUME", "ONBUILD"})
-_STAGE_NAME = re.compile(r"^[a-z][a-z0-9-_.]*$")
+# a stage name: [a-z][a-z0-9-_.]* (checked by hand: re is not loaded for a build)
+_STAGE_REST = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 BOOL_FLAGS = ("parents", "link", "keep-git-dir")  # COPY/ADD flags that are on or off
 # ADD --checksum: a digest (a URL's or a file's bytes), or a git commit (hex)
-_CHECKSUM = re.compile(
-    r"^(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128}|[0-9a-f]{7,64})$"
-)
+_CHECKSUM = r"^(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128}|[0-9a-f]{7,64})$"
 
 
 @dataclass
@@ -85,12 +82,22 @@ def plan(dockerfile: Dockerfile) -> BuildPlan:
     return BuildPlan(global_args, stages)
 
 
+def _stage_name(name: str) -> bool:
+    return "a" <= name[:1] <= "z" and _STAGE_REST.issuperset(name[1:])
+
+
+def _checksum(text: str) -> bool:
+    import re  # only for ADD --checksum
+
+    return re.match(_CHECKSUM, text) is not None
+
+
 def _stage(node: Node, index: int, file: str) -> Stage:
     words = node.text.split()
     if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() != "as"):
         raise DockerfileError(file, node.line, "FROM requires either one or three arguments")
     stage_name = words[2].lower() if len(words) == 3 else None
-    if stage_name is not None and not _STAGE_NAME.match(stage_name):
+    if stage_name is not None and not _stage_name(stage_name):
         raise DockerfileError(
             file,
             node.line,
@@ -131,7 +138,7 @@ def check(node: Node, file: str, escape: str = "\\") -> None:
             if flag in node.flags and flag_on(node, flag) is None:
                 raise fail(f"invalid --{flag}={node.flags[flag]}: true or false")
         checksum = node.flags.get("checksum")
-        if checksum is not None and not _CHECKSUM.match(checksum):
+        if checksum is not None and not _checksum(checksum):
             raise fail(
                 f"invalid --checksum={checksum}: sha256:<64 hex digits> (or sha384, sha512), "
                 "or a git commit"

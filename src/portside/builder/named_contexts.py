@@ -16,10 +16,12 @@ A named context wins over a stage of the same name, as BuildKit's does. Other so
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..errors import InvalidArgument
 from ..records import dataclass
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 IMAGE = "docker-image://"
 
@@ -44,6 +46,8 @@ def parse(value: str) -> tuple[str, NamedContext]:
         raise InvalidArgument(
             f"--build-context {name}={source}: only docker-image:// and local folders are supported"
         )
+    from pathlib import Path  # a --build-context folder
+
     folder = Path(source).absolute()
     if not folder.is_dir():
         raise InvalidArgument(f"--build-context {name}={source}: no such folder")

@@ -7,17 +7,15 @@ strings, as that list (exec form).
 
 from __future__ import annotations
 
-import json
-import re
-
 from ..errors import InvalidArgument
+from ..fastjson import loads
 from ..records import dataclass, field
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from typing import Any
 
-_FLAG = re.compile(r"^--([a-zA-Z0-9-]+)(?:=(\S*))?\s*")
+_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
 
 @dataclass(frozen=True)
@@ -43,8 +41,8 @@ class Node:
         if not self.text.startswith("["):
             return None
         try:
-            value = json.loads(self.text)
-        except json.JSONDecodeError:
+            value = loads(self.text)
+        except ValueError:
             return None
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return value
@@ -64,10 +62,34 @@ def parse_line(text: str, line: int = 1, where: str = "") -> Node:
     flags: dict[str, str] = {}
     flag_list: list[tuple[str, str]] = []
     while rest.startswith("--"):
-        m = _FLAG.match(rest)
-        if not m:
+        found = match_flag(rest)
+        if found is None:
             break
-        flags[m.group(1)] = m.group(2) or ""
-        flag_list.append((m.group(1), m.group(2) or ""))
-        rest = rest[m.end() :]
+        flag, value, end = found
+        flags[flag] = value
+        flag_list.append((flag, value))
+        rest = rest[end:]
     return Node(word.upper(), rest.strip(), line, flags, stripped, flag_list=tuple(flag_list))
+
+
+def match_flag(text: str) -> tuple[str, str, int] | None:
+    """A flag at the start of ``text`` (``--name``, ``--name=value``) and the blanks
+    after it: (name, value, where the rest starts); None when ``text`` has none. By
+    hand, as the expression ``^--([a-zA-Z0-9-]+)(?:=(\\S*))?\\s*`` would match it (a
+    unit test holds the two together): ``re`` is not loaded for a build."""
+    if not text.startswith("--"):
+        return None
+    end, size = 2, len(text)
+    while end < size and text[end] in _NAME:
+        end += 1
+    if end == 2:
+        return None
+    name, value = text[2:end], ""
+    if end < size and text[end] == "=":
+        start = end = end + 1
+        while end < size and not text[end].isspace():
+            end += 1
+        value = text[start:end]
+    while end < size and text[end].isspace():
+        end += 1
+    return name, value, end

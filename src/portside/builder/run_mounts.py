@@ -33,7 +33,6 @@ import posixpath
 import stat
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
-from pathlib import Path
 
 from ..errors import DockerfileError, InvalidArgument
 from ..records import dataclass, field
@@ -43,6 +42,7 @@ from .shell import process_word
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import TypeVar
 
     from ..runtime.spec import Bind, Tmpfs
@@ -60,10 +60,10 @@ class MountSources:
     context: BuildContext
     key_of: Callable[[str], str]  # from=NAME -> its key: an earlier stage, or an image
     root_of: Callable[[str], Path]  # from=NAME -> its files, mounted for the build
-    cache_mounts: CacheMounts
+    cache_mounts: Callable[[], CacheMounts]  # made when a step mounts a cache
     secrets: Mapping[str, bytes]
-    scratch: Path  # a host folder outside the store, for secrets' files
-    work: Path  # the store's work area, for rw binds' throwaway copies
+    scratch: str  # a host folder outside the store, for secrets' files
+    work: str  # the store's work area, for rw binds' throwaway copies
     ssh: Mapping[str, str] = field(default_factory=dict)  # --ssh ID -> agent's socket
 
 
@@ -240,7 +240,7 @@ def prepare(
             source = _secret_file(m, sources, stack)
         elif m.type == "cache":
             source = stack.enter_context(
-                sources.cache_mounts.use(
+                sources.cache_mounts().use(
                     m.cache_id,
                     _cache_base(m, sources, node, name),
                     m.sharing,
@@ -251,7 +251,9 @@ def prepare(
             source = _inside(_from(sources.root_of, m, node, name), m.source, node, name)
         else:
             rel = _context_source(sources.context, m, node, name)
-            source = sources.context.host_path(rel)
+            from pathlib import Path  # only a step that misses the cache prepares mounts
+
+            source = Path(sources.context.host_path(rel))
             hidden = _ignored_under(sources.context, rel) if source.is_dir() else []
         if m.type == "bind" and (not m.readonly or hidden):
             source = _throwaway(source, sources.work, stack, hidden)
@@ -306,8 +308,10 @@ def _secret_file(m: Mount, sources: MountSources, stack: ExitStack) -> Path:
     """The secret's bytes in a file of its own, in a folder only root reads, under
     the run root; removed when the step ends (and what a killed build left there, by
     the next one that writes a secret)."""
+    from pathlib import Path
+
     sweep_stale(sources.scratch)
-    folder = sources.scratch / temp_name()
+    folder = Path(sources.scratch, temp_name())
     folder.mkdir(mode=0o700, parents=True)
     stack.callback(remove_tree, folder)
     path = folder / "secret"
@@ -324,10 +328,12 @@ def _secret_file(m: Mount, sources: MountSources, stack: ExitStack) -> Path:
 def _ssh_socket(m: Mount, sources: MountSources, stack: ExitStack) -> Path:
     """A socket relaying to the agent, in a folder only root reads, under the run
     root; gone when the step ends."""
+    from pathlib import Path
+
     from .ssh_forward import Forward
 
     sweep_stale(sources.scratch)
-    folder = sources.scratch / temp_name()
+    folder = Path(sources.scratch, temp_name())
     folder.mkdir(mode=0o700, parents=True)
     stack.callback(remove_tree, folder)
     mode = 0o600 if m.mode is None else m.mode
@@ -354,12 +360,14 @@ def _ignored_under(context: BuildContext, rel: str) -> list[str]:
     return out
 
 
-def _throwaway(source: Path, work: Path, stack: ExitStack, hidden: list[str]) -> Path:
+def _throwaway(source: Path, work: str, stack: ExitStack, hidden: list[str]) -> Path:
     """A writable view of ``source`` whose changes go nowhere: an overlay over a
     folder (``hidden`` paths whited out in it), a copy of a file."""
+    from pathlib import Path
+
     from ..store.snapshots import mount_overlay, unmount
 
-    folder = work / temp_name()
+    folder = Path(work, temp_name())
     folder.mkdir(parents=True)
     stack.callback(remove_tree, folder)
     if not source.is_dir():

@@ -16,8 +16,6 @@ from .settings import NETWORK_MODES, BuildSettings
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from ..runtime.runc import Runtime
     from .parser import Node
     from .run_mounts import Prepared
@@ -49,7 +47,7 @@ def run(
     out: Callable[[str], None],
     name: str,
     mounts: Prepared | None = None,
-    scratch: Path | None = None,
+    scratch: str | None = None,
     capabilities: tuple[str, ...] | None = None,
 ) -> str:
     """Run ``node`` in ``fs``; what the image's history says made the layer.
@@ -87,10 +85,12 @@ def run(
     hostname = os.urandom(6).hex()
     bundle = fs.work.parent / (fs.work.name + "-bundle")
     if mounts is not None and mounts.env and scratch is not None:
+        from pathlib import Path
+
         from ..store.tempnames import temp_name
 
-        scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
-        bundle = scratch / temp_name()
+        os.makedirs(scratch, mode=0o700, exist_ok=True)
+        bundle = Path(scratch, temp_name())
     bundle.mkdir(mode=0o700)
     network = node.flags.get("network") or settings.network
     if network not in NETWORK_MODES:

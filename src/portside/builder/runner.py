@@ -15,13 +15,12 @@ runtime, image names, pulls, the network) comes in a :class:`Facilities` record.
 from __future__ import annotations
 
 import copy
-import json
 import os
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, ExitStack
-from pathlib import Path
 
 from ..errors import DockerfileError, ImageNotFound, InvalidArgument
+from ..fastjson import loads
 from ..records import dataclass
 from ..store.tempnames import temp_name
 from . import cache, config_ops, copy_step, platforms, run_mounts, stages
@@ -35,6 +34,7 @@ from .state import State
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
+    from pathlib import Path
     from typing import Any
 
     from ..runtime.runc import Runtime
@@ -62,7 +62,7 @@ class Facilities:
     init_layer: Callable[[Path, list[Path]], None]
     # a folder outside the store (under the run root) for what must never reach it:
     # secrets' files, and the bundles of steps given a secret in a variable
-    scratch: Path = Path("/run/portside/build")
+    scratch: str = "/run/portside/build"
     all_capabilities: tuple[str, ...] = ()  # RUN --security=insecure's
 
 
@@ -211,7 +211,7 @@ class Runner(Sources):
             os_name, arch = host_platform()
             return State("scratch", {"architecture": arch, "os": os_name, "config": {}}, [])
         image_id = self._image(base, stage.line)
-        image = json.loads(self.store.content.read(image_id))
+        image = loads(self.store.content.read(image_id))
         layers = list(image.get("rootfs", {}).get("diff_ids", []))
         self.base_layers.update(layers)
         image.pop("rootfs", None)
@@ -274,7 +274,7 @@ class Runner(Sources):
         if entry is not None and reuse and self.settings.epoch is None:
             # every step so far came from the cache: keep its times, so that a fully
             # cached rebuild gives the same image ID, as Docker's does
-            new.image["history"] = json.loads(entry.history)
+            new.image["history"] = loads(entry.history)
         else:
             new.image["history"] = [
                 *(state.image.get("history") or []),
@@ -330,8 +330,8 @@ class Runner(Sources):
                 key,
                 {
                     **state.image,
-                    "config": json.loads(entry.config),
-                    "history": json.loads(entry.history),
+                    "config": loads(entry.config),
+                    "history": loads(entry.history),
                 },
                 list(entry.layers),
                 list(state.shell),
@@ -408,6 +408,7 @@ class Runner(Sources):
     def _lowers(self, state: State) -> list[Path]:
         image = self.store.layers.lower_dirs(state.layers)
         import shutil
+        from pathlib import Path
 
         init = Path(self.store.layers.tmp_dir, temp_name())
         self.f.init_layer(init, image)
@@ -418,6 +419,7 @@ class Runner(Sources):
     def _download(self, url: str, node: Node) -> Path:
         """ADD's URL, fetched into a folder of its own that goes with the build."""
         import shutil
+        from pathlib import Path
 
         folder = Path(self.store.layers.tmp_dir, temp_name())
         folder.mkdir()

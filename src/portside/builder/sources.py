@@ -7,7 +7,6 @@ build's length. A part of the runner (runner.py), kept apart for its size.
 from __future__ import annotations
 
 from contextlib import ExitStack
-from pathlib import Path
 
 from ..errors import DockerfileError, ImageNotFound, InvalidArgument, PortsideError
 from . import run_mounts
@@ -17,6 +16,8 @@ from .state import State
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..store.store import Store
     from .instructions import BuildPlan, Stage
     from .runner import Facilities
@@ -65,7 +66,7 @@ class Sources:
             ref = named.image
         stage = self.plan.stage(ref) if named is None else None
         if stage is not None and stage.index in self.finished:
-            return BuildContext(self._readonly_root(self.finished[stage.index]))
+            return BuildContext(str(self._readonly_root(self.finished[stage.index])))
         if stage is None:  # not a stage: an image, as Docker allows (COPY --from=busybox)
             try:
                 image_id: str | None = self._image(ref, node.line)
@@ -73,7 +74,8 @@ class Sources:
                 image_id = None
             if image_id is not None:
                 layers = self.store.meta.image_layers(image_id)
-                return BuildContext(self._readonly_root(State("image:" + image_id, {}, layers)))
+                root = self._readonly_root(State("image:" + image_id, {}, layers))
+                return BuildContext(str(root))
         raise DockerfileError(
             self.name, node.line, f"COPY --from={ref}: no such stage before this one or image"
         )
@@ -83,10 +85,10 @@ class Sources:
             self.context,
             lambda ref: self._from_state(ref).key,
             lambda ref: self._readonly_root(self._from_state(ref)),
-            self.store.cache_mounts,
+            lambda: self.store.cache_mounts,
             self.settings.secrets,
             self.f.scratch,
-            Path(self.store.layers.tmp_dir),
+            self.store.layers.tmp_dir,
             self.settings.ssh,
         )
 

@@ -104,14 +104,14 @@ def key_files(path: str) -> list[str]:
 
 
 @contextmanager
-def key_agents(ssh: dict[str, str], scratch: Path) -> Iterator[dict[str, str]]:
+def key_agents(ssh: dict[str, str], scratch: str) -> Iterator[dict[str, str]]:
     """``ssh`` with each ID that names key files given an ``ssh-agent`` of the build's
     own holding them (its socket instead); the agents stop when the context ends."""
     import shutil
     import subprocess
 
     started: list[subprocess.Popen[bytes]] = []
-    folder = scratch / f"ssh-{os.getpid()}-{os.urandom(4).hex()}"
+    folder = Path(scratch, f"ssh-{os.getpid()}-{os.urandom(4).hex()}")
     out = dict(ssh)
     try:
         for ssh_id, path in ssh.items():

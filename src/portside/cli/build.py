@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from ..errors import InvalidArgument, PortsideError
 from ..records import replace
@@ -185,11 +184,11 @@ def run(ctx: Context, argv: list[str]) -> int:
     context_archive = sys.stdin.buffer if args.path[0] == "-" else None
     dockerfile = None
     if args.file and args.file != "-":
-        dockerfile = Path(args.file)  # one relative to here, else to the context
-        if not dockerfile.is_absolute() and dockerfile.exists():
-            dockerfile = dockerfile.absolute()
+        dockerfile = args.file  # one relative to here, else to the context
+        if not os.path.isabs(dockerfile) and os.path.exists(dockerfile):
+            dockerfile = os.path.abspath(dockerfile)
     opts = BuildOptions(
-        context=None if context_archive is not None else Path(args.path[0]),
+        context=None if context_archive is not None else args.path[0],
         context_archive=context_archive,
         dockerfile=dockerfile,
         dockerfile_text=dockerfile_text,
@@ -206,7 +205,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         cache_from=cache_from,
         contexts=dict(parse_named_context(v) for v in args.build_context),
         platform=_platform(args.platform),
-        output=BuildOutput(kind, Path(dest).absolute() if kind == "local" else None),
+        output=BuildOutput(kind, os.path.abspath(dest) if kind == "local" else None),
         add_hosts=tuple(args.add_host),
         no_cache_filter=tuple(n for v in args.no_cache_filter for n in v.split(",") if n),
         ssh=build_flags.ssh(args.ssh),
@@ -235,5 +234,6 @@ def run(ctx: Context, argv: list[str]) -> int:
     if args.quiet and image_id:
         ctx.stdout.write(image_id + "\n")
     if args.iidfile and image_id:
-        Path(args.iidfile).write_text(image_id)
+        with open(args.iidfile, "w") as f:
+            f.write(image_id)
     return 0

@@ -109,8 +109,6 @@ class Engine:
 
     @cached_property
     def builds(self) -> BuildService:
-        from pathlib import Path
-
         from ..runtime.runc import Runtime
         from .builds import BuildService
 
@@ -121,7 +119,7 @@ class Engine:
             runtime,
             lambda name, out, credential: self.registry.pull(name, out, credential=credential),
             lambda: self.containers.endpoints,
-            Path(settings.runroot, "build"),
+            f"{settings.runroot}/build",
             lambda text, credential: self.registry.client(text, credential),
         )
 

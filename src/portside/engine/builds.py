@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 from collections.abc import Callable
-from pathlib import Path
 
 from ..builder.cache_spec import CacheFrom, CacheTo, parse_cache_from, parse_cache_to
 from ..builder.context import BuildContext
@@ -36,8 +36,11 @@ from .images import ImageService, new_tag
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
+    from pathlib import Path
     from types import ModuleType
     from typing import BinaryIO
+
+    from _typeshed import StrPath
 
     from ..builder.cache_transfer import Backend, Imported
     from ..image.reference import Reference
@@ -79,7 +82,7 @@ class BuildOutput:
     the build cache."""
 
     type: str = "image"  # one of OUTPUT_TYPES
-    dest: Path | None = None  # local's folder
+    dest: StrPath | None = None  # local's folder
     stream: BinaryIO | None = None  # tar, oci, docker: where the archive goes
 
 
@@ -88,8 +91,8 @@ OUTPUT_TYPES = ("image", "local", "tar", "oci", "docker", "cacheonly")
 
 @dataclass(frozen=True)
 class BuildOptions:
-    context: Path | None = None  # None: context_archive's files, or none at all
-    dockerfile: Path | None = None  # default: context/Dockerfile; a relative one in context
+    context: StrPath | None = None  # None: context_archive's files, or none at all
+    dockerfile: StrPath | None = None  # default: context/Dockerfile; a relative one in context
     context_archive: BinaryIO | None = None  # build -: a tar of the context, or a Dockerfile
     dockerfile_text: bytes | None = None  # -f - : read from stdin
     tags: tuple[str, ...] = ()
@@ -156,7 +159,7 @@ class BuildService:
         runtime: Runtime,
         pull: Callable[[str, Output, Credential | None], str],
         endpoints: Callable[[], EndpointService],
-        scratch: Path,
+        scratch: str,
         registry: Callable[[str, Credential | None], tuple[Registry, Reference]] | None = None,
     ) -> None:
         self.images = images
@@ -206,23 +209,25 @@ class BuildService:
         context = BuildContext.open(opts.context)
         stat_file = self._stat_cache_file(context.root)
         context.load_stat_cache(stat_file)
-        dockerfile_path = opts.context / (opts.dockerfile or "Dockerfile")
+        named = os.path.join(opts.context, opts.dockerfile or "Dockerfile")
+        dockerfile_path = os.path.normpath(named)
         if opts.dockerfile_text is not None:
             data, name = opts.dockerfile_text, "Dockerfile"
         else:
             try:
-                data = dockerfile_path.read_bytes()
+                with open(dockerfile_path, "rb") as f:
+                    data = f.read()
             except FileNotFoundError:
                 raise InvalidArgument(
                     f"unable to prepare context: unable to evaluate symlinks in Dockerfile "
                     f"path: lstat {dockerfile_path}: no such file or directory"
                 ) from None
-            name = dockerfile_path.name
+            name = os.path.basename(dockerfile_path)
         dockerfile = parse(decode(data, name), name)
         build_plan = plan(dockerfile)
         for note in directive_notes(dockerfile):
             out(note)
-        identity = str(dockerfile_path.resolve()) if opts.dockerfile_text is None else "-"
+        identity = os.path.realpath(dockerfile_path) if opts.dockerfile_text is None else "-"
         target = self._target(build_plan, opts.target)
         for name in opts.no_cache_filter:
             if build_plan.stage(name) is None or name.isdigit():
@@ -315,6 +320,8 @@ class BuildService:
     # -- --cache-to, --cache-from -------------------------------------------------------
     def _backend(self, kind: str, where: str, opts: BuildOptions) -> Backend:
         if kind == "local":
+            from pathlib import Path
+
             from ..builder.cache_local import LocalLayout
 
             return LocalLayout(Path(where))
@@ -372,6 +379,7 @@ class BuildService:
         """A build whose context comes as a stream (or is empty): unpacked, as it comes,
         in a folder that lives as long as the build."""
         import tempfile
+        from pathlib import Path
 
         from ..builder.context import unpack
         from ..records import replace
@@ -382,7 +390,7 @@ class BuildService:
                 rest = unpack(opts.context_archive, Path(tmp))
                 if rest is not None and text is None:
                     text = rest
-            sent = replace(opts, context=Path(tmp), context_archive=None, dockerfile_text=text)
+            sent = replace(opts, context=tmp, context_archive=None, dockerfile_text=text)
             return self.build(sent, out)
 
     def _host_gateway(self, entries: tuple[str, ...]) -> str:
@@ -402,9 +410,9 @@ class BuildService:
         with key_agents(opts.ssh, self.scratch) as sockets:
             return self.build(replace(opts, ssh=sockets), out)
 
-    def _stat_cache_file(self, context_root: Path) -> Path:
-        name = hashlib.sha256(str(context_root).encode()).hexdigest()[:32]
-        return Path(self.store.root, "build-stat", f"{name}.json")
+    def _stat_cache_file(self, context_root: str) -> str:
+        name = hashlib.sha256(context_root.encode()).hexdigest()[:32]
+        return f"{self.store.root}/build-stat/{name}.json"
 
     def _target(self, build_plan: BuildPlan, target: str | None) -> Stage:
         if target is None:

@@ -8,7 +8,6 @@ therefore has an uncompressed tar blob whose digest is its diff ID.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from ..errors import DigestMismatch
 from ..records import dataclass
@@ -17,6 +16,7 @@ from ..store.store import Publisher, Store
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:  # only staging reads a layer: a fully cached build never does
+    from pathlib import Path
     from typing import BinaryIO
 
     from .compression import Hasher

@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-from pathlib import Path
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _MAX_LINKS = 255
 
@@ -49,6 +52,8 @@ def resolve_in_root(root: Path, path: str) -> Path:
             parts = [p for p in target.split("/") if p and p != "."] + parts
             continue
         resolved.append(part)
+    from pathlib import Path  # a COPY or RUN --mount that misses the cache
+
     return Path(posixpath.join(root_s, *resolved))
 
 

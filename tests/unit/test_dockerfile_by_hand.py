@@ -1,0 +1,59 @@
+"""The Dockerfile parser reads flags and stage names by hand, as the regular
+expression it used before would (``re`` is not loaded for a build): this holds the two
+together on generated text, and checks the continuation rule the same way."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from portside.builder.dockerfile import parse
+from portside.builder.parser import match_flag
+
+FLAG = re.compile(r"^--([a-zA-Z0-9-]+)(?:=(\S*))?\s*")
+ALPHABET = ["-", "-", "=", "a", "Z", "0", "9", "_", ".", "/", " ", "\t", "\u00a0", "\u2003", "é"]
+
+
+def by_expression(text: str) -> tuple[str, str, int] | None:
+    m = FLAG.match(text)
+    return None if m is None else (m.group(1), m.group(2) or "", m.end())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_flags_are_read_as_the_expression_reads_them(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(10_000):
+        text = "--" * rng.randint(0, 1) + "".join(rng.choices(ALPHABET, k=rng.randint(0, 12)))
+        assert match_flag(text) == by_expression(text), repr(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["--from=build /app /app", "--mount=type=cache,target=/x  run", "--chmod=755\tx", "--", "--=x"],
+)
+def test_flags_of_real_instructions(text: str) -> None:
+    assert match_flag(text) == by_expression(text)
+
+
+def test_a_line_continues_when_the_escape_is_followed_by_blanks_only() -> None:
+    text = 'FROM scratch\nRUN a \\ \t\n  b \\\\\nCMD ["x"] \\ y\n'
+    nodes = parse(text).nodes
+    # "b \\\\" ends in the escape too: the CMD line is the RUN's last
+    assert [n.source for n in nodes] == ["FROM scratch", 'RUN a   b \\CMD ["x"] \\ y']
+    backtick = parse("# escape=`\nFROM scratch\nRUN a `\n b\n").nodes
+    assert [n.source for n in backtick] == ["FROM scratch", "RUN a  b"]
+
+
+def test_stage_names_are_checked_as_the_expression_checks_them() -> None:
+    from portside.builder.instructions import _stage_name
+
+    expression = re.compile(r"^[a-z][a-z0-9-_.]*$")
+    rng = random.Random(7)
+    letters = list("az09-_.:A/é ") + ["", "\u0131"]
+    for _ in range(20_000):
+        name = "".join(rng.choices(letters, k=rng.randint(0, 6)))
+        if any(c.isspace() for c in name):
+            continue  # a stage name is a word of the FROM line: never holds a blank
+        assert _stage_name(name) == bool(expression.match(name)), repr(name)
