@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 import time
+from _thread import allocate_lock  # threading's Lock, without importing threading
 from collections.abc import Callable
 
 from .units import human_size
@@ -78,7 +78,7 @@ class LayerProgress:
 
     def __init__(self, write: Callable[[str], object]) -> None:
         self._write = write
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
 
     def line(self, text: str) -> None:
         """A line about the whole transfer (``Digest: …``)."""

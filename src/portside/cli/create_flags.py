@@ -5,8 +5,6 @@ Options stop at the image name, as in Docker: everything after it is the command
 
 from __future__ import annotations
 
-import shlex
-
 from ..engine.container_options import (
     CreateOptions,
     LogConfig,
@@ -226,6 +224,8 @@ def options_from(args: Namespace, detach: bool = False) -> CreateOptions:
         attach = ("stdout", "stderr") + (("stdin",) if args.interactive else ())
     entrypoint = None
     if args.entrypoint is not None:
+        import shlex  # with re and enum: only for --entrypoint
+
         entrypoint = shlex.split(args.entrypoint) if args.entrypoint else []
     try:
         return _options(args, restart, env, labels, entrypoint, attach)
