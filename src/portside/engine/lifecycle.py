@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from ..errors import Conflict, ContainerStartError, InvalidArgument, PortsideError
 from ..network.hostfiles import write_host_files
@@ -17,7 +16,7 @@ from ..records import dataclass, replace
 from ..runtime import cgroups, monitor, seccomp
 from ..runtime.bundle import write_config
 from ..runtime.monitor import CreateFailed
-from ..runtime.scope import makedirs_in_root, resolve_in_root
+from ..runtime.scope import makedirs_in_root
 from ..runtime.spec import (
     DEFAULT_CAPABILITIES,
     DEFAULT_PATH,
@@ -31,6 +30,7 @@ from ..runtime.users import group_ids, resolve_user
 from ..signals import parse_signal
 from ..store.containers import ContainerRow
 from ..store.snapshots import is_mounted, mount_tmpfs
+from ..store.tempnames import remove_file
 from ..timefmt import now_rfc3339
 from . import isolation, resources
 from .capabilities import effective_capabilities
@@ -38,7 +38,6 @@ from .container_options import log_rotation
 from .container_paths import INIT_PATH, ContainerPaths
 from .container_state import ACTIVE, UP, Status, unmount_all
 from .mounts import in_mount_order
-from .volumes import copy_up
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
@@ -101,9 +100,9 @@ class Lifecycle:
             raise
         try:
             spec = self._spec(row, paths, endpoints[0].ip if endpoints else "")
-            write_config(Path(paths.bundle), spec)
+            write_config(paths.bundle, spec)
             self.runtime.delete(row.id)
-            Path(paths.exit_dir, row.id).unlink(missing_ok=True)
+            remove_file(f"{paths.exit_dir}/{row.id}")
             pid, monitor_pid = monitor.launch(
                 self.runtime,
                 row.id,
@@ -165,7 +164,7 @@ class Lifecycle:
 
     def _spec(self, row: ContainerRow, paths: ContainerPaths, ip: str) -> ContainerSpec:
         cfg, host = row.config, row.host_config
-        rootfs = Path(paths.rootfs)
+        rootfs = paths.rootfs
         user = resolve_user(rootfs, cfg.get("User") or "")
         if host.get("GroupAdd"):
             user = User(
@@ -179,12 +178,12 @@ class Lifecycle:
         if mode.startswith("container:"):  # its namespace, and its hosts/resolv.conf
             target = self._running_target(mode, "network")
             network_ns = f"/proc/{target.pid}/ns/net"
-            theirs = Path(self.c.paths(target.id).bundle)
-            binds = [Bind(str(theirs / n), f"/etc/{n}") for n in ("hosts", "resolv.conf")]
-            binds.append(Bind(str(theirs / "hostname"), "/etc/hostname"))
+            theirs = self.c.paths(target.id).bundle
+            binds = [Bind(f"{theirs}/{n}", f"/etc/{n}") for n in ("hosts", "resolv.conf")]
+            binds.append(Bind(f"{theirs}/hostname", "/etc/hostname"))
         else:
             written = write_host_files(
-                Path(paths.bundle),
+                paths.bundle,
                 cfg["Hostname"],
                 host_network,
                 ip,
@@ -208,7 +207,7 @@ class Lifecycle:
         if cfg.get("Tty") and "TERM" not in keys:
             env.append("TERM=xterm")
         cwd = cfg.get("WorkingDir") or "/"
-        makedirs_in_root(rootfs, cwd, user.uid, user.gid)
+        makedirs_in_root(rootfs, cwd, user.uid, user.gid)  # type: ignore[arg-type]  # a str
         privileged = bool(host.get("Privileged"))
         caps = effective_capabilities(
             host.get("CapAdd") or [], host.get("CapDrop") or [], privileged
@@ -219,7 +218,7 @@ class Lifecycle:
             profile = seccomp.profile_for(caps, security.get("seccomp"))
         shared = self._shared(host)
         return ContainerSpec(
-            rootfs=str(rootfs),
+            rootfs=rootfs,
             process=ProcessSpec(
                 args=args, env=env, cwd=cwd, user=user, terminal=bool(cfg.get("Tty"))
             ),
@@ -282,10 +281,8 @@ class Lifecycle:
                 out[kind] = f"/proc/{self._running_target(mode, kind.upper()).pid}/ns/{kind}"
         return out
 
-    def _user_mounts(self, row: ContainerRow, rootfs: Path) -> tuple[Bind | Tmpfs, ...]:
-        """The container's binds, volumes and tmpfs, parents first. A volume that is
-        still empty gets the image's content at its path first (Docker's copy-up),
-        unless it was mounted with ``nocopy``."""
+    def _user_mounts(self, row: ContainerRow, rootfs: str) -> tuple[Bind | Tmpfs, ...]:
+        """The container's binds, volumes and tmpfs, parents first."""
         rows = self.c.mounts(row.id)
         if not rows:
             return ()
@@ -296,12 +293,8 @@ class Lifecycle:
             elif m.type == "bind":
                 out.append(Bind(m.source, m.destination, m.readonly, m.propagation or "rprivate"))
             else:
-                data = self.c.volumes.data(m.source)
-                if not data.is_dir():
-                    raise ContainerStartError(f"get {m.source}: no such volume", 125)
-                if m.options != "nocopy":
-                    copy_up(resolve_in_root(rootfs, m.destination), data)
-                out.append(Bind(str(data), m.destination, m.readonly))
+                data = self.c.volumes.for_start(m, rootfs)  # filled from the image first
+                out.append(Bind(data, m.destination, m.readonly))
                 from .events import record
 
                 mounted = {"container": row.id, "destination": m.destination}
@@ -493,7 +486,7 @@ WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
 def monitor_attach(paths: ContainerPaths) -> socket.socket:
     from ..runtime.attach import connect
 
-    return connect(Path(paths.bundle))
+    return connect(paths.bundle)
 
 
 __all__ = ["DEFAULT_CAPABILITIES", "Lifecycle", "Started", "WaitAbandoned"]

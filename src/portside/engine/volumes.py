@@ -13,9 +13,10 @@ import builtins
 import os
 from pathlib import Path
 
-from ..errors import Conflict, InvalidArgument, NotFound
+from ..errors import Conflict, ContainerStartError, InvalidArgument, NotFound
 from ..ids import new_id
 from ..records import replace
+from ..runtime.scope import resolve_in_root
 from ..store.sizes import dir_size
 from ..store.tempnames import remove_tree, sweep_stale, temp_name
 from ..store.volumes import ANONYMOUS, MountRow, VolumeRow, VolumeTable
@@ -46,6 +47,17 @@ class VolumeService:
 
     def data(self, name: str) -> Path:
         return self.dir / name / "_data"
+
+    def for_start(self, m: MountRow, rootfs: str) -> str:
+        """The folder to bind for volume mount ``m`` at a container's start. A volume
+        that is still empty gets the image's content at its path first (Docker's
+        copy-up), unless it was mounted with ``nocopy``."""
+        data = self.data(m.source)
+        if not data.is_dir():
+            raise ContainerStartError(f"get {m.source}: no such volume", 125)
+        if m.options != "nocopy":
+            copy_up(resolve_in_root(Path(rootfs), m.destination), data)
+        return str(data)
 
     # -- the volume commands ----------------------------------------------------------
     def create(
@@ -224,7 +236,5 @@ def copy_up(source: Path, volume: Path) -> None:
         return
     done = subprocess.run(["cp", "-a", "--", f"{source}/.", str(volume)], capture_output=True)
     if done.returncode != 0:
-        from ..errors import ContainerStartError
-
         reason = done.stderr.decode(errors="replace").strip()
         raise ContainerStartError(f"copying the image's content into a volume: {reason}", 125)

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from _typeshed import StrPath
 
 _HOSTS = (
     "127.0.0.1\tlocalhost\n"
@@ -20,9 +21,14 @@ _HOSTS = (
 )
 
 
+def _read(path: str) -> str:
+    with open(path) as f:
+        return f.read()
+
+
 def _resolv_conf() -> str:
     try:
-        text = Path("/etc/resolv.conf").read_text()
+        text = _read("/etc/resolv.conf")
     except OSError:
         return ""
     lines = []
@@ -89,7 +95,7 @@ HOST_FILES = ("hosts", "hostname", "resolv.conf")  # in the bundle, bound at /et
 
 
 def write_host_files(
-    bundle: Path,
+    bundle: StrPath,
     hostname: str,
     host_network: bool,
     ip: str = "",
@@ -101,20 +107,21 @@ def write_host_files(
     container's address on its network, names it by its hostname in /etc/hosts, as
     Docker's does."""
     if host_network:
-        hosts = Path("/etc/hosts").read_text() if os.path.exists("/etc/hosts") else _HOSTS
+        hosts = _read("/etc/hosts") if os.path.exists("/etc/hosts") else _HOSTS
         hosts += _added_hosts(extra)
         hostname = os.uname().nodename  # gethostname(2), without importing socket
-        resolv = Path("/etc/resolv.conf").read_text() if os.path.exists("/etc/resolv.conf") else ""
+        resolv = _read("/etc/resolv.conf") if os.path.exists("/etc/resolv.conf") else ""
         if dns or search:
             resolv = resolv_text(dns, search)
     else:
         hosts, resolv = hosts_text(hostname, ip, extra=extra), resolv_text(dns, search)
     binds = []
     for name, content in zip(HOST_FILES, (hosts, hostname + "\n", resolv), strict=True):
-        path = bundle / name
-        tmp = path.with_name(name + ".tmp")
-        tmp.write_text(content)
+        path = os.path.join(bundle, name)
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(content)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-        binds.append((str(path), f"/etc/{name}"))
+        binds.append((path, f"/etc/{name}"))
     return binds

@@ -9,12 +9,11 @@ store depends on: to a temporary file in the bundle, fsynced, renamed over
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
+from .. import fastjson
 from ..store.content import fsync_dir
-from ..store.tempnames import temp_name
+from ..store.tempnames import remove_file, temp_name
 from .spec import ContainerSpec, config_json
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
@@ -26,18 +25,18 @@ if TYPE_CHECKING:
 CONFIG = "config.json"
 
 
-def write_config(bundle: Path, spec: ContainerSpec) -> None:
+def write_config(bundle: StrPath, spec: ContainerSpec) -> None:
     """``spec`` as the bundle's config.json, replacing any there atomically."""
-    data = json.dumps(config_json(spec)).encode()
-    tmp = bundle / f".{CONFIG}.{temp_name()}"
+    data = fastjson.dumps(config_json(spec)).encode()
+    tmp = os.path.join(bundle, f".{CONFIG}.{temp_name()}")
     try:
         with open(tmp, "xb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.rename(tmp, bundle / CONFIG)
+        os.rename(tmp, os.path.join(bundle, CONFIG))
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        remove_file(tmp)
         raise
     fsync_dir(bundle)
 
@@ -45,5 +44,5 @@ def write_config(bundle: Path, spec: ContainerSpec) -> None:
 def read_process(bundle: StrPath) -> dict[str, Any]:
     """The OCI process object of the config.json in ``bundle``."""
     with open(os.path.join(bundle, CONFIG), "rb") as f:
-        process: dict[str, Any] = json.load(f)["process"]
+        process: dict[str, Any] = fastjson.loads(f.read())["process"]
     return process

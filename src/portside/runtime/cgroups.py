@@ -6,11 +6,11 @@ cgroup v1 (one hierarchy per controller, as on these machines) and v2.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from ..records import dataclass
 
-ROOT = Path("/sys/fs/cgroup")
+ROOT = "/sys/fs/cgroup"
 
 
 def of(container_id: str) -> str:
@@ -23,15 +23,15 @@ def of(container_id: str) -> str:
 
 
 def _v2() -> bool:
-    return (ROOT / "cgroup.controllers").exists()
+    return os.path.exists(f"{ROOT}/cgroup.controllers")
 
 
-def _file(controller: str, cgroup: str, name: str) -> Path:
-    base = ROOT if _v2() else ROOT / controller
-    return base / cgroup.lstrip("/") / name
+def _file(controller: str, cgroup: str, name: str) -> str:
+    base = ROOT if _v2() else f"{ROOT}/{controller}"
+    return os.path.join(base, cgroup.lstrip("/"), name)
 
 
-def freezer_state(cgroup: str) -> Path:
+def freezer_state(cgroup: str) -> str:
     """The file that says whether the cgroup is frozen (``pause``): ``THAWED`` on v1,
     ``0`` on v2 when it is not."""
     return _file("freezer", cgroup, "cgroup.freeze" if _v2() else "freezer.state")
@@ -39,7 +39,8 @@ def freezer_state(cgroup: str) -> Path:
 
 def _read(controller: str, cgroup: str, name: str) -> str:
     try:
-        return _file(controller, cgroup, name).read_text()
+        with open(_file(controller, cgroup, name)) as f:
+            return f.read()
     except OSError:
         return ""
 
@@ -102,7 +103,9 @@ def usage(cgroup: str) -> Usage:
 
 
 def host_memory() -> int:
-    for line in Path("/proc/meminfo").read_text().splitlines():
+    with open("/proc/meminfo") as f:
+        text = f.read()
+    for line in text.splitlines():
         if line.startswith("MemTotal:"):
             return int(line.split()[1]) * 1024
     return 0

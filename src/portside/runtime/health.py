@@ -30,13 +30,13 @@ and renamed, so a reader sees the old state or the new one, never a mixture:
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-from pathlib import Path
 
+from .. import fastjson
 from ..records import dataclass
+from ..store.tempnames import remove_file
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
@@ -210,9 +210,10 @@ class HealthState:
     log: tuple[ProbeResult, ...]
 
 
-def _write(path: Path, data: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(data)
+def _write(path: str, data: str) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(data)
     os.replace(tmp, path)
 
 
@@ -220,18 +221,21 @@ def reset(directory: StrPath, process: dict[str, Any]) -> str:
     """A new run's state: starting, no probes yet; the probe's process spec, the
     helper's, and the FIFOs to the helper. Returns the token that ends a probe's
     output."""
-    directory = Path(directory)
-    directory.mkdir(exist_ok=True)
+    directory = os.fspath(directory)
+    try:
+        os.mkdir(directory)
+    except FileExistsError:
+        pass
     for name in (*(f"out.{slot}" for slot in range(MAX_LOG)), "req", "res"):
-        (directory / name).unlink(missing_ok=True)
+        remove_file(f"{directory}/{name}")
     token = "portside-probe-" + os.urandom(8).hex()
     helper = {**process, "args": ["/bin/sh", "-c", HELPER, "portside-probe", token]}
     helper["args"] += process["args"]
-    _write(directory / "process.json", json.dumps(process))
-    _write(directory / "helper.json", json.dumps(helper))
-    os.mkfifo(directory / "req", 0o600)
-    os.mkfifo(directory / "res", 0o600)
-    _write(directory / "state", "starting 0\n" + "\n" * MAX_LOG)
+    _write(f"{directory}/process.json", fastjson.dumps(process))
+    _write(f"{directory}/helper.json", fastjson.dumps(helper))
+    os.mkfifo(f"{directory}/req", 0o600)
+    os.mkfifo(f"{directory}/res", 0o600)
+    _write(f"{directory}/state", "starting 0\n" + "\n" * MAX_LOG)
     return token
 
 
@@ -240,7 +244,7 @@ def launch(
     container_id: str,
     container_pid: int,
     exit_file: StrPath,
-    freezer_state: Path,
+    freezer_state: StrPath,
     schedule: ProbeSchedule,
     started_ns: int,
     runc: str,
@@ -278,15 +282,16 @@ def launch(
         check=True,
     )
     pid = int(out.stdout.decode().strip())
-    _write(Path(directory, "pid"), str(pid))
+    _write(os.path.join(directory, "pid"), str(pid))
     return pid
 
 
 def stop(directory: StrPath) -> None:
     """End the prober and whatever it runs (its process group), if it is ours."""
-    directory = Path(directory)
+    directory = os.fspath(directory)
     try:
-        pid = int((directory / "pid").read_text().strip() or 0)
+        with open(f"{directory}/pid") as f:
+            pid = int(f.read().strip() or 0)
     except (FileNotFoundError, ValueError):
         return
     if pid <= 0 or not _is_prober(pid, directory):
@@ -295,22 +300,24 @@ def stop(directory: StrPath) -> None:
         os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    (directory / "pid").unlink(missing_ok=True)
+    remove_file(f"{directory}/pid")
 
 
-def _is_prober(pid: int, directory: Path) -> bool:
+def _is_prober(pid: int, directory: str) -> bool:
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmdline = f.read().split(b"\0")
     except OSError:
         return False
-    return b"portside-health" in cmdline and str(directory).encode() in cmdline
+    return b"portside-health" in cmdline and directory.encode() in cmdline
 
 
 def read_state(directory: StrPath) -> HealthState | None:
     """The state the prober last wrote, with each probe's output (its first 4 KiB)."""
-    directory = Path(directory)
+    directory = os.fspath(directory)
     try:
-        lines = (directory / "state").read_text().split("\n")
+        with open(f"{directory}/state") as f:
+            lines = f.read().split("\n")
     except FileNotFoundError:
         return None
     status, _, streak = lines[0].partition(" ")
@@ -321,7 +328,7 @@ def read_state(directory: StrPath) -> HealthState | None:
             continue
         start, end, code, slot = parts
         try:
-            with open(directory / f"out.{slot}", "rb") as f:
+            with open(f"{directory}/out.{slot}", "rb") as f:
                 output = f.read(MAX_OUTPUT).decode(errors="replace")
         except FileNotFoundError:
             output = ""

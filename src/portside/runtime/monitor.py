@@ -18,12 +18,11 @@ A container without log options is launched exactly as before.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
+from .. import fastjson
 from ..errors import StoreError
 from ..processes import which
 from ..records import dataclass
@@ -186,9 +185,9 @@ def _start_writer(log: str, rotation: Rotation) -> tuple[str, int]:
     try:
         held = os.open(fifo, os.O_WRONLY | os.O_CLOEXEC)
         os.set_blocking(reader, True)
-        script = Path(__file__).with_name("logwriter.py")
+        script = os.path.join(os.path.dirname(__file__), "logwriter.py")
         subprocess.Popen(
-            [sys.executable, "-I", "-S", str(script), str(log), str(rotation.max_size)]
+            [sys.executable, "-I", "-S", script, str(log), str(rotation.max_size)]
             + [str(rotation.max_file)],
             stdin=reader,
             cwd="/",
@@ -208,14 +207,14 @@ def _runtime_message(text: str) -> str:
     found = re.findall(r'msg="((?:[^"\\]|\\.)*)"', text)
     if not found:
         return text.strip()
-    return str(json.loads(f'"{found[-1]}"'))
+    return str(fastjson.loads(f'"{found[-1]}"'))
 
 
 def _last_json(data: bytes) -> dict[str, object] | None:
     for line in reversed(data.decode(errors="replace").splitlines()):
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
+            value = fastjson.loads(line)
+        except ValueError:  # json.JSONDecodeError
             continue
         if isinstance(value, dict):
             return value

@@ -14,18 +14,17 @@ and clone may create namespaces only with CAP_SYS_ADMIN. A profile of one's own
 
 from __future__ import annotations
 
-import json
 import os
 from functools import lru_cache
-from pathlib import Path
 
+from .. import fastjson
 from ..errors import InvalidArgument
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from typing import Any
 
-DEFAULT_PROFILE = Path("/usr/share/containers/seccomp.json")
+DEFAULT_PROFILE = "/usr/share/containers/seccomp.json"
 
 _ARCH = {"x86_64": "SCMP_ARCH_X86_64", "aarch64": "SCMP_ARCH_AARCH64"}
 EPERM, ENOSYS = 1, 38
@@ -180,12 +179,14 @@ def _restrict(syscalls: list[dict[str, Any]], caps: frozenset[str]) -> list[dict
 def _load(path: str) -> dict[str, Any]:
     try:
         with open(path) as f:
-            value = json.load(f)
+            text = f.read()
     except FileNotFoundError:
         raise InvalidArgument(
             f"opening seccomp profile ({path}) failed: no such file or directory"
         ) from None
-    except json.JSONDecodeError as e:
+    try:
+        value = fastjson.loads(text)
+    except ValueError as e:  # json.JSONDecodeError
         raise InvalidArgument(f"decoding seccomp profile failed: {e}") from None
     if not isinstance(value, dict) or "defaultAction" not in value:
         raise InvalidArgument(f"decoding seccomp profile failed: {path} has no defaultAction")
@@ -197,6 +198,6 @@ def profile_for(capabilities: tuple[str, ...], path: str | None = None) -> dict[
     None when no default profile is installed."""
     if path is not None:
         return convert(_load(path), frozenset(capabilities), restrict=False)
-    if not DEFAULT_PROFILE.exists():
+    if not os.path.exists(DEFAULT_PROFILE):
         return None
-    return convert(_load(str(DEFAULT_PROFILE)), frozenset(capabilities))
+    return convert(_load(DEFAULT_PROFILE), frozenset(capabilities))

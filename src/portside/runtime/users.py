@@ -3,25 +3,30 @@ as Docker does (names must exist there; numbers need not)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from ..errors import InvalidArgument
 from ..userns import maps
 from .spec import User
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from _typeshed import StrPath
 
-def _read(rootfs: Path, name: str) -> list[list[str]]:
-    path = rootfs / "etc" / name
+
+def _read(rootfs: StrPath, name: str) -> list[list[str]]:
+    path = os.path.join(rootfs, "etc", name)
     try:
-        if path.is_symlink():  # never follow a link out of the container
+        if os.path.islink(path):  # never follow a link out of the container
             return []
-        text = path.read_text(errors="replace")
+        with open(path, errors="replace") as f:
+            text = f.read()
     except (FileNotFoundError, NotADirectoryError):
         return []
     return [line.split(":") for line in text.splitlines() if line and not line.startswith("#")]
 
 
-def resolve_user(rootfs: Path, spec: str) -> User:
+def resolve_user(rootfs: StrPath, spec: str) -> User:
     user, _, group = (spec or "").partition(":")
     passwd = [e for e in _read(rootfs, "passwd") if len(e) >= 4]
     groups = [e for e in _read(rootfs, "group") if len(e) >= 3]
@@ -74,7 +79,7 @@ def _check_mapped(spec: str, uid: int, gid: int) -> None:
             )
 
 
-def group_ids(rootfs: Path, groups: list[str]) -> tuple[int, ...]:
+def group_ids(rootfs: StrPath, groups: list[str]) -> tuple[int, ...]:
     """``--group-add``: numbers as they are, names looked up in the image's /etc/group."""
     known = {e[0]: int(e[2]) for e in _read(rootfs, "group") if len(e) >= 3 and e[2].isdigit()}
     out = []

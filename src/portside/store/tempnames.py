@@ -21,6 +21,14 @@ def temp_name() -> str:
     return f"{os.getpid()}-{os.urandom(8).hex()}"
 
 
+def remove_file(path: StrPath) -> None:
+    """``rm -f``: ``Path.unlink(missing_ok=True)``, without importing pathlib."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
 def remove_tree(path: StrPath) -> None:
     """``rm -rf``, whatever fails left as it is; a symbolic link is removed, never
     followed. Not shutil.rmtree: shutil imports fnmatch, re, bz2 and lzma, ~8 ms of
