@@ -229,7 +229,8 @@ class ContainerFiles:
         with self.c.store.lock:
             row = self.c.get(ref)
             paths = self.c.paths(row.id)
-            return with_parents(layer_write.changes(Path(paths.upper), self.c.lowers(row, paths)))
+            lowers = [Path(p) for p in self.c.lowers(row, paths)]
+            return with_parents(layer_write.changes(Path(paths.upper), lowers))
 
     def export(self, ref: str, out: BinaryIO) -> None:
         """``export``: the container's root filesystem as a tar stream."""

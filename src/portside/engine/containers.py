@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import builtins
 import os
-import posixpath
 
 from ..config import Settings
 from ..errors import Conflict, ContainerNotFound, InvalidArgument, NotFound
@@ -20,14 +19,14 @@ from ..store.snapshots import is_mounted, mount_overlay
 from ..store.store import Store
 from ..store.tempnames import remove_tree
 from ..timefmt import now_rfc3339
-from .container_paths import INIT_PATH, ContainerPaths
+from .container_paths import ContainerPaths
 from .container_state import ACTIVE, ContainerState, Status, state_json, unmount_all
+from .init_layer import write_init_layer as write_init_layer  # builds.py imports it here
 from .names import random_name, validate
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:  # only create() needs them: ps and the rest start faster without
     from collections.abc import Callable, Iterable, Sequence
-    from pathlib import Path
     from typing import Any
 
     from ..store.volumes import MountRow
@@ -152,16 +151,12 @@ class ContainerService:
         mount_overlay(self.lowers(row, paths), paths.upper, paths.work, paths.rootfs)
         return True
 
-    def lowers(self, row: ContainerRow, paths: ContainerPaths) -> builtins.list[Path]:
+    def lowers(self, row: ContainerRow, paths: ContainerPaths) -> builtins.list[str]:
         """The read-only layers, topmost first: the init layer, then the image's."""
-        from pathlib import Path
-
-        layers = self.images.meta.image_layers(row.image_id)
-        image = self.store.layers.lower_dirs(layers)
-        init = Path(paths.init)
-        if not init.exists():
-            write_init_layer(init, image, bool(row.host_config.get("Init")))
-        return [init, *image]
+        image = self.store.layers.lower_paths(self.images.meta.image_layers(row.image_id))
+        if not os.path.exists(paths.init):
+            write_init_layer(paths.init, image, bool(row.host_config.get("Init")))
+        return [paths.init, *image]
 
     # -- finding ------------------------------------------------------------------
     def get(self, ref: str) -> ContainerRow:
@@ -409,35 +404,6 @@ class ContainerService:
             entry.update(Mode=m.mode, RW=not m.readonly, Propagation=m.propagation)
             out.append(entry)
         return out
-
-
-def write_init_layer(init: Path, image: builtins.list[Path], with_init: bool) -> None:
-    """The mount points portside and runc need, as Docker's init layer holds them, so
-    they never land in the container's own changes (diff, commit). Nothing that the
-    image has as a symlink is shadowed by a directory."""
-    tmp = init.with_name(init.name + ".tmp")
-    remove_tree(tmp)
-    tmp.mkdir()
-    files = ["etc/hosts", "etc/hostname", "etc/resolv.conf"]
-    if with_init:
-        files.append(INIT_PATH.lstrip("/"))
-    for rel in ["proc", "sys", "dev", *files]:
-        parent = posixpath.dirname(rel)
-        if parent and not (tmp / parent).is_dir():
-            if _not_a_dir_in(image, parent):
-                continue
-            (tmp / parent).mkdir(parents=True, mode=0o755)
-        if rel in files:
-            (tmp / rel).touch(0o644)
-        elif not _not_a_dir_in(image, rel):
-            (tmp / rel).mkdir(mode=0o755)
-    os.rename(tmp, init)
-
-
-def _not_a_dir_in(image: builtins.list[Path], rel: str) -> bool:
-    """Whether the image's topmost layer with ``rel`` has something other than a folder."""
-    top = next((layer / rel for layer in image if os.path.lexists(layer / rel)), None)
-    return top is not None and (top.is_symlink() or not top.is_dir())
 
 
 def name_in_use(name: str, container_id: str) -> str:

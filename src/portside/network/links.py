@@ -9,7 +9,7 @@ the kernel deletes its host end with it; ``unplug`` is for the other cases.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from ..errors import PortsideError
 from ..userns import bridges_argv, bridges_proc_net
@@ -34,11 +34,10 @@ def _run(argv: list[str], script: str) -> None:
 def exists(name: str) -> bool:
     """Whether the bridges' namespace has a link ``name`` (as root, the host's)."""
     if bridges_argv():
-        return any(
-            line.partition(":")[0].strip() == name
-            for line in Path(bridges_proc_net(), "dev").read_text().splitlines()[2:]
-        )
-    return Path("/sys/class/net", name).exists()
+        with open(f"{bridges_proc_net()}/dev") as f:
+            lines = f.read().splitlines()[2:]
+        return any(line.partition(":")[0].strip() == name for line in lines)
+    return os.path.exists(f"/sys/class/net/{name}")
 
 
 def _host(script: str) -> None:
@@ -57,7 +56,8 @@ def bridge_up(name: str, gateway: str, prefix: int) -> bool:
             f"link set {name} up\n",
         )
     if not bridges_argv():  # rootless, published ports come in through slirp4netns
-        Path(f"/proc/sys/net/ipv4/conf/{name}/route_localnet").write_text("1\n")
+        with open(f"/proc/sys/net/ipv4/conf/{name}/route_localnet", "w") as f:
+            f.write("1\n")
     return made
 
 
@@ -124,7 +124,8 @@ def host_routes() -> list[str]:
 
     routes = []
     try:
-        lines = Path(bridges_proc_net(), "route").read_text().splitlines()[1:]
+        with open(f"{bridges_proc_net()}/route") as f:
+            lines = f.read().splitlines()[1:]
     except OSError:
         return []
     for line in lines:

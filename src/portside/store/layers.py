@@ -40,11 +40,15 @@ class LayerStore:
     def diff_path(self, diff_id: str) -> str:
         return f"{self.path(diff_id)}/diff"
 
-    def lower_dirs(self, diff_ids: Sequence[str]) -> list[Path]:
+    def lower_paths(self, diff_ids: Sequence[str]) -> list[str]:
         """The directories of ``diff_ids`` (lowest first) for an overlay: topmost first."""
+        return [self.diff_path(d) for d in reversed(diff_ids)]
+
+    def lower_dirs(self, diff_ids: Sequence[str]) -> list[Path]:
+        """``lower_paths`` as Paths."""
         from pathlib import Path
 
-        return [Path(self.diff_path(d)) for d in reversed(diff_ids)]
+        return [Path(p) for p in self.lower_paths(diff_ids)]
 
     def exists(self, diff_id: str) -> bool:
         return os.path.isdir(self.path(diff_id))
