@@ -72,4 +72,3 @@ def test_a_short_command_loads_none_of_the_heavy_modules(
         assert portside("ps", "-aq").stdout.strip() == ""
     else:
         assert "Version" in out
-

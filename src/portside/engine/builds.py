@@ -495,6 +495,6 @@ def _all_capabilities() -> tuple[str, ...]:
 
 def _init_layer(init: Path, image: list[Path]) -> None:
     """A build step's init layer: a container's, without portside's init."""
-    from .containers import write_init_layer
+    from .init_layer import write_init_layer
 
     write_init_layer(init, image, with_init=False)

@@ -21,7 +21,7 @@ from ..store.tempnames import remove_tree
 from ..timefmt import now_rfc3339
 from .container_paths import ContainerPaths
 from .container_state import ACTIVE, ContainerState, Status, state_json, unmount_all
-from .init_layer import write_init_layer as write_init_layer  # builds.py imports it here
+from .init_layer import write_init_layer
 from .names import random_name, validate
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)

@@ -207,7 +207,7 @@ class Lifecycle:
         if cfg.get("Tty") and "TERM" not in keys:
             env.append("TERM=xterm")
         cwd = cfg.get("WorkingDir") or "/"
-        makedirs_in_root(rootfs, cwd, user.uid, user.gid)  # type: ignore[arg-type]  # a str
+        makedirs_in_root(rootfs, cwd, user.uid, user.gid)
         privileged = bool(host.get("Privileged"))
         caps = effective_capabilities(
             host.get("CapAdd") or [], host.get("CapDrop") or [], privileged

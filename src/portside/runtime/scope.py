@@ -15,6 +15,8 @@ TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from _typeshed import StrPath
+
 _MAX_LINKS = 255
 
 
@@ -24,8 +26,15 @@ def container_path(given: str) -> str:
     return posixpath.normpath("/" + given.lstrip("/"))
 
 
-def resolve_in_root(root: Path, path: str) -> Path:
+def resolve_in_root(root: StrPath, path: str) -> Path:
     """The host path for container path ``path``; the last component may not exist."""
+    from pathlib import Path  # a copy into the root; a start needs only host_path_in
+
+    return Path(host_path_in(root, path))
+
+
+def host_path_in(root: StrPath, path: str) -> str:
+    """``resolve_in_root``, as a string."""
     root_s = os.path.realpath(root)
     parts = [p for p in path.split("/") if p and p != "."]
     resolved: list[str] = []
@@ -52,17 +61,15 @@ def resolve_in_root(root: Path, path: str) -> Path:
             parts = [p for p in target.split("/") if p and p != "."] + parts
             continue
         resolved.append(part)
-    from pathlib import Path  # a COPY or RUN --mount that misses the cache
-
-    return Path(posixpath.join(root_s, *resolved))
+    return posixpath.join(root_s, *resolved)
 
 
-def makedirs_in_root(root: Path, path: str, uid: int = 0, gid: int = 0) -> None:
+def makedirs_in_root(root: StrPath, path: str, uid: int = 0, gid: int = 0) -> None:
     """``mkdir -p`` of a container path, every component resolved inside ``root``."""
     current = ""
     for part in [p for p in path.split("/") if p and p != "."]:
         current = f"{current}/{part}"
-        host = resolve_in_root(root, current)
-        if not host.exists():
-            host.mkdir(mode=0o755)
+        host = host_path_in(root, current)
+        if not os.path.exists(host):
+            os.mkdir(host, 0o755)
             os.chown(host, uid, gid)
