@@ -566,3 +566,24 @@ def test_beside_docker_both_engines_containers_talk_and_docker_rules_stay(
     finally:
         docker_run("rm", "-f", *docker_ids)
         docker_run("rmi", "dkweb")
+
+
+def test_prune_withdraws_every_copy_of_a_bridges_forward_rules(
+    portside: Portside, web: str
+) -> None:
+    """A bridge whose accept rules were added twice (two test sessions on one host left
+    that once) loses every copy when it goes. The second admission is made through the
+    module: it cannot be brought about on purpose from the CLI."""
+    if subprocess.run(["which", "iptables"], capture_output=True).returncode != 0:
+        pytest.skip("no iptables: no FORWARD rules to withdraw")
+    from portside.network import host_firewall
+
+    cid = _serve(portside, web, "x")
+    bridges = _host_state(portside, cid)["bridges"]
+    assert len(bridges) == 1, bridges  # type: ignore[arg-type]
+    host_firewall.admit(bridges[0])  # type: ignore[index]
+    rules = [r for k, r in network_leftovers(portside.root) if k == "forward-rule"]
+    assert len(rules) == 6, rules
+    portside("rm", "-f", cid)
+    portside("network", "prune", "-f")
+    assert network_leftovers(portside.root) == []

@@ -82,14 +82,13 @@ def admit(bridge: str) -> None:
 
 def withdraw(bridge: str) -> None:
     """Every rule of ``FORWARD`` that carries this bridge's comment, and only those: the
-    three of ``admit`` in one transaction; when that fails (one was missing), the
-    ones found by listing the chain."""
+    three of ``admit`` in one transaction, then any the chain still lists (one that was
+    missing failed the transaction; a bridge admitted twice has each rule twice)."""
     exe = _iptables()
     if exe is None:
         return
     try:
         _restore(exe, [f"-D {_CHAIN} {r}" for r in _rules(bridge)])
-        return
     except NetworkSetupError:
         pass
     marker = f'--comment "{_comment(bridge)}" '
