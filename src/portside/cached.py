@@ -1,8 +1,9 @@
 """``cached_property``, without importing functools.
 
-functools imports collections (for ``namedtuple``), and the two cost ~2.5 ms of every
-command's start here; the short commands (``ps``, ``images``, ``inspect``, ``rm``,
-``version``) need neither otherwise (docs/benchmarks.md). This is the same descriptor:
+functools imports collections (for ``namedtuple``), and the two cost ~2.5 ms of a
+command's start here. A command that opens the store loads them anyway (SQLite's module
+does); one that does not, as ``version`` and ``--help``, need not, and the engine and
+the CLI's context use this (docs/architecture.md). This is the same descriptor:
 computed at the first read, then kept in the instance's ``__dict__``, where later reads
 find it first. Type checkers see functools' own.
 """

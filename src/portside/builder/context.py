@@ -248,13 +248,9 @@ class BuildContext:
     def save_stat_cache(self, path: str) -> None:
         """Written beside its final name and renamed: a crash leaves the old one whole."""
         from ..fastjson import dumps
+        from ..store.tempnames import replace_file
 
-        folder, name = os.path.split(path)
-        os.makedirs(folder, exist_ok=True)
-        tmp = os.path.join(folder, f".{name}.{os.getpid()}")
-        with open(tmp, "w") as f:
-            f.write(dumps(self.stat_cache))
-        os.replace(tmp, path)
+        replace_file(path, dumps(self.stat_cache))
 
 
 def _digest(path: str, st: os.stat_result | None = None) -> str:

@@ -140,9 +140,11 @@ def _blank_or_comment(line: str) -> bool:
 def _directives(lines: list[str], name: str) -> tuple[dict[str, str], int]:
     found: dict[str, str] = {}
     i = 0
-    while i < len(lines) and lines[i].startswith("#"):
-        import re
+    if not lines[0].startswith("#"):  # no directive: one would be the first line
+        return found, i
+    import re
 
+    while i < len(lines):
         m = re.match(_DIRECTIVE, lines[i])
         if m is None:
             break

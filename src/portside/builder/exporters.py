@@ -38,7 +38,7 @@ def merged(store: Store, layers: list[str]) -> Iterator[Path]:
     """The files of ``layers`` (diff IDs, lowest first) as one tree, while it lasts."""
     from . import step_fs
 
-    lowers = store.layers.lower_dirs(layers)
+    lowers = store.layers.lower_paths(layers)
     with step_fs.mounted(store, lowers) as fs:  # on a failure it discards itself
         yield fs.root
     store.layers.discard(fs.work)  # its upper directory, empty: nothing was written

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack
 
 from ..errors import DockerfileError, ImageNotFound, InvalidArgument
@@ -36,6 +36,8 @@ TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
     from pathlib import Path
     from typing import Any
+
+    from _typeshed import StrPath
 
     from ..runtime.runc import Runtime
     from ..store.metadata import CacheRow
@@ -59,7 +61,7 @@ class Facilities:
     sandbox: Callable[[str], AbstractContextManager[tuple[str, str]]]
     # an init layer (the mount points runc needs) made at a path, over an image's
     # layer folders (topmost first)
-    init_layer: Callable[[Path, list[Path]], None]
+    init_layer: Callable[[Path, Sequence[StrPath]], None]
     # a folder outside the store (under the run root) for what must never reach it:
     # secrets' files, and the bundles of steps given a secret in a variable
     scratch: str = "/run/portside/build"
@@ -405,8 +407,8 @@ class Runner(Sources):
         self.out(f" ---> {cache.short(key)}")
         return new
 
-    def _lowers(self, state: State) -> list[Path]:
-        image = self.store.layers.lower_dirs(state.layers)
+    def _lowers(self, state: State) -> list[StrPath]:
+        image = self.store.layers.lower_paths(state.layers)
         import shutil
         from pathlib import Path
 

@@ -121,7 +121,7 @@ class Sources:
         if state.key not in self.sources:
             from . import step_fs
 
-            lowers = self.store.layers.lower_dirs(state.layers)
+            lowers = self.store.layers.lower_paths(state.layers)
             mount = ExitStack()
             fs = mount.enter_context(step_fs.mounted(self.store, lowers))
             # its empty layer goes after the unmount (last in, first out), not through it

@@ -18,10 +18,10 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from ..image.ingest import StagedLayer, existing_layer
 from ..image.layer_write import write_tree
@@ -42,6 +42,9 @@ from ..runtime.users import resolve_user
 from ..store.snapshots import mount_overlay, unmount
 from ..store.store import Store
 
+if TYPE_CHECKING:
+    from _typeshed import StrPath
+
 
 @dataclass
 class StepFS:
@@ -54,7 +57,7 @@ class StepFS:
 
 
 @contextmanager
-def mounted(store: Store, lowers: list[Path]) -> Iterator[StepFS]:
+def mounted(store: Store, lowers: Sequence[StrPath]) -> Iterator[StepFS]:
     """An overlay of ``lowers`` (topmost first) with a new layer as its upper directory;
     the caller seals it (``seal``) or lets it be discarded on failure."""
     work = store.layers.new_work_dir()

@@ -36,7 +36,7 @@ from .images import ImageService, new_tag
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:  # only a step that misses needs them: a cached build starts faster
-    from pathlib import Path
+    from collections.abc import Sequence
     from types import ModuleType
     from typing import BinaryIO
 
@@ -493,7 +493,7 @@ def _all_capabilities() -> tuple[str, ...]:
     return host_capabilities()
 
 
-def _init_layer(init: Path, image: list[Path]) -> None:
+def _init_layer(init: StrPath, image: Sequence[StrPath]) -> None:
     """A build step's init layer: a container's, without portside's init."""
     from .init_layer import write_init_layer
 

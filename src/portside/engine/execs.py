@@ -7,8 +7,6 @@ config.json), with what the exec's options change on top, as Docker does.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..errors import Conflict, ContainerStartError, InvalidArgument
 from ..ids import new_id
 from ..records import dataclass
@@ -77,7 +75,7 @@ class ExecService:
         if opts.workdir:
             process["cwd"] = opts.workdir
         if opts.user:
-            user = resolve_user(Path(paths.rootfs), opts.user)
+            user = resolve_user(paths.rootfs, opts.user)
             process["user"] = {"uid": user.uid, "gid": user.gid}
             if user.additional_gids:
                 process["user"]["additionalGids"] = list(user.additional_gids)

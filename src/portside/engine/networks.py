@@ -358,17 +358,11 @@ class NetworkService:
                     return
         except OSError:
             pass
-        try:
-            os.unlink(self.applied)  # a failed apply leaves no record
-        except FileNotFoundError:
-            pass
+        from ..store.tempnames import remove_file, replace_file
+
+        remove_file(self.applied)  # a failed apply leaves no record
         nat.apply(script)
-        folder, name = os.path.split(self.applied)
-        os.makedirs(folder, exist_ok=True)
-        tmp = os.path.join(folder, f".{name}.{os.getpid()}")
-        with open(tmp, "w") as f:
-            f.write(record)
-        os.replace(tmp, self.applied)
+        replace_file(self.applied, record)
 
 
 def _way_out() -> Path | None:

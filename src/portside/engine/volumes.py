@@ -56,7 +56,7 @@ class VolumeService:
         if not data.is_dir():
             raise ContainerStartError(f"get {m.source}: no such volume", 125)
         if m.options != "nocopy":
-            copy_up(resolve_in_root(Path(rootfs), m.destination), data)
+            copy_up(resolve_in_root(rootfs, m.destination), data)
         return str(data)
 
     # -- the volume commands ----------------------------------------------------------

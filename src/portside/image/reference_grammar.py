@@ -18,6 +18,7 @@ checks against them on generated text. ``re`` is not imported: it costs ``images
 from __future__ import annotations
 
 _LOWER_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_LOWER_HEX = frozenset("0123456789abcdef")
 _HEX = frozenset("0123456789abcdefABCDEF")
 _PATH_SEPARATORS = frozenset("._-")
 
@@ -122,7 +123,7 @@ def _split_any(text: str, separators: str) -> list[str]:
 def is_full_hex_id(text: str) -> bool:
     """``^[a-f0-9]{64}$``."""
     text = _before_final_newline(text)
-    return len(text) == 64 and all(c in _LOWER_ALNUM and c < "g" for c in text)
+    return len(text) == 64 and _LOWER_HEX.issuperset(text)
 
 
 def _is_ascii_digits(text: str) -> bool:

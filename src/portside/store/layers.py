@@ -44,12 +44,6 @@ class LayerStore:
         """The directories of ``diff_ids`` (lowest first) for an overlay: topmost first."""
         return [self.diff_path(d) for d in reversed(diff_ids)]
 
-    def lower_dirs(self, diff_ids: Sequence[str]) -> list[Path]:
-        """``lower_paths`` as Paths."""
-        from pathlib import Path
-
-        return [Path(p) for p in self.lower_paths(diff_ids)]
-
     def exists(self, diff_id: str) -> bool:
         return os.path.isdir(self.path(diff_id))
 

@@ -11,6 +11,7 @@ per layer needs ≥ 6.8) takes over, which has no length limit.
 
 from __future__ import annotations
 
+import functools
 import os
 
 from ..errors import StoreError
@@ -33,18 +34,13 @@ _MOVE_MOUNT_F_EMPTY_PATH = 4
 _AT_FDCWD = -100
 
 
-_LIBC: list[Any] = []
-
-
+@functools.cache  # functools is loaded with the store's SQLite module anyway
 def _libc() -> Any:
     """libc through ctypes, loaded at the first mount: commands that only read the store
     (ps, images …) do not pay for importing ctypes."""
-    if _LIBC:
-        return _LIBC[0]
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
-    _LIBC.append(libc)
     libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
     libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
     libc.syscall.restype = ctypes.c_long

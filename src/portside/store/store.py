@@ -59,8 +59,9 @@ class Publisher:
             self._store.layers.remove(diff_id)
 
 
-# The two context managers below are classes, not contextlib generators: contextlib
-# imports collections and functools, ~2 ms of every command (docs/benchmarks.md).
+# The two context managers below are classes, not contextlib generators: importing
+# contextlib costs ~0.7 ms here even with functools and collections already loaded
+# (SQLite's module loads them), and ps, rm and the rest need nothing else of it.
 class Filling:
     """``with store.filling(what):`` ENOSPC and EDQUOT become one NoSpace error."""
 

@@ -29,6 +29,18 @@ def remove_file(path: StrPath) -> None:
         pass
 
 
+def replace_file(path: str, text: str) -> None:
+    """``text`` as the file ``path`` (its folder made if missing), written beside it under
+    a name of this process's and renamed over it: a reader, or a crash, sees the old
+    file whole or the new one."""
+    folder, name = os.path.split(path)
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}")
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 def remove_tree(path: StrPath) -> None:
     """``rm -rf``, whatever fails left as it is; a symbolic link is removed, never
     followed. Not shutil.rmtree: shutil imports fnmatch, re, bz2 and lzma, ~8 ms of
@@ -75,10 +87,7 @@ def sweep_stale(directory: StrPath) -> int:
             _unmount_under(path)  # never remove files through a mount (a killed build's root)
             remove_tree(path)
         else:
-            try:
-                os.unlink(path)
-            except FileNotFoundError:
-                pass
+            remove_file(path)
         removed += 1
     return removed
 
