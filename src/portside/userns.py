@@ -24,6 +24,7 @@ import os
 from collections.abc import Mapping
 
 from .errors import InvalidArgument, StoreError
+from .libc import errno, libc
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
@@ -159,22 +160,6 @@ def mapping_lines(own: int, sub: tuple[int, int] | None, path: str, name: str) -
 # --- the pause process and joining it ----------------------------------------------------
 
 
-@functools.cache
-def _libc():  # type: ignore[no-untyped-def]
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
-    libc.unshare.argtypes = [ctypes.c_int]
-    return libc
-
-
-def _errno() -> int:
-    import ctypes
-
-    return ctypes.get_errno()
-
-
 def enter(runroot: Path, store_root: Path) -> None:
     """Join the user's namespace, starting its pause process first when none runs.
     Root, and a process already inside (a container's monitor, its exit hook), pass
@@ -255,8 +240,8 @@ def _start_pause(runroot: Path, store_root: Path) -> int:
             os.close(ready_r)
             os.close(go_w)
             os.setsid()
-            if _libc().unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) != 0:
-                os.write(ready_w, str(_errno()).encode())
+            if libc().unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) != 0:
+                os.write(ready_w, str(errno()).encode())
                 os._exit(1)
             os.write(ready_w, b"0")
             os.read(go_r, 1)
@@ -360,12 +345,12 @@ def _join(pid: int, runroot: Path) -> None:
     namespace's change puts the process at its root, so the working folder is set again
     (the same path: the namespace began as a copy of the host's mounts)."""
     cwd = os.getcwd()
-    libc = _libc()
+    setns = libc().setns
     for kind, flag in (("user", CLONE_NEWUSER), ("mnt", CLONE_NEWNS)):
         fd = os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY | os.O_CLOEXEC)
         try:
-            if libc.setns(fd, flag) != 0:
-                err = _errno()
+            if setns(fd, flag) != 0:
+                err = errno()
                 hint = " (a process with threads cannot)" if kind == "user" else ""
                 raise UserNamespaceError(
                     f"cannot join the user namespace of pause process {pid}{hint}: "

@@ -11,15 +11,14 @@ per layer needs ≥ 6.8) takes over, which has no length limit.
 
 from __future__ import annotations
 
-import functools
 import os
 
 from ..errors import StoreError
+from ..libc import errno, libc
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Any
 
     from _typeshed import StrPath
 
@@ -34,28 +33,9 @@ _MOVE_MOUNT_F_EMPTY_PATH = 4
 _AT_FDCWD = -100
 
 
-@functools.cache  # functools is loaded with the store's SQLite module anyway
-def _libc() -> Any:
-    """libc through ctypes, loaded at the first mount: commands that only read the store
-    (ps, images …) do not pay for importing ctypes."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
-    libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
-    libc.syscall.restype = ctypes.c_long
-    return libc
-
-
-def _errno() -> int:
-    import ctypes
-
-    return ctypes.get_errno()
-
-
 def _check(result: int, what: str) -> int:
     if result < 0:
-        err = _errno()
+        err = errno()
         raise StoreError(f"{what}: {os.strerror(err)}")
     return result
 
@@ -90,7 +70,7 @@ def mount_overlay(
     options = f"lowerdir={':'.join(str(p) for p in lowers)},upperdir={upper},workdir={work},{extra}"
     if len(options) < _PAGE - 1:
         _check(
-            _libc().mount(b"overlay", os.fsencode(target), b"overlay", 0, options.encode()),
+            libc().mount(b"overlay", os.fsencode(target), b"overlay", 0, options.encode()),
             f"mount overlay at {target}",
         )
         return
@@ -100,7 +80,7 @@ def mount_overlay(
 def _mount_overlay_fsopen(
     lowers: Sequence[StrPath], upper: StrPath, work: StrPath, target: StrPath, volatile: bool
 ) -> None:
-    sc = _libc().syscall
+    sc = libc().syscall
     fs = _check(sc(_SYS_FSOPEN, b"overlay", 0), "fsopen overlay")
     try:
 
@@ -137,7 +117,7 @@ def _mount_overlay_fsopen(
 def bind_mount(source: StrPath, target: StrPath, readonly: bool) -> None:
     """``mount --rbind`` of ``source`` at ``target``, made private at once so that its
     later unmount cannot propagate to a peer, and read-only when asked."""
-    mount = _libc().mount
+    mount = libc().mount
     dest = os.fsencode(target)
     _check(mount(os.fsencode(source), dest, None, _MS_BIND | _MS_REC, None), f"bind {source}")
     try:
@@ -158,15 +138,15 @@ def mount_tmpfs(target: StrPath, options: str) -> None:
         pass
     flags = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
     _check(
-        _libc().mount(b"shm", os.fsencode(target), b"tmpfs", flags, options.encode()),
+        libc().mount(b"shm", os.fsencode(target), b"tmpfs", flags, options.encode()),
         f"mount tmpfs at {target}",
     )
 
 
 def unmount(target: StrPath) -> None:
     """Unmount ``target`` (lazily, so a process still inside cannot block removal)."""
-    if _libc().umount2(os.fsencode(target), MNT_DETACH) < 0:
-        err = _errno()
+    if libc().umount2(os.fsencode(target), MNT_DETACH) < 0:
+        err = errno()
         if err not in (22, 2):  # EINVAL: not a mount point; ENOENT: gone
             raise StoreError(f"unmount {target}: {os.strerror(err)}")
 
