@@ -51,9 +51,9 @@ def _iptables() -> str | None:
 
 
 def _listed(exe: str) -> list[str]:
-    import subprocess
+    from .. import spawn  # not subprocess: see spawn.py
 
-    done = subprocess.run([exe, "-w", "-S", _CHAIN], capture_output=True, text=True)
+    done = spawn.run([exe, "-w", "-S", _CHAIN])
     if done.returncode != 0:
         raise NetworkSetupError(f"iptables: {done.stderr.strip() or 'cannot list FORWARD'}")
     prefix = f"-A {_CHAIN} "
@@ -62,12 +62,10 @@ def _listed(exe: str) -> list[str]:
 
 def _restore(exe: str, lines: list[str]) -> None:
     """One transaction of changes to the filter table, nothing else flushed."""
-    import subprocess
+    from .. import spawn  # not subprocess: see spawn.py
 
     script = "*filter\n" + "".join(f"{line}\n" for line in lines) + "COMMIT\n"
-    done = subprocess.run(
-        [f"{exe}-restore", "-w", "--noflush"], input=script, capture_output=True, text=True
-    )
+    done = spawn.run([f"{exe}-restore", "-w", "--noflush"], input=script.encode())
     if done.returncode != 0:
         reason = done.stderr.strip().splitlines()
         raise NetworkSetupError(f"iptables-restore: {reason[0] if reason else 'failed'}")

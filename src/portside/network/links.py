@@ -20,14 +20,14 @@ class NetworkSetupError(PortsideError):
 
 
 def _run(argv: list[str], script: str) -> None:
-    import subprocess  # not for the commands that only read networks (inspect)
+    from .. import spawn  # not subprocess (spawn.py); not for inspect, which only reads
 
     try:
-        done = subprocess.run(argv, input=script.encode(), capture_output=True)
+        done = spawn.run(argv, input=script.encode())
     except FileNotFoundError:
         raise NetworkSetupError(f"{argv[0]} not found (apt-get install iproute2)") from None
     if done.returncode != 0:
-        reason = done.stderr.decode(errors="replace").strip().splitlines()
+        reason = done.stderr.strip().splitlines()
         raise NetworkSetupError(f"{argv[0]}: {reason[-1] if reason else 'failed'}")
 
 

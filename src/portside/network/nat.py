@@ -81,14 +81,12 @@ def render(table: str, bridges: list[Bridge], forwards: list[Forward]) -> str:
 
 
 def apply(script: str) -> None:
-    import subprocess
+    from .. import spawn  # not subprocess: see spawn.py
 
     try:
-        done = subprocess.run(
-            [*bridges_argv(), "nft", "-f", "-"], input=script.encode(), capture_output=True
-        )
+        done = spawn.run([*bridges_argv(), "nft", "-f", "-"], input=script.encode())
     except FileNotFoundError:
         raise NetworkSetupError("nft not found (apt-get install nftables)") from None
     if done.returncode != 0:
-        reason = done.stderr.decode(errors="replace").strip().splitlines()
+        reason = done.stderr.strip().splitlines()
         raise NetworkSetupError(f"nft: {reason[0] if reason else 'failed'}")

@@ -19,10 +19,9 @@ A container without log options is launched exactly as before.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
-from .. import fastjson
+from .. import fastjson, spawn
 from ..errors import StoreError
 from ..processes import which
 from ..records import dataclass
@@ -138,16 +137,16 @@ def _launch(
         argv.append("-i")
     env = {**os.environ, "_OCI_SYNCPIPE": str(write_end)}
     try:
-        proc = subprocess.Popen(
+        proc = spawn.start(
             argv,
             cwd=paths.bundle,  # conmon writes an "oom" note in its working directory
             pass_fds=(write_end,),
             env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
+            new_session=True,
         )
+    except BaseException:
+        os.close(read_end)
+        raise
     finally:
         os.close(write_end)
     data = b""
@@ -160,7 +159,7 @@ def _launch(
             data += chunk
     finally:
         os.close(read_end)
-    _, err = proc.communicate(timeout=60)
+    _, err = proc.wait(timeout=60)
     message = _last_json(data)
     if message is None:
         raise StoreError(f"conmon failed: {err.decode(errors='replace').strip() or 'no report'}")
@@ -186,14 +185,13 @@ def _start_writer(log: str, rotation: Rotation) -> tuple[str, int]:
         held = os.open(fifo, os.O_WRONLY | os.O_CLOEXEC)
         os.set_blocking(reader, True)
         script = os.path.join(os.path.dirname(__file__), "logwriter.py")
-        subprocess.Popen(
+        spawn.start(
             [sys.executable, "-I", "-S", script, str(log), str(rotation.max_size)]
             + [str(rotation.max_file)],
             stdin=reader,
             cwd="/",
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
+            stderr_pipe=False,
+            new_session=True,
         )
     finally:
         os.close(reader)

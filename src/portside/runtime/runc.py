@@ -7,10 +7,11 @@ import os
 from ..errors import StoreError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
-if TYPE_CHECKING:  # loaded at the first runc call: a fully cached build makes none
-    import subprocess
+if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+
+    from ..spawn import Finished
 
 
 class Runtime:
@@ -21,11 +22,11 @@ class Runtime:
     def argv(self, *args: str) -> list[str]:
         return [self.binary, "--root", self.state_root, *args]
 
-    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        import subprocess
+    def _run(self, *args: str, check: bool = True) -> Finished:
+        from .. import spawn  # not subprocess: see spawn.py
 
         try:
-            proc = subprocess.run(self.argv(*args), capture_output=True, text=True, timeout=60)
+            proc = spawn.run(self.argv(*args), timeout=60)
         except FileNotFoundError:
             raise StoreError(f"OCI runtime {self.binary!r} not found: install runc") from None
         if check and proc.returncode != 0:
