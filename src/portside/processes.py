@@ -36,10 +36,10 @@ def send_signal(pid: int, signum: int) -> bool:
     fd = pidfd(pid)
     if fd is None:
         return False
-    import signal
+    from .spawn import pidfd_send_signal  # not signal's: see spawn.py
 
     try:
-        signal.pidfd_send_signal(fd, signum)
+        pidfd_send_signal(fd, signum)
     except ProcessLookupError:
         return False
     finally:

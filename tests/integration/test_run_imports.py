@@ -1,9 +1,10 @@
 """What the commands that run a container load (issue 24). ``run``, ``start``, ``stop``
 and conmon's exit command (``container cleanup``) start a new interpreter each time, as
 the short commands do (test_short_commands.py, docs/architecture.md "What a short
-command loads"). They need subprocess (conmon, runc), ctypes (mount) and, attached, socket,
-and with them re, enum and contextlib; this guards the modules they do without. Not a
-timing: the modules a command leaves in ``sys.modules`` after it ran."""
+command loads"). They need ctypes (mount); they start conmon, runc, ip and nft through
+spawn.py rather than subprocess, and attach through ``_socket`` rather than socket. This
+guards the modules they do without. Not a timing: the modules a command leaves in
+``sys.modules`` after it ran."""
 
 from __future__ import annotations
 
@@ -13,9 +14,19 @@ from tests.conftest import Portside
 from tests.integration.test_short_commands import loaded_by
 
 # json: fastjson; hashlib: the bridges' tag is hashed by CPython's _sha256; pathlib
-# (with fnmatch, urllib.parse): the paths of a start are strings. ipaddress comes with
-# the default bridge's addresses.
+# (with fnmatch, urllib.parse): the paths of a start are strings; subprocess (with
+# signal, threading, selectors, locale, re, enum, contextlib): spawn.py; socket:
+# _socket. ipaddress comes with the default bridge's addresses.
 NOT_FOR_RUN = {
+    "subprocess",
+    "signal",
+    "threading",
+    "selectors",
+    "locale",
+    "re",
+    "enum",
+    "contextlib",
+    "socket",
     "json",
     "hashlib",
     "datetime",

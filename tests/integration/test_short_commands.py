@@ -14,10 +14,12 @@ import pytest
 from tests.conftest import Portside
 
 # re (with enum), json, pathlib (with fnmatch, urllib.parse, ipaddress), datetime,
-# shutil, contextlib, typing, subprocess, socket, ctypes, hashlib, dataclasses
+# shutil, contextlib, typing, subprocess (with signal, threading, selectors, locale),
+# socket, ctypes, hashlib, dataclasses
 HEAVY = (
     "re enum json pathlib fnmatch urllib.parse ipaddress datetime shutil contextlib typing"
-    " subprocess socket ctypes hashlib dataclasses sqlite3.dbapi2 tomllib"
+    " subprocess signal threading selectors locale socket ctypes hashlib dataclasses"
+    " sqlite3.dbapi2 tomllib"
 ).split()
 # main() as bin/portside calls it, then the heavy modules it loaded, on the last line
 PROBE = (

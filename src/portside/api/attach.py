@@ -9,6 +9,7 @@ the waiting connection. A running container's attach socket is reached directly.
 
 from __future__ import annotations
 
+import _socket
 import socket
 import threading
 from io import BufferedIOBase
@@ -27,9 +28,9 @@ class Waiter:
 
     def __init__(self) -> None:
         self.ready = threading.Event()
-        self.sock: socket.socket | None = None
+        self.sock: _socket.socket | None = None  # the monitor's (runtime/attach.py)
 
-    def give(self, sock: socket.socket | None) -> None:
+    def give(self, sock: _socket.socket | None) -> None:
         self.sock = sock
         self.ready.set()
 
@@ -131,7 +132,7 @@ def terminal_size(req: Request) -> tuple[int, int]:
     return rows, cols
 
 
-def _await_start(req: Request, container_id: str, waiter: Waiter) -> socket.socket | None:
+def _await_start(req: Request, container_id: str, waiter: Waiter) -> _socket.socket | None:
     """The attach socket once this server starts the container; a direct connection
     when something else started it; None when it was removed first."""
     table = req.engine.containers
@@ -154,7 +155,7 @@ def _await_start(req: Request, container_id: str, waiter: Waiter) -> socket.sock
 
 
 def relay(
-    sock: socket.socket,
+    sock: _socket.socket,
     conn: socket.socket,
     rfile: BufferedIOBase,
     tty: bool,
@@ -185,7 +186,7 @@ def relay(
         sock.close()
 
 
-def _pump_stdin(rfile: BufferedIOBase, sock: socket.socket) -> None:
+def _pump_stdin(rfile: BufferedIOBase, sock: _socket.socket) -> None:
     try:
         while True:
             data = rfile.read1(65536)

@@ -4,31 +4,45 @@ and the detach keys (ctrl-p ctrl-q). Shared by ``run``, ``start -a`` and ``attac
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import sys
-import termios
-import tty as ttymod
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import FrameType
 
-from ..engine.rows import ContainerRow
-from .context import Context
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    import signal as _signal  # typeshed has no stub for _signal, which signal re-exports
+    from _socket import socket
+    from types import FrameType, TracebackType
+    from typing import Any
+
+    from ..engine.rows import ContainerRow
+    from .context import Context
+else:
+    import _signal  # signal's own enums cost run about 5 ms to import
 
 
-@contextmanager
-def raw_terminal(enabled: bool) -> Iterator[None]:
-    if not enabled or not sys.stdin.isatty():
-        yield
-        return
-    fd = sys.stdin.fileno()
-    saved = termios.tcgetattr(fd)
-    ttymod.setraw(fd)
-    try:
-        yield
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+class RawTerminal:
+    """This terminal in raw mode while attached with ``enabled`` (a tty container that
+    takes stdin), and as it was afterwards."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stdin.isatty()
+        self.saved: list[Any] = []
+
+    def __enter__(self) -> None:
+        if self.enabled:
+            import termios
+            import tty
+
+            fd = sys.stdin.fileno()
+            self.saved = termios.tcgetattr(fd)
+            tty.setraw(fd)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.enabled:
+            import termios
+
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self.saved)
 
 
 def _window_size() -> tuple[int, int] | None:
@@ -44,7 +58,7 @@ def _window_size() -> tuple[int, int] | None:
 def relay(
     ctx: Context,
     row: ContainerRow,
-    sock: socket.socket,
+    sock: socket,
     sig_proxy: bool = True,
     stdin: bool | None = None,
 ) -> str:
@@ -55,7 +69,7 @@ def relay(
     wanted = bool(row.config.get("AttachStdin")) if stdin is None else stdin
     interactive = bool(row.config.get("OpenStdin")) and wanted
     attach = ctx.engine.attach
-    previous: dict[signal.Signals, object] = {}
+    previous: dict[int, object] = {}
 
     def on_winch(signum: int, frame: FrameType | None) -> None:
         size = _window_size()
@@ -69,13 +83,13 @@ def relay(
             pass
 
     if tty:
-        previous[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, on_winch)
-        on_winch(signal.SIGWINCH, None)
+        previous[_signal.SIGWINCH] = _signal.signal(_signal.SIGWINCH, on_winch)
+        on_winch(_signal.SIGWINCH, None)
     if sig_proxy and not tty:
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
-            previous[sig] = signal.signal(sig, forward)
+        for sig in (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT):
+            previous[sig] = _signal.signal(sig, forward)
     try:
-        with raw_terminal(tty and interactive):
+        with RawTerminal(tty and interactive):
             outcome = attach.relay(
                 sock,
                 sys.stdout.buffer,
@@ -84,8 +98,8 @@ def relay(
                 detach_keys=b"\x10\x11" if interactive else b"",
             )
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)  # type: ignore[arg-type]
+        for number, handler in previous.items():
+            _signal.signal(number, handler)  # type: ignore[arg-type]
     if outcome == "detached":
         ctx.stderr.write("\r\nread escape sequence\r\n" if tty else "read escape sequence\n")
     return outcome

@@ -3,12 +3,11 @@ terminal size (``runtime.attach`` and ``runtime.monitor`` implement them)."""
 
 from __future__ import annotations
 
-import socket
-
 from ..runtime import attach, monitor
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from _socket import socket
     from typing import BinaryIO
 
     from .containers import ContainerService
@@ -18,7 +17,7 @@ class AttachService:
     def __init__(self, containers: ContainerService) -> None:
         self.containers = containers
 
-    def connect(self, container_id: str) -> socket.socket:
+    def connect(self, container_id: str) -> socket:
         """A connection to the running container's attach socket."""
         return attach.connect(self.containers.paths(container_id).bundle)
 
@@ -28,7 +27,7 @@ class AttachService:
 
     def relay(
         self,
-        sock: socket.socket,
+        sock: socket,
         stdout: BinaryIO,
         stderr: BinaryIO,
         stdin: BinaryIO | None,

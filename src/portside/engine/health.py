@@ -10,6 +10,8 @@ STATUS`` only when the status changes, which records it on the container's row (
 
 from __future__ import annotations
 
+import os
+
 from ..errors import InvalidArgument
 from ..records import dataclass
 
@@ -192,13 +194,15 @@ def merged_json(given: Healthcheck | None, image_cfg: dict[str, Any]) -> dict[st
 def start_prober(paths: ContainerPaths, row: ContainerRow, runtime: Runtime, pid: int) -> str:
     """At a start: the state reset to "starting" and the prober started, for a
     container with a healthcheck; returns the status for its row ("" without one)."""
+    hc = container_healthcheck(row.config)
+    if (hc is None or not pid) and not os.path.exists(f"{paths.health}/pid"):
+        return ""  # no prober to start or stop: not even its module to load
     from ..runtime import cgroups
     from ..runtime import health as prober
     from ..runtime.bundle import read_process
     from ..timefmt import parse_rfc3339
 
     prober.stop(paths.health)  # a previous run's, if its end was not seen
-    hc = container_healthcheck(row.config)
     if hc is None or not pid:
         return ""
     process = dict(read_process(paths.bundle))  # the container's user, env, caps, seccomp
@@ -234,6 +238,8 @@ def start_prober(paths: ContainerPaths, row: ContainerRow, runtime: Runtime, pid
 
 
 def stop_prober(paths: ContainerPaths) -> None:
+    if not os.path.exists(f"{paths.health}/pid"):
+        return  # none was started: not even its module to load
     from ..runtime import health as prober
 
     prober.stop(paths.health)

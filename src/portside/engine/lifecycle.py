@@ -41,7 +41,7 @@ from .mounts import in_mount_order
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
-    import socket
+    from _socket import socket
 
     from .containers import ContainerService
 
@@ -62,8 +62,8 @@ def start_exit_code(message: str) -> int:
 @dataclass
 class Started:
     row: ContainerRow
-    attach: socket.socket | None = None  # the first of ``attached``
-    attached: tuple[socket.socket, ...] = ()  # one connection per attach asked for
+    attach: socket | None = None  # the first of ``attached``
+    attached: tuple[socket, ...] = ()  # one connection per attach asked for
 
 
 class Lifecycle:
@@ -483,7 +483,7 @@ class WaitAbandoned(Exception):
 WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
 
 
-def monitor_attach(paths: ContainerPaths) -> socket.socket:
+def monitor_attach(paths: ContainerPaths) -> socket:
     from ..runtime.attach import connect
 
     return connect(paths.bundle)

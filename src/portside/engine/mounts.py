@@ -9,13 +9,15 @@ created: an anonymous volume gets its name then, so every start mounts the same 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterable, Sequence
 
 from ..errors import InvalidArgument
 from ..store.volumes import MountRow
+from .names import is_docker_name
 
-VOLUME_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
 PROPAGATIONS = frozenset({"private", "rprivate", "shared", "rshared", "slave", "rslave"})
 _MODES = frozenset({"ro", "rw", "z", "Z", "nocopy", "consistent", "cached", "delegated"})
 _TRUE = {"", "1", "true"}
@@ -61,7 +63,7 @@ def parse_volume(spec: str) -> MountRow:
 
 
 def check_volume_name(name: str) -> None:
-    if not VOLUME_NAME.fullmatch(name):
+    if len(name) < 2 or not is_docker_name(name):  # [a-zA-Z0-9][a-zA-Z0-9_.-]+
         raise InvalidArgument(
             f'create {name}: "{name}" includes invalid characters for a local volume name, '
             'only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host '
