@@ -28,6 +28,8 @@ DEFAULT_PROFILE = "/usr/share/containers/seccomp.json"
 
 _ARCH = {"x86_64": "SCMP_ARCH_X86_64", "aarch64": "SCMP_ARCH_AARCH64"}
 EPERM, ENOSYS = 1, 38
+X32 = "SCMP_ARCH_X32"
+_X32_GETPID = 0x40000000 | 39  # __X32_SYSCALL_BIT | __NR_getpid
 # clone flags that create namespaces: NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
 CLONE_NAMESPACE_FLAGS = 0x7E020000
 
@@ -115,6 +117,8 @@ def convert(
     for entry in profile.get("archMap") or []:
         if entry.get("architecture") == scmp_arch:
             arches = [entry["architecture"], *entry.get("subArchitectures", [])]
+    if restrict and X32 in arches and not kernel_runs_x32():  # the default profile's
+        arches.remove(X32)
     syscalls = []
     for rule in profile.get("syscalls") or []:
         if not _applies(rule, arch_name, capabilities):
@@ -139,6 +143,31 @@ def convert(
     if profile.get("defaultErrnoRet") is not None:
         result["defaultErrnoRet"] = profile["defaultErrnoRet"]
     return result
+
+
+def kernel_runs_x32() -> bool:
+    """Whether this kernel takes x32 system calls (CONFIG_X86_X32_ABI, not switched off
+    at boot). Where it does not, no x32 program can start, so the filter's x32 part
+    guards nothing; left out, runc compiles the default profile about 10 ms faster,
+    a quarter of ``runc create`` here (docs/containers.md).
+
+    The probe is an x32 ``getpid``, answered ENOSYS by a kernel without the ABI. It is
+    made only where no seccomp filter of this process's own could kill it for an
+    unknown architecture; under one, the answer is yes and the filter stays whole."""
+    if os.uname().machine != "x86_64" or not _unfiltered():
+        return True
+    from ..libc import errno, libc
+
+    return libc().syscall(_X32_GETPID) >= 0 or errno() != ENOSYS
+
+
+def _unfiltered() -> bool:
+    try:
+        with open("/proc/self/status", "rb") as f:
+            status = f.read()
+    except OSError:
+        return False
+    return b"\nSeccomp:\t0\n" in status
 
 
 def _restrict(syscalls: list[dict[str, Any]], caps: frozenset[str]) -> list[dict[str, Any]]:
