@@ -21,25 +21,36 @@ built beside others prefixes each of its lines with ``[STAGE] ``. The modes:
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
+import functools
 import time
 from collections.abc import Callable
 
+from .. import fastjson
 from ..errors import InvalidArgument
+from ..ids import sha256_hex
 from ..records import dataclass, field
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from re import Pattern
     from typing import TextIO
 
 MODES = ("auto", "plain", "tty", "rawjson")
-_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 _MISS = " ---> Cache miss: "
-_DONE = re.compile(r"^ ---> [0-9a-f]{12}$")
-_PREFIX = re.compile(r"^\[([^\]\s]+)\] (.*)$")
 _TAIL = 6  # the tty view's lines of a running step's output
+
+
+@functools.cache
+def _patterns() -> tuple[Pattern[str], Pattern[str], Pattern[str]]:
+    """A step's first line, its last, and a stage's prefix; compiled at the first line
+    a view reads (re costs ``build -q`` and plain output ~7 ms to import)."""
+    import re
+
+    return (
+        re.compile(r"^Step (\d+)/(\d+) : (.*)$"),
+        re.compile(r"^ ---> [0-9a-f]{12}$"),
+        re.compile(r"^\[([^\]\s]+)\] (.*)$"),
+    )
 
 
 def check_mode(mode: str) -> str:
@@ -70,17 +81,18 @@ class Steps:
         self.current: dict[str, Vertex] = {}  # a stage's prefix ("" none) -> its open step
 
     def line(self, text: str) -> None:
+        step_line, done_line, prefixed = _patterns()
         label, body = "", text
-        m = _PREFIX.match(text)
-        if m is not None and (m.group(1) in self.current or _STEP.match(m.group(2))):
+        m = prefixed.match(text)
+        if m is not None and (m.group(1) in self.current or step_line.match(m.group(2))):
             label, body = m.group(1), m.group(2)
         now = time.time()
-        step = _STEP.match(body)
+        step = step_line.match(body)
         vertex = self.current.get(label)
         if step is not None:
             self._finish(vertex, now)
             name = f"[{step.group(1)}/{step.group(2)}] {step.group(3)}"
-            digest = "sha256:" + hashlib.sha256(f"{label}\0{name}".encode()).hexdigest()
+            digest = "sha256:" + sha256_hex(f"{label}\0{name}")
             self.current[label] = Vertex(digest, name, now)
             self.vertexes.append(self.current[label])
             self.changed(self.current[label])
@@ -90,7 +102,7 @@ class Steps:
         elif body == " ---> Using cache":
             vertex.cached = True
             self.changed(vertex)
-        elif _DONE.match(body):
+        elif done_line.match(body):
             self._finish(vertex, now)
         elif body.startswith(_MISS):
             vertex.miss = body[len(_MISS) :]
@@ -103,7 +115,7 @@ class Steps:
         """Lines outside any step ("Successfully built …", pulls, the directives'
         notes) make a vertex of their own, named by the first of them; the next ones
         are its log."""
-        digest = "sha256:" + hashlib.sha256(f"internal\0{body}".encode()).hexdigest()
+        digest = "sha256:" + sha256_hex(f"internal\0{body}")
         self.current[""] = Vertex(digest, body, now, internal=True)
         self.vertexes.append(self.current[""])
         self.changed(self.current[""])
@@ -148,7 +160,7 @@ class RawJSON(Steps):
         self.out = out
 
     def _write(self, status: dict[str, object]) -> None:
-        self.out.write(json.dumps(status, separators=(",", ":")) + "\n")
+        self.out.write(fastjson.dumps(status, separators=(",", ":")) + "\n")
         self.out.flush()
 
     def changed(self, vertex: Vertex) -> None:

@@ -7,8 +7,9 @@ decides whether ``up`` recreates a container.
 
 from __future__ import annotations
 
-import hashlib
 import json
+
+from ..ids import sha256_hex
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def config_hash(service: dict[str, Any]) -> str:
     else:
         shown.pop("deploy", None)
     text = json.dumps(shown, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256_hex(text)
 
 
 def container_name(project: str, service: str, number: int) -> str:

@@ -11,7 +11,6 @@ failed build keeps the cache of the steps before the failure and tags nothing.
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 from collections.abc import Callable
 
@@ -27,6 +26,7 @@ from ..builder.runner import Facilities, Runner
 from ..builder.settings import NETWORK_MODES, BuildSettings, source_date_epoch
 from ..builder.state import State
 from ..errors import InvalidArgument, NotFound, PortsideError
+from ..ids import sha256_hex
 from ..image.ingest import existing_layer
 from ..image.manifest import canonical_json
 from ..image.publish import publish_image
@@ -411,7 +411,7 @@ class BuildService:
             return self.build(replace(opts, ssh=sockets), out)
 
     def _stat_cache_file(self, context_root: str) -> str:
-        name = hashlib.sha256(context_root.encode()).hexdigest()[:32]
+        name = sha256_hex(context_root)[:32]
         return f"{self.store.root}/build-stat/{name}.json"
 
     def _target(self, build_plan: BuildPlan, target: str | None) -> Stage:

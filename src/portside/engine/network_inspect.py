@@ -4,6 +4,7 @@ decided in engine/networks.py."""
 
 from __future__ import annotations
 
+from ..ids import sha256_hex
 from ..store.networks import AttachmentRow, EndpointRow, NetworkRow
 from .container_state import UP
 
@@ -17,17 +18,6 @@ if TYPE_CHECKING:
 
 def endpoint_id(network_id: str, container_id: str) -> str:
     return sha256_hex(f"{network_id}/{container_id}")
-
-
-def sha256_hex(text: str) -> str:
-    """Hex SHA-256 of a short ``text`` (an ID, the store's tag). CPython's own SHA-256:
-    hashlib loads OpenSSL, ~7 ms here, which every start and stop on a bridge paid for
-    the tag of the store's bridges and nft table."""
-    try:
-        from _sha256 import sha256  # type: ignore[import-not-found]  # CPython 3.11's
-    except ImportError:  # 3.12 calls it _sha2
-        from hashlib import sha256
-    return str(sha256(text.encode()).hexdigest())
 
 
 def _prefix(subnet: str) -> int:

@@ -22,13 +22,12 @@ import os
 
 from ..cached import cached_property
 from ..errors import Conflict, ContainerStartError, InvalidArgument, NetworkNotFound, NotFound
-from ..ids import new_id
+from ..ids import new_id, sha256_hex
 from ..records import replace
 from ..store.networks import EndpointRow, NetworkRow, NetworkTable
 from ..timefmt import now_rfc3339
 from . import network_inspect
 from .names import is_docker_name
-from .network_inspect import sha256_hex
 
 # The host's side (ipaddress, network/*, userns) is imported by the calls that change
 # it: ``inspect`` reads networks through this service and never needs it.
