@@ -1,6 +1,7 @@
 """The Dockerfile parser reads flags and stage names by hand, as the regular
 expression it used before would (``re`` is not loaded for a build): this holds the two
-together on generated text, and checks the continuation rule the same way."""
+together on generated text, and checks the continuation rule the same way; so too the
+git URL test of COPY/ADD sources and EXPOSE's ports."""
 
 from __future__ import annotations
 
@@ -57,3 +58,41 @@ def test_stage_names_are_checked_as_the_expression_checks_them() -> None:
         if any(c.isspace() for c in name):
             continue  # a stage name is a word of the FROM line: never holds a blank
         assert _stage_name(name) == bool(expression.match(name)), repr(name)
+
+
+GIT_URL = re.compile(r"^(?:git://|git@|ssh://|(?:https?|file)://[^#]*\.git(?:[#/]|$))")
+URL_PARTS = ["git://", "git@", "ssh://", "http://", "https://", "file://", "ftp://", "h.git"]
+URL_PARTS += [".git", "/", "#", "x", ".gi", "t", ":", "//", "a.git/", "#.git"]
+
+
+def test_git_urls_are_told_as_the_expression_tells_them() -> None:
+    from portside.builder.git_source import is_git_url
+
+    rng = random.Random(7)
+    for _ in range(50_000):
+        text = "".join(rng.choices(URL_PARTS, k=rng.randint(0, 6)))
+        assert is_git_url(text) == bool(GIT_URL.match(text)), repr(text)
+
+
+PORT = re.compile(r"^(\d+)(?:-(\d+))?(?:/(tcp|udp|sctp))?$")
+
+
+def test_exposed_ports_are_read_as_the_expression_reads_them() -> None:
+    from portside.builder.config_ops import expand_ports
+    from portside.errors import InvalidArgument
+
+    rng = random.Random(8)
+    pieces = ["8", "80", "0", "-", "/", "tcp", "udp", "sctp", "icmp", " ", "x", "٣"]
+    for _ in range(20_000):
+        text = "".join(rng.choices(pieces, k=rng.randint(0, 5)))
+        m = PORT.match(text)
+        try:
+            got: list[str] | None = expand_ports([text])
+        except InvalidArgument:
+            got = None
+        if m is None or not text.isascii():  # \d took other digits; Docker's do not
+            assert got is None, repr(text)
+        elif not int(m.group(1)) <= int(m.group(2) or m.group(1)) <= 65535:
+            assert got is None, repr(text)
+        else:
+            assert got is not None and got[0] == f"{int(m.group(1))}/{m.group(3) or 'tcp'}"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
-import re
 from collections.abc import Callable
 
 from ..errors import DockerfileError, InvalidArgument
@@ -32,8 +31,6 @@ if TYPE_CHECKING:
     from .parser import Node
     from .state import State
     from .step_fs import StepFS
-
-_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 if TYPE_CHECKING:
     # each: its context, relative path, host path, and the path --parents keeps ("": none)
@@ -147,7 +144,7 @@ def _glob_base(src: str) -> str:
     """The folder a source's first wildcard is in (the source's own parent if none)."""
     parts = posixpath.normpath(src.lstrip("/")).split("/")
     for i, part in enumerate(parts):
-        if re.search(r"[*?\[]", part):
+        if "*" in part or "?" in part or "[" in part:
             return "/".join(parts[:i]).strip(".")
     return "/".join(parts[:-1]).strip(".")
 
@@ -303,7 +300,12 @@ def _ignoring(
 
 def _expand_vars(text: str, env: dict[str, str]) -> str:
     """$NAME and ${NAME} in a COPY heredoc with an unquoted terminator (unknown: empty)."""
-    return _VAR.sub(lambda m: env.get(m.group(1) or m.group(2), ""), text)
+    import re  # only for heredocs: re costs a build ~7 ms to import
+
+    name = r"[A-Za-z_][A-Za-z0-9_]*"
+    return re.sub(
+        rf"\$(?:\{{({name})\}}|({name}))", lambda m: env.get(m.group(1) or m.group(2), ""), text
+    )
 
 
 def _is_archive(path: Path) -> bool:

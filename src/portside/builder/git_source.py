@@ -9,7 +9,6 @@ digests), so a moved branch misses; ``--checksum=COMMIT`` checks the commit."""
 from __future__ import annotations
 
 import os
-import re
 
 from ..errors import InvalidArgument
 
@@ -17,11 +16,22 @@ TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from pathlib import Path
 
-_GIT_URL = re.compile(r"^(?:git://|git@|ssh://|(?:https?|file)://[^#]*\.git(?:[#/]|$))")
-
-
 def is_git_url(src: str) -> bool:
-    return bool(_GIT_URL.match(src))
+    """``git://``, ``git@``, ``ssh://``, or an http(s) or file URL whose path (before
+    any ``#``) has ``.git`` ending it or a folder: BuildKit's test, read by hand (re
+    costs a build ~7 ms to import)."""
+    if src.startswith(("git://", "git@", "ssh://")):
+        return True
+    scheme, sep, rest = src.partition("://")
+    if not sep or scheme not in ("http", "https", "file"):
+        return False
+    head = rest.partition("#")[0]
+    at = head.find(".git")
+    while at >= 0:
+        if at + 4 == len(head) or head[at + 4] == "/":
+            return True
+        at = head.find(".git", at + 1)
+    return False
 
 
 def fetch(url: str, folder: Path, keep_git_dir: bool, checksum: str | None) -> Path:

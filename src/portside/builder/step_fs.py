@@ -21,7 +21,6 @@ import stat
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from ..image.ingest import StagedLayer, existing_layer
 from ..image.layer_write import write_tree
@@ -42,7 +41,10 @@ from ..runtime.users import resolve_user
 from ..store.snapshots import mount_overlay, unmount
 from ..store.store import Store
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from typing import Any, BinaryIO
+
     from _typeshed import StrPath
 
 
@@ -108,7 +110,8 @@ def seal(store: Store, work: Path, epoch: int | None = None) -> StagedLayer:
             # tar writes nothing but write() calls: straight into the blob, no pipe or thread
             if epoch is not None:
                 clamp_times(work / "diff", epoch)
-            write_tree(work / "diff", cast(BinaryIO, ingest), whiteouts=True)
+            blob: BinaryIO = ingest  # type: ignore[assignment]  # tar only calls write()
+            write_tree(work / "diff", blob, whiteouts=True)
             diff_id = ingest.seal()
             size = _content_size(work / "diff")
         except BaseException:

@@ -24,7 +24,8 @@ from pathlib import Path
 from ..errors import InvalidArchive
 from ..records import dataclass
 from ..userns import overlay_xattrs, rootless
-from .compression import CHUNK
+
+CHUNK = 1 << 20  # bytes per read, as compression.py reads (not imported: bz2, lzma, isal)
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:

@@ -18,12 +18,12 @@ import posixpath
 import shutil
 import stat
 import tarfile
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import InvalidArgument, NotFound
 from ..records import dataclass
+from ..store.tempnames import temp_name
 from .layer import apply_tar
 from .pipe import piped
 
@@ -129,7 +129,8 @@ def extract(
     stream: BinaryIO, target: Target, owner: tuple[int, int] | None, mode: int | None = None
 ) -> int:
     """Extract the tar ``stream`` at ``target``; the bytes of file content written."""
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=target.dir))
+    staging = Path(target.dir, STAGING_PREFIX + temp_name())  # not tempfile: ~2 ms
+    os.mkdir(staging, 0o700)
     try:
         size = apply_tar(stream, staging, whiteouts=False, owner=owner, mode=mode).size
         if target.rename is not None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
-from typing import BinaryIO, TypeVar
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import BinaryIO, TypeVar
+
+    T = TypeVar("T")
 
 
 def piped(produce: Callable[[BinaryIO], None], consume: Callable[[BinaryIO], T]) -> T:
