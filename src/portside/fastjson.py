@@ -45,6 +45,14 @@ def loads(text: str | bytes) -> Any:
         value, end = _scan(text, start)
     except StopIteration as e:
         _fail("Expecting value", text, e.value)
+    except SystemError:
+        # an error inside a value (an unterminated string …): _json raises it as
+        # json.decoder's JSONDecodeError, which it looks up in sys.modules without
+        # importing it, and without it fails with SystemError. With it, the same call
+        # raises json's own error.
+        import json.decoder  # noqa: F401
+
+        value, end = _scan(text, start)
     rest = text[end:]
     if rest.strip(_WHITESPACE):
         _fail("Extra data", text, end + len(rest) - len(rest.lstrip(_WHITESPACE)))

@@ -103,3 +103,25 @@ def test_importing_it_leaves_json_and_re_unloaded() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("text", ['{"a', '"\x01"', "[1,]", '{"a" 1}', '["x\\q"]', "{", "nul"])
+def test_bad_text_raises_jsons_error_where_json_was_never_imported(text: str) -> None:
+    """_json raises an error inside a value through json.decoder, found only when
+    imported: in a fresh interpreter (as a command is) that was a SystemError."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from portside import fastjson\n"
+        "try:\n"
+        "    fastjson.loads(sys.argv[1])\n"
+        "except ValueError as e:\n"
+        "    print(type(e).__name__, e)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, text], capture_output=True, text=True, check=True
+    )
+    with pytest.raises(json.JSONDecodeError) as theirs:
+        json.loads(text)
+    assert out.stdout.strip() == f"JSONDecodeError {theirs.value}"
