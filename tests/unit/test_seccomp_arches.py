@@ -31,7 +31,9 @@ def test_x32_is_left_out_exactly_where_the_kernel_cannot_run_it() -> None:
         assert not runs_x32  # built without it: the probe must have seen ENOSYS
 
 
-def test_a_profile_of_ones_own_keeps_every_architecture_it_names(tmp_path: os.PathLike[str]) -> None:
+def test_a_profile_of_ones_own_keeps_every_architecture_it_names(
+    tmp_path: os.PathLike[str],
+) -> None:
     path = os.path.join(tmp_path, "own.json")
     with open(path, "w") as f:
         f.write(

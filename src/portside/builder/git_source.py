@@ -16,6 +16,7 @@ TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from pathlib import Path
 
+
 def is_git_url(src: str) -> bool:
     """``git://``, ``git@``, ``ssh://``, or an http(s) or file URL whose path (before
     any ``#``) has ``.git`` ending it or a folder: BuildKit's test, read by hand (re
