@@ -105,6 +105,24 @@ def test_rm_removes_detached_containers_when_they_exit(portside: Portside) -> No
     assert not (portside.root / "containers" / cid).exists()
 
 
+def test_an_rm_container_is_volatile_and_starts_again_after_a_failed_start(
+    portside: Portside,
+) -> None:
+    """--rm's overlay is mounted volatile (no sync at its unmount, as Podman does); the
+    kernel's marker of that mount must not make a second start fail differently."""
+    cid = portside("run", "-d", "--rm", "busybox", "sleep", "30").stdout.strip()
+    with open("/proc/self/mounts") as f:
+        mine = [line for line in f if f"{cid}/merged " in line]
+    options = mine[0].split()[3].split(",") if len(mine) == 1 else []
+    assert "volatile" in options or "fsync=volatile" in options, mine  # 6.12+ shows the latter
+    portside("rm", "-f", cid)
+    cid = portside("create", "--rm", "busybox", "nosuchcommand").stdout.strip()
+    for _ in range(2):
+        r = portside("start", cid, check=False)
+        assert r.returncode != 0 and "nosuchcommand" in r.stderr, r.stderr
+    portside("rm", cid)
+
+
 def test_create_start_attach_and_wait(portside: Portside) -> None:
     cid = portside(
         "create", "--name", "c1", "busybox", "sh", "-c", "echo once; exit 4"
