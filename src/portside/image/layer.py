@@ -16,10 +16,7 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
-import shutil
 import stat
-import tarfile
-from pathlib import Path
 
 from ..errors import InvalidArchive
 from ..records import dataclass
@@ -28,7 +25,9 @@ from ..userns import overlay_xattrs, rootless
 CHUNK = 1 << 20  # bytes per read, as compression.py reads (not imported: bz2, lzma, isal)
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # tarfile is loaded to read a tar: writing one needs only tar_writer.py
+    import tarfile
+    from pathlib import Path
     from typing import BinaryIO
 
 WHITEOUT_PREFIX = ".wh."
@@ -56,6 +55,8 @@ def safe_member_path(name: str) -> str:
 def is_tar_header(block: bytes) -> bool:
     """Whether ``block`` (a stream's first 512 bytes) starts a tar: a valid header, or
     the zero block an empty archive is made of."""
+    import tarfile
+
     if len(block) < tarfile.BLOCKSIZE:
         return False
     if block == bytes(tarfile.BLOCKSIZE):
@@ -122,6 +123,8 @@ class _Applier:
         if stat.S_ISDIR(st.st_mode):
             if keep_dir:
                 return
+            import shutil  # only when a folder is replaced
+
             shutil.rmtree(path)
             self.known_dirs = {
                 d for d in self.known_dirs if d != rel and not d.startswith(rel + "/")
@@ -252,6 +255,8 @@ def apply_tar(
     """Extract the uncompressed tar ``stream`` into ``root`` (an empty directory);
     ``whiteouts=False`` keeps ``.wh.`` names as they are, ``owner`` and ``mode``
     override the archive's ownership and permissions."""
+    import tarfile
+
     applier = _Applier(root, whiteouts, owner, mode)
     try:
         with tarfile.open(fileobj=stream, mode="r|", bufsize=CHUNK, errorlevel=2) as tf:

@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import os
 import stat
-import tarfile
-from collections.abc import Iterator
-from pathlib import Path
 
 from ..userns import overlay_xattrs
 from .layer import OPAQUE_MARKER, OVERLAY_XATTRS, WHITEOUT_PREFIX
+from .tar_writer import TarWriter
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
     from typing import BinaryIO
+
+    from _typeshed import StrPath
 
 
 def _is_whiteout(st: os.stat_result) -> bool:
@@ -69,30 +71,19 @@ def _xattrs(path: str) -> dict[str, str]:
     return found
 
 
-def write_tree(root: Path, out: BinaryIO, whiteouts: bool = False) -> None:
-    """Everything under ``root`` as an uncompressed tar, member names relative to it."""
-    with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tf:
-        for rel, host, st in _walk(str(root)):
-            if whiteouts and _is_whiteout(st):
-                head, _, name = rel.rpartition("/")
-                marker = tarfile.TarInfo(f"{head}/{WHITEOUT_PREFIX}{name}".lstrip("/"))
-                marker.mtime = int(st.st_mtime)
-                tf.addfile(marker)
-                continue
-            info = tf.gettarinfo(host, arcname=rel)
-            if info is None:  # a socket: tar has no such member type
-                continue
-            info.uname = info.gname = ""  # the host's user names mean nothing here
-            info.pax_headers = _xattrs(host)
-            if info.isreg():
-                with open(host, "rb") as f:
-                    tf.addfile(info, f)
-            else:
-                tf.addfile(info)
-            if whiteouts and stat.S_ISDIR(st.st_mode) and _is_opaque(host):
-                marker = tarfile.TarInfo(f"{rel}/{OPAQUE_MARKER}")
-                marker.mtime = int(st.st_mtime)
-                tf.addfile(marker)
+def write_tree(root: StrPath, out: BinaryIO, whiteouts: bool = False) -> None:
+    """Everything under ``root`` as an uncompressed tar, member names relative to it;
+    a socket is left out (tar has no such member type)."""
+    tar = TarWriter(out)
+    for rel, host, st in _walk(os.fspath(root)):
+        if whiteouts and _is_whiteout(st):
+            head, _, name = rel.rpartition("/")
+            tar.add_empty(f"{head}/{WHITEOUT_PREFIX}{name}".lstrip("/"), int(st.st_mtime))
+            continue
+        tar.add(rel, host, st, _xattrs(host))
+        if whiteouts and stat.S_ISDIR(st.st_mode) and _is_opaque(host):
+            tar.add_empty(f"{rel}/{OPAQUE_MARKER}", int(st.st_mtime))
+    tar.close()
 
 
 def changes(upper: Path, lowers: list[Path]) -> list[tuple[str, str]]:
