@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager, ExitStack
 from ..errors import DockerfileError, ImageNotFound, InvalidArgument
 from ..fastjson import loads
 from ..records import dataclass
-from ..store.tempnames import temp_name
+from ..store.tempnames import remove_tree, temp_name
 from . import cache, config_ops, copy_step, platforms, run_mounts, stages
 from .context import BuildContext
 from .mounts import Mount
@@ -61,7 +61,7 @@ class Facilities:
     sandbox: Callable[[str], AbstractContextManager[tuple[str, str]]]
     # an init layer (the mount points runc needs) made at a path, over an image's
     # layer folders (topmost first)
-    init_layer: Callable[[Path, Sequence[StrPath]], None]
+    init_layer: Callable[[StrPath, Sequence[StrPath]], None]
     # a folder outside the store (under the run root) for what must never reach it:
     # secrets' files, and the bundles of steps given a secret in a variable
     scratch: str = "/run/portside/build"
@@ -409,12 +409,9 @@ class Runner(Sources):
 
     def _lowers(self, state: State) -> list[StrPath]:
         image = self.store.layers.lower_paths(state.layers)
-        import shutil
-        from pathlib import Path
-
-        init = Path(self.store.layers.tmp_dir, temp_name())
+        init = os.path.join(self.store.layers.tmp_dir, temp_name())
         self.f.init_layer(init, image)
-        self.cleanup.callback(shutil.rmtree, init, True)
+        self.cleanup.callback(remove_tree, init)
         return [init, *image]
 
     # -- what RUN and COPY/ADD use --------------------------------------------------------

@@ -16,7 +16,6 @@ build can reap what a killed build left running.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -40,6 +39,7 @@ from ..runtime.spec import (
 from ..runtime.users import resolve_user
 from ..store.snapshots import mount_overlay, unmount
 from ..store.store import Store
+from ..store.tempnames import remove_tree
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def mounted(store: Store, lowers: Sequence[StrPath]) -> Iterator[StepFS]:
         if mounted_here:
             unmount(root)
         for leftover in (overlay_work, root, work / "empty"):
-            shutil.rmtree(leftover, ignore_errors=True)
+            remove_tree(leftover)
 
 
 def make_workdir(root: Path, config: dict[str, Any]) -> None:
@@ -227,4 +227,4 @@ def run_process(
     try:
         return runtime.run_attached(bundle, container_id, output)
     finally:
-        shutil.rmtree(bundle, ignore_errors=True)
+        remove_tree(bundle)

@@ -15,20 +15,19 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
-import shutil
 import stat
-import tarfile
-from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import InvalidArgument, NotFound
 from ..records import dataclass
-from ..store.tempnames import temp_name
+from ..store.tempnames import remove_tree, temp_name
 from .layer import apply_tar
-from .pipe import piped
+from .tree_copy import TreeCopy, copy_data
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
+    import tarfile
+    from collections.abc import Callable
     from typing import BinaryIO
 
 STAGING_PREFIX = ".portside-cp-"
@@ -106,6 +105,7 @@ def write_tar(
     """The stream of ``source``: its top entry named ``name`` (default ``source.name``),
     or, with ``contents_only``, the directory's entries at the top. ``skip`` leaves out
     entries by their name in the stream (.dockerignore)."""
+    import tarfile  # a stream to read or write: COPY makes none (tree_copy.py)
 
     def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
         return None if skip is not None and skip(info.name) else info
@@ -129,10 +129,41 @@ def extract(
     stream: BinaryIO, target: Target, owner: tuple[int, int] | None, mode: int | None = None
 ) -> int:
     """Extract the tar ``stream`` at ``target``; the bytes of file content written."""
+    return _staged(target, lambda staging: apply_tar(stream, staging, False, owner, mode).size)
+
+
+def copy(
+    source: Source,
+    target: Target,
+    owner: tuple[int, int] | None,
+    mode: int | None = None,
+    skip: Callable[[str], bool] | None = None,
+) -> int:
+    """``source`` to ``target`` as its stream would land (tree_copy.py: no tar is made);
+    the bytes copied."""
+    contents_only = source.contents_only and target.rename is None
+    name = target.rename or source.name  # "/" and "." have no name of their own
+
+    def fill(staging: Path) -> int:
+        tree = TreeCopy(str(staging), owner, mode, skip)
+        if contents_only:
+            for child in sorted(os.listdir(source.path)):
+                tree.add(os.path.join(source.path, child), child)
+        else:
+            tree.add(str(source.path), name)
+        tree.finish()
+        return tree.size
+
+    return _staged(target, fill)
+
+
+def _staged(target: Target, fill: Callable[[Path], int]) -> int:
+    """``fill`` a staging folder beside ``target``'s, check it against what is there,
+    then move it into place; what ``fill`` returned."""
     staging = Path(target.dir, STAGING_PREFIX + temp_name())  # not tempfile: ~2 ms
     os.mkdir(staging, 0o700)
     try:
-        size = apply_tar(stream, staging, whiteouts=False, owner=owner, mode=mode).size
+        size = fill(staging)
         if target.rename is not None:
             entries = os.listdir(staging)
             if len(entries) != 1:
@@ -146,23 +177,7 @@ def extract(
             raise InvalidArgument(f"cannot copy to {target.shown!r}: {e.strerror}") from None
         return size
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def copy(
-    source: Source,
-    target: Target,
-    owner: tuple[int, int] | None,
-    mode: int | None = None,
-    skip: Callable[[str], bool] | None = None,
-) -> int:
-    """``source`` to ``target`` through an in-process pipe; the bytes copied."""
-    contents_only = source.contents_only and target.rename is None
-    name = target.rename or source.name  # "/" and "." have no name of their own
-    return piped(
-        lambda out: write_tar(source, out, contents_only, name, skip),
-        lambda stream: extract(stream, target, owner, mode),
-    )
+        remove_tree(staging)
 
 
 def _check_merge(new: Path, existing: Path, shown: str) -> None:
@@ -218,7 +233,15 @@ def _move_across(src: Path, dst: Path) -> None:
     elif stat.S_ISLNK(st.st_mode):
         os.symlink(os.readlink(src), dst)
     elif stat.S_ISREG(st.st_mode):
-        shutil.copyfile(src, dst, follow_symlinks=False)
+        source = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            target = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            try:
+                copy_data(source, target)
+            finally:
+                os.close(target)
+        finally:
+            os.close(source)
     else:  # fifos and device nodes
         os.mknod(dst, st.st_mode, st.st_rdev)
     os.lchown(dst, st.st_uid, st.st_gid)
