@@ -96,3 +96,29 @@ def test_exposed_ports_are_read_as_the_expression_reads_them() -> None:
             assert got is None, repr(text)
         else:
             assert got is not None and got[0] == f"{int(m.group(1))}/{m.group(3) or 'tcp'}"
+
+
+IGNORE_PIECES = ["a", "b", "/", "*", "**", "**/", "?", ".", "\\*", "\\", "node_modules", "\n"]
+PATH_PIECES = ["a", "b", "/", ".", "*", "ab", "node_modules", "x.log", "\n", "é"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ignore_patterns_match_as_their_expressions_match(seed: int) -> None:
+    from portside.builder.ignore_glob import Glob, regex
+
+    rng = random.Random(seed)
+    for _ in range(3000):
+        pattern = "".join(rng.choices(IGNORE_PIECES, k=rng.randint(1, 5)))
+        glob, expression = Glob(pattern), regex(pattern)
+        assert glob.tokens is not None  # no class: matched by hand
+        for _ in range(10):
+            path = "".join(rng.choices(PATH_PIECES, k=rng.randint(0, 6)))
+            assert glob.match(path) == bool(expression.match(path)), (pattern, path)
+
+
+def test_a_pattern_with_a_class_is_an_expression() -> None:
+    from portside.builder.ignore_glob import Glob
+
+    glob = Glob("[!a]*.log")
+    assert glob.tokens is None
+    assert glob.match("b.log") and glob.match("b.log/x") and not glob.match("a.log")

@@ -26,10 +26,10 @@ import time
 from ..errors import InvalidArgument
 from ..records import dataclass, field
 from ..runtime.scope import container_path
+from .ignore_glob import Glob
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
-    import re
     from pathlib import Path
     from typing import BinaryIO
 
@@ -43,46 +43,8 @@ def has_glob(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Pattern:
-    regex: re.Pattern[str]
+    glob: Glob
     exclusion: bool  # "!pattern": matching paths are included again
-
-
-def _regex(pattern: str) -> re.Pattern[str]:
-    import re  # only when there is a .dockerignore or a COPY --exclude
-
-    out = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if pattern.startswith("**", i):
-            i += 2
-            if pattern.startswith("/", i):
-                i += 1
-                out.append("(?:.*/)?")
-            else:
-                out.append(".*")
-            continue
-        if ch == "*":
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(ch))
-            else:
-                body = pattern[i + 1 : end]
-                if body.startswith("^") or body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = end
-        elif ch == "\\" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    return re.compile("".join(out) + r"(?:/.*)?\Z")
 
 
 def read_ignore(text: str) -> list[Pattern]:
@@ -97,7 +59,7 @@ def read_ignore(text: str) -> list[Pattern]:
         line = posixpath.normpath(line).lstrip("/")
         if line in ("", "."):
             continue
-        patterns.append(Pattern(_regex(line), exclusion))
+        patterns.append(Pattern(Glob(line), exclusion))
     return patterns
 
 
@@ -126,7 +88,7 @@ class BuildContext:
         """Whether the context-relative path ``rel`` is left out by .dockerignore."""
         result = False
         for p in self.patterns:
-            if p.regex.match(rel):
+            if p.glob.match(rel):
                 result = not p.exclusion
         return result
 

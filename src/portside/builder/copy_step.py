@@ -128,7 +128,7 @@ def exclude_patterns(node: Node) -> list[Pattern]:
 def _matches(patterns: list[Pattern], rel: str) -> bool:
     result = False
     for p in patterns:
-        if rel and p.regex.match(rel):
+        if rel and p.glob.match(rel):
             result = not p.exclusion
     return result
 
