@@ -80,7 +80,8 @@ def make_tree(root: Path) -> None:
         os.mknod(root / "blk", stat.S_IFBLK | 0o600, os.makedev(7, 200))
         os.mknod(root / "gone", stat.S_IFCHR, os.makedev(0, 0))  # a whiteout
         os.setxattr(root / "d" / "e", "trusted.overlay.opaque", b"y")
-        os.chown(root / "d" / "f100000", 3_000_000, 2_097_152)  # beyond 8 octal digits
+        os.chown(root / "d" / "f100000", 4_100_000, 2_097_152)  # past 7 octal digits, and past
+        # the subordinate IDs test_rootless.py looks for in /tmp
         os.chmod(root / "d" / "f0", 0o4755)
 
 
