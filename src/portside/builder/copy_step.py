@@ -205,11 +205,9 @@ def copy(
     """Copy ``sources`` (and the heredocs) to the step's destination ``words[-1]``;
     what the image's history says made the layer. ``downloaded``: ADD's URL files,
     copied as they are, never extracted."""
-    from pathlib import Path
-
     from ..image.path_archive import Source, Target
     from ..image.path_archive import copy as copy_tree
-    from ..runtime.scope import makedirs_in_root, resolve_in_root
+    from ..runtime.scope import host_path_in, makedirs_in_root
     from ..runtime.users import resolve_user
 
     dest_text = words[-1]
@@ -237,21 +235,22 @@ def copy(
                 node.line,
                 f"invalid chmod {node.flags['chmod']!r}: an octal mode",
             ) from None
-    host_dest = resolve_in_root(fs.root, dest)
-    if not to_dir and host_dest.is_dir() and sources and not os.path.isdir(sources[0][2]):
+    host_dest = host_path_in(fs.root, dest)
+    if not to_dir and os.path.isdir(host_dest) and sources and not os.path.isdir(sources[0][2]):
         to_dir = True
     for doc in node.heredocs:
-        target_file = host_dest / doc.name if to_dir else host_dest
+        target_file = os.path.join(host_dest, doc.name) if to_dir else host_dest
         makedirs_in_root(fs.root, posixpath.dirname(dest) if not to_dir else dest)
         text = _expand_vars(doc.content, state.env()) if doc.expand else doc.content
-        target_file.write_text(text)
+        with open(target_file, "w", encoding="utf-8") as f:
+            f.write(text)
         os.chown(target_file, *owner)
         os.chmod(target_file, mode if mode is not None else 0o644)
     excludes = exclude_patterns(node)
     for context, rel, where, keep in sources:
-        host = Path(where)
+        host = os.fspath(where)
         local = where not in downloaded
-        if node.instruction == "ADD" and local and host.is_file() and _is_archive(host):
+        if node.instruction == "ADD" and local and os.path.isfile(host) and _is_archive(host):
             makedirs_in_root(fs.root, dest)
             from ..image.compression import decompressed
             from ..image.layer import apply_tar
@@ -259,7 +258,7 @@ def copy(
             with open(host, "rb") as raw:
                 plain, _ = decompressed(raw)
 
-                staging = resolve_in_root(fs.root, dest)
+                staging = host_path_in(fs.root, dest)
                 apply_tar(
                     plain,
                     staging,
@@ -267,7 +266,7 @@ def copy(
                     owner=owner if "chown" in node.flags else None,
                 )
             continue
-        is_dir = host.is_dir()
+        is_dir = os.path.isdir(host)
         base = posixpath.basename(rel) or "."
         source = Source(host, base, is_dir, contents_only=is_dir)
         if is_dir or to_dir:  # a folder's contents, or files into the folder dest
@@ -275,13 +274,11 @@ def copy(
             if parents:  # under its own path: x/a.txt -> DEST/x/a.txt
                 into = posixpath.join(dest, keep if is_dir else posixpath.dirname(keep))
             makedirs_in_root(fs.root, into)
-            target = Target(resolve_in_root(fs.root, into), into)
+            target = Target(host_path_in(fs.root, into), into)
         else:
             parent = posixpath.dirname(dest)
             makedirs_in_root(fs.root, parent)
-            target = Target(
-                resolve_in_root(fs.root, parent), parent, rename=posixpath.basename(dest)
-            )
+            target = Target(host_path_in(fs.root, parent), parent, rename=posixpath.basename(dest))
         copy_tree(source, target, owner, mode=mode, skip=_ignoring(context, rel, excludes))
     return f"{node.instruction} {node.text}"
 
@@ -308,7 +305,7 @@ def _expand_vars(text: str, env: dict[str, str]) -> str:
     )
 
 
-def _is_archive(path: Path) -> bool:
+def _is_archive(path: StrPath) -> bool:
     import tarfile
 
     from ..image.compression import decompressed

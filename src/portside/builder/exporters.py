@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def merged(store: Store, layers: list[str]) -> Iterator[Path]:
+def merged(store: Store, layers: list[str]) -> Iterator[str]:
     """The files of ``layers`` (diff IDs, lowest first) as one tree, while it lasts."""
     from . import step_fs
 

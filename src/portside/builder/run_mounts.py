@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import TypeVar
 
+    from _typeshed import StrPath
+
     from ..runtime.spec import Bind, Tmpfs
     from ..store.cache_mounts import CacheMounts
     from .context import BuildContext
@@ -59,7 +61,7 @@ class MountSources:
 
     context: BuildContext
     key_of: Callable[[str], str]  # from=NAME -> its key: an earlier stage, or an image
-    root_of: Callable[[str], Path]  # from=NAME -> its files, mounted for the build
+    root_of: Callable[[str], StrPath]  # from=NAME -> its files, mounted for the build
     cache_mounts: Callable[[], CacheMounts]  # made when a step mounts a cache
     secrets: Mapping[str, bytes]
     scratch: str  # a host folder outside the store, for secrets' files
@@ -264,7 +266,7 @@ def prepare(
     return out
 
 
-def _inside(root: Path, source: str, node: Node, name: str) -> Path:
+def _inside(root: StrPath, source: str, node: Node, name: str) -> Path:
     from ..runtime.scope import resolve_in_root
 
     path = resolve_in_root(root, source or "/")

@@ -83,15 +83,13 @@ def run(
     if mounts is not None:
         env += mounts.env
     hostname = os.urandom(6).hex()
-    bundle = fs.work.parent / (fs.work.name + "-bundle")
+    bundle = f"{fs.work}-bundle"
     if mounts is not None and mounts.env and scratch is not None:
-        from pathlib import Path
-
         from ..store.tempnames import temp_name
 
         os.makedirs(scratch, mode=0o700, exist_ok=True)
-        bundle = Path(scratch, temp_name())
-    bundle.mkdir(mode=0o700)
+        bundle = os.path.join(scratch, temp_name())
+    os.mkdir(bundle, 0o700)
     network = node.flags.get("network") or settings.network
     if network not in NETWORK_MODES:
         raise DockerfileError(name, node.line, f"RUN --network={network}: default, none or host")

@@ -107,7 +107,7 @@ class Runner(Sources):
         self.mounts_used: set[tuple[str, str]] | None = None  # (id, base) for --cache-to
         self.base_layers: set[str] = set()  # the FROM images' (a min cache leaves them out)
         self.downloaded: set[Path] = set()  # ADD's URL files: copied, never extracted
-        self.sources: dict[str, Path] = {}  # stage key -> its root, mounted for COPY --from
+        self.sources: dict[str, str] = {}  # stage key -> its root, mounted for COPY --from
         self.named_states: dict[str, State] = {}  # --build-context folders, as stages
 
     def needed(self, target: Stage) -> dict[int, frozenset[int]]:
@@ -357,6 +357,8 @@ class Runner(Sources):
         with step_fs.mounted(self.store, lowers) as fs:
             step_fs.make_workdir(fs.root, state.config)
             if op == "RUN":
+                from pathlib import Path  # RUN's mounts work on Paths; COPY needs none
+
                 from . import run_step
 
                 insecure = node.flags.get("security") == "insecure"
@@ -364,8 +366,8 @@ class Runner(Sources):
                     if mounts:
                         prepared = run_mounts.prepare(
                             mounts,
-                            fs.root,
-                            fs.upper,
+                            Path(fs.root),
+                            Path(fs.upper),
                             state.config.get("WorkingDir") or "/",
                             self._mount_sources(),
                             held,
@@ -386,13 +388,15 @@ class Runner(Sources):
                         self.f.all_capabilities if insecure else None,
                     )
                 if prepared is not None:
-                    prepared.stubs.remove(fs.root)
+                    prepared.stubs.remove(Path(fs.root))
             else:
                 created_by = copy_step.copy(
                     state, node, words, fs, sources, self.downloaded, self.name
                 )
         if prepared is not None:
-            prepared.stubs.tidy(fs.upper)
+            from pathlib import Path
+
+            prepared.stubs.tidy(Path(fs.upper))
         staged = step_fs.seal(self.store, fs.work, self.settings.epoch)
         new.layers = [*state.layers, staged.diff_id]
         new.image["history"] = [

@@ -16,8 +16,6 @@ from .state import State
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from ..store.store import Store
     from .instructions import BuildPlan, Stage
     from .runner import Facilities
@@ -35,7 +33,7 @@ class Sources:
     plan: BuildPlan
     name: str
     finished: dict[int, State]
-    sources: dict[str, Path]
+    sources: dict[str, str]
     named_states: dict[str, State]
     cleanup: ExitStack
     on_main: OnMain
@@ -113,11 +111,11 @@ class Sources:
                 return State("image:" + image_id, {}, self.store.meta.image_layers(image_id))
         raise InvalidArgument(f"from={ref}: no such stage before this one or image")
 
-    def _readonly_root(self, state: State) -> Path:
+    def _readonly_root(self, state: State) -> str:
         """A stage's result, mounted for COPY --from to read (unmounted at the end)."""
         return self.on_main(lambda: self._mount_root(state))  # once, whatever the thread
 
-    def _mount_root(self, state: State) -> Path:
+    def _mount_root(self, state: State) -> str:
         if state.key not in self.sources:
             from . import step_fs
 

@@ -19,7 +19,6 @@ import os
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 from ..image.ingest import StagedLayer, existing_layer
 from ..image.layer_write import write_tree
@@ -50,12 +49,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class StepFS:
-    work: Path  # the layer being made (its "diff" is the upper directory)
-    root: Path  # the mounted root filesystem of the step
+    work: str  # the layer being made (its "diff" is the upper directory)
+    root: str  # the mounted root filesystem of the step
 
     @property
-    def upper(self) -> Path:
-        return self.work / "diff"
+    def upper(self) -> str:
+        return f"{self.work}/diff"
 
 
 @contextmanager
@@ -63,15 +62,15 @@ def mounted(store: Store, lowers: Sequence[StrPath]) -> Iterator[StepFS]:
     """An overlay of ``lowers`` (topmost first) with a new layer as its upper directory;
     the caller seals it (``seal``) or lets it be discarded on failure."""
     work = store.layers.new_work_dir()
-    overlay_work, root = work / "overlay-work", work / "root"
-    overlay_work.mkdir()
-    root.mkdir()
+    overlay_work, root, empty = f"{work}/overlay-work", f"{work}/root", f"{work}/empty"
+    os.mkdir(overlay_work)
+    os.mkdir(root)
     mounted_here = False
     try:
         if not lowers:
-            (work / "empty").mkdir()
-            lowers = [work / "empty"]
-        mount_overlay(lowers, work / "diff", overlay_work, root, volatile=True)
+            os.mkdir(empty)
+            lowers = [empty]
+        mount_overlay(lowers, f"{work}/diff", overlay_work, root, volatile=True)
         mounted_here = True
         yield StepFS(work, root)
     except BaseException:
@@ -83,25 +82,25 @@ def mounted(store: Store, lowers: Sequence[StrPath]) -> Iterator[StepFS]:
     finally:
         if mounted_here:
             unmount(root)
-        for leftover in (overlay_work, root, work / "empty"):
+        for leftover in (overlay_work, root, empty):
             remove_tree(leftover)
 
 
-def make_workdir(root: Path, config: dict[str, Any]) -> None:
+def make_workdir(root: str, config: dict[str, Any]) -> None:
     """WORKDIR's directory, made (owned by USER, as BuildKit's) in the first layer step
     after it if it is missing, so ``COPY f /app`` after ``WORKDIR /app`` copies into it."""
     workdir = config.get("WorkingDir")
     if not workdir:
         return
-    from ..runtime.scope import resolve_in_root
+    from ..runtime.scope import host_path_in
 
-    if resolve_in_root(root, workdir).exists():
+    if os.path.exists(host_path_in(root, workdir)):
         return
     user = resolve_user(root, config.get("User") or "")
     makedirs_in_root(root, workdir, user.uid, user.gid)
 
 
-def seal(store: Store, work: Path, epoch: int | None = None) -> StagedLayer:
+def seal(store: Store, work: str, epoch: int | None = None) -> StagedLayer:
     """The upper directory as a layer: its tar becomes the blob (and the diff ID);
     with ``epoch`` (SOURCE_DATE_EPOCH), no time in it is later than that."""
     with store.filling("a layer"):
@@ -109,11 +108,11 @@ def seal(store: Store, work: Path, epoch: int | None = None) -> StagedLayer:
         try:
             # tar writes nothing but write() calls: straight into the blob, no pipe or thread
             if epoch is not None:
-                clamp_times(work / "diff", epoch)
+                clamp_times(f"{work}/diff", epoch)
             blob: BinaryIO = ingest  # type: ignore[assignment]  # tar only calls write()
-            write_tree(work / "diff", blob, whiteouts=True)
+            write_tree(f"{work}/diff", blob, whiteouts=True)
             diff_id = ingest.seal()
-            size = _content_size(work / "diff")
+            size = _content_size(f"{work}/diff")
         except BaseException:
             ingest.abort()
             store.layers.discard(work)
@@ -127,7 +126,7 @@ def seal(store: Store, work: Path, epoch: int | None = None) -> StagedLayer:
     return StagedLayer(diff_id, size, ingest, work)
 
 
-def clamp_times(root: Path, epoch: int) -> None:
+def clamp_times(root: StrPath, epoch: int) -> None:
     """No modification time under ``root`` (itself too) later than ``epoch``, as
     BuildKit's rewrite-timestamp: in the layer's tar and in the folder that stays the
     layer, so a container sees what a pushed image holds."""
@@ -140,7 +139,7 @@ def clamp_times(root: Path, epoch: int) -> None:
                 os.utime(path, ns=(min(st.st_atime_ns, limit), limit), follow_symlinks=False)
 
 
-def _content_size(root: Path) -> int:
+def _content_size(root: StrPath) -> int:
     """Bytes of regular file content, as a layer's size counts them."""
     total = 0
     for dirpath, _, files in os.walk(root):
@@ -189,7 +188,7 @@ def stop_running(runtime: Runtime) -> None:
 def run_process(
     runtime: Runtime,
     fs: StepFS,
-    bundle: Path,
+    bundle: StrPath,
     process: ProcessSpec,
     user: str,
     hostname: str,
@@ -211,7 +210,7 @@ def run_process(
     reap_orphans(runtime)
     container_id = f"{_RUN_PREFIX}{os.getpid()}-{os.urandom(12).hex()}"
     spec = ContainerSpec(
-        rootfs=str(fs.root),
+        rootfs=fs.root,
         process=ProcessSpec(args=process.args, env=env, cwd=process.cwd, user=resolved),
         hostname=hostname,
         binds=tuple(binds),

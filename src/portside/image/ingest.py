@@ -16,8 +16,9 @@ from ..store.store import Publisher, Store
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:  # only staging reads a layer: a fully cached build never does
-    from pathlib import Path
     from typing import BinaryIO
+
+    from _typeshed import StrPath
 
     from .compression import Hasher
 
@@ -27,7 +28,7 @@ class StagedLayer:
     diff_id: str
     size: int
     ingest: Ingest | None = None  # None: the layer was already in the store
-    work: Path | None = None
+    work: StrPath | None = None
 
     def publish(self, store: Store, publisher: Publisher) -> None:
         if self.ingest is not None and self.work is not None:
@@ -85,7 +86,7 @@ def stage_layer(
         try:
             try:
                 tee = buffered(TeeReader(plain, blob.write))
-                stats = apply_tar(tee, work / "diff")
+                stats = apply_tar(tee, f"{work}/diff")
                 drain(tee)
                 drain(source)
             finally:

@@ -27,8 +27,9 @@ CHUNK = 1 << 20  # bytes per read, as compression.py reads (not imported: bz2, l
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:  # tarfile is loaded to read a tar: writing one needs only tar_writer.py
     import tarfile
-    from pathlib import Path
     from typing import BinaryIO
+
+    from _typeshed import StrPath
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
@@ -71,12 +72,12 @@ def is_tar_header(block: bytes) -> bool:
 class _Applier:
     def __init__(
         self,
-        root: Path,
+        root: StrPath,
         whiteouts: bool = True,
         owner: tuple[int, int] | None = None,
         mode: int | None = None,
     ) -> None:
-        self.root = str(root)
+        self.root = os.fspath(root)
         self.whiteouts = whiteouts  # False: ``.wh.`` names are plain files (``cp``)
         self.owner = owner  # every entry's (uid, gid) instead of the archive's
         self.mode = mode  # every file's and folder's permissions (COPY --chmod)
@@ -247,7 +248,7 @@ class _Applier:
 
 def apply_tar(
     stream: BinaryIO,
-    root: Path,
+    root: StrPath,
     whiteouts: bool = True,
     owner: tuple[int, int] | None = None,
     mode: int | None = None,

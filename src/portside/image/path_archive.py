@@ -16,7 +16,6 @@ import errno
 import os
 import posixpath
 import stat
-from pathlib import Path
 
 from ..errors import InvalidArgument, NotFound
 from ..records import dataclass
@@ -30,6 +29,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import BinaryIO
 
+    from _typeshed import StrPath
+
 STAGING_PREFIX = ".portside-cp-"
 # what write_tar reads from a file and hands to ``out`` at a time. tarfile's defaults
 # (16 KiB reads, 10 KiB writes) made the API's 100 MiB ``docker cp`` out send 10,000
@@ -40,7 +41,7 @@ WRITE_BUFFER = 64 * 1024
 
 @dataclass(frozen=True)
 class Source:
-    path: Path  # the host path read (a symlink itself unless followed)
+    path: StrPath  # the host path read (a symlink itself unless followed)
     name: str  # the name its top entry gets in the stream
     is_dir: bool
     contents_only: bool  # SRC ended in "/.": the directory's entries, not itself
@@ -48,7 +49,7 @@ class Source:
 
 @dataclass(frozen=True)
 class Target:
-    dir: Path  # an existing directory the stream is extracted into
+    dir: StrPath  # an existing directory the stream is extracted into
     shown: str  # how the user named it, for messages
     rename: str | None = None  # the new name of the stream's one top entry
 
@@ -58,7 +59,7 @@ def follows_last(given: str, follow: bool) -> bool:
     return follow or given.endswith("/") or given.endswith("/.")
 
 
-def source_at(path: Path, given: str, missing: str) -> Source:
+def source_at(path: StrPath, given: str, missing: str) -> Source:
     """What ``given`` (resolved to ``path``) copies; ``missing`` is the error if absent."""
     try:
         st = os.lstat(path)
@@ -71,9 +72,11 @@ def source_at(path: Path, given: str, missing: str) -> Source:
     return Source(path, name, is_dir, is_dir and (given.endswith("/.") or name == "."))
 
 
-def plan(source: Source | None, dest: Path, given: str, missing_parent: str) -> Target:
+def plan(source: Source | None, dest: StrPath, given: str, missing_parent: str) -> Target:
     """Where ``source`` lands at ``dest`` (resolved, symlinks followed); ``None`` for a
     tar stream from stdin, which DEST must be an existing directory for."""
+    whole = os.fspath(dest).rstrip("/") or "/"
+    parent, name = os.path.dirname(whole), os.path.basename(whole)
     try:
         st = os.stat(dest)
     except FileNotFoundError:
@@ -87,12 +90,12 @@ def plan(source: Source | None, dest: Path, given: str, missing_parent: str) -> 
     if st is not None:
         if source.is_dir:
             raise InvalidArgument(f"cannot copy directory {source.name!r} to file {given!r}")
-        return Target(dest.parent, given, rename=dest.name)
+        return Target(parent, given, rename=name)
     if given.endswith("/") and not source.is_dir:
         raise InvalidArgument(f"no such directory: {given}")
-    if not dest.parent.is_dir():
+    if not os.path.isdir(parent):
         raise NotFound(missing_parent)
-    return Target(dest.parent, given, rename=dest.name)
+    return Target(parent, given, rename=name)
 
 
 def write_tar(
@@ -120,7 +123,7 @@ def write_tar(
     ) as tf:
         if contents_only:
             for child in sorted(os.listdir(source.path)):
-                tf.add(source.path / child, arcname=child, filter=keep)
+                tf.add(os.path.join(source.path, child), arcname=child, filter=keep)
         else:
             tf.add(source.path, arcname=name or source.name, filter=keep)
 
@@ -144,23 +147,23 @@ def copy(
     contents_only = source.contents_only and target.rename is None
     name = target.rename or source.name  # "/" and "." have no name of their own
 
-    def fill(staging: Path) -> int:
-        tree = TreeCopy(str(staging), owner, mode, skip)
+    def fill(staging: str) -> int:
+        tree = TreeCopy(staging, owner, mode, skip)
         if contents_only:
             for child in sorted(os.listdir(source.path)):
                 tree.add(os.path.join(source.path, child), child)
         else:
-            tree.add(str(source.path), name)
+            tree.add(os.fspath(source.path), name)
         tree.finish()
         return tree.size
 
     return _staged(target, fill)
 
 
-def _staged(target: Target, fill: Callable[[Path], int]) -> int:
+def _staged(target: Target, fill: Callable[[str], int]) -> int:
     """``fill`` a staging folder beside ``target``'s, check it against what is there,
     then move it into place; what ``fill`` returned."""
-    staging = Path(target.dir, STAGING_PREFIX + temp_name())  # not tempfile: ~2 ms
+    staging = os.path.join(target.dir, STAGING_PREFIX + temp_name())  # not tempfile: ~2 ms
     os.mkdir(staging, 0o700)
     try:
         size = fill(staging)
@@ -168,7 +171,7 @@ def _staged(target: Target, fill: Callable[[Path], int]) -> int:
             entries = os.listdir(staging)
             if len(entries) != 1:
                 raise InvalidArgument(f"cannot copy {len(entries)} entries to {target.shown!r}")
-            os.rename(staging / entries[0], staging / target.rename)
+            os.rename(os.path.join(staging, entries[0]), os.path.join(staging, target.rename))
         shown_dir = target.shown if target.rename is None else posixpath.dirname(target.shown)
         _check_merge(staging, target.dir, shown_dir)
         try:
@@ -180,16 +183,16 @@ def _staged(target: Target, fill: Callable[[Path], int]) -> int:
         remove_tree(staging)
 
 
-def _check_merge(new: Path, existing: Path, shown: str) -> None:
+def _check_merge(new: StrPath, existing: StrPath, shown: str) -> None:
     """Refuse, before anything moves, to put a directory over a non-directory or the
     reverse (as Docker does)."""
     for name in os.listdir(new):
-        there = existing / name
+        there = os.path.join(existing, name)
         try:
             old = os.lstat(there)
         except FileNotFoundError:
             continue
-        new_is_dir = stat.S_ISDIR(os.lstat(new / name).st_mode)
+        new_is_dir = stat.S_ISDIR(os.lstat(os.path.join(new, name)).st_mode)
         shown_path = posixpath.join(shown, name)
         if not new_is_dir and os.path.ismount(there):  # a bind of a file: rename gives EBUSY
             raise InvalidArgument(f"cannot overwrite {shown_path!r}: it is a mount point")
@@ -198,14 +201,14 @@ def _check_merge(new: Path, existing: Path, shown: str) -> None:
         if not new_is_dir and stat.S_ISDIR(old.st_mode):
             raise InvalidArgument(f"cannot overwrite directory {shown_path!r} with non-directory")
         if new_is_dir:
-            _check_merge(new / name, there, shown_path)
+            _check_merge(os.path.join(new, name), there, shown_path)
 
 
-def _merge(new: Path, existing: Path) -> None:
+def _merge(new: StrPath, existing: StrPath) -> None:
     """Move ``new``'s entries into ``existing``: new names and files by rename (each one
     atomic), directories that are already there entry by entry, then their metadata."""
     for name in os.listdir(new):
-        src, dst = new / name, existing / name
+        src, dst = os.path.join(new, name), os.path.join(existing, name)
         st = os.lstat(src)
         if stat.S_ISDIR(st.st_mode) and os.path.lexists(dst):
             _merge(src, dst)
@@ -221,7 +224,7 @@ def _merge(new: Path, existing: Path) -> None:
                 _move_across(src, dst)
 
 
-def _move_across(src: Path, dst: Path) -> None:
+def _move_across(src: str, dst: str) -> None:
     """rename's stand-in where ``dst`` is on another filesystem (a volume or bind that a
     container has under the destination): the entry copied with its owner, mode and
     times, then removed from the staging folder."""
@@ -229,7 +232,7 @@ def _move_across(src: Path, dst: Path) -> None:
     if stat.S_ISDIR(st.st_mode):
         os.mkdir(dst)
         for name in os.listdir(src):
-            _move_across(src / name, dst / name)
+            _move_across(os.path.join(src, name), os.path.join(dst, name))
     elif stat.S_ISLNK(st.st_mode):
         os.symlink(os.readlink(src), dst)
     elif stat.S_ISREG(st.st_mode):

@@ -9,7 +9,8 @@ from ..errors import StoreError
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
+
+    from _typeshed import StrPath
 
     from ..spawn import Finished
 
@@ -82,13 +83,15 @@ class Runtime:
             return ps(init_pid, ps_args)
         return self._run("ps", container_id, *(ps_args or ["-ef"])).stdout
 
-    def run_attached(self, bundle: Path, container_id: str, output: Callable[[str], None]) -> int:
+    def run_attached(
+        self, bundle: StrPath, container_id: str, output: Callable[[str], None]
+    ) -> int:
         """``runc run`` in the foreground (a build step): each output line to ``output``,
         stdout and stderr together; the process's exit code. Nothing is left behind."""
         import subprocess
 
         proc = subprocess.Popen(
-            self.argv("run", "--bundle", str(bundle), container_id),
+            self.argv("run", "--bundle", os.fspath(bundle), container_id),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -19,7 +19,6 @@ from .tempnames import remove_tree, temp_name
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
-    from pathlib import Path
 
     from _typeshed import StrPath
 
@@ -47,12 +46,10 @@ class LayerStore:
     def exists(self, diff_id: str) -> bool:
         return os.path.isdir(self.path(diff_id))
 
-    def new_work_dir(self) -> Path:
+    def new_work_dir(self) -> str:
         """A fresh directory to extract one layer into; its ``diff`` is the layer root."""
-        from pathlib import Path
-
-        work = Path(self.tmp_dir, temp_name())
-        (work / "diff").mkdir(parents=True)
+        work = f"{self.tmp_dir}/{temp_name()}"
+        os.makedirs(f"{work}/diff")
         return work
 
     def discard(self, work: StrPath) -> None:
