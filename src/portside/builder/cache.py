@@ -10,11 +10,11 @@ whatever its inputs): the difference is the reason a step missed ("changed serve
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 
 from ..fastjson import dumps, loads
+from ..ids import Sha256
 from ..image.manifest import canonical_json
 from ..store.metadata import CacheRow
 
@@ -32,7 +32,7 @@ LAYER_FORMAT = 2
 
 
 def key(*parts: Any) -> str:
-    return "sha256:" + hashlib.sha256(canonical_json(list(parts))).hexdigest()
+    return "sha256:" + Sha256(canonical_json(list(parts))).hexdigest()
 
 
 def probe(identity: str, stage_index: int, source: str) -> str:

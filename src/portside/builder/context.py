@@ -17,13 +17,13 @@ json would be a fifth of its time.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import posixpath
 import stat
 import time
 
 from ..errors import InvalidArgument
+from ..ids import Sha256
 from ..records import dataclass, field
 from ..runtime.scope import container_path
 from .ignore_glob import Glob
@@ -217,7 +217,7 @@ class BuildContext:
 
 def _digest(path: str, st: os.stat_result | None = None) -> str:
     st = st or os.lstat(path)
-    h = hashlib.sha256(f"{stat.S_IMODE(st.st_mode):o} {st.st_uid} {st.st_gid} ".encode())
+    h = Sha256(f"{stat.S_IMODE(st.st_mode):o} {st.st_uid} {st.st_gid} ".encode())
     if stat.S_ISLNK(st.st_mode):
         h.update(b"link " + os.readlink(path).encode())
     elif stat.S_ISREG(st.st_mode):

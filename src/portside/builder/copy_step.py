@@ -10,12 +10,12 @@ a ``/./`` in the source on if it has one, as BuildKit's."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import posixpath
 from collections.abc import Callable
 
 from ..errors import DockerfileError, InvalidArgument
+from ..ids import sha256_hex
 from .context import BuildContext, Pattern, read_ignore
 from .git_source import is_git_url
 from .instructions import flag_on
@@ -51,7 +51,7 @@ def inputs(
     excludes = exclude_patterns(node)
     parents = bool(flag_on(node, "parents"))
     for doc in node.heredocs:
-        digests[f"<<{doc.name}"] = hashlib.sha256(doc.content.encode()).hexdigest()[:32]
+        digests[f"<<{doc.name}"] = sha256_hex(doc.content)[:32]
     for src in srcs:
         if src.startswith("<<") and node.heredocs:
             continue
@@ -108,6 +108,8 @@ def _check_sum(node: Node, shown: str, path: StrPath, name: str) -> None:
         raise DockerfileError(
             name, node.line, f"--checksum needs a file or a URL: {shown} is a folder"
         )
+    import hashlib  # ADD --checksum's algorithm
+
     digest = hashlib.new(algorithm)
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):

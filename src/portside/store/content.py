@@ -37,9 +37,9 @@ def digest_path(directory: str, digest: str) -> str:
 
 
 def sha256_digest(data: bytes) -> str:
-    import hashlib  # not at import: commands that hash nothing start faster
+    from ..ids import Sha256  # hashlib only for large data: see ids.py
 
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    return "sha256:" + Sha256(data).hexdigest()
 
 
 def fsync_dir(path: StrPath) -> None:
@@ -57,9 +57,9 @@ class Ingest:
         self._store = store
         self.path = f"{store.ingest_dir}/{temp_name()}"
         self._file: BinaryIO | None = open(self.path, "xb")  # noqa: SIM115 - closed in commit/abort
-        import hashlib
+        from ..ids import Sha256
 
-        self._hash = hashlib.sha256()
+        self._hash = Sha256()
         self.size = 0
         self.sealed: str | None = None
 
