@@ -15,11 +15,11 @@ from tests.conftest import Portside
 
 # re (with enum), json, pathlib (with fnmatch, urllib.parse, ipaddress), datetime,
 # shutil, contextlib, typing, subprocess (with signal, threading, selectors, locale),
-# socket, ctypes, hashlib, dataclasses
+# socket, ctypes, hashlib, dataclasses, tarfile, tempfile
 HEAVY = (
     "re enum json pathlib fnmatch urllib.parse ipaddress datetime shutil contextlib typing"
     " subprocess signal threading selectors locale socket ctypes hashlib dataclasses"
-    " sqlite3.dbapi2 tomllib"
+    " sqlite3.dbapi2 tomllib tarfile tempfile"
 ).split()
 # main() as bin/portside calls it, then the heavy modules it loaded, on the last line
 PROBE = (
