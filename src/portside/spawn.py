@@ -6,8 +6,10 @@
 instead, which needs only ``os``, ``_signal`` and ``select`` (built in, or nearly).
 
 posix_spawn has no working directory of its own: ``cwd`` is given to the child by
-starting it through coreutils' ``env --chdir``. A descriptor in ``pass_fds`` is duplicated
-onto itself, which glibc (2.29 and later) takes as clearing its close-on-exec flag.
+starting it through coreutils' ``/usr/bin/env --chdir`` (one more exec, ~0.5 ms). A
+descriptor in ``pass_fds`` is duplicated onto itself, which glibc (2.29 and later)
+takes as clearing its close-on-exec flag. Unlike subprocess, no other descriptor is
+closed in the child: every one Python opens is close-on-exec already.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def start(
     are ``stdin``/``stdout`` when given, /dev/null otherwise; its stderr a pipe to us
     (``stderr_pipe``) or /dev/null."""
     if cwd is not None:
-        argv = ["env", f"--chdir={cwd}", "--", *argv]
+        argv = ["/usr/bin/env", f"--chdir={cwd}", "--", *argv]
     null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
     read_end, write_end = os.pipe() if stderr_pipe else (-1, null)
     actions = [
