@@ -149,14 +149,35 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[_BRIDGES] = _bridges_on_host()
 
 
+def _session_stores(session: pytest.Session) -> list[Path]:
+    """The stores this session's tests made: ``<basetemp>/<test>/<store>/metadata.db``."""
+    factory = getattr(session.config, "_tmp_path_factory", None)  # pytest's own
+    if factory is None:
+        return []
+    try:
+        base = factory.getbasetemp()
+    except (OSError, ValueError):
+        return []
+    return [db.parent for db in base.glob("*/*/metadata.db")]
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Bridges stay up after their last container until ``network prune``: a store a
-    test made and did not prune would leave one on the host, which fails the run."""
-    left = _bridges_on_host() - session.config.stash.get(_BRIDGES, set())
+    test made and did not prune would leave one on the host, which fails the run.
+
+    Only this session's stores count. A bridge that appeared meanwhile may be another
+    session's (a second checkout's tests, a benchmark, a user's store): deleting it by
+    name, as this hook did, left its FORWARD rules and nft table behind, and the next
+    run there admitted the rules a second time."""
+    new = _bridges_on_host() - session.config.stash.get(_BRIDGES, set())
+    left: list[str] = []
+    for root in _session_stores(session):
+        leftovers = [x for x in network_leftovers(root) if x[0] != "bridge" or x[1] in new]
+        if any(kind == "bridge" for kind, _ in leftovers):
+            clean_host(root, leftovers)
+            left += [name for kind, name in leftovers if kind == "bridge"]
     if left:
-        for name in left:
-            subprocess.run(["ip", "link", "del", name], capture_output=True)
-        print(f"\nportside bridges left on the host by the tests (now deleted): {sorted(left)}")
+        print(f"\nportside bridges left on the host by the tests (now removed): {sorted(left)}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
