@@ -214,14 +214,7 @@ class _Applier:
     def finish_metadata(self, path: str, member: tarfile.TarInfo, is_dir: bool) -> None:
         link = member.issym()
         if self.is_root:
-            uid, gid = self.owner or (member.uid, member.gid)
-            try:
-                os.chown(path, uid, gid, follow_symlinks=False)
-            except OSError as e:
-                if e.errno != errno.EINVAL:
-                    raise
-                # an ID the user namespace does not map (userns.py): the entry stays
-                # root's inside, as the one-ID notice said
+            set_owner(path, *(self.owner or (member.uid, member.gid)))
 
         for key, value in member.pax_headers.items():
             if key.startswith(_XATTR_PAX):
@@ -244,6 +237,16 @@ class _Applier:
     def finish(self) -> None:
         for path, mtime in reversed(self.dir_times):
             os.utime(path, (mtime, mtime), follow_symlinks=False)
+
+
+def set_owner(path: str, uid: int, gid: int) -> None:
+    """``lchown`` of an extracted or copied entry. An ID the user namespace does not map
+    (userns.py) leaves the entry root's inside, as the one-ID notice said."""
+    try:
+        os.chown(path, uid, gid, follow_symlinks=False)
+    except OSError as e:
+        if e.errno != errno.EINVAL:
+            raise
 
 
 def apply_tar(

@@ -21,7 +21,7 @@ from ..errors import InvalidArgument, NotFound
 from ..records import dataclass
 from ..store.tempnames import remove_tree, temp_name
 from .layer import apply_tar
-from .tree_copy import TreeCopy, copy_data
+from .tree_copy import TreeCopy, copy_file
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
@@ -236,15 +236,7 @@ def _move_across(src: str, dst: str) -> None:
     elif stat.S_ISLNK(st.st_mode):
         os.symlink(os.readlink(src), dst)
     elif stat.S_ISREG(st.st_mode):
-        source = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        try:
-            target = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-            try:
-                copy_data(source, target)
-            finally:
-                os.close(target)
-        finally:
-            os.close(source)
+        copy_file(src, dst)
     else:  # fifos and device nodes
         os.mknod(dst, st.st_mode, st.st_rdev)
     os.lchown(dst, st.st_uid, st.st_gid)

@@ -18,6 +18,7 @@ import posixpath
 import stat
 
 from ..userns import rootless
+from .layer import set_owner
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class TreeCopy:
         self.mode = mode
         self.skip = skip
         self.is_root = os.geteuid() == 0
-        self.inodes: dict[tuple[int, int], tuple[str, str]] = {}  # -> (name, where copied)
+        self.inodes: dict[tuple[int, int], str] = {}  # a hard-linked file -> where copied
         self.folders: list[tuple[str, int]] = []  # their times, set at the end
         self.size = 0
 
@@ -64,12 +65,12 @@ class TreeCopy:
         if stat.S_ISREG(kind):
             inode = (st.st_ino, st.st_dev)
             first = self.inodes.get(inode) if st.st_nlink > 1 else None
-            if first is not None and first[0] != name:
-                os.link(first[1], path, follow_symlinks=False)
+            if first is not None:  # each name comes once: another name of that file
+                os.link(first, path, follow_symlinks=False)
                 return  # the link shares the first name's metadata
-            self._file(host, path)
+            self.size += copy_file(host, path)
             if st.st_ino:
-                self.inodes[inode] = (name, path)
+                self.inodes[inode] = path
         elif stat.S_ISLNK(kind):
             os.symlink(os.readlink(host), path)
         elif stat.S_ISCHR(kind) or stat.S_ISBLK(kind):
@@ -85,28 +86,10 @@ class TreeCopy:
             return  # a socket: a tar has no such member
         self._metadata(path, st, folder=False)
 
-    def _file(self, host: str, path: str) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        source = os.open(host, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        try:
-            target = os.open(path, flags, 0o600)
-            try:
-                self.size += copy_data(source, target)
-            finally:
-                os.close(target)
-        finally:
-            os.close(source)
-
     def _metadata(self, path: str, st: os.stat_result, folder: bool) -> None:
         link = stat.S_ISLNK(st.st_mode)
         if self.is_root:
-            uid, gid = self.owner or (st.st_uid, st.st_gid)
-            try:
-                os.chown(path, uid, gid, follow_symlinks=False)
-            except OSError as e:
-                if e.errno != errno.EINVAL:
-                    raise
-                # an ID the user namespace does not map (userns.py): left root's inside
+            set_owner(path, *(self.owner or (st.st_uid, st.st_gid)))
         if not link:
             mode = self.mode if self.mode is not None else st.st_mode
             os.chmod(path, mode & 0o7777)  # after chown, which clears setuid bits
@@ -119,6 +102,21 @@ class TreeCopy:
         """The folders' times, deepest first: making their entries changed them."""
         for path, mtime in reversed(self.folders):
             os.utime(path, ns=(mtime, mtime), follow_symlinks=False)
+
+
+def copy_file(source_path: str, target_path: str) -> int:
+    """A new file at ``target_path`` (mode 0600 until its metadata is set) with the
+    content of ``source_path``; neither is followed if a link. The bytes copied."""
+    source = os.open(source_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        target = os.open(target_path, flags, 0o600)
+        try:
+            return copy_data(source, target)
+        finally:
+            os.close(target)
+    finally:
+        os.close(source)
 
 
 def copy_data(source: int, target: int) -> int:
