@@ -6,7 +6,8 @@ elsewhere anything, ``\\x`` the character x, ``[...]`` a character class (``[!..
 or ``[^...]`` its complement). A pattern without a class is matched by hand here:
 ``re`` costs a build ~4 ms to import, and nearly every .dockerignore is ``node_modules``,
 ``*.log`` and ``**/.git``. One with a class is compiled as a regular expression, as
-all of them were (``tests/unit/test_dockerfile_by_hand.py`` holds the two together).
+all of them were (``tests/unit/test_dockerfile_by_hand.py`` holds both to the old
+expressions).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ TYPE_CHECKING = False  # typing is not imported at run time (docs/benchmarks.md)
 if TYPE_CHECKING:
     import re
 
-_LITERAL, _ONE, _STAR, _ANY, _FOLDERS = range(5)
+_LITERAL, _ONE, _STAR, _ANY, _FOLDERS, _CLASS = range(6)
 
 
 class Glob:
@@ -23,13 +24,16 @@ class Glob:
 
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
-        self.tokens = None if "[" in pattern else _tokens(pattern)
+        tokens = _tokens(pattern)
+        # matched by hand, or None: it holds a class, and its expression is compiled
+        self.tokens = None if any(kind == _CLASS for kind, _ in tokens) else tokens
+        self._all = tokens
         self._regex: re.Pattern[str] | None = None
 
     def match(self, path: str) -> bool:
         if self.tokens is None:
             if self._regex is None:
-                self._regex = regex(self.pattern)
+                self._regex = _compile(self._all)
             return self._regex.match(path) is not None
         return _match(self.tokens, path, 0, 0)
 
@@ -47,11 +51,16 @@ def _tokens(pattern: str) -> list[tuple[int, str]]:
             else:
                 out.append((_ANY, ""))
             continue
+        end = pattern.find("]", i + 1) if ch == "[" else -1
         if ch == "*":
             out.append((_STAR, ""))
         elif ch == "?":
             out.append((_ONE, ""))
-        else:
+        elif end >= 0:  # [...]: its body as the expression reads it; [!...] is [^...]
+            body = pattern[i + 1 : end]
+            out.append((_CLASS, "^" + body[1:] if body[:1] in ("^", "!") else body))
+            i = end
+        else:  # an unclosed "[" is itself
             if ch == "\\" and i + 1 < len(pattern):
                 i += 1
                 ch = pattern[i]
@@ -97,40 +106,13 @@ def _line_end(text: str, i: int) -> int:
     return len(text) if end < 0 else end
 
 
-def regex(pattern: str) -> re.Pattern[str]:
-    """The pattern as a regular expression (a class, or the tests' reference)."""
+def _compile(tokens: list[tuple[int, str]]) -> re.Pattern[str]:
+    """The tokens as a regular expression (a pattern with a class)."""
     import re
 
-    out = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if pattern.startswith("**", i):
-            i += 2
-            if pattern.startswith("/", i):
-                i += 1
-                out.append("(?:.*/)?")
-            else:
-                out.append(".*")
-            continue
-        if ch == "*":
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(ch))
-            else:
-                body = pattern[i + 1 : end]
-                if body.startswith("^") or body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = end
-        elif ch == "\\" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    return re.compile("".join(out) + r"(?:/.*)?\Z")
+    shapes = {_ONE: "[^/]", _STAR: "[^/]*", _ANY: ".*", _FOLDERS: "(?:.*/)?"}
+    parts = [
+        re.escape(text) if kind == _LITERAL else f"[{text}]" if kind == _CLASS else shapes[kind]
+        for kind, text in tokens
+    ]
+    return re.compile("".join(parts) + r"(?:/.*)?\Z")
